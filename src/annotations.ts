@@ -1,0 +1,70 @@
+/**
+ * Wrappers that change how an argument is treated: {@link unmapped} passes an iterable whole to
+ * every run of a `map`; {@link allowFailure} lets a run start even when an upstream run failed.
+ *
+ * @module
+ */
+import type { TaskFuture } from './future.js';
+
+/**
+ * An argument that `map` passes whole to every run instead of mapping over it. Made by
+ * {@link unmapped}.
+ */
+export class Unmapped<T> {
+  /** @internal */
+  constructor(readonly value: T) {}
+}
+
+/**
+ * Tells `map` to pass an iterable whole to every run instead of mapping over it.
+ *
+ * @example
+ * ```ts
+ * import { task, unmapped } from 'sluice';
+ * const sumPlus = task('sum_plus', (x: number, xs: number[]) => x + xs.reduce((a, b) => a + b, 0));
+ * await sumPlus.map([4, 5, 6], unmapped([1, 2, 3])).result(); // [10, 11, 12]
+ * ```
+ */
+export function unmapped<T>(value: T): Unmapped<T> {
+  return new Unmapped(value);
+}
+
+/** Options of {@link allowFailure}. */
+export interface AllowFailureOptions {
+  /**
+   * Also admit an upstream run that did not run because a run further up failed
+   * (state `UpstreamFailed`). With `false`, only a direct failure is admitted.
+   *
+   * @defaultValue `true`
+   */
+  readonly includeBlocked?: boolean;
+}
+
+/** An upstream future whose failure does not stop the downstream run. Made by {@link allowFailure}. */
+export class AllowedFailure<T> {
+  /** @internal */
+  constructor(
+    readonly future: TaskFuture<T>,
+    readonly includeBlocked: boolean,
+  ) {}
+}
+
+/**
+ * Lets a downstream run start even if this upstream run failed; the downstream receives the
+ * upstream's error in place of its value. It admits failed upstreams (`Failed`, `TimedOut`) and,
+ * unless `includeBlocked: false`, upstreams that did not run because of a failure further up
+ * (`UpstreamFailed`). It never admits cancelled or crashed upstreams.
+ *
+ * @example
+ * ```ts
+ * import { allowFailure, task } from 'sluice';
+ * const risky = task('risky', (): number => { throw new Error('boom'); });
+ * const report = task('report', (x: number | Error) => (x instanceof Error ? `failed: ${x.message}` : `ok: ${x}`));
+ * const r = risky.submit();
+ * console.log(await report(allowFailure(r))); // 'failed: boom'
+ * await r.wait(); // look at the failure, so the flow does not report it
+ * ```
+ */
+export function allowFailure<T>(future: TaskFuture<T>, options: AllowFailureOptions = {}): AllowedFailure<T | Error> {
+  return new AllowedFailure<T | Error>(future, options.includeBlocked ?? true);
+}

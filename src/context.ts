@@ -1,0 +1,55 @@
+/**
+ * `getRunContext()`: what a task body knows about its own run, as Prefect's `get_run_context()`.
+ *
+ * @module
+ */
+import { NoRunContextError } from './errors.js';
+import { currentRun } from './engine/run.js';
+
+/** The current run, as seen from inside its body. */
+export interface RunContext {
+  readonly runId: string;
+  readonly runName: string;
+  readonly taskName: string;
+  /** The attempt that is running: 1 for the first, 2 for the first retry, ... */
+  readonly attempt: number;
+  /**
+   * Aborts when the run is cancelled or its attempt times out. Created on first read: a body that
+   * never reads it costs nothing.
+   */
+  readonly signal: AbortSignal;
+  /** The run in whose body this run was submitted, if any. */
+  readonly parentRunId: string | undefined;
+  /** The flow run this run belongs to. */
+  readonly flowRun: { readonly id: string; readonly name: string };
+}
+
+/**
+ * Returns the context of the task run whose body is executing. Throws a `NoRunContextError`
+ * outside a task body.
+ *
+ * @example
+ * ```ts
+ * import { getRunContext, task } from 'sluice';
+ * const download = task('download', async (url: string) => {
+ *   const { signal, runName, attempt } = getRunContext();
+ *   console.log(`${runName}, attempt ${attempt}`);
+ *   return (await fetch(url, { signal })).text();
+ * });
+ * ```
+ */
+export function getRunContext(): RunContext {
+  const run = currentRun();
+  if (run === undefined) throw new NoRunContextError();
+  return {
+    runId: run.id,
+    runName: run.name,
+    taskName: run.taskName,
+    attempt: run.attempt,
+    get signal() {
+      return run.signal;
+    },
+    parentRunId: run.parentRunId,
+    flowRun: { id: run.flow.id, name: run.flow.name },
+  };
+}

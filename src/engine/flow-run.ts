@@ -1,0 +1,123 @@
+import { Subject, type Observable, type SchedulerLike } from 'rxjs';
+import type { TaskRunner } from '../runners/runner.js';
+import type { FlowEvent } from '../events.js';
+import type { ScopeMarker } from './context.js';
+import { Slots } from './slots.js';
+
+let flowSeq = 0;
+// Ids must not collide between processes (runs cross Redis later), yet cost nothing per run:
+// one random prefix per process, then counters.
+const processPrefix = Math.floor(Math.random() * 0x100000000)
+  .toString(16)
+  .padStart(8, '0');
+
+/** What a flow run needs to know about the runs it started. @internal */
+export interface TrackedRun {
+  readonly id: string;
+  readonly name: string;
+  readonly taskName: string;
+  isFailedUnobserved(): boolean;
+  failureError(): unknown;
+  cancel(reason?: string): boolean;
+}
+
+/**
+ * One execution of a flow (or the ambient scope used outside flows): its runner and slots, the
+ * runs it started, and its event stream. Runs register when created and unregister when they
+ * reach a terminal state; the flow settles only once none is left.
+ *
+ * @internal
+ */
+export class FlowRun implements ScopeMarker {
+  readonly kind = 'flow' as const;
+  readonly id: string;
+  readonly slots: Slots;
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly failed: TrackedRun[] = [];
+  private readonly live = new Set<TrackedRun>();
+  private readonly counters = new Map<string, number>();
+  private runSeq = 0;
+  private events: Subject<FlowEvent> | undefined;
+  /** Set once the flow has settled: later submits from stray callbacks go to the default runner. */
+  closed = false;
+
+  constructor(
+    readonly name: string,
+    readonly runner: TaskRunner,
+    readonly scheduler: SchedulerLike,
+    /** False for the ambient scope: nothing waits for it, so it keeps no record of its runs. */
+    readonly tracked: boolean,
+  ) {
+    this.id = `${processPrefix}-${(flowSeq++).toString(36)}`;
+    this.slots = new Slots(runner.maxConcurrency);
+  }
+
+  /** A new run's sequence number in this flow. */
+  nextRunSeq(): number {
+    return this.runSeq++;
+  }
+
+  /** The next default index for a run of `taskName`: runs are named `name-0`, `name-1`, ... */
+  nextNameIndex(taskName: string): number {
+    const n = this.counters.get(taskName) ?? 0;
+    this.counters.set(taskName, n + 1);
+    return n;
+  }
+
+  runStarted(run: TrackedRun): void {
+    this.active++;
+    if (this.tracked) this.live.add(run);
+  }
+
+  runSettled(run: TrackedRun, failed: boolean): void {
+    if (this.tracked) {
+      this.live.delete(run);
+      if (failed) this.failed.push(run);
+    }
+    if (--this.active === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const waiter of waiters) waiter();
+    }
+  }
+
+  /** Calls `done` once no run of this flow is left unfinished (at once if none is). */
+  whenIdle(done: () => void): void {
+    if (this.active === 0) done();
+    else this.idleWaiters.push(done);
+  }
+
+  /** Cancels every run of this flow that has not finished. */
+  cancelAll(reason: string): void {
+    for (const run of [...this.live]) run.cancel(reason);
+  }
+
+  /** Failed runs that nothing looked at. */
+  unobservedFailures(): TrackedRun[] {
+    return this.failed.filter((run) => run.isFailedUnobserved());
+  }
+
+  /** True when someone listens to this flow's events: only then are events built. */
+  get hasListeners(): boolean {
+    return this.events !== undefined && this.events.observed;
+  }
+
+  emit(event: FlowEvent): void {
+    this.events?.next(event);
+  }
+
+  get events$(): Observable<FlowEvent> {
+    this.events ??= new Subject<FlowEvent>();
+    return this.events.asObservable();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Ends the event stream: the flow has settled. */
+  completeEvents(): void {
+    this.events?.complete();
+  }
+}

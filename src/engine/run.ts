@@ -1,0 +1,678 @@
+import { isObservable, Observable, type Subscription, type Unsubscribable } from 'rxjs';
+import type { Either } from 'fp-ts/Either';
+import { left, right } from 'fp-ts/Either';
+import {
+  CancelledError,
+  EmptyResultError,
+  RetriesExhaustedError,
+  SelfDependencyError,
+  TaskTimeoutError,
+  UpstreamCancelledError,
+  UpstreamFailedError,
+  WaitTimeoutError,
+} from '../errors.js';
+import type { TaskFuture, ResultOptions } from '../future.js';
+import type { State, StateName } from '../states.js';
+import { STATE_NAMES } from '../states.js';
+import { scopeStorage, type ScopeMarker } from './context.js';
+import type { FlowRun, TrackedRun } from './flow-run.js';
+import type { SlotWaiter, Slots } from './slots.js';
+import type { TaskSpec } from './spec.js';
+import { trampoline } from './trampoline.js';
+import { findUpstreams, substituteUpstreams, type Upstream } from './upstream.js';
+import { awaitRuns, checkTimeout } from './await.js';
+
+type Listener = (run: Run<unknown>) => void;
+
+/** How a run is created. @internal */
+export interface RunInit {
+  readonly spec: TaskSpec;
+  readonly flow: FlowRun;
+  readonly parent: Run<unknown> | undefined;
+  readonly args: unknown[];
+  /** Argument positions to scan for futures; undefined scans all. */
+  readonly argIndices: readonly number[] | undefined;
+  readonly waitFor: readonly unknown[] | undefined;
+  /** The map's own limit, if it has one. */
+  readonly mapSlots: Slots | undefined;
+  /** A direct call: runs in the caller, takes no slot. */
+  readonly direct: boolean;
+}
+
+const TERMINAL_NAMES: ReadonlySet<StateName> = new Set<StateName>([
+  'Completed',
+  'Failed',
+  'TimedOut',
+  'UpstreamFailed',
+  'Cancelled',
+  'UpstreamCancelled',
+  'Crashed',
+]);
+
+function callBody(run: Run<unknown>): unknown {
+  return run.spec.fn(...run.args);
+}
+
+/**
+ * One task run, and the future that stands for it. The run's work is a cold computation that
+ * starts once (`start`), goes through resolve → name → gate → slot → body (with retries and a
+ * time-out), and stores its outcome; every later reader gets the stored outcome and nothing runs
+ * twice. Everything is driven by callbacks and the flow's scheduler, so a run whose body is an
+ * Observable runs entirely in virtual time under `TestScheduler`; Promises appear only at the
+ * `result()`/`wait()` edges.
+ *
+ * @internal
+ */
+export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaiter {
+  readonly kind = 'run' as const;
+  readonly spec: TaskSpec;
+  readonly flow: FlowRun;
+  readonly parent: Run<unknown> | undefined;
+  args: unknown[];
+  private readonly argIndices: readonly number[] | undefined;
+  private readonly waitForList: readonly unknown[] | undefined;
+  private readonly mapSlots: Slots | undefined;
+  readonly direct: boolean;
+
+  private readonly seq: number;
+  private readonly nameIndex: number;
+  private renderedName: string | undefined;
+  private cachedId: string | undefined;
+
+  private phase: StateName = 'Pending';
+  private enteredAt: number;
+  attempt = 0;
+  private value: R | undefined;
+  private error: unknown;
+  private observed = false;
+
+  private listeners: Listener[] | undefined;
+  private stateListeners: ((state: State<R>) => void)[] | undefined;
+  private upstreams: Upstream[] | undefined;
+  private blockers = 0;
+
+  private holdsSlot = false;
+  private holdsMapSlot = false;
+  private lentSlot = false;
+  private waits = 0;
+  private reclaim: (() => void) | undefined;
+
+  private controller: AbortController | undefined;
+  private bodySubscription: Subscription | undefined;
+  private timer: Unsubscribable | undefined;
+
+  constructor(init: RunInit) {
+    this.spec = init.spec;
+    this.flow = init.flow;
+    this.parent = init.parent;
+    this.args = init.args;
+    this.argIndices = init.argIndices;
+    this.waitForList = init.waitFor;
+    this.mapSlots = init.mapSlots;
+    this.direct = init.direct;
+    this.seq = init.flow.nextRunSeq();
+    this.nameIndex = init.flow.nextNameIndex(init.spec.name);
+    this.enteredAt = init.flow.scheduler.now();
+    init.flow.runStarted(this);
+    if (init.flow.hasListeners) {
+      init.flow.emit({ type: 'run-submitted', ...this.eventBase() });
+      this.emitState();
+    }
+  }
+
+  // ---- identity -------------------------------------------------------------------------------
+
+  get id(): string {
+    return (this.cachedId ??= `${this.flow.id}.${this.seq.toString(36)}`);
+  }
+
+  get name(): string {
+    return this.renderedName ?? `${this.spec.name}-${this.nameIndex}`;
+  }
+
+  get taskName(): string {
+    return this.spec.name;
+  }
+
+  get parentRunId(): string | undefined {
+    return this.parent?.id;
+  }
+
+  // ---- state ----------------------------------------------------------------------------------
+
+  get isTerminal(): boolean {
+    return TERMINAL_NAMES.has(this.phase);
+  }
+
+  get state(): State<R> {
+    if (this.isTerminal) this.observed = true;
+    return this.buildState();
+  }
+
+  /** The state without marking a failure as seen. */
+  peekState(): State<R> {
+    return this.buildState();
+  }
+
+  private buildState(): State<R> {
+    const timestamp = this.enteredAt;
+    switch (this.phase) {
+      case 'Pending':
+        return { type: 'Pending', name: 'Pending', timestamp };
+      case 'AwaitingRetry':
+        return { type: 'Scheduled', name: 'AwaitingRetry', attempt: this.attempt + 1, timestamp };
+      case 'Running':
+      case 'Retrying':
+        return { type: 'Running', name: this.phase, attempt: this.attempt, timestamp };
+      case 'Completed':
+        return { type: 'Completed', name: 'Completed', value: this.value as R, timestamp };
+      case 'Failed':
+      case 'TimedOut':
+      case 'UpstreamFailed':
+        return { type: 'Failed', name: this.phase, error: this.error, timestamp };
+      case 'Cancelled':
+      case 'UpstreamCancelled':
+        return { type: 'Cancelled', name: this.phase, error: this.error, timestamp };
+      case 'Crashed':
+        return { type: 'Crashed', name: 'Crashed', error: this.error, timestamp };
+    }
+  }
+
+  /** True when the run failed (any failed or crashed state) and nothing looked at it. */
+  isFailedUnobserved(): boolean {
+    return !this.observed && (STATE_NAMES[this.phase] === 'Failed' || this.phase === 'Crashed');
+  }
+
+  failureError(): unknown {
+    return this.error;
+  }
+
+  /** Marks the outcome as looked at: a failure then no longer fails the flow. */
+  markObserved(): void {
+    this.observed = true;
+  }
+
+  /** The value if the run completed, else its error (for `raiseOnFailure: false`). */
+  outcomeValue(): unknown {
+    return this.phase === 'Completed' ? this.value : this.error;
+  }
+
+  /** The value a downstream run receives: the value, or for an allowed failure the error. */
+  outcomeForDownstream(): unknown {
+    if (this.phase === 'Completed') return this.value;
+    const error = this.error;
+    return error instanceof Error ? error : new Error(String(error), { cause: error });
+  }
+
+  private setPhase(phase: StateName): void {
+    this.phase = phase;
+    this.enteredAt = this.flow.scheduler.now();
+    this.emitState();
+  }
+
+  private emitState(): void {
+    const flowListens = this.flow.hasListeners;
+    if (this.stateListeners === undefined && !flowListens) return;
+    const state = this.buildState();
+    if (flowListens) this.flow.emit({ type: 'run-state', ...this.eventBase(), state });
+    if (this.stateListeners !== undefined) for (const listener of this.stateListeners.slice()) listener(state);
+  }
+
+  private eventBase(): {
+    timestamp: number;
+    flowRunId: string;
+    runId: string;
+    runName: string;
+    taskName: string;
+    parentRunId: string | undefined;
+  } {
+    return {
+      timestamp: this.enteredAt,
+      flowRunId: this.flow.id,
+      runId: this.id,
+      runName: this.name,
+      taskName: this.spec.name,
+      parentRunId: this.parent?.id,
+    };
+  }
+
+  // ---- listeners (engine side) ----------------------------------------------------------------
+
+  /** Calls `listener` once the run is terminal (at once if it is). */
+  onTerminal(listener: Listener): void {
+    if (this.isTerminal) listener(this as Run<unknown>);
+    else (this.listeners ??= []).push(listener);
+  }
+
+  offTerminal(listener: Listener): void {
+    const list = this.listeners;
+    if (list === undefined) return;
+    const i = list.indexOf(listener);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+  // ---- the run --------------------------------------------------------------------------------
+
+  /** Starts the run: resolve upstreams, gate, take slots, run. Called once, by the engine. */
+  start(): void {
+    const upstreams = findUpstreams(this.args, this.argIndices, this.waitForList);
+    if (upstreams === undefined) {
+      this.ready();
+      return;
+    }
+    for (const up of upstreams) {
+      if (this.dependsOnItself(up.run)) {
+        const where = up.arg < 0 ? 'waitFor' : `argument ${up.arg}${up.key === undefined ? '' : `[${String(up.key)}]`}`;
+        this.settle('Failed', undefined, new SelfDependencyError(this, where, up.run.name));
+        return;
+      }
+    }
+    this.upstreams = upstreams;
+    this.blockers = upstreams.length;
+    // A direct call waiting on its upstreams keeps its caller waiting: the caller's slot is lent out.
+    if (this.direct) this.beginWait();
+    const onUpstreamDone: Listener = () => {
+      if (--this.blockers > 0) return;
+      if (!this.direct) {
+        if (!this.isTerminal) this.gate();
+        return;
+      }
+      this.endWait(() => {
+        if (!this.isTerminal) this.gate();
+      });
+    };
+    for (const up of upstreams) up.run.onTerminal(onUpstreamDone);
+  }
+
+  private dependsOnItself(upstream: Run<unknown>): boolean {
+    for (let r: Run<unknown> | undefined = this as Run<unknown>; r !== undefined; r = r.parent) {
+      if (r === upstream) return true;
+    }
+    return false;
+  }
+
+  /** Every upstream is terminal: check for failures (arguments first, then waitFor), then go on. */
+  private gate(): void {
+    const upstreams = this.upstreams ?? [];
+    this.upstreams = undefined;
+    for (const up of upstreams) {
+      const upRun = up.run;
+      const phase = upRun.phase;
+      if (phase === 'Completed') continue;
+      upRun.markObserved();
+      const admitted =
+        up.allowed !== undefined &&
+        (phase === 'Failed' || phase === 'TimedOut' || (phase === 'UpstreamFailed' && up.allowed.includeBlocked));
+      if (admitted) continue;
+      const info = { upstreamRunId: upRun.id, upstreamRunName: upRun.name, upstreamTaskName: upRun.taskName };
+      if (STATE_NAMES[phase] === 'Failed') {
+        this.settle('UpstreamFailed', undefined, new UpstreamFailedError(this, info, upRun.error));
+      } else {
+        this.settle('UpstreamCancelled', undefined, new UpstreamCancelledError(this, info, upRun.error));
+      }
+      return;
+    }
+    if (upstreams.some((up) => up.arg >= 0)) this.args = substituteUpstreams(this.args, upstreams);
+    this.ready();
+  }
+
+  /** Arguments are values now: name the run, then take slots (direct calls take none) and run. */
+  private ready(): void {
+    const render = this.spec.taskRunName;
+    if (render !== undefined) {
+      try {
+        this.renderedName = render(...this.args);
+      } catch (error) {
+        this.settle('Failed', undefined, error);
+        return;
+      }
+    }
+    if (this.direct) {
+      trampoline(() => {
+        this.runAttempt();
+      });
+    } else if (this.mapSlots !== undefined) {
+      this.mapSlots.acquire({
+        wantsSlot: () => !this.isTerminal,
+        onSlot: () => {
+          this.holdsMapSlot = true;
+          if (this.isTerminal) this.releaseSlots();
+          else this.flow.slots.acquire(this);
+        },
+      });
+    } else {
+      this.flow.slots.acquire(this);
+    }
+  }
+
+  wantsSlot(): boolean {
+    return !this.isTerminal;
+  }
+
+  onSlot(): void {
+    this.holdsSlot = true;
+    if (this.isTerminal) this.releaseSlots();
+    else this.runAttempt();
+  }
+
+  private runAttempt(): void {
+    this.attempt++;
+    this.controller = undefined;
+    this.setPhase(this.attempt === 1 ? 'Running' : 'Retrying');
+    const attempt = this.attempt;
+    const timeout = this.spec.timeout;
+    if (timeout !== undefined) {
+      this.timer = this.flow.scheduler.schedule(() => {
+        this.onTimeout(attempt, timeout);
+      }, timeout);
+    }
+    let out: unknown;
+    try {
+      out = scopeStorage.run(this, callBody, this as Run<unknown>);
+    } catch (error) {
+      this.attemptFailed(attempt, error, false);
+      return;
+    }
+    if (isObservable(out)) {
+      this.subscribeBody(out, attempt);
+    } else if (typeof out === 'object' && out !== null && typeof (out as PromiseLike<unknown>).then === 'function') {
+      (out as PromiseLike<R>).then(
+        (value) => {
+          this.attemptSucceeded(attempt, value);
+        },
+        (error: unknown) => {
+          this.attemptFailed(attempt, error, false);
+        },
+      );
+    } else {
+      this.attemptSucceeded(attempt, out as R);
+    }
+  }
+
+  private subscribeBody(body: Observable<unknown>, attempt: number): void {
+    let last: unknown;
+    let has = false;
+    const subscription = scopeStorage.run(this, () =>
+      body.subscribe({
+        next: (value) => {
+          last = value;
+          has = true;
+        },
+        error: (error: unknown) => {
+          this.attemptFailed(attempt, error, false);
+        },
+        complete: () => {
+          if (has) this.attemptSucceeded(attempt, last as R);
+          else this.attemptFailed(attempt, new EmptyResultError(this.spec.name, this.name), false);
+        },
+      }),
+    );
+    // A synchronous body has already finished and must not be unsubscribed later by accident.
+    if (!this.isTerminal && this.attempt === attempt) this.bodySubscription = subscription;
+  }
+
+  private onTimeout(attempt: number, timeout: number): void {
+    if (attempt !== this.attempt || this.isTerminal) return;
+    const error = new TaskTimeoutError(this, timeout);
+    this.stopBody(error);
+    this.attemptFailed(attempt, error, true);
+  }
+
+  /** Stops the current attempt's body: abort its signal, unsubscribe its Observable. */
+  private stopBody(reason: unknown): void {
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    this.controller?.abort(reason);
+    const subscription = this.bodySubscription;
+    this.bodySubscription = undefined;
+    subscription?.unsubscribe();
+  }
+
+  private attemptSucceeded(attempt: number, value: R): void {
+    if (attempt !== this.attempt || this.isTerminal) return;
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    this.bodySubscription = undefined;
+    this.settle('Completed', value, undefined);
+  }
+
+  private attemptFailed(attempt: number, error: unknown, timedOut: boolean): void {
+    if (attempt !== this.attempt || this.isTerminal) return;
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    this.bodySubscription = undefined;
+    const spec = this.spec;
+    if (attempt <= spec.retries && this.shouldRetry(error)) {
+      const base = spec.retryDelay(attempt, error);
+      const jitter = spec.retryJitterFactor;
+      const delay = jitter > 0 ? Math.max(0, base * (1 + jitter * (2 * spec.random() - 1))) : base;
+      if (delay > 0) {
+        this.setPhase('AwaitingRetry');
+        this.timer = this.flow.scheduler.schedule(() => {
+          this.timer = undefined;
+          if (!this.isTerminal) this.runAttempt();
+        }, delay);
+      } else {
+        trampoline(() => {
+          if (!this.isTerminal) this.runAttempt();
+        });
+      }
+      return;
+    }
+    const final = spec.retries > 0 ? new RetriesExhaustedError(this, attempt, error) : error;
+    this.settle(timedOut ? 'TimedOut' : 'Failed', undefined, final);
+  }
+
+  private shouldRetry(error: unknown): boolean {
+    const condition = this.spec.retryCondition;
+    if (condition === undefined) return true;
+    try {
+      return condition(error);
+    } catch {
+      // A retry condition that throws cannot say yes.
+      return false;
+    }
+  }
+
+  /** Cancels the run if it has not finished. Returns true if this call cancelled it. */
+  cancel(reason = 'cancel() was called'): boolean {
+    if (this.isTerminal) return false;
+    const error = new CancelledError(this, reason);
+    this.stopBody(error);
+    this.settle('Cancelled', undefined, error);
+    return true;
+  }
+
+  private releaseSlots(): void {
+    if (this.holdsSlot) {
+      this.holdsSlot = false;
+      this.flow.slots.release();
+    }
+    if (this.holdsMapSlot) {
+      this.holdsMapSlot = false;
+      this.mapSlots?.release();
+    }
+  }
+
+  private settle(phase: StateName, value: R | undefined, error: unknown): void {
+    this.value = value;
+    this.error = error;
+    this.upstreams = undefined;
+    this.setPhase(phase);
+    this.releaseSlots();
+    const reclaim = this.reclaim;
+    this.reclaim = undefined;
+    reclaim?.();
+    this.stateListeners = undefined;
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners !== undefined) {
+      trampoline(() => {
+        for (const listener of listeners) listener(this as Run<unknown>);
+      });
+    }
+    this.flow.runSettled(this, STATE_NAMES[phase] === 'Failed' || phase === 'Crashed');
+  }
+
+  // ---- a body waiting on other runs lends its slot --------------------------------------------
+
+  /** The run whose slot a body's wait would hold: a direct call runs in its caller's slot. */
+  private slotOwner(): Run<unknown> | undefined {
+    let r: Run<unknown> | undefined = this as Run<unknown>;
+    while (r !== undefined && r.direct) r = r.parent;
+    return r;
+  }
+
+  /** The body of this run starts waiting on other runs: its slot goes to someone else meanwhile. */
+  beginWait(): void {
+    const owner = this.slotOwner();
+    if (owner === undefined) return;
+    if (owner.waits++ === 0 && owner.holdsSlot) {
+      owner.holdsSlot = false;
+      owner.lentSlot = true;
+      owner.flow.slots.release();
+    }
+  }
+
+  /** The wait is over: take the slot back (ahead of queued runs) before the body goes on. */
+  endWait(resume: () => void): void {
+    const owner = this.slotOwner();
+    if (owner === undefined) {
+      resume();
+      return;
+    }
+    if (--owner.waits > 0 || !owner.lentSlot || owner.isTerminal) {
+      resume();
+      return;
+    }
+    owner.lentSlot = false;
+    owner.reclaim = resume;
+    owner.flow.slots.reacquire({
+      wantsSlot: () => !owner.isTerminal,
+      onSlot: () => {
+        const pending = owner.reclaim;
+        owner.reclaim = undefined;
+        if (owner.isTerminal) owner.flow.slots.release();
+        else owner.holdsSlot = true;
+        pending?.();
+      },
+    });
+  }
+
+  // ---- run context ----------------------------------------------------------------------------
+
+  /** The current attempt's signal, created on first read. */
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
+  // ---- the future's API -----------------------------------------------------------------------
+
+  result(options: ResultOptions & { readonly raiseOnFailure: false }): Promise<unknown>;
+  result(options?: ResultOptions): Promise<R>;
+  result(options: ResultOptions = {}): Promise<unknown> {
+    const timeout = options.timeout;
+    const problem = checkTimeout(timeout, `result() of task run "${this.name}"`);
+    if (problem !== undefined) return Promise.reject(problem);
+    this.observed = true;
+    return new Promise((resolve, reject) => {
+      awaitRuns([this as Run<unknown>], { timeout, scheduler: this.flow.scheduler, stopOnFailure: false }, (timedOut) => {
+        if (timedOut) {
+          reject(new WaitTimeoutError(`task run "${this.name}" (id ${this.id}) did not finish within ${timeout}ms`));
+        } else if (this.phase === 'Completed') {
+          resolve(this.value);
+        } else if (options.raiseOnFailure === false) {
+          resolve(this.error);
+        } else {
+          reject(this.error);
+        }
+      });
+    });
+  }
+
+  wait(timeout?: number): Promise<void> {
+    const problem = checkTimeout(timeout, `wait() of task run "${this.name}"`);
+    if (problem !== undefined) return Promise.reject(problem);
+    return new Promise((resolve) => {
+      awaitRuns([this as Run<unknown>], { timeout, scheduler: this.flow.scheduler, stopOnFailure: false }, () => {
+        resolve();
+      });
+    });
+  }
+
+  either(): Promise<Either<unknown, R>> {
+    this.observed = true;
+    return new Promise((resolve) => {
+      awaitRuns([this as Run<unknown>], { timeout: undefined, scheduler: this.flow.scheduler, stopOnFailure: false }, () => {
+        resolve(this.phase === 'Completed' ? right(this.value as R) : left(this.error));
+      });
+    });
+  }
+
+  get result$(): Observable<R> {
+    return new Observable<R>((subscriber) => {
+      this.observed = true;
+      const deliver = (): void => {
+        if (this.phase === 'Completed') {
+          subscriber.next(this.value as R);
+          subscriber.complete();
+        } else {
+          subscriber.error(this.error);
+        }
+      };
+      if (this.isTerminal) {
+        deliver();
+        return undefined;
+      }
+      const waiter = currentRun();
+      waiter?.beginWait();
+      const listener: Listener = () => {
+        if (waiter === undefined) deliver();
+        else waiter.endWait(deliver);
+      };
+      this.onTerminal(listener);
+      return () => {
+        if (!this.isTerminal) {
+          this.offTerminal(listener);
+          waiter?.endWait(() => undefined);
+        }
+      };
+    });
+  }
+
+  get state$(): Observable<State<R>> {
+    return new Observable<State<R>>((subscriber) => {
+      if (this.isTerminal) {
+        this.observed = true;
+        subscriber.next(this.buildState());
+        subscriber.complete();
+        return undefined;
+      }
+      subscriber.next(this.buildState());
+      const listener = (state: State<R>): void => {
+        subscriber.next(state);
+        if (this.isTerminal) {
+          this.observed = true;
+          subscriber.complete();
+        }
+      };
+      (this.stateListeners ??= []).push(listener);
+      return () => {
+        const list = this.stateListeners;
+        if (list === undefined) return;
+        const i = list.indexOf(listener);
+        if (i >= 0) list.splice(i, 1);
+      };
+    });
+  }
+
+  toString(): string {
+    return `TaskFuture(${this.name}: ${this.phase})`;
+  }
+}
+
+/** The run whose body is executing now, if any. @internal */
+export function currentRun(): Run<unknown> | undefined {
+  const scope = scopeStorage.getStore();
+  return scope !== undefined && scope.kind === 'run' ? (scope as Run<unknown>) : undefined;
+}

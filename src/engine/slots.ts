@@ -1,0 +1,65 @@
+import { Deque } from './deque.js';
+import { trampoline } from './trampoline.js';
+
+/** Something that waits for a slot. @internal */
+export interface SlotWaiter {
+  /** False once the waiter no longer wants the slot (it was cancelled while queued). */
+  wantsSlot(): boolean;
+  /** Called with the slot held. */
+  onSlot(): void;
+}
+
+/**
+ * A counting limiter that hands a freed slot straight to the next waiter. Waiters queue in a
+ * {@link Deque} (no `Array#shift`), grants run on the trampoline (no recursion when bodies finish
+ * synchronously), and a waiter that stopped wanting its slot is skipped when its turn comes.
+ *
+ * @internal
+ */
+export class Slots {
+  private active = 0;
+  private readonly waiting = new Deque<SlotWaiter>();
+
+  constructor(readonly limit: number) {}
+
+  /** How many slots are held now. */
+  get inUse(): number {
+    return this.active;
+  }
+
+  acquire(waiter: SlotWaiter): void {
+    if (this.active < this.limit) {
+      this.active++;
+      trampoline(() => {
+        waiter.onSlot();
+      });
+    } else {
+      this.waiting.push(waiter);
+    }
+  }
+
+  /** Like `acquire`, but ahead of every queued waiter: for a run taking back the slot it lent. */
+  reacquire(waiter: SlotWaiter): void {
+    if (this.active < this.limit) {
+      this.active++;
+      trampoline(() => {
+        waiter.onSlot();
+      });
+    } else {
+      this.waiting.unshift(waiter);
+    }
+  }
+
+  release(): void {
+    for (let next = this.waiting.shift(); next !== undefined; next = this.waiting.shift()) {
+      if (next.wantsSlot()) {
+        const granted = next;
+        trampoline(() => {
+          granted.onSlot();
+        });
+        return;
+      }
+    }
+    this.active--;
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * A task's settings as the engine reads them: shorthands already turned into one shape.
+ *
+ * @internal
+ */
+export interface TaskSpec {
+  readonly name: string;
+  readonly fn: (...args: unknown[]) => unknown;
+  readonly taskRunName: ((...args: unknown[]) => string) | undefined;
+  /** How many times a failed attempt is tried again. */
+  readonly retries: number;
+  /** The delay (ms) before retry number `retry` (1 is the first retry), before jitter. */
+  readonly retryDelay: (retry: number, error: unknown) => number;
+  /** Each delay is multiplied by a random factor in `[1 - j, 1 + j]`. */
+  readonly retryJitterFactor: number;
+  readonly retryCondition: ((error: unknown) => boolean) | undefined;
+  /** Per-attempt time-out (ms); `undefined` for none. */
+  readonly timeout: number | undefined;
+  /** A random source in [0, 1), for jitter. */
+  readonly random: () => number;
+}

@@ -1,0 +1,453 @@
+/**
+ * Every error sluice raises is a {@link SluiceError}: it has a `name`, a stable `code` to switch
+ * on, and readonly context. Errors are branded with `Symbol.for('sluice.error')` so that
+ * {@link isSluiceError} recognises them across duplicate copies of the library.
+ *
+ * @module
+ */
+
+const brand = Symbol.for('sluice.error');
+
+/** The stable codes of sluice's errors. */
+export type SluiceErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_TASK_OPTIONS'
+  | 'MAP_NO_ITERABLE'
+  | 'MAP_LENGTH_MISMATCH'
+  | 'UPSTREAM_FAILED'
+  | 'UPSTREAM_CANCELLED'
+  | 'SELF_DEPENDENCY'
+  | 'WAIT_TIMEOUT'
+  | 'TIMED_OUT'
+  | 'RETRIES_EXHAUSTED'
+  | 'CANCELLED'
+  | 'EMPTY_RESULT'
+  | 'UNOBSERVED_FAILURES'
+  | 'NO_RUN_CONTEXT';
+
+/**
+ * The base class of every error sluice raises.
+ *
+ * @example
+ * ```ts
+ * import { isSluiceError } from 'sluice';
+ * try {
+ *   await someFuture.result();
+ * } catch (error) {
+ *   if (isSluiceError(error, 'UPSTREAM_FAILED')) console.log(error.message);
+ * }
+ * ```
+ */
+export class SluiceError extends Error {
+  /** A stable code: match on it rather than on the message. */
+  readonly code: SluiceErrorCode;
+  /** @internal */
+  readonly [brand] = true;
+
+  constructor(code: SluiceErrorCode, message: string, options?: { readonly cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Tells whether `error` is an error raised by sluice, optionally with a given code.
+ *
+ * @example
+ * ```ts
+ * import { isSluiceError } from 'sluice';
+ * if (isSluiceError(err, 'MAP_LENGTH_MISMATCH')) console.error(err.message);
+ * ```
+ */
+export function isSluiceError(error: unknown, code?: SluiceErrorCode): error is SluiceError {
+  if (typeof error !== 'object' || error === null || !(brand in error)) return false;
+  return code === undefined || (error as SluiceError).code === code;
+}
+
+/**
+ * A function or option was given a value it cannot use (a negative timeout, a task name that is
+ * not a string, a `waitFor` that is not a list of futures).
+ *
+ * @example
+ * ```ts
+ * import { wait } from 'sluice';
+ * await wait([], { timeout: -1 }).catch((e: unknown) => console.log(e)); // InvalidArgumentError
+ * ```
+ */
+export class InvalidArgumentError extends SluiceError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+/**
+ * A task was defined with options it cannot use; raised by `task()` itself, before anything runs.
+ *
+ * @example
+ * ```ts
+ * import { task } from 'sluice';
+ * task({ name: '' }, () => 1); // throws InvalidTaskOptionsError
+ * ```
+ */
+export class InvalidTaskOptionsError extends SluiceError {
+  /** The task's name, as given. */
+  readonly taskName: string;
+  /** The option that was wrong. */
+  readonly option: string;
+
+  constructor(taskName: string, option: string, message: string) {
+    super('INVALID_TASK_OPTIONS', `task "${taskName}": option \`${option}\` ${message}`);
+    this.taskName = taskName;
+    this.option = option;
+  }
+}
+
+/**
+ * `map` was called without any argument to map over. Raised before anything runs.
+ *
+ * @example
+ * ```ts
+ * import { task } from 'sluice';
+ * const add = task('add', (x: number, y: number) => x + y);
+ * add.map(1, 2); // throws MappingMissingIterableError
+ * ```
+ */
+export class MappingMissingIterableError extends SluiceError {
+  readonly taskName: string;
+
+  constructor(taskName: string, described: readonly string[]) {
+    super(
+      'MAP_NO_ITERABLE',
+      `task "${taskName}": map needs at least one iterable argument to map over, got none. ` +
+        `Arguments: ${described.length === 0 ? '(none)' : described.join(', ')}. ` +
+        'Pass an array, a Set or another iterable; strings, byte arrays and plain objects are broadcast, not mapped.',
+    );
+    this.taskName = taskName;
+  }
+}
+
+/**
+ * The iterable arguments of a `map` have different lengths. Raised before anything runs.
+ *
+ * @example
+ * ```ts
+ * import { task } from 'sluice';
+ * const add = task('add', (x: number, y: number) => x + y);
+ * add.map([1, 2, 3], [1, 2]); // throws MappingLengthMismatchError
+ * ```
+ */
+export class MappingLengthMismatchError extends SluiceError {
+  readonly taskName: string;
+  /** The length of each mapped argument, by argument position. */
+  readonly lengths: Readonly<Record<number, number>>;
+
+  constructor(taskName: string, lengths: Readonly<Record<number, number>>) {
+    const listed = Object.entries(lengths)
+      .map(([index, length]) => `argument ${index}: ${length}`)
+      .join(', ');
+    super(
+      'MAP_LENGTH_MISMATCH',
+      `task "${taskName}": map's iterable arguments must all have the same length; got lengths ${listed}. ` +
+        'Wrap an argument in unmapped(...) to pass it whole to every run.',
+    );
+    this.taskName = taskName;
+    this.lengths = lengths;
+  }
+}
+
+/** What a run that did not start because of another run says about that other run. */
+export interface UpstreamRunInfo {
+  /** The upstream run's id. */
+  readonly upstreamRunId: string;
+  /** The upstream run's name. */
+  readonly upstreamRunName: string;
+  /** The upstream run's task. */
+  readonly upstreamTaskName: string;
+}
+
+/**
+ * A run did not start because a run it depends on (an argument future or a `waitFor` future)
+ * failed. The upstream's error is the `cause`.
+ *
+ * @example
+ * ```ts
+ * import { isSluiceError } from 'sluice';
+ * const err = await downstream.result().catch((e: unknown) => e);
+ * if (isSluiceError(err, 'UPSTREAM_FAILED')) console.log(err.cause);
+ * ```
+ */
+export class UpstreamFailedError extends SluiceError implements UpstreamRunInfo {
+  readonly taskName: string;
+  readonly runName: string;
+  readonly upstreamRunId: string;
+  readonly upstreamRunName: string;
+  readonly upstreamTaskName: string;
+
+  constructor(run: { readonly taskName: string; readonly name: string }, upstream: UpstreamRunInfo, cause: unknown) {
+    super(
+      'UPSTREAM_FAILED',
+      `task run "${run.name}" (task "${run.taskName}") did not run: upstream run "${upstream.upstreamRunName}" ` +
+        `(task "${upstream.upstreamTaskName}", id ${upstream.upstreamRunId}) failed: ${describeError(cause)}`,
+      { cause },
+    );
+    this.taskName = run.taskName;
+    this.runName = run.name;
+    this.upstreamRunId = upstream.upstreamRunId;
+    this.upstreamRunName = upstream.upstreamRunName;
+    this.upstreamTaskName = upstream.upstreamTaskName;
+  }
+}
+
+/**
+ * A run did not start because a run it depends on was cancelled or crashed.
+ *
+ * @example
+ * ```ts
+ * import { isSluiceError } from 'sluice';
+ * const err = await downstream.result().catch((e: unknown) => e);
+ * if (isSluiceError(err, 'UPSTREAM_CANCELLED')) console.log(err.message);
+ * ```
+ */
+export class UpstreamCancelledError extends SluiceError implements UpstreamRunInfo {
+  readonly taskName: string;
+  readonly runName: string;
+  readonly upstreamRunId: string;
+  readonly upstreamRunName: string;
+  readonly upstreamTaskName: string;
+
+  constructor(run: { readonly taskName: string; readonly name: string }, upstream: UpstreamRunInfo, cause: unknown) {
+    super(
+      'UPSTREAM_CANCELLED',
+      `task run "${run.name}" (task "${run.taskName}") did not run: upstream run "${upstream.upstreamRunName}" ` +
+        `(task "${upstream.upstreamTaskName}", id ${upstream.upstreamRunId}) was cancelled: ${describeError(cause)}`,
+      { cause },
+    );
+    this.taskName = run.taskName;
+    this.runName = run.name;
+    this.upstreamRunId = upstream.upstreamRunId;
+    this.upstreamRunName = upstream.upstreamRunName;
+    this.upstreamTaskName = upstream.upstreamTaskName;
+  }
+}
+
+/**
+ * A run was given, as an argument or in `waitFor`, a future that can only finish after the run
+ * itself (its own future, or that of a run it was started from). Waiting would never end.
+ *
+ * @example
+ * ```ts
+ * import { isSluiceError } from 'sluice';
+ * const err = await child.result().catch((e: unknown) => e);
+ * if (isSluiceError(err, 'SELF_DEPENDENCY')) console.log(err.message);
+ * ```
+ */
+export class SelfDependencyError extends SluiceError {
+  readonly taskName: string;
+  readonly runName: string;
+
+  constructor(run: { readonly taskName: string; readonly name: string }, where: string, upstreamRunName: string) {
+    super(
+      'SELF_DEPENDENCY',
+      `task run "${run.name}" (task "${run.taskName}") depends on run "${upstreamRunName}" through ${where}, ` +
+        'but that run cannot finish before this one: it is the run itself or the run that started it. Refusing to deadlock.',
+    );
+    this.taskName = run.taskName;
+    this.runName = run.name;
+  }
+}
+
+/**
+ * Waiting for a run's result took longer than the `timeout` given to `result()` or `asCompleted()`.
+ * Distinct from a task's own time-out: the run itself goes on.
+ *
+ * @example
+ * ```ts
+ * import { isSluiceError } from 'sluice';
+ * const err = await future.result({ timeout: 10 }).catch((e: unknown) => e);
+ * if (isSluiceError(err, 'WAIT_TIMEOUT')) console.log(err.message);
+ * ```
+ */
+export class WaitTimeoutError extends SluiceError {
+  constructor(message: string) {
+    super('WAIT_TIMEOUT', message);
+  }
+}
+
+/**
+ * A run was cancelled: by `future.cancel()`, by unsubscribing, or by its flow.
+ *
+ * @example
+ * ```ts
+ * import { isSluiceError } from 'sluice';
+ * future.cancel();
+ * const err = await future.result().catch((e: unknown) => e);
+ * console.log(isSluiceError(err, 'CANCELLED')); // true
+ * ```
+ */
+export class CancelledError extends SluiceError {
+  readonly taskName: string;
+  readonly runName: string;
+
+  constructor(run: { readonly taskName: string; readonly name: string }, reason: string) {
+    super('CANCELLED', `task run "${run.name}" (task "${run.taskName}") was cancelled: ${reason}`);
+    this.taskName = run.taskName;
+    this.runName = run.name;
+  }
+}
+
+/**
+ * A task body returned an Observable that completed without emitting a value.
+ *
+ * @example
+ * ```ts
+ * import { EMPTY } from 'rxjs';
+ * import { task } from 'sluice';
+ * const nothing = task('nothing', () => EMPTY);
+ * await nothing().catch((e: unknown) => console.log(e)); // EmptyResultError
+ * ```
+ */
+export class EmptyResultError extends SluiceError {
+  readonly taskName: string;
+
+  constructor(taskName: string, runName: string) {
+    super(
+      'EMPTY_RESULT',
+      `task run "${runName}" (task "${taskName}") returned an Observable that completed without a value; ` +
+        'a task body must emit at least one value (its last value is the result).',
+    );
+    this.taskName = taskName;
+  }
+}
+
+/** One failed run that nothing looked at, as listed by {@link UnobservedFailuresError}. */
+export interface UnobservedFailure {
+  readonly runId: string;
+  readonly runName: string;
+  readonly taskName: string;
+  readonly error: unknown;
+}
+
+/**
+ * A flow finished, but some runs it started failed and the flow's code never looked at them (no
+ * `result()`, no state check, no downstream that allowed the failure). The flow rejects with this
+ * error instead of reporting success.
+ *
+ * @example
+ * ```ts
+ * import { flow, isSluiceError } from 'sluice';
+ * const err = await myFlow().catch((e: unknown) => e);
+ * if (isSluiceError(err, 'UNOBSERVED_FAILURES')) for (const f of err.failures) console.log(f.runName);
+ * ```
+ */
+export class UnobservedFailuresError extends SluiceError {
+  readonly flowName: string;
+  readonly failures: readonly UnobservedFailure[];
+
+  constructor(flowName: string, failures: readonly UnobservedFailure[]) {
+    const shown = failures
+      .slice(0, 10)
+      .map((f) => `"${f.runName}" (task "${f.taskName}"): ${describeError(f.error)}`)
+      .join('; ');
+    const more = failures.length > 10 ? `; and ${failures.length - 10} more` : '';
+    super(
+      'UNOBSERVED_FAILURES',
+      `flow "${flowName}": ${failures.length} task run${failures.length === 1 ? '' : 's'} failed and nothing looked at ` +
+        `${failures.length === 1 ? 'it' : 'them'}: ${shown}${more}`,
+      { cause: failures[0]?.error },
+    );
+    this.flowName = flowName;
+    this.failures = failures;
+  }
+}
+
+/** @internal Describes a thrown value in one line for a message. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  try {
+    return `non-Error value thrown: ${String(error)}`;
+  } catch {
+    return 'non-Error value thrown';
+  }
+}
+
+/**
+ * A run's attempt ran longer than its task's `timeout`. The run ends `TimedOut` (a failed state)
+ * unless retries remain: time-outs are retried like failures.
+ *
+ * @example
+ * ```ts
+ * import { isSluiceError, task } from 'sluice';
+ * const slow = task({ name: 'slow', timeout: 10 }, () => new Promise(() => {}));
+ * const err = await slow().catch((e: unknown) => e);
+ * console.log(isSluiceError(err, 'TIMED_OUT')); // true
+ * ```
+ */
+export class TaskTimeoutError extends SluiceError {
+  readonly taskName: string;
+  readonly runName: string;
+  /** The limit, in ms. */
+  readonly timeout: number;
+
+  constructor(run: { readonly taskName: string; readonly name: string }, timeout: number) {
+    super('TIMED_OUT', `task run "${run.name}" (task "${run.taskName}") exceeded its timeout of ${timeout}ms`);
+    this.taskName = run.taskName;
+    this.runName = run.name;
+    this.timeout = timeout;
+  }
+}
+
+/**
+ * A run with `retries` failed on every attempt. The last attempt's error is the `cause`.
+ *
+ * @example
+ * ```ts
+ * import { isSluiceError, task } from 'sluice';
+ * const flaky = task({ name: 'flaky', retries: 2 }, () => { throw new Error('down'); });
+ * const err = await flaky().catch((e: unknown) => e);
+ * if (isSluiceError(err, 'RETRIES_EXHAUSTED')) console.log(err.attempts, err.cause); // 3, Error: down
+ * ```
+ */
+export class RetriesExhaustedError extends SluiceError {
+  readonly taskName: string;
+  readonly runName: string;
+  /** How many attempts were made. */
+  readonly attempts: number;
+
+  constructor(run: { readonly taskName: string; readonly name: string }, attempts: number, cause: unknown) {
+    super(
+      'RETRIES_EXHAUSTED',
+      `task run "${run.name}" (task "${run.taskName}") failed after ${attempts} attempts: ${describeError(cause)}`,
+      { cause },
+    );
+    this.taskName = run.taskName;
+    this.runName = run.name;
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * `getRunContext()` was called outside a task body.
+ *
+ * @example
+ * ```ts
+ * import { getRunContext } from 'sluice';
+ * try { getRunContext(); } catch (e) { console.log(e); } // NoRunContextError
+ * ```
+ */
+export class NoRunContextError extends SluiceError {
+  constructor() {
+    super('NO_RUN_CONTEXT', 'getRunContext() was called outside a task body; it is only available while a task run is executing');
+  }
+}
+
+/** @internal Describes any value in a few words for a message: `3 (number)`, `[object Promise] (object)`. */
+export function describeValue(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? `array of ${value.length}` : String(value);
+  } catch {
+    text = 'an unprintable value';
+  }
+  return `${text} (${value === null ? 'null' : typeof value})`;
+}

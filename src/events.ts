@@ -1,0 +1,43 @@
+/**
+ * The events a flow run emits on its `events$` stream: progress bars, logs and timelines read
+ * this one stream. Events are only built while someone subscribes.
+ *
+ * @module
+ */
+import type { State } from './states.js';
+
+/** Fields every run event carries. */
+export interface RunEventBase {
+  /** Scheduler time (ms). */
+  readonly timestamp: number;
+  readonly flowRunId: string;
+  readonly runId: string;
+  readonly runName: string;
+  readonly taskName: string;
+  /** The run in whose body this run was submitted, if any. */
+  readonly parentRunId: string | undefined;
+}
+
+/**
+ * One event on a flow's `events$`.
+ *
+ * @example
+ * ```ts
+ * import { flow } from 'sluice';
+ * const run = flow('etl', async () => 1).start();
+ * run.events$.subscribe((e) => console.log(e.type, e.timestamp));
+ * await run.result();
+ * ```
+ */
+export type FlowEvent =
+  | { readonly type: 'flow-started'; readonly timestamp: number; readonly flowRunId: string; readonly flowName: string }
+  | {
+      readonly type: 'flow-finished';
+      readonly timestamp: number;
+      readonly flowRunId: string;
+      readonly flowName: string;
+      readonly outcome: 'Completed' | 'Failed';
+      readonly error: unknown;
+    }
+  | (RunEventBase & { readonly type: 'run-submitted' })
+  | (RunEventBase & { readonly type: 'run-state'; readonly state: State });

@@ -1,0 +1,251 @@
+/**
+ * `flow()`: a function whose task runs share a runner, an event stream, and an end: a flow does
+ * not settle while runs it started are still going.
+ *
+ * @module
+ */
+import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
+import { CancelledError, InvalidArgumentError, UnobservedFailuresError } from './errors.js';
+import type { FlowEvent } from './events.js';
+import { scopeStorage } from './engine/context.js';
+import { FlowRun } from './engine/flow-run.js';
+import { awaitRuns } from './engine/await.js';
+import { Run } from './engine/run.js';
+import { findUpstreams, substituteUpstreams } from './engine/upstream.js';
+import type { TaskFuture } from './future.js';
+import { TaskFutureList } from './future.js';
+import { ConcurrentTaskRunner } from './runners/concurrent.js';
+import type { TaskRunner } from './runners/runner.js';
+
+/** Options of {@link flow}. */
+export interface FlowOptions {
+  /** The flow's name, used in events and errors. */
+  readonly name: string;
+  /**
+   * Where the flow's task runs run.
+   *
+   * @defaultValue a new `ConcurrentTaskRunner()` per flow run (no limit)
+   */
+  readonly taskRunner?: TaskRunner;
+  /**
+   * The scheduler for every delay and time-stamp in the flow (retry delays, time-outs, waits).
+   * Pass a `TestScheduler` to run the flow in virtual time.
+   *
+   * @defaultValue `asyncScheduler`
+   */
+  readonly scheduler?: SchedulerLike;
+  /**
+   * What happens to runs still going when the flow's function returns: `'wait'` for them, or
+   * `'cancel'` them. A flow whose function throws always cancels what is left.
+   *
+   * @defaultValue `'wait'`
+   */
+  readonly onExit?: 'wait' | 'cancel';
+  /** Aborting this signal cancels every run of the flow; the flow then rejects. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a flow resolves to: futures it returns are replaced by their values. */
+export type FlowResult<R> =
+  R extends TaskFutureList<infer T> ? T[] : R extends TaskFuture<infer T> ? T : R;
+
+/** A running flow: its id, its events, and its result. Returned by {@link Flow.start}. */
+export interface FlowRunHandle<R> {
+  readonly id: string;
+  readonly name: string;
+  /** Every flow and run event, from `flow-started` to `flow-finished`, then completes. */
+  readonly events$: Observable<FlowEvent>;
+  /** The flow's result, once every run it started has finished. */
+  result(): Promise<FlowResult<R>>;
+  /** Cancels every run of the flow that has not finished. */
+  cancel(reason?: string): void;
+}
+
+/** A flow: call it to run it; `start` to run it with a handle on its events. */
+export interface Flow<A extends unknown[], R> {
+  (...args: A): Promise<FlowResult<R>>;
+  readonly name: string;
+  /**
+   * Runs the flow and returns a handle at once. The body starts on the flow's scheduler (not
+   * synchronously), so a subscriber to `events$` added right away sees every event.
+   */
+  start(...args: A): FlowRunHandle<R>;
+}
+
+let ambient: FlowRun | undefined;
+
+/** The flow and parent run that a `submit`, `map` or direct call belongs to. @internal */
+export function currentScope(): { flow: FlowRun; parent: Run<unknown> | undefined } {
+  const scope = scopeStorage.getStore();
+  if (scope !== undefined) {
+    if (scope.kind === 'run') {
+      const run = scope as Run<unknown>;
+      if (!run.flow.closed) return { flow: run.flow, parent: run };
+    } else if (!(scope as FlowRun).closed) {
+      return { flow: scope as FlowRun, parent: undefined };
+    }
+  }
+  // Outside any flow (an extension: Prefect raises here) runs go to a default unbounded runner.
+  ambient ??= new FlowRun('(no flow)', new ConcurrentTaskRunner(), asyncScheduler, false);
+  return { flow: ambient, parent: undefined };
+}
+
+/** Replaces futures in a flow's return value by their values (one level deep, like arguments). */
+function resolveReturn(value: unknown, done: (error: unknown, result?: unknown) => void): void {
+  if (value instanceof TaskFutureList) {
+    (value as TaskFutureList<unknown>).result().then(
+      (values) => {
+        done(undefined, values);
+      },
+      (error: unknown) => {
+        done(error ?? new Error('flow result failed'));
+      },
+    );
+    return;
+  }
+  const upstreams = findUpstreams([value], undefined, undefined);
+  if (upstreams === undefined) {
+    done(undefined, value);
+    return;
+  }
+  const runs = upstreams.map((up) => up.run);
+  for (const run of runs) run.markObserved();
+  awaitRuns(runs, { timeout: undefined, scheduler: asyncScheduler, stopOnFailure: true }, (_t, failed) => {
+    if (failed !== undefined) done(failed.failureError() ?? new Error('flow result failed'));
+    else done(undefined, substituteUpstreams([value], upstreams)[0]);
+  });
+}
+
+function runFlow<A extends unknown[], R>(options: Required<Pick<FlowOptions, 'name'>> & FlowOptions, fn: (...args: A) => R | PromiseLike<R>, args: A, flowRun: FlowRun): Promise<FlowResult<R>> {
+  const scheduler = flowRun.scheduler;
+  return new Promise<FlowResult<R>>((resolve, reject) => {
+    if (flowRun.hasListeners) {
+      flowRun.emit({ type: 'flow-started', timestamp: scheduler.now(), flowRunId: flowRun.id, flowName: flowRun.name });
+    }
+    const finish = (error: unknown, value?: unknown): void => {
+      flowRun.close();
+      if (flowRun.hasListeners) {
+        flowRun.emit({
+          type: 'flow-finished',
+          timestamp: scheduler.now(),
+          flowRunId: flowRun.id,
+          flowName: flowRun.name,
+          outcome: error === undefined ? 'Completed' : 'Failed',
+          error,
+        });
+      }
+      flowRun.completeEvents();
+      if (error === undefined) resolve(value as FlowResult<R>);
+      else reject(error);
+    };
+    const signal = options.signal;
+    const onAbort = (): void => {
+      flowRun.cancelAll(`flow "${flowRun.name}" was aborted`);
+    };
+    if (signal?.aborted === true) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const afterBody = (bodyError: { error: unknown } | undefined, value: unknown): void => {
+      if (bodyError !== undefined) flowRun.cancelAll(`flow "${flowRun.name}" failed`);
+      else if (options.onExit === 'cancel') flowRun.cancelAll(`flow "${flowRun.name}" returned (onExit: 'cancel')`);
+      flowRun.whenIdle(() => {
+        signal?.removeEventListener('abort', onAbort);
+        if (bodyError !== undefined) {
+          finish(bodyError.error ?? new Error(`flow "${flowRun.name}" failed`));
+          return;
+        }
+        if (signal?.aborted === true) {
+          finish(signal.reason ?? new CancelledError({ taskName: flowRun.name, name: flowRun.name }, 'the flow was aborted'));
+          return;
+        }
+        resolveReturn(value, (error, result) => {
+          if (error !== undefined) {
+            finish(error);
+            return;
+          }
+          const unobserved = flowRun.unobservedFailures();
+          if (unobserved.length > 0) {
+            finish(
+              new UnobservedFailuresError(
+                flowRun.name,
+                unobserved.map((run) => ({ runId: run.id, runName: run.name, taskName: run.taskName, error: run.failureError() })),
+              ),
+            );
+          } else {
+            finish(undefined, result);
+          }
+        });
+      });
+    };
+    let out: R | PromiseLike<R>;
+    try {
+      out = scopeStorage.run(flowRun, () => fn(...args));
+    } catch (error) {
+      afterBody({ error }, undefined);
+      return;
+    }
+    Promise.resolve(out).then(
+      (value) => {
+        afterBody(undefined, value);
+      },
+      (error: unknown) => {
+        afterBody({ error }, undefined);
+      },
+    );
+  });
+}
+
+/**
+ * Defines a flow. Calling it runs `fn` with task runs going to the flow's runner, waits for every
+ * run it started (Prefect does not), and resolves to `fn`'s value (futures in it are replaced by
+ * their values). It rejects with `fn`'s error, or with an `UnobservedFailuresError` when runs
+ * failed and the flow's code never looked at them.
+ *
+ * @example
+ * ```ts
+ * import { ConcurrentTaskRunner, flow, task } from 'sluice';
+ *
+ * const addTogether = task('add_together', (x: number, y: number) => x + y);
+ * const sumIt = flow(
+ *   { name: 'sum_it', taskRunner: new ConcurrentTaskRunner({ maxConcurrency: 2 }) },
+ *   (numbers: number[], staticValue: number) => addTogether.map(numbers, staticValue).result(),
+ * );
+ * console.log(await sumIt([1, 2, 3], 5)); // [6, 7, 8]
+ * ```
+ */
+export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions, fn: (...args: A) => R | PromiseLike<R>): Flow<A, Awaited<R>> {
+  const options: FlowOptions = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions;
+  if (options === null || typeof options !== 'object' || typeof options.name !== 'string' || options.name.trim() === '') {
+    throw new InvalidArgumentError(`flow(): the name must be a non-empty string, got ${String((options as FlowOptions | null)?.name)}`);
+  }
+  if (typeof fn !== 'function') throw new InvalidArgumentError(`flow "${options.name}": expected a function, got ${typeof fn}`);
+  if (options.onExit !== undefined && options.onExit !== 'wait' && options.onExit !== 'cancel') {
+    throw new InvalidArgumentError(`flow "${options.name}": \`onExit\` must be 'wait' or 'cancel', got ${String(options.onExit)}`);
+  }
+  const name = options.name;
+  const newFlowRun = (): FlowRun =>
+    new FlowRun(name, options.taskRunner ?? new ConcurrentTaskRunner(), options.scheduler ?? asyncScheduler, true);
+  const call = (...args: A): Promise<FlowResult<Awaited<R>>> =>
+    runFlow({ ...options, name }, fn as (...a: A) => Awaited<R>, args, newFlowRun());
+  const start = (...args: A): FlowRunHandle<Awaited<R>> => {
+    const flowRun = newFlowRun();
+    let settle: { resolve: (v: FlowResult<Awaited<R>>) => void; reject: (e: unknown) => void } | undefined;
+    const result = new Promise<FlowResult<Awaited<R>>>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    // Unhandled until someone asks for it: the caller may only want the events.
+    result.catch(() => undefined);
+    flowRun.scheduler.schedule(() => {
+      void runFlow({ ...options, name }, fn as (...a: A) => Awaited<R>, args, flowRun).then(settle?.resolve, settle?.reject);
+    });
+    return {
+      id: flowRun.id,
+      name,
+      events$: flowRun.events$,
+      result: () => result,
+      cancel: (reason = 'cancel() was called') => {
+        flowRun.cancelAll(reason);
+      },
+    };
+  };
+  return Object.defineProperties(call, { name: { value: name }, start: { value: start } }) as unknown as Flow<A, Awaited<R>>;
+}

@@ -1,0 +1,328 @@
+/**
+ * Futures: what `submit` and `map` return, and the functions that wait on many of them.
+ *
+ * @module
+ */
+import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
+import type { Either } from 'fp-ts/Either';
+import { describeValue, InvalidArgumentError, WaitTimeoutError } from './errors.js';
+import { awaitRuns, checkTimeout } from './engine/await.js';
+import { Run } from './engine/run.js';
+import type { State } from './states.js';
+import { toAsyncIterable } from './engine/async-iterable.js';
+
+/** Options of {@link TaskFuture.result}. */
+export interface ResultOptions {
+  /**
+   * Reject with a `WaitTimeoutError` (code `WAIT_TIMEOUT`) if the run has not finished within
+   * this many ms. The run itself goes on.
+   *
+   * @defaultValue no limit
+   */
+  readonly timeout?: number;
+  /**
+   * With `false`, a failed run's error is returned as the value instead of being thrown.
+   *
+   * @defaultValue `true`
+   */
+  readonly raiseOnFailure?: boolean;
+}
+
+/**
+ * A handle on one task run, returned by `task.submit()`. The run started when it was submitted
+ * and runs once, however many times its result is read; a failure is stored too, never re-run.
+ * Pass it as an argument to another task, or in `waitFor`, to make that task wait for it.
+ *
+ * @example
+ * ```ts
+ * import { task } from 'sluice';
+ * const cool = task('cool_task', () => 'sup');
+ * const future = cool.submit();
+ * console.log(future.name);           // 'cool_task-0'
+ * console.log(await future.result()); // 'sup'
+ * ```
+ */
+export interface TaskFuture<R> {
+  /** A unique id for the run. */
+  readonly id: string;
+  /** The run's name: `taskRunName` rendered from the arguments, or `<task>-<n>`. */
+  readonly name: string;
+  /** The task's name. */
+  readonly taskName: string;
+  /** The id of the run in whose body this run was submitted, if any. */
+  readonly parentRunId: string | undefined;
+  /**
+   * The run's current state. Reading a failed state counts as looking at the failure: the flow
+   * then does not report it.
+   */
+  readonly state: State<R>;
+  /** Emits the run's value once and completes, or errors with the run's error. Never re-runs it. */
+  readonly result$: Observable<R>;
+  /** Emits the current state, then every transition; completes after the terminal state. */
+  readonly state$: Observable<State<R>>;
+  /**
+   * Waits for the run and returns its value, or throws its error. With `raiseOnFailure: false`
+   * returns the error instead of throwing it.
+   */
+  result(options: ResultOptions & { readonly raiseOnFailure: false }): Promise<unknown>;
+  result(options?: ResultOptions): Promise<R>;
+  /** Waits until the run is finished, however it ended. On time-out it resolves all the same. */
+  wait(timeout?: number): Promise<void>;
+  /** The run's outcome as an fp-ts `Either`: `Right` of the value or `Left` of the error. */
+  either(): Promise<Either<unknown, R>>;
+  /**
+   * Cancels the run if it has not finished: its body's signal aborts, an Observable body is
+   * unsubscribed, and the run ends `Cancelled`. Returns true if this call cancelled it.
+   */
+  cancel(reason?: string): boolean;
+}
+
+/**
+ * Tells whether a value is a {@link TaskFuture}.
+ *
+ * @example
+ * ```ts
+ * import { isTaskFuture, task } from 'sluice';
+ * console.log(isTaskFuture(task('t', () => 1).submit())); // true
+ * ```
+ */
+export function isTaskFuture(value: unknown): value is TaskFuture<unknown> {
+  return value instanceof Run;
+}
+
+function toRuns(futures: Iterable<TaskFuture<unknown>>, where: string): Run<unknown>[] | InvalidArgumentError {
+  if (futures === null || typeof futures !== 'object' || !(Symbol.iterator in futures)) {
+    return new InvalidArgumentError(`${where}: expected an iterable of futures, got ${describeValue(futures)}`);
+  }
+  const runs: Run<unknown>[] = [];
+  let i = 0;
+  for (const future of futures) {
+    if (!(future instanceof Run)) {
+      return new InvalidArgumentError(`${where}: element ${i} is not a TaskFuture, got ${describeValue(future)}`);
+    }
+    runs.push(future as Run<unknown>);
+    i++;
+  }
+  return runs;
+}
+
+function schedulerOf(runs: readonly Run<unknown>[], given: SchedulerLike | undefined): SchedulerLike {
+  return given ?? runs[0]?.flow.scheduler ?? asyncScheduler;
+}
+
+/** Options of {@link TaskFutureList.result}. */
+export type ListResultOptions = ResultOptions;
+
+/**
+ * The futures of a `map`, in input order. It is an array (index it, spread it, iterate it), with
+ * methods that act on every run at once.
+ *
+ * @example
+ * ```ts
+ * import { task } from 'sluice';
+ * const double = task('double', (x: number) => 2 * x);
+ * const futures = double.map([1, 2, 3]);
+ * console.log(futures.length);          // 3
+ * console.log(await futures.result());  // [2, 4, 6]
+ * ```
+ */
+export class TaskFutureList<R> extends Array<TaskFuture<R>> {
+  // Array methods such as `filter` and `map` return plain arrays, not lists.
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+
+  /**
+   * Waits for every run and returns their values in input order. Rejects with the first failure
+   * by completion time (it does not wait for the rest); with `raiseOnFailure: false`, failed
+   * runs' errors take their place instead. With `timeout`, rejects with a `WaitTimeoutError`.
+   */
+  result(options: ListResultOptions & { readonly raiseOnFailure: false }): Promise<unknown[]>;
+  result(options?: ListResultOptions): Promise<R[]>;
+  result(options: ListResultOptions = {}): Promise<unknown[]> {
+    const runs = this as unknown as Run<R>[];
+    const timeout = options.timeout;
+    const problem = checkTimeout(timeout, 'TaskFutureList.result()');
+    if (problem !== undefined) return Promise.reject(problem);
+    const raise = options.raiseOnFailure !== false;
+    for (const run of runs) run.markObserved();
+    return new Promise((resolve, reject) => {
+      awaitRuns(
+        runs as Run<unknown>[],
+        { timeout, scheduler: schedulerOf(runs as Run<unknown>[], undefined), stopOnFailure: raise },
+        (timedOut, failed) => {
+          if (timedOut) {
+            const unfinished = runs.filter((run) => !run.isTerminal).length;
+            reject(
+              new WaitTimeoutError(
+                `timed out waiting for all futures to complete within ${timeout}ms (${unfinished} of ${runs.length} unfinished)`,
+              ),
+            );
+          } else if (failed !== undefined) {
+            reject(failed.failureError());
+          } else {
+            resolve(runs.map((run) => run.outcomeValue()));
+          }
+        },
+      );
+    });
+  }
+
+  /** Waits until every run has finished, however each ended. On time-out it resolves all the same. */
+  wait(timeout?: number): Promise<void> {
+    const problem = checkTimeout(timeout, 'TaskFutureList.wait()');
+    if (problem !== undefined) return Promise.reject(problem);
+    const runs = this as unknown as Run<unknown>[];
+    return new Promise((resolve) => {
+      awaitRuns(runs, { timeout, scheduler: schedulerOf(runs, undefined), stopOnFailure: false }, () => {
+        resolve();
+      });
+    });
+  }
+
+  /** Cancels every run that has not finished; returns how many this call cancelled. */
+  cancel(reason?: string): number {
+    let count = 0;
+    for (const future of this) if (future.cancel(reason)) count++;
+    return count;
+  }
+
+  /** Emits every value in input order, as one array, once all runs completed; errors on the first failure. */
+  get result$(): Observable<R[]> {
+    return new Observable<R[]>((subscriber) => {
+      const runs = this as unknown as Run<R>[];
+      for (const run of runs) run.markObserved();
+      return awaitRuns(
+        runs as Run<unknown>[],
+        { timeout: undefined, scheduler: schedulerOf(runs as Run<unknown>[], undefined), stopOnFailure: true },
+        (_timedOut, failed) => {
+          if (failed !== undefined) {
+            subscriber.error(failed.failureError());
+          } else {
+            subscriber.next(runs.map((run) => run.outcomeValue() as R));
+            subscriber.complete();
+          }
+        },
+      );
+    });
+  }
+}
+
+/** Options of {@link wait}. */
+export interface WaitOptions {
+  /**
+   * Stop waiting after this many ms and report what finished by then. Never rejects on time-out.
+   *
+   * @defaultValue no limit
+   */
+  readonly timeout?: number;
+  /**
+   * The scheduler that measures the time-out.
+   *
+   * @defaultValue the first future's flow scheduler, else `asyncScheduler`
+   */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** What {@link wait} returns: the futures that finished and those that did not, as Sets in completion order. */
+export interface DoneAndNotDone<R> {
+  readonly done: Set<TaskFuture<R>>;
+  readonly notDone: Set<TaskFuture<R>>;
+}
+
+/**
+ * Waits for futures to finish, however they end (failed and cancelled runs count as done). With a
+ * `timeout`, returns what finished by then and never rejects. `done` lists futures in completion
+ * order (those already finished first, in input order), without duplicates.
+ *
+ * @example
+ * ```ts
+ * import { task, wait } from 'sluice';
+ * const cool = task('cool_task', () => 'sup');
+ * const futures = Array.from({ length: 10 }, () => cool.submit());
+ * const { done, notDone } = await wait(futures);
+ * console.log(done.size, notDone.size); // 10 0
+ * ```
+ */
+export function wait<R>(futures: Iterable<TaskFuture<R>>, options: WaitOptions = {}): Promise<DoneAndNotDone<R>> {
+  const runs = toRuns(futures, 'wait()');
+  if (runs instanceof InvalidArgumentError) return Promise.reject(runs);
+  const problem = checkTimeout(options.timeout, 'wait()');
+  if (problem !== undefined) return Promise.reject(problem);
+  const done = new Set<TaskFuture<R>>();
+  return new Promise((resolve) => {
+    awaitRuns(
+      runs,
+      {
+        timeout: options.timeout,
+        scheduler: schedulerOf(runs, options.scheduler),
+        stopOnFailure: false,
+        onEach: (run) => done.add(run as TaskFuture<R>),
+      },
+      () => {
+        const notDone = new Set<TaskFuture<R>>();
+        for (const run of runs) if (!done.has(run as TaskFuture<R>)) notDone.add(run as TaskFuture<R>);
+        resolve({ done, notDone });
+      },
+    );
+  });
+}
+
+/** Options of {@link asCompleted}. */
+export type AsCompletedOptions = WaitOptions;
+
+/** Futures as they finish: an Observable and an AsyncIterable at once. */
+export type CompletionStream<R> = Observable<TaskFuture<R>> & AsyncIterable<TaskFuture<R>>;
+
+/**
+ * Yields futures as they finish: those already finished first (in input order), then in
+ * completion order, each once. With a `timeout`, errors with a `WaitTimeoutError` saying how many
+ * were unfinished. Use it with `for await`, or subscribe to it.
+ *
+ * @example
+ * ```ts
+ * import { asCompleted, task } from 'sluice';
+ * const sleep = task('sleep', (ms: number) => new Promise<number>((r) => setTimeout(() => r(ms), ms)));
+ * for await (const future of asCompleted(sleep.map([30, 10, 20]))) {
+ *   console.log(await future.result()); // 10, 20, 30
+ * }
+ * ```
+ */
+export function asCompleted<R>(futures: Iterable<TaskFuture<R>>, options: AsCompletedOptions = {}): CompletionStream<R> {
+  const stream = new Observable<TaskFuture<R>>((subscriber) => {
+    const runs = toRuns(futures, 'asCompleted()');
+    if (runs instanceof InvalidArgumentError) {
+      subscriber.error(runs);
+      return undefined;
+    }
+    const problem = checkTimeout(options.timeout, 'asCompleted()');
+    if (problem !== undefined) {
+      subscriber.error(problem);
+      return undefined;
+    }
+    let delivered = 0;
+    return awaitRuns(
+      runs,
+      {
+        timeout: options.timeout,
+        scheduler: schedulerOf(runs, options.scheduler),
+        stopOnFailure: false,
+        onEach: (run) => {
+          delivered++;
+          subscriber.next(run as TaskFuture<R>);
+        },
+      },
+      (timedOut) => {
+        if (timedOut) {
+          const total = new Set(runs).size;
+          subscriber.error(new WaitTimeoutError(`${total - delivered} (of ${total}) futures unfinished`));
+        } else {
+          subscriber.complete();
+        }
+      },
+    );
+  });
+  return Object.assign(stream, {
+    [Symbol.asyncIterator]: () => toAsyncIterable(stream)[Symbol.asyncIterator](),
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * sluice: Prefect's model for running tasks concurrently (`task`, `submit`, `map`, futures,
+ * `waitFor`, flows, pluggable runners), in TypeScript on RxJS.
+ *
+ * @packageDocumentation
+ */
+
+/* Tasks and flows */
+export { task, TASK_DEFAULTS } from './task.js';
+export type { Task, TaskOptions, TaskRunOptions, TaskFunction, RetryDelay, Arg, Args, MapArg, MapArgs, Upstreams } from './task.js';
+export { flow } from './flow.js';
+export type { Flow, FlowOptions, FlowResult, FlowRunHandle } from './flow.js';
+export { getRunContext } from './context.js';
+export type { RunContext } from './context.js';
+
+/* Futures */
+export { TaskFutureList, wait, asCompleted, isTaskFuture } from './future.js';
+export type {
+  TaskFuture,
+  ResultOptions,
+  ListResultOptions,
+  WaitOptions,
+  DoneAndNotDone,
+  AsCompletedOptions,
+  CompletionStream,
+} from './future.js';
+export { unmapped, allowFailure, Unmapped, AllowedFailure } from './annotations.js';
+export type { AllowFailureOptions } from './annotations.js';
+
+/* States and events */
+export { isTerminal, isPending, isRunning, isCompleted, isFailed, isCancelled, isCrashed, STATE_NAMES } from './states.js';
+export type {
+  State,
+  StateType,
+  StateName,
+  TerminalState,
+  PendingState,
+  ScheduledState,
+  RunningState,
+  CompletedState,
+  FailedState,
+  CancelledState,
+  CrashedState,
+} from './states.js';
+export type { FlowEvent, RunEventBase } from './events.js';
+
+/* Runners */
+export { ConcurrentTaskRunner, CONCURRENT_RUNNER_DEFAULTS } from './runners/concurrent.js';
+export type { ConcurrentTaskRunnerOptions } from './runners/concurrent.js';
+export type { TaskRunner } from './runners/runner.js';
+
+/* Errors */
+export {
+  SluiceError,
+  isSluiceError,
+  InvalidArgumentError,
+  InvalidTaskOptionsError,
+  MappingMissingIterableError,
+  MappingLengthMismatchError,
+  UpstreamFailedError,
+  UpstreamCancelledError,
+  SelfDependencyError,
+  WaitTimeoutError,
+  CancelledError,
+  EmptyResultError,
+  UnobservedFailuresError,
+  TaskTimeoutError,
+  RetriesExhaustedError,
+  NoRunContextError,
+} from './errors.js';
+export type { SluiceErrorCode, UpstreamRunInfo, UnobservedFailure } from './errors.js';

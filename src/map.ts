@@ -1,0 +1,81 @@
+/**
+ * How `map` reads its arguments: which are mapped over, which are passed whole to every run.
+ *
+ * @module
+ * @internal
+ */
+import { AllowedFailure, Unmapped } from './annotations.js';
+import { MappingLengthMismatchError, MappingMissingIterableError } from './errors.js';
+import { Run } from './engine/run.js';
+import { findUpstreams } from './engine/upstream.js';
+
+/** The arguments of one `map` call, sorted out once for all its runs. @internal */
+export interface MapPlan {
+  readonly length: number;
+  /** For each argument: the items to map over, or undefined when it is passed whole. */
+  readonly columns: readonly (readonly unknown[] | undefined)[];
+  /** For each argument passed whole: its value. */
+  readonly statics: readonly unknown[];
+  /** The argument positions each run must scan for futures. */
+  readonly scan: readonly number[];
+}
+
+/** Why an argument is passed whole, or undefined when it is mapped over. */
+function staticReason(value: unknown): string | undefined {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'string') return 'a string';
+  if (typeof value !== 'object' && typeof value !== 'function') return `a ${typeof value}`;
+  if (value instanceof Unmapped) return 'unmapped(...)';
+  if (value instanceof Run) return 'a TaskFuture';
+  if (value instanceof AllowedFailure) return 'allowFailure(...)';
+  if (ArrayBuffer.isView(value)) return 'a byte array';
+  if (!(Symbol.iterator in value)) {
+    if (Symbol.asyncIterator in value) return 'an AsyncIterable (use mapStream)';
+    if (typeof (value as { subscribe?: unknown }).subscribe === 'function') return 'an Observable (use mapStream)';
+    return typeof value === 'function' ? 'a function' : 'a non-iterable object';
+  }
+  return undefined;
+}
+
+export function planMap(taskName: string, args: readonly unknown[]): MapPlan {
+  const columns: (readonly unknown[] | undefined)[] = [];
+  const statics: unknown[] = [];
+  const lengths: Record<number, number> = {};
+  const described: string[] = [];
+  const mapped: number[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i];
+    const reason = staticReason(value);
+    if (reason !== undefined) {
+      columns.push(undefined);
+      statics.push(value instanceof Unmapped ? (value as Unmapped<unknown>).value : value);
+      described.push(`argument ${i}: ${reason}`);
+      continue;
+    }
+    // A Map maps over its entries, like any other iterable.
+    const items = Array.isArray(value) ? (value as unknown[]) : Array.from(value as Iterable<unknown>);
+    columns.push(items);
+    statics.push(undefined);
+    lengths[i] = items.length;
+    mapped.push(i);
+  }
+  if (mapped.length === 0) throw new MappingMissingIterableError(taskName, described);
+  const distinct = new Set(Object.values(lengths));
+  if (distinct.size > 1) throw new MappingLengthMismatchError(taskName, lengths);
+  const scan = [...mapped];
+  for (let i = 0; i < args.length; i++) {
+    if (columns[i] === undefined && findUpstreams([statics[i]], undefined, undefined) !== undefined) scan.push(i);
+  }
+  return { length: lengths[mapped[0] as number] as number, columns, statics, scan };
+}
+
+/** The arguments of run number `index`. */
+export function argsAt(plan: MapPlan, index: number): unknown[] {
+  const { columns, statics } = plan;
+  const out = new Array<unknown>(columns.length);
+  for (let j = 0; j < columns.length; j++) {
+    const column = columns[j];
+    out[j] = column === undefined ? statics[j] : column[index];
+  }
+  return out;
+}

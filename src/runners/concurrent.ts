@@ -1,0 +1,52 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { TaskRunner } from './runner.js';
+
+/** Options of {@link ConcurrentTaskRunner}. */
+export interface ConcurrentTaskRunnerOptions {
+  /**
+   * How many runs of one flow run at once. A run waiting on futures or `waitFor` holds no slot,
+   * and neither does a run whose body is waiting on other runs' results.
+   *
+   * Must be an integer from 1 and up, or `Infinity`.
+   *
+   * @defaultValue `Infinity`
+   */
+  readonly maxConcurrency?: number;
+}
+
+/** The defaults of {@link ConcurrentTaskRunnerOptions}. */
+export const CONCURRENT_RUNNER_DEFAULTS = {
+  maxConcurrency: Number.POSITIVE_INFINITY,
+} as const satisfies Required<ConcurrentTaskRunnerOptions>;
+
+/**
+ * The default runner: task bodies run in this process, on the event loop, as many at once as
+ * `maxConcurrency` allows. Prefect's `ThreadPoolTaskRunner`, for async work.
+ *
+ * @example
+ * ```ts
+ * import { ConcurrentTaskRunner, flow, task } from 'sluice';
+ * const fetchPage = task('fetch', async (url: string) => (await fetch(url)).status);
+ * const crawl = flow({ name: 'crawl', taskRunner: new ConcurrentTaskRunner({ maxConcurrency: 8 }) }, async (urls: string[]) =>
+ *   fetchPage.map(urls).result(),
+ * );
+ * ```
+ */
+export class ConcurrentTaskRunner implements TaskRunner {
+  readonly name = 'concurrent';
+  readonly maxConcurrency: number;
+
+  constructor(options: ConcurrentTaskRunnerOptions = {}) {
+    this.maxConcurrency = checkConcurrency(options.maxConcurrency ?? CONCURRENT_RUNNER_DEFAULTS.maxConcurrency, 'ConcurrentTaskRunner');
+  }
+}
+
+/** @internal Checks a concurrency limit and returns it. */
+export function checkConcurrency(value: unknown, where: string): number {
+  if (value === Number.POSITIVE_INFINITY || (typeof value === 'number' && Number.isInteger(value) && value >= 1)) {
+    return value;
+  }
+  throw new InvalidArgumentError(
+    `${where}: \`maxConcurrency\` must be an integer from 1 and up or Infinity, got ${String(value)} (${typeof value})`,
+  );
+}

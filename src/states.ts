@@ -1,0 +1,202 @@
+/**
+ * A run's state is a type plus a name, as in Prefect: `Failed`/`TimedOut` is a failed state named
+ * `TimedOut`, so {@link isFailed} covers every kind of failure.
+ *
+ * @module
+ */
+
+/** The kinds of state a run can be in. Terminal types are `Completed`, `Failed`, `Cancelled`, `Crashed`. */
+export type StateType = 'Pending' | 'Scheduled' | 'Running' | 'Completed' | 'Failed' | 'Cancelled' | 'Crashed';
+
+/** Every state name sluice uses, each with its type. */
+export const STATE_NAMES = {
+  /** Submitted: resolving argument futures, waiting for `waitFor`, or waiting for a slot. */
+  Pending: 'Pending',
+  /** Waiting out a retry delay. */
+  AwaitingRetry: 'Scheduled',
+  /** The body is running. */
+  Running: 'Running',
+  /** The body is running again after a failure. */
+  Retrying: 'Running',
+  Completed: 'Completed',
+  /** The body threw or its Observable errored. */
+  Failed: 'Failed',
+  /** The body ran past the task's `timeout`. */
+  TimedOut: 'Failed',
+  /** The run did not start: an upstream run failed. */
+  UpstreamFailed: 'Failed',
+  Cancelled: 'Cancelled',
+  /** The run did not start: an upstream run was cancelled or crashed. */
+  UpstreamCancelled: 'Cancelled',
+  /** Something outside the body broke (the engine, a worker process). */
+  Crashed: 'Crashed',
+} as const satisfies Record<string, StateType>;
+
+/** A state's name. */
+export type StateName = keyof typeof STATE_NAMES;
+
+/**
+ * A run's state: its type, its name, and when it was entered (scheduler time, ms).
+ * Terminal states carry the run's value or error.
+ *
+ * @example
+ * ```ts
+ * import { isFailed } from 'sluice';
+ * const state = future.state;
+ * if (isFailed(state)) console.log(state.name, state.error); // e.g. 'TimedOut'
+ * ```
+ */
+export type State<R = unknown> =
+  | PendingState
+  | ScheduledState
+  | RunningState
+  | CompletedState<R>
+  | FailedState
+  | CancelledState
+  | CrashedState;
+
+interface StateBase {
+  /** Scheduler time (ms) when the run entered this state. */
+  readonly timestamp: number;
+}
+
+/** Submitted, not yet running. */
+export interface PendingState extends StateBase {
+  readonly type: 'Pending';
+  readonly name: 'Pending';
+}
+/** Waiting out a retry delay. */
+export interface ScheduledState extends StateBase {
+  readonly type: 'Scheduled';
+  readonly name: 'AwaitingRetry';
+  /** The attempt that will run next (1 is the first). */
+  readonly attempt: number;
+}
+/** The body is running. */
+export interface RunningState extends StateBase {
+  readonly type: 'Running';
+  readonly name: 'Running' | 'Retrying';
+  /** The attempt that is running (1 is the first). */
+  readonly attempt: number;
+}
+/** The run finished with a value. */
+export interface CompletedState<R = unknown> extends StateBase {
+  readonly type: 'Completed';
+  readonly name: 'Completed';
+  readonly value: R;
+}
+/** The run failed: its body threw, timed out, or an upstream run failed. */
+export interface FailedState extends StateBase {
+  readonly type: 'Failed';
+  readonly name: 'Failed' | 'TimedOut' | 'UpstreamFailed';
+  readonly error: unknown;
+}
+/** The run was cancelled, or did not start because an upstream run was cancelled or crashed. */
+export interface CancelledState extends StateBase {
+  readonly type: 'Cancelled';
+  readonly name: 'Cancelled' | 'UpstreamCancelled';
+  readonly error: unknown;
+}
+/** Something outside the body broke. */
+export interface CrashedState extends StateBase {
+  readonly type: 'Crashed';
+  readonly name: 'Crashed';
+  readonly error: unknown;
+}
+
+/** A state a run never leaves. */
+export type TerminalState<R = unknown> = CompletedState<R> | FailedState | CancelledState | CrashedState;
+
+/**
+ * True when the run will not change state again.
+ *
+ * @example
+ * ```ts
+ * import { isTerminal } from 'sluice';
+ * if (isTerminal(future.state)) console.log('done:', future.state.name);
+ * ```
+ */
+export function isTerminal<R>(state: State<R>): state is TerminalState<R> {
+  return state.type === 'Completed' || state.type === 'Failed' || state.type === 'Cancelled' || state.type === 'Crashed';
+}
+
+/**
+ * True for `Pending`.
+ *
+ * @example
+ * ```ts
+ * import { isPending } from 'sluice';
+ * console.log(isPending(future.state));
+ * ```
+ */
+export function isPending(state: State): state is PendingState {
+  return state.type === 'Pending';
+}
+
+/**
+ * True for `Running` and `Retrying`.
+ *
+ * @example
+ * ```ts
+ * import { isRunning } from 'sluice';
+ * console.log(isRunning(future.state));
+ * ```
+ */
+export function isRunning(state: State): state is RunningState {
+  return state.type === 'Running';
+}
+
+/**
+ * True for `Completed`; narrows to a state with a `value`.
+ *
+ * @example
+ * ```ts
+ * import { isCompleted } from 'sluice';
+ * const s = future.state;
+ * if (isCompleted(s)) console.log(s.value);
+ * ```
+ */
+export function isCompleted<R>(state: State<R>): state is CompletedState<R> {
+  return state.type === 'Completed';
+}
+
+/**
+ * True for every failed state: `Failed`, `TimedOut`, `UpstreamFailed`.
+ *
+ * @example
+ * ```ts
+ * import { isFailed } from 'sluice';
+ * const s = future.state;
+ * if (isFailed(s)) console.log(s.name, s.error);
+ * ```
+ */
+export function isFailed(state: State): state is FailedState {
+  return state.type === 'Failed';
+}
+
+/**
+ * True for `Cancelled` and `UpstreamCancelled`.
+ *
+ * @example
+ * ```ts
+ * import { isCancelled } from 'sluice';
+ * future.cancel();
+ * console.log(isCancelled(future.state)); // true
+ * ```
+ */
+export function isCancelled(state: State): state is CancelledState {
+  return state.type === 'Cancelled';
+}
+
+/**
+ * True for `Crashed`.
+ *
+ * @example
+ * ```ts
+ * import { isCrashed } from 'sluice';
+ * console.log(isCrashed(future.state));
+ * ```
+ */
+export function isCrashed(state: State): state is CrashedState {
+  return state.type === 'Crashed';
+}

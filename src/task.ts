@@ -1,0 +1,381 @@
+/**
+ * `task()`: wrap a function so it can be called directly, submitted, mapped, and gated.
+ *
+ * @module
+ */
+import type { Observable } from 'rxjs';
+import type { AllowedFailure, Unmapped } from './annotations.js';
+import { describeValue, InvalidArgumentError, InvalidTaskOptionsError } from './errors.js';
+import type { TaskFuture } from './future.js';
+import { TaskFutureList } from './future.js';
+import { Run } from './engine/run.js';
+import type { TaskSpec } from './engine/spec.js';
+import { Slots } from './engine/slots.js';
+import { trampoline } from './engine/trampoline.js';
+import { unwrapUnmapped } from './engine/upstream.js';
+import { currentScope } from './flow.js';
+import type { FlowRun } from './engine/flow-run.js';
+import { argsAt, planMap } from './map.js';
+import { checkConcurrency } from './runners/concurrent.js';
+import { compileRunName, parameterNames } from './run-name.js';
+
+/** An argument: the value, a future of it, or an upstream whose failure is allowed. */
+export type Arg<P> = P | TaskFuture<P> | AllowedFailure<P>;
+
+/** A task's parameters, each of which may also be given as a future. */
+export type Args<A extends readonly unknown[]> = { [K in keyof A]: Arg<A[K]> };
+
+/** A `map` argument: an iterable to map over, or a value (or `unmapped(...)`) passed to every run. */
+export type MapArg<P> = Arg<P> | Iterable<Arg<P>> | Unmapped<P>;
+
+/** A task's parameters as `map` takes them. */
+export type MapArgs<A extends readonly unknown[]> = { [K in keyof A]: MapArg<A[K]> };
+
+/** What `waitFor` takes: futures, or upstreams whose failure is allowed. */
+export type Upstreams = Iterable<TaskFuture<unknown> | AllowedFailure<unknown>>;
+
+/** A task function: returns a value, a Promise, or an Observable (whose last value is the result). */
+export type TaskFunction<A extends unknown[], R> = (...args: A) => R | PromiseLike<R> | Observable<R>;
+
+/** Delay before retry number `retry` (1 is the first retry), in ms. */
+export type RetryDelay = number | readonly number[] | ((retry: number, error: unknown) => number);
+
+/**
+ * Run settings of a task, given to `task()` or, per call, to `task.with()`.
+ * Every time is in milliseconds.
+ */
+export interface TaskRunOptions<A extends unknown[]> {
+  /**
+   * The run name: a function of the arguments, or a template such as
+   * `"train on {dataset.name} with {config.name}"` naming the function's parameters (or their
+   * positions, `{0.name}`). It sees resolved values, not futures.
+   *
+   * @defaultValue `<task name>-<n>`, counting from 0 in each flow run
+   */
+  readonly taskRunName?: string | ((...args: A) => string);
+  /**
+   * How many times a failed attempt is tried again. Time-outs count as failures.
+   *
+   * @defaultValue 0
+   */
+  readonly retries?: number;
+  /**
+   * The delay before each retry, in ms: one number, a list per retry (the last value repeats when
+   * retries outrun it), or a function of the retry number (1 is the first) and the error.
+   *
+   * @defaultValue 0
+   */
+  readonly retryDelay?: RetryDelay;
+  /**
+   * Random jitter on each retry delay: the delay is multiplied by a factor drawn from
+   * `[1 - j, 1 + j]`. Must be from 0 to 1.
+   *
+   * @defaultValue 0
+   */
+  readonly retryJitterFactor?: number;
+  /**
+   * Decides whether an error is worth a retry.
+   *
+   * @defaultValue every error is retried while retries remain
+   */
+  readonly retryCondition?: (error: unknown) => boolean;
+  /**
+   * Per-attempt time-out in ms: the attempt's signal aborts, an Observable body is unsubscribed,
+   * and the run fails `TimedOut` at the deadline even if the body ignores its signal.
+   *
+   * @defaultValue no time-out
+   */
+  readonly timeout?: number;
+  /**
+   * The random source for jitter, returning numbers in [0, 1). Inject one in tests.
+   *
+   * @defaultValue `Math.random`
+   */
+  readonly random?: () => number;
+  /**
+   * At most this many runs started through this task (or this configured copy) run at once in a
+   * flow run, on top of the runner's own limit. Runs waiting for one of these slots hold no
+   * runner slot.
+   *
+   * @defaultValue `Infinity`
+   */
+  readonly maxConcurrency?: number;
+}
+
+/** The options of `task()`: a name and the run settings. */
+export interface TaskOptions<A extends unknown[]> extends TaskRunOptions<A> {
+  /** The task's name, used in run names, events and errors. */
+  readonly name: string;
+}
+
+/** The defaults of {@link TaskRunOptions}. */
+export const TASK_DEFAULTS = {
+  retries: 0,
+  retryDelay: 0,
+  retryJitterFactor: 0,
+  timeout: undefined,
+  random: Math.random,
+  maxConcurrency: Number.POSITIVE_INFINITY,
+} as const;
+
+/**
+ * A task: call it directly, `submit` it, `map` it, gate it with `waitFor`, configure a copy with
+ * `with`. Made by {@link task}.
+ */
+export interface Task<A extends unknown[], R> {
+  /**
+   * Runs the task now, in the caller, and resolves to its value. It takes no runner slot (a
+   * direct call inside a task body runs in that body's slot) but is a tracked run of the flow.
+   * Future arguments are resolved first.
+   */
+  (...args: Args<A>): Promise<R>;
+  /** The task's name. */
+  readonly name: string;
+  /** Starts a run on the current flow's runner (or the default runner) and returns its future at once. */
+  submit(...args: Args<A>): TaskFuture<R>;
+  /**
+   * Starts one run per item of the iterable arguments (non-iterables, strings, byte arrays, plain
+   * objects and `unmapped(...)` values go whole to every run). Throws before anything runs if no
+   * argument is iterable or their lengths differ.
+   */
+  map(...args: MapArgs<A>): TaskFutureList<R>;
+  /** A copy of the task whose runs start only after every given future has finished. */
+  waitFor(upstreams: Upstreams): Task<A, R>;
+  /** A copy of the task with other run settings, as Prefect's `with_options`. */
+  with(options: TaskRunOptions<A>): Task<A, R>;
+}
+
+interface TaskConfig {
+  readonly spec: TaskSpec;
+  readonly waitFor: readonly unknown[] | undefined;
+  readonly maxConcurrency: number;
+}
+
+function fail(name: string, option: string, message: string): never {
+  throw new InvalidTaskOptionsError(name, option, message);
+}
+
+function isNonNegative(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && !Number.isNaN(value);
+}
+
+function normaliseDelay(name: string, delay: unknown): TaskSpec['retryDelay'] {
+  if (isNonNegative(delay)) return () => delay;
+  if (Array.isArray(delay)) {
+    const list: unknown[] = delay;
+    if (list.length === 0 || !list.every(isNonNegative)) {
+      fail(name, 'retryDelay', `must be a non-empty list of non-negative numbers (ms), got [${list.map(String).join(', ')}]`);
+    }
+    const delays = list;
+    // When retries outrun the list, the last delay repeats (as in Prefect).
+    return (retry) => delays[Math.min(retry, delays.length) - 1] as number;
+  }
+  if (typeof delay === 'function') {
+    const fn = delay as (retry: number, error: unknown) => unknown;
+    return (retry, error) => {
+      const value = fn(retry, error);
+      if (!isNonNegative(value)) {
+        throw new InvalidTaskOptionsError(name, 'retryDelay', `returned ${String(value)} for retry ${retry}; it must return a non-negative number (ms)`);
+      }
+      return value;
+    };
+  }
+  return fail(name, 'retryDelay', `must be a number, a list of numbers, or a function, got ${String(delay)} (${typeof delay})`);
+}
+
+function buildSpec(
+  name: string,
+  fn: TaskSpec['fn'],
+  options: TaskRunOptions<unknown[]>,
+  base: TaskSpec | undefined,
+): { spec: TaskSpec; maxConcurrency: number | undefined } {
+  if (typeof fn !== 'function') fail(name, 'fn', `must be a function, got ${String(fn)} (${typeof fn})`);
+  const retries = options.retries ?? base?.retries ?? TASK_DEFAULTS.retries;
+  if (!Number.isInteger(retries) || retries < 0) fail(name, 'retries', `must be a non-negative integer, got ${String(retries)}`);
+  const jitter = options.retryJitterFactor ?? base?.retryJitterFactor ?? TASK_DEFAULTS.retryJitterFactor;
+  if (!isNonNegative(jitter) || jitter > 1) fail(name, 'retryJitterFactor', `must be a number from 0 to 1, got ${String(jitter)}`);
+  const timeout = 'timeout' in options ? options.timeout : base?.timeout;
+  if (timeout !== undefined && (!isNonNegative(timeout) || timeout === 0)) {
+    fail(name, 'timeout', `must be a positive number of ms, got ${String(timeout)}`);
+  }
+  const random = options.random ?? base?.random ?? TASK_DEFAULTS.random;
+  if (typeof random !== 'function') fail(name, 'random', `must be a function returning numbers in [0, 1), got ${typeof random}`);
+  const condition = options.retryCondition ?? base?.retryCondition;
+  if (condition !== undefined && typeof condition !== 'function') {
+    fail(name, 'retryCondition', `must be a function of the error, got ${typeof condition}`);
+  }
+  let taskRunName = base?.taskRunName;
+  const given = options.taskRunName;
+  if (typeof given === 'string') {
+    const compiled = compileRunName(given, parameterNames(fn));
+    if (typeof compiled === 'string') fail(name, 'taskRunName', compiled);
+    taskRunName = compiled;
+  } else if (typeof given === 'function') {
+    taskRunName = given;
+  } else if (given !== undefined) {
+    fail(name, 'taskRunName', `must be a template string or a function of the arguments, got ${typeof given}`);
+  }
+  const maxConcurrency = options.maxConcurrency;
+  if (maxConcurrency !== undefined) {
+    try {
+      checkConcurrency(maxConcurrency, `task "${name}"`);
+    } catch {
+      fail(name, 'maxConcurrency', `must be an integer from 1 and up or Infinity, got ${String(maxConcurrency)}`);
+    }
+  }
+  const retryDelay = options.retryDelay === undefined && base !== undefined ? base.retryDelay : normaliseDelay(name, options.retryDelay ?? TASK_DEFAULTS.retryDelay);
+  return {
+    spec: { name, fn, taskRunName, retries, retryDelay, retryJitterFactor: jitter, retryCondition: condition, timeout, random },
+    maxConcurrency,
+  };
+}
+
+/** The per-flow-run limit of a configured task, shared by every run it starts in that flow run. */
+function limiterFor(limits: WeakMap<FlowRun, Slots>, flowRun: FlowRun, max: number): Slots | undefined {
+  if (max === Number.POSITIVE_INFINITY) return undefined;
+  let slots = limits.get(flowRun);
+  if (slots === undefined) {
+    slots = new Slots(max);
+    limits.set(flowRun, slots);
+  }
+  return slots;
+}
+
+function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
+  const { spec } = config;
+  const limits = new WeakMap<FlowRun, Slots>();
+
+  const call = (...args: unknown[]): Promise<R> => {
+    const { flow, parent } = currentScope();
+    const run = new Run<R>({
+      spec,
+      flow,
+      parent,
+      args: unwrapUnmapped(args),
+      argIndices: undefined,
+      waitFor: config.waitFor,
+      mapSlots: undefined,
+      direct: true,
+    });
+    run.markObserved();
+    const settled = new Promise<R>((resolve, reject) => {
+      run.onTerminal(() => {
+        const state = run.peekState();
+        if (state.type === 'Completed') resolve(state.value);
+        else reject(run.failureError());
+      });
+    });
+    trampoline(() => {
+      run.start();
+    });
+    return settled;
+  };
+
+  const submit = (...args: unknown[]): TaskFuture<R> => {
+    const { flow, parent } = currentScope();
+    const run = new Run<R>({
+      spec,
+      flow,
+      parent,
+      args: unwrapUnmapped(args),
+      argIndices: undefined,
+      waitFor: config.waitFor,
+      mapSlots: limiterFor(limits, flow, config.maxConcurrency),
+      direct: false,
+    });
+    trampoline(() => {
+      run.start();
+    });
+    return run;
+  };
+
+  const map = (...args: unknown[]): TaskFutureList<R> => {
+    const plan = planMap(spec.name, args);
+    const { flow, parent } = currentScope();
+    const mapSlots = limiterFor(limits, flow, config.maxConcurrency);
+    const list = new TaskFutureList<R>();
+    const runs: Run<R>[] = new Array<Run<R>>(plan.length);
+    for (let i = 0; i < plan.length; i++) {
+      runs[i] = new Run<R>({
+        spec,
+        flow,
+        parent,
+        args: argsAt(plan, i),
+        argIndices: plan.scan,
+        waitFor: config.waitFor,
+        mapSlots,
+        direct: false,
+      });
+      list.push(runs[i] as Run<R>);
+    }
+    // One trampoline for the whole map: runs that finish synchronously hand their slot on in a loop.
+    trampoline(() => {
+      for (const run of runs) run.start();
+    });
+    return list;
+  };
+
+  const waitFor = (upstreams: Upstreams): Task<A, R> => {
+    if (upstreams === null || typeof upstreams !== 'object' || !(Symbol.iterator in upstreams)) {
+      throw new InvalidArgumentError(`task "${spec.name}": waitFor takes a list of futures, got ${describeValue(upstreams)}`);
+    }
+    const list = Array.from(upstreams);
+    list.forEach((entry, i) => {
+      if (!(entry instanceof Run) && !(typeof entry === 'object' && 'future' in entry && entry.future instanceof Run)) {
+        throw new InvalidArgumentError(
+          `task "${spec.name}": waitFor element ${i} is not a TaskFuture or allowFailure(future), got ${describeValue(entry)}`,
+        );
+      }
+    });
+    return makeTask<A, R>({ ...config, waitFor: [...(config.waitFor ?? []), ...list] });
+  };
+
+  const withOptions = (options: TaskRunOptions<A>): Task<A, R> => {
+    const built = buildSpec(spec.name, spec.fn, options as TaskRunOptions<unknown[]>, spec);
+    return makeTask<A, R>({ spec: built.spec, waitFor: config.waitFor, maxConcurrency: built.maxConcurrency ?? config.maxConcurrency });
+  };
+
+  return Object.defineProperties(call, {
+    name: { value: spec.name },
+    submit: { value: submit },
+    map: { value: map },
+    waitFor: { value: waitFor },
+    with: { value: withOptions },
+  }) as unknown as Task<A, R>;
+}
+
+/**
+ * Wraps a function as a task. The function may return a value, a Promise, or an Observable (its
+ * last value is the result). Its body receives only its own arguments; `getRunContext()` gives it
+ * the run's name, attempt, and `AbortSignal`.
+ *
+ * @example
+ * ```ts
+ * import { flow, task, wait } from 'sluice';
+ *
+ * const stopAtFloor = task('stop_at_floor', async (floor: number) => {
+ *   console.log(`elevator moving to floor ${floor}`);
+ *   await new Promise((r) => setTimeout(r, floor * 10));
+ *   console.log(`elevator stops on floor ${floor}`);
+ * });
+ *
+ * const elevator = flow('elevator', async () => {
+ *   await wait(stopAtFloor.map([3, 2, 1]));
+ * });
+ * await elevator();
+ * ```
+ */
+export function task<A extends unknown[], R>(name: string, fn: TaskFunction<A, R>): Task<A, R>;
+export function task<A extends unknown[], R>(options: TaskOptions<NoInfer<A>>, fn: TaskFunction<A, R>): Task<A, R>;
+export function task<A extends unknown[], R>(nameOrOptions: string | TaskOptions<A>, fn: TaskFunction<A, R>): Task<A, R> {
+  const options: TaskOptions<A> = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions;
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidTaskOptionsError(String(options), 'name', 'task() takes a name or an options object first');
+  }
+  const name: unknown = options.name;
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new InvalidTaskOptionsError(String(name), 'name', `must be a non-empty string, got ${JSON.stringify(name) ?? String(name)}`);
+  }
+  const built = buildSpec(name, fn as TaskSpec['fn'], options as TaskRunOptions<unknown[]>, undefined);
+  return makeTask<A, R>({ spec: built.spec, waitFor: undefined, maxConcurrency: built.maxConcurrency ?? TASK_DEFAULTS.maxConcurrency });
+}
