@@ -117,7 +117,7 @@ describe('flow', () => {
   it('should limit runs across submit and map with the flow runner', async () => {
     let inFlight = 0;
     let max = 0;
-    const work = task('work', async () => {
+    const work = task('work', async (_n?: number) => {
       inFlight++;
       max = Math.max(max, inFlight);
       await sleep(2);

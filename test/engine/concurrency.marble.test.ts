@@ -25,7 +25,7 @@ describe('map concurrency (virtual time)', () => {
     'should count submits and maps against one runner limit',
     marbles((m) => {
       const body = m.cold('--a|');
-      const work = task('work', () => body);
+      const work = task('work', (_n?: number) => body);
       runTestFlow(m.scheduler, () => {
         work.submit();
         work.map([1, 2]);
@@ -39,7 +39,7 @@ describe('map concurrency (virtual time)', () => {
     'should apply a per-task maxConcurrency from with() on top of the runner limit',
     marbles((m) => {
       const body = m.cold('-a|');
-      const work = task('work', () => body);
+      const work = task('work', (_n: number) => body);
       void runTestFlow(m.scheduler, () => {
         work.with({ maxConcurrency: 1 }).map([1, 2, 3]);
       });

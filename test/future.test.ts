@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { asCompleted, InvalidArgumentError, isCompleted, isFailed, task, wait, WaitTimeoutError, type TaskFuture } from '../src/index.js';
+
+const sleep = <T>(ms: number, value: T): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value), ms));
+const sleepy = task('sleepy', (ms: number) => sleep(ms, ms));
+const failing = task('failing', async (ms: number): Promise<number> => {
+  await sleep(ms, 0);
+  throw new Error(`failed after ${ms}`);
+});
+const never = task('never', (_n?: number) => new Promise<number>(() => undefined));
+
+describe('future.result()', () => {
+  it('should return the value, or throw the error as thrown', async () => {
+    expect(await sleepy.submit(1).result()).toBe(1);
+    await expect(failing.submit(1).result()).rejects.toThrow('failed after 1');
+  });
+
+  it('should return the error as the value with raiseOnFailure: false', async () => {
+    const value = await failing.submit(1).result({ raiseOnFailure: false });
+    expect(value).toBeInstanceOf(Error);
+  });
+
+  it('should reject with a WaitTimeoutError naming the run on timeout, while the run goes on', async () => {
+    const future = never.submit();
+    const error = await future.result({ timeout: 5 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect((error as Error).message).toContain(future.name);
+    expect(future.state.name).toBe('Running');
+    future.cancel();
+  });
+
+  it('should reject a negative timeout with a typed error', async () => {
+    await expect(sleepy.submit(1).result({ timeout: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+});
+
+describe('future.wait()', () => {
+  it('should resolve on failure and on timeout without throwing', async () => {
+    const f = failing.submit(1);
+    await f.wait();
+    expect(isFailed(f.state)).toBe(true);
+    const n = never.submit();
+    await n.wait(5);
+    expect(n.state.name).toBe('Running');
+    n.cancel();
+  });
+});
+
+describe('wait(futures)', () => {
+  it('should split done and notDone at the timeout, in completion order, and never reject', async () => {
+    const slow = never.submit();
+    const futures = [sleepy.submit(20), sleepy.submit(1), failing.submit(5), slow];
+    const { done, notDone } = await wait(futures, { timeout: 60 });
+    expect([...done].map((f) => f.name)).toEqual([futures[1], futures[2], futures[0]].map((f) => f?.name));
+    expect([...notDone]).toEqual([slow]);
+    slow.cancel();
+  });
+
+  it('should count failed and cancelled runs as done and drop duplicates', async () => {
+    const a = failing.submit(1);
+    const b = never.submit();
+    b.cancel();
+    const { done, notDone } = await wait([a, a, b]);
+    expect(done.size).toBe(2);
+    expect(notDone.size).toBe(0);
+  });
+
+  it('should list already finished futures first, in input order', async () => {
+    const a = sleepy.submit(1);
+    const b = sleepy.submit(1);
+    await wait([a, b]);
+    const c = sleepy.submit(1);
+    const { done } = await wait([c, b, a]);
+    expect([...done]).toEqual([b, a, c]);
+  });
+
+  it('should reject a negative timeout and non-futures with typed errors', async () => {
+    await expect(wait([], { timeout: -1 })).rejects.toThrow(/non-negative number/);
+    await expect(wait([1 as unknown as TaskFuture<number>])).rejects.toThrow(/element 0 is not a TaskFuture/);
+  });
+});
+
+describe('asCompleted', () => {
+  it('should yield futures as they finish, each once', async () => {
+    const futures = sleepy.map([30, 1, 15]);
+    const order: number[] = [];
+    for await (const future of asCompleted([...futures, futures[0] as TaskFuture<number>])) order.push(await future.result());
+    expect(order).toEqual([1, 15, 30]);
+  });
+
+  it('should yield finished futures first', async () => {
+    const early = sleepy.submit(1);
+    await early.wait();
+    const late = sleepy.submit(5);
+    const seen: TaskFuture<number>[] = [];
+    for await (const f of asCompleted([late, early])) seen.push(f);
+    expect(seen).toEqual([early, late]);
+  });
+
+  it('should error with how many were unfinished on timeout', async () => {
+    const slow = never.submit();
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const f of asCompleted([sleepy.submit(1), slow], { timeout: 20 })) seen.push(f.name);
+    })().catch((e: unknown) => e);
+    expect(seen).toHaveLength(1);
+    expect((error as Error).message).toBe('1 (of 2) futures unfinished');
+    slow.cancel();
+  });
+
+  it('should be an Observable too', async () => {
+    const futures = sleepy.map([5, 1]);
+    const names = await new Promise<string[]>((resolve) => {
+      const out: string[] = [];
+      asCompleted(futures).subscribe({ next: (f) => out.push(f.name), complete: () => resolve(out) });
+    });
+    expect(names).toEqual([futures[1]?.name, futures[0]?.name]);
+  });
+});
+
+describe('TaskFutureList', () => {
+  it('should reject on the first failure by completion time, not input order', async () => {
+    const list = failing.map([50, 1]);
+    await expect(list.result()).rejects.toThrow('failed after 1');
+    await list.wait();
+  });
+
+  it('should return values in input order and errors in place with raiseOnFailure: false', async () => {
+    const values = await task('maybe', async (x: number) => {
+      await sleep(10 - x, 0);
+      if (x === 2) throw new Error('two');
+      return x;
+    })
+      .map([1, 2, 3])
+      .result({ raiseOnFailure: false });
+    expect(values[0]).toBe(1);
+    expect(values[1]).toBeInstanceOf(Error);
+    expect(values[2]).toBe(3);
+  });
+
+  it('should reject on timeout with a WaitTimeoutError saying how many are unfinished', async () => {
+    const list = [sleepy.submit(1), never.submit()];
+    const { TaskFutureList } = await import('../src/index.js');
+    const typed = TaskFutureList.from(list) as unknown as InstanceType<typeof TaskFutureList<number>>;
+    void typed;
+    const mapped = never.map([1, 2]);
+    await expect(mapped.result({ timeout: 5 })).rejects.toThrow('(2 of 2 unfinished)');
+    expect(mapped.cancel()).toBe(2);
+    list[1]?.cancel();
+  });
+
+  it('should expose state predicates as refinements', async () => {
+    const f = sleepy.submit(1);
+    await f.wait();
+    const state = f.state;
+    if (isCompleted(state)) expect(state.value).toBe(1);
+    else throw new Error('expected Completed');
+  });
+});
