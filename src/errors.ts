@@ -417,7 +417,7 @@ export class RetriesExhaustedError extends SluiceError {
   constructor(run: { readonly taskName: string; readonly name: string }, attempts: number, cause: unknown) {
     super(
       'RETRIES_EXHAUSTED',
-      `task run "${run.name}" (task "${run.taskName}") failed after ${attempts} attempts: ${describeError(cause)}`,
+      `task run "${run.name}" (task "${run.taskName}") failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describeError(cause)}`,
       { cause },
     );
     this.taskName = run.taskName;
