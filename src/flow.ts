@@ -92,15 +92,14 @@ export function currentScope(): { flow: FlowRun; parent: Run<unknown> | undefine
 
 /** Replaces futures in a flow's return value by their values (one level deep, like arguments). */
 function resolveReturn(value: unknown, done: (error: unknown, result?: unknown) => void): void {
+  // Callbacks, not Promises: a flow whose body is synchronous ends in the same virtual frame.
   if (value instanceof TaskFutureList) {
-    (value as TaskFutureList<unknown>).result().then(
-      (values) => {
-        done(undefined, values);
-      },
-      (error: unknown) => {
-        done(error ?? new Error('flow result failed'));
-      },
-    );
+    const runs = [...(value as TaskFutureList<unknown>)] as Run<unknown>[];
+    for (const run of runs) run.markObserved();
+    awaitRuns(runs, { timeout: undefined, scheduler: asyncScheduler, stopOnFailure: true }, (_t, failed) => {
+      if (failed !== undefined) done(failed.failureError() ?? new Error('flow result failed'));
+      else done(undefined, runs.map((run) => run.outcomeValue()));
+    });
     return;
   }
   const upstreams = findUpstreams([value], undefined, undefined);
@@ -183,14 +182,18 @@ function runFlow<A extends unknown[], R>(options: Required<Pick<FlowOptions, 'na
       afterBody({ error }, undefined);
       return;
     }
-    Promise.resolve(out).then(
-      (value) => {
-        afterBody(undefined, value);
-      },
-      (error: unknown) => {
-        afterBody({ error }, undefined);
-      },
-    );
+    if (typeof out === 'object' && out !== null && typeof (out as PromiseLike<R>).then === 'function') {
+      (out as PromiseLike<R>).then(
+        (value) => {
+          afterBody(undefined, value);
+        },
+        (error: unknown) => {
+          afterBody({ error }, undefined);
+        },
+      );
+    } else {
+      afterBody(undefined, out);
+    }
   });
 }
 
@@ -222,30 +225,48 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
     throw new InvalidArgumentError(`flow "${options.name}": \`onExit\` must be 'wait' or 'cancel', got ${String(options.onExit)}`);
   }
   const name = options.name;
-  const newFlowRun = (): FlowRun =>
-    new FlowRun(name, options.taskRunner ?? new ConcurrentTaskRunner(), options.scheduler ?? asyncScheduler, true);
+  const newFlowRun = (): FlowRun => newFlowRunFor(options);
   const call = (...args: A): Promise<FlowResult<Awaited<R>>> =>
     runFlow({ ...options, name }, fn as (...a: A) => Awaited<R>, args, newFlowRun());
-  const start = (...args: A): FlowRunHandle<Awaited<R>> => {
-    const flowRun = newFlowRun();
-    let settle: { resolve: (v: FlowResult<Awaited<R>>) => void; reject: (e: unknown) => void } | undefined;
-    const result = new Promise<FlowResult<Awaited<R>>>((resolve, reject) => {
-      settle = { resolve, reject };
-    });
-    // Unhandled until someone asks for it: the caller may only want the events.
-    result.catch(() => undefined);
-    flowRun.scheduler.schedule(() => {
-      void runFlow({ ...options, name }, fn as (...a: A) => Awaited<R>, args, flowRun).then(settle?.resolve, settle?.reject);
-    });
-    return {
-      id: flowRun.id,
-      name,
-      events$: flowRun.events$,
-      result: () => result,
-      cancel: (reason = 'cancel() was called') => {
-        flowRun.cancelAll(reason);
-      },
-    };
-  };
+  const start = (...args: A): FlowRunHandle<Awaited<R>> => startFlowRun({ ...options, name }, fn as (...a: A) => Awaited<R>, args, newFlowRun());
   return Object.defineProperties(call, { name: { value: name }, start: { value: start } }) as unknown as Flow<A, Awaited<R>>;
+}
+
+/**
+ * Starts a flow run on its scheduler and returns its handle. With `recordEvents`, every event is
+ * kept for subscribers that come later (`sluice/testing` uses it).
+ *
+ * @internal
+ */
+export function startFlowRun<A extends unknown[], R>(
+  options: Required<Pick<FlowOptions, 'name'>> & FlowOptions,
+  fn: (...args: A) => R | PromiseLike<R>,
+  args: A,
+  flowRun: FlowRun,
+  recordEvents = false,
+): FlowRunHandle<R> {
+  if (recordEvents) flowRun.recordEvents();
+  let settle: { resolve: (v: FlowResult<R>) => void; reject: (e: unknown) => void } | undefined;
+  const result = new Promise<FlowResult<R>>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  // Unhandled until someone asks for it: the caller may only want the events.
+  result.catch(() => undefined);
+  flowRun.scheduler.schedule(() => {
+    void runFlow(options, fn, args, flowRun).then(settle?.resolve, settle?.reject);
+  });
+  return {
+    id: flowRun.id,
+    name: options.name,
+    events$: flowRun.events$,
+    result: () => result,
+    cancel: (reason = 'cancel() was called') => {
+      flowRun.cancelAll(reason);
+    },
+  };
+}
+
+/** A new flow run for these options. @internal */
+export function newFlowRunFor(options: FlowOptions): FlowRun {
+  return new FlowRun(options.name, options.taskRunner ?? new ConcurrentTaskRunner(), options.scheduler ?? asyncScheduler, true);
 }

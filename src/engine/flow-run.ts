@@ -1,4 +1,4 @@
-import { Subject, type Observable, type SchedulerLike } from 'rxjs';
+import { ReplaySubject, Subject, type Observable, type SchedulerLike } from 'rxjs';
 import type { TaskRunner } from '../runners/runner.js';
 import type { FlowEvent } from '../events.js';
 import type { ScopeMarker } from './context.js';
@@ -41,6 +41,7 @@ export class FlowRun implements ScopeMarker {
   private events: Subject<FlowEvent> | undefined;
   /** Set once the flow has settled: later submits from stray callbacks go to the default runner. */
   closed = false;
+  private recording = false;
 
   constructor(
     readonly name: string,
@@ -98,9 +99,18 @@ export class FlowRun implements ScopeMarker {
     return this.failed.filter((run) => run.isFailedUnobserved());
   }
 
+  /**
+   * Keeps every event from now on for later subscribers (a test that subscribes after the flow
+   * started). Costs memory per event: for tests, not for production flows.
+   */
+  recordEvents(): void {
+    this.events ??= new ReplaySubject<FlowEvent>();
+    this.recording = true;
+  }
+
   /** True when someone listens to this flow's events: only then are events built. */
   get hasListeners(): boolean {
-    return this.events !== undefined && this.events.observed;
+    return this.events !== undefined && (this.recording || this.events.observed);
   }
 
   emit(event: FlowEvent): void {

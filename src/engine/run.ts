@@ -443,9 +443,14 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
     this.bodySubscription = undefined;
     const spec = this.spec;
     if (attempt <= spec.retries && this.shouldRetry(error)) {
-      const base = spec.retryDelay(attempt, error);
-      const jitter = spec.retryJitterFactor;
-      const delay = jitter > 0 ? Math.max(0, base * (1 + jitter * (2 * spec.random() - 1))) : base;
+      let delay: number;
+      try {
+        delay = this.retryDelay(attempt, error);
+      } catch (delayError) {
+        // A delay function (or random source) that throws ends the run with its error.
+        this.settle('Failed', undefined, delayError);
+        return;
+      }
       if (delay > 0) {
         this.setPhase('AwaitingRetry');
         this.timer = this.flow.scheduler.schedule(() => {
@@ -461,6 +466,13 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
     }
     const final = spec.retries > 0 ? new RetriesExhaustedError(this, attempt, error) : error;
     this.settle(timedOut ? 'TimedOut' : 'Failed', undefined, final);
+  }
+
+  private retryDelay(attempt: number, error: unknown): number {
+    const spec = this.spec;
+    const base = spec.retryDelay(attempt, error);
+    const jitter = spec.retryJitterFactor;
+    return jitter > 0 ? Math.max(0, base * (1 + jitter * (2 * spec.random() - 1))) : base;
   }
 
   private shouldRetry(error: unknown): boolean {

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import type { SchedulerLike } from 'rxjs';
-import { flow, type FlowResult, type FlowRunHandle } from '../flow.js';
+import { flow, newFlowRunFor, startFlowRun, type FlowOptions, type FlowResult, type FlowRunHandle } from '../flow.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent.js';
 import type { TaskRunner } from '../runners/runner.js';
 
@@ -49,7 +49,8 @@ export function runTestFlow<R>(scheduler: SchedulerLike, body: () => R, options:
 
 /**
  * Starts `body` as a flow on `scheduler` and returns its handle, whose `events$` a marble test
- * can assert on. The body starts at the scheduler's current frame.
+ * can assert on. The body starts at the scheduler's current frame; every event is kept, so an
+ * expectation set up after this call still sees the flow from its first event.
  *
  * @example
  * ```ts
@@ -67,5 +68,7 @@ export function runTestFlow<R>(scheduler: SchedulerLike, body: () => R, options:
  */
 export function startTestFlow<R>(scheduler: SchedulerLike, body: () => R, options: TestFlowOptions = {}): FlowRunHandle<Awaited<R>> {
   const runner = options.taskRunner ?? new ConcurrentTaskRunner({ maxConcurrency: options.maxConcurrency ?? Number.POSITIVE_INFINITY });
-  return flow({ name: options.name ?? 'test-flow', taskRunner: runner, scheduler, onExit: options.onExit ?? 'wait' }, body).start();
+  const flowOptions: FlowOptions & { name: string } = { name: options.name ?? 'test-flow', taskRunner: runner, scheduler, onExit: options.onExit ?? 'wait' };
+  // Events are recorded from the start: a marble expectation subscribes after the flow began.
+  return startFlowRun(flowOptions, body as () => Awaited<R>, [], newFlowRunFor(flowOptions), true);
 }
