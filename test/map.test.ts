@@ -97,7 +97,7 @@ describe('map input errors (raised before anything runs)', () => {
 
   it('should point an Observable or AsyncIterable argument at mapStream', () => {
     async function* gen(): AsyncGenerator<number> {
-      yield 1;
+      yield await Promise.resolve(1);
     }
     expect(() => one.map(gen() as never)).toThrow(/AsyncIterable \(use mapStream\)/);
   });

@@ -74,7 +74,7 @@ describe('nested map and submit inside a task', () => {
       await tick(); // the body starts inside submit(), before the future is stored
       const own = holder.self;
       if (own === undefined) throw new Error('no future');
-      return child(own as never);
+      return child(own);
     });
     const run = flow('self', async () => {
       holder.self = parent.submit();

@@ -8,9 +8,9 @@ describe('waitFor gating (virtual time)', () => {
   it(
     'should start a gated run only after every upstream finished',
     marbles((m) => {
-      const a = m.cold('--(a|)');
-      const b = m.cold('----(b|)');
-      const c = m.cold('-(c|)');
+      const a = m.cold<string>('--(a|)');
+      const b = m.cold<string>('----(b|)');
+      const c = m.cold<string>('-(c|)');
       const taskA = task('a', () => a);
       const taskB = task('b', () => b);
       const taskC = task('c', () => c);
@@ -28,7 +28,7 @@ describe('waitFor gating (virtual time)', () => {
   it(
     'should not block on an empty waitFor (forkJoin([]) completes without a value)',
     marbles((m) => {
-      const body = m.cold('-(v|)');
+      const body = m.cold<string>('-(v|)');
       const work = task('work', () => body);
       let future!: TaskFuture<string>;
       void runTestFlow(m.scheduler, () => {
@@ -42,9 +42,9 @@ describe('waitFor gating (virtual time)', () => {
   it(
     'should hold no slot while waiting: a run submitted after a gated one starts at once',
     marbles((m) => {
-      const up = m.cold('---(u|)');
-      const down = m.cold('-(d|)');
-      const other = m.cold('-(o|)');
+      const up = m.cold<string>('---(u|)');
+      const down = m.cold<string>('-(d|)');
+      const other = m.cold<string>('-(o|)');
       const upTask = task('up', () => up);
       const downTask = task('down', () => down);
       const otherTask = task('other', () => other);
@@ -75,7 +75,7 @@ describe('waitFor gating (virtual time)', () => {
   it(
     'should run a chain of waitFor one after another at maxConcurrency 1',
     marbles((m) => {
-      const body = m.cold('-(v|)');
+      const body = m.cold<string>('-(v|)');
       const step = task('step', () => body);
       void runTestFlow(m.scheduler, () => {
         let previous = step.submit();
@@ -90,8 +90,8 @@ describe('states (virtual time)', () => {
   it(
     'should go Pending -> Running -> Completed, each transition an event on state$',
     marbles((m) => {
-      const upstream = task('up', () => m.cold('--(u|)'));
-      const work = task('work', () => m.cold('---(v|)'));
+      const upstream = task('up', () => m.cold<string>('--(u|)'));
+      const work = task('work', () => m.cold<string>('---(v|)'));
       let future!: TaskFuture<string>;
       void runTestFlow(m.scheduler, () => {
         future = work.waitFor([upstream.submit()]).submit();
@@ -103,7 +103,7 @@ describe('states (virtual time)', () => {
   it(
     'should go Running -> Failed when the body errors',
     marbles((m) => {
-      const work = task('work', () => m.cold('--#', undefined, new Error('boom')));
+      const work = task('work', () => m.cold<string>('--#', undefined, new Error('boom')));
       let future!: TaskFuture<string>;
       void runTestFlow(m.scheduler, () => {
         future = work.submit();
@@ -118,8 +118,8 @@ describe('states (virtual time)', () => {
   it(
     'should end a downstream of a failed upstream as UpstreamFailed without running it',
     marbles((m) => {
-      const failing = task('failing', () => m.cold('--#', undefined, new Error('boom')));
-      const body = m.cold('-(v|)');
+      const failing = task('failing', () => m.cold<string>('--#', undefined, new Error('boom')));
+      const body = m.cold<string>('-(v|)');
       const downstream = task('down', (x: string) => body.pipe(map(() => x)));
       let future!: TaskFuture<string>;
       void runTestFlow(m.scheduler, () => {

@@ -10,7 +10,7 @@ describe('retries (virtual time)', () => {
   it(
     'should retry after a fixed delay and pass through AwaitingRetry and Retrying',
     marbles((m) => {
-      const body = m.cold('-#', undefined, new Error('flaky'));
+      const body = m.cold<string>('-#', undefined, new Error('flaky'));
       const work = task({ name: 'work', retries: 2, retryDelay: 3 }, () => body);
       let future!: TaskFuture<string>;
       void runTestFlow(m.scheduler, () => {
@@ -31,7 +31,7 @@ describe('retries (virtual time)', () => {
     marbles((m) => {
       let attempt = 0;
       const work = task({ name: 'work', retries: 3, retryDelay: 2 }, () =>
-        ++attempt < 3 ? m.cold('-#', undefined, new Error(`attempt ${attempt}`)) : m.cold('-(v|)', { v: 'ok' }),
+        ++attempt < 3 ? m.cold<string>('-#', undefined, new Error(`attempt ${attempt}`)) : m.cold<string>('-(v|)', { v: 'ok' }),
       );
       let future!: TaskFuture<string>;
       void runTestFlow(m.scheduler, () => {
@@ -45,7 +45,7 @@ describe('retries (virtual time)', () => {
   it(
     'should repeat the last delay of a list when retries outrun it',
     marbles((m) => {
-      const body = m.cold('#', undefined, new Error('x'));
+      const body = m.cold<string>('#', undefined, new Error('x'));
       const work = task({ name: 'work', retries: 3, retryDelay: [1, 2] }, () => body);
       void runTestFlow(m.scheduler, () => work.submit().wait()).catch(() => undefined);
       m.expect(body).toHaveSubscriptions(['(^!)', '-(^!)', '---(^!)', '-----(^!)']);
@@ -55,7 +55,7 @@ describe('retries (virtual time)', () => {
   it(
     'should take the delay from a function of the retry number',
     marbles((m) => {
-      const body = m.cold('#', undefined, new Error('x'));
+      const body = m.cold<string>('#', undefined, new Error('x'));
       const work = task({ name: 'work', retries: 2, retryDelay: (retry) => retry * 3 }, () => body);
       void runTestFlow(m.scheduler, () => work.submit().wait()).catch(() => undefined);
       m.expect(body).toHaveSubscriptions(['(^!)', '---(^!)', '---------(^!)']);
@@ -65,8 +65,8 @@ describe('retries (virtual time)', () => {
   it(
     'should apply jitter from the injected random source, within [1 - j, 1 + j] of the delay',
     marbles((m) => {
-      const low = m.cold('#', undefined, new Error('x'));
-      const high = m.cold('#', undefined, new Error('x'));
+      const low = m.cold<string>('#', undefined, new Error('x'));
+      const high = m.cold<string>('#', undefined, new Error('x'));
       const lowTask = task({ name: 'low', retries: 1, retryDelay: 8, retryJitterFactor: 0.5, random: () => 0 }, () => low);
       const highTask = task({ name: 'high', retries: 1, retryDelay: 8, retryJitterFactor: 0.5, random: () => 0.75 }, () => high);
       void runTestFlow(m.scheduler, () => Promise.all([lowTask.submit().wait(), highTask.submit().wait()])).catch(() => undefined);
@@ -78,7 +78,7 @@ describe('retries (virtual time)', () => {
   it(
     'should stop retrying when retryCondition says no',
     marbles((m) => {
-      const body = m.cold('-#', undefined, new Error('fatal'));
+      const body = m.cold<string>('-#', undefined, new Error('fatal'));
       const work = task({ name: 'work', retries: 5, retryCondition: (e) => (e as Error).message !== 'fatal' }, () => body);
       void runTestFlow(m.scheduler, () => work.submit().wait()).catch(() => undefined);
       m.expect(body).toHaveSubscriptions(['^!']);
@@ -100,7 +100,7 @@ describe('timeouts (virtual time)', () => {
   it(
     'should end a slow body TimedOut at the deadline and unsubscribe it',
     marbles((m) => {
-      const body = m.cold('------(v|)');
+      const body = m.cold<string>('------(v|)');
       const work = task({ name: 'slow', timeout: 3 }, () => body);
       let future!: TaskFuture<string>;
       void runTestFlow(m.scheduler, () => {
@@ -117,7 +117,7 @@ describe('timeouts (virtual time)', () => {
     marbles((m) => {
       let attempt = 0;
       const work = task({ name: 'slow', timeout: 3, retries: 1, retryDelay: 1 }, () =>
-        ++attempt === 1 ? m.cold('------(v|)', { v: 'late' }) : m.cold('-(v|)', { v: 'fast' }),
+        ++attempt === 1 ? m.cold<string>('------(v|)', { v: 'late' }) : m.cold<string>('-(v|)', { v: 'fast' }),
       );
       let future!: TaskFuture<string>;
       void runTestFlow(m.scheduler, () => {
@@ -147,8 +147,8 @@ describe('cancellation (virtual time)', () => {
   it(
     'should unsubscribe a running body on cancel(), end Cancelled, and end its downstream UpstreamCancelled',
     marbles((m) => {
-      const body = m.cold('-----(v|)');
-      const downBody = m.cold('-(d|)');
+      const body = m.cold<string>('-----(v|)');
+      const downBody = m.cold<string>('-(d|)');
       const work = task('work', () => body);
       const down = task('down', (x: string) => downBody.pipe(map(() => x)));
       let future!: TaskFuture<string>;
@@ -168,7 +168,7 @@ describe('cancellation (virtual time)', () => {
   it(
     'should take a queued run out of line when cancelled before it got a slot',
     marbles((m) => {
-      const body = m.cold('--(v|)');
+      const body = m.cold<string>('--(v|)');
       const work = task('work', (_n: number) => body);
       void runTestFlow(m.scheduler, () => {
         const futures = work.map([1, 2, 3]);
