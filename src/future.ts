@@ -4,7 +4,7 @@
  * @module
  */
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
-import type { Either } from 'fp-ts/Either';
+import type { Either } from 'fp-ts/lib/Either.js';
 import { describeValue, InvalidArgumentError, WaitTimeoutError } from './errors.js';
 import { awaitRuns, checkTimeout } from './engine/await.js';
 import { Run } from './engine/run.js';

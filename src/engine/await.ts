@@ -23,40 +23,67 @@ export interface AwaitOptions {
  *
  * @internal
  */
+let awaitSeq = 0;
+
+/**
+ * `awaitRuns` for one run, without a timer: the common `future.result()` outside a task body
+ * costs one closure.
+ *
+ * @internal
+ */
+export function awaitOne(run: Run<unknown>, options: AwaitOptions, done: (timedOut: boolean, failed: Run<unknown> | undefined) => void): void {
+  if (run.isTerminal) {
+    done(false, undefined);
+    return;
+  }
+  if (options.timeout === undefined && currentRun() === undefined) {
+    run.onTerminal(() => {
+      done(false, undefined);
+    });
+    return;
+  }
+  awaitRuns([run], options, done);
+}
+
 export function awaitRuns(
   runs: readonly Run<unknown>[],
   options: AwaitOptions,
   done: (timedOut: boolean, failed: Run<unknown> | undefined) => void,
 ): () => void {
   const { onEach, stopOnFailure } = options;
-  const unfinished = new Set<Run<unknown>>();
-  const seen = new Set<Run<unknown>>();
+  // Distinct runs are told apart by stamping them with this call's number: no Set per wait.
+  const mark = ++awaitSeq;
+  const pending: Run<unknown>[] = [];
   for (const run of runs) {
-    if (seen.has(run)) continue;
-    seen.add(run);
+    if (run.awaitMark === mark) continue;
+    run.awaitMark = mark;
     if (!run.isTerminal) {
-      unfinished.add(run);
+      pending.push(run);
       continue;
     }
     onEach?.(run);
-    if (stopOnFailure && run.peekState().type !== 'Completed') {
+    if (stopOnFailure && !run.isCompleted) {
       done(false, run);
       return noop;
     }
   }
-  if (unfinished.size === 0) {
+  if (pending.length === 0) {
     done(false, undefined);
     return noop;
   }
+  let unfinished = pending.length;
   const waiter = currentRun();
   waiter?.beginWait();
   let finished = false;
   let timer: Unsubscribable | undefined;
-  const finish = (timedOut: boolean, failed: Run<unknown> | undefined): void => {
-    if (finished) return;
+  const detach = (): void => {
     finished = true;
     timer?.unsubscribe();
-    for (const run of unfinished) run.offTerminal(listener);
+    for (const run of pending) if (!run.isTerminal) run.offTerminal(listener);
+  };
+  const finish = (timedOut: boolean, failed: Run<unknown> | undefined): void => {
+    if (finished) return;
+    detach();
     if (waiter === undefined) done(timedOut, failed);
     else
       waiter.endWait(() => {
@@ -65,12 +92,12 @@ export function awaitRuns(
   };
   const listener = (run: Run<unknown>): void => {
     if (finished) return;
-    unfinished.delete(run);
+    unfinished--;
     onEach?.(run);
-    if (stopOnFailure && run.peekState().type !== 'Completed') finish(false, run);
-    else if (unfinished.size === 0) finish(false, undefined);
+    if (stopOnFailure && !run.isCompleted) finish(false, run);
+    else if (unfinished === 0) finish(false, undefined);
   };
-  for (const run of unfinished) run.onTerminal(listener);
+  for (const run of pending) run.onTerminal(listener);
   const timeout = options.timeout;
   if (timeout !== undefined && timeout !== Number.POSITIVE_INFINITY && !finished) {
     timer = options.scheduler.schedule(() => {
@@ -79,9 +106,7 @@ export function awaitRuns(
   }
   return () => {
     if (finished) return;
-    finished = true;
-    timer?.unsubscribe();
-    for (const run of unfinished) run.offTerminal(listener);
+    detach();
     waiter?.endWait(noop);
   };
 }

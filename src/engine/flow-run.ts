@@ -13,6 +13,8 @@ const processPrefix = Math.floor(Math.random() * 0x100000000)
 
 /** What a flow run needs to know about the runs it started. @internal */
 export interface TrackedRun {
+  prevLive: TrackedRun | undefined;
+  nextLive: TrackedRun | undefined;
   readonly id: string;
   readonly name: string;
   readonly taskName: string;
@@ -35,7 +37,8 @@ export class FlowRun implements ScopeMarker {
   private active = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly failed: TrackedRun[] = [];
-  private readonly live = new Set<TrackedRun>();
+  /** Unfinished runs, as an intrusive doubly linked list: O(1) in and out, no hashing. */
+  private liveHead: TrackedRun | undefined;
   private readonly counters = new Map<string, number>();
   private runSeq = 0;
   private events: Subject<FlowEvent> | undefined;
@@ -68,12 +71,20 @@ export class FlowRun implements ScopeMarker {
 
   runStarted(run: TrackedRun): void {
     this.active++;
-    if (this.tracked) this.live.add(run);
+    if (!this.tracked) return;
+    const head = this.liveHead;
+    run.nextLive = head;
+    if (head !== undefined) head.prevLive = run;
+    this.liveHead = run;
   }
 
   runSettled(run: TrackedRun, failed: boolean): void {
     if (this.tracked) {
-      this.live.delete(run);
+      const { prevLive, nextLive } = run;
+      if (prevLive !== undefined) prevLive.nextLive = nextLive;
+      else if (this.liveHead === run) this.liveHead = nextLive;
+      if (nextLive !== undefined) nextLive.prevLive = prevLive;
+      run.prevLive = run.nextLive = undefined;
       if (failed) this.failed.push(run);
     }
     if (--this.active === 0 && this.idleWaiters.length > 0) {
@@ -91,7 +102,9 @@ export class FlowRun implements ScopeMarker {
 
   /** Cancels every run of this flow that has not finished. */
   cancelAll(reason: string): void {
-    for (const run of [...this.live]) run.cancel(reason);
+    const runs: TrackedRun[] = [];
+    for (let run = this.liveHead; run !== undefined; run = run.nextLive) runs.push(run);
+    for (const run of runs) run.cancel(reason);
   }
 
   /** Failed runs that nothing looked at. */

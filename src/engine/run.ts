@@ -1,6 +1,6 @@
 import { isObservable, Observable, type Subscription, type Unsubscribable } from 'rxjs';
-import type { Either } from 'fp-ts/Either';
-import { left, right } from 'fp-ts/Either';
+import type { Either } from 'fp-ts/lib/Either.js';
+import { left, right } from 'fp-ts/lib/Either.js';
 import {
   CancelledError,
   EmptyResultError,
@@ -20,7 +20,7 @@ import type { SlotWaiter, Slots } from './slots.js';
 import type { TaskSpec } from './spec.js';
 import { trampoline } from './trampoline.js';
 import { findUpstreams, substituteUpstreams, type Upstream } from './upstream.js';
-import { awaitRuns, checkTimeout } from './await.js';
+import { awaitOne, checkTimeout } from './await.js';
 
 type Listener = (run: Run<unknown>) => void;
 
@@ -39,16 +39,6 @@ export interface RunInit {
   readonly direct: boolean;
 }
 
-const TERMINAL_NAMES: ReadonlySet<StateName> = new Set<StateName>([
-  'Completed',
-  'Failed',
-  'TimedOut',
-  'UpstreamFailed',
-  'Cancelled',
-  'UpstreamCancelled',
-  'Crashed',
-]);
-
 function callBody(run: Run<unknown>): unknown {
   return run.spec.fn(...run.args);
 }
@@ -65,6 +55,10 @@ function callBody(run: Run<unknown>): unknown {
  */
 export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaiter {
   readonly kind = 'run' as const;
+  /** Links in the flow's list of unfinished runs. @internal */
+  prevLive: TrackedRun | undefined;
+  /** @internal */
+  nextLive: TrackedRun | undefined;
   readonly spec: TaskSpec;
   readonly flow: FlowRun;
   readonly parent: Run<unknown> | undefined;
@@ -80,12 +74,15 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
   private cachedId: string | undefined;
 
   private phase: StateName = 'Pending';
+  private terminal = false;
   private enteredAt: number;
   attempt = 0;
   private value: R | undefined;
   private error: unknown;
   private observed = false;
 
+  // Most runs have at most one listener (a downstream, a list's result()): no array for it.
+  private listener: Listener | undefined;
   private listeners: Listener[] | undefined;
   private stateListeners: ((state: State<R>) => void)[] | undefined;
   private upstreams: Upstream[] | undefined;
@@ -141,8 +138,15 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
   // ---- state ----------------------------------------------------------------------------------
 
   get isTerminal(): boolean {
-    return TERMINAL_NAMES.has(this.phase);
+    return this.terminal;
   }
+
+  get isCompleted(): boolean {
+    return this.phase === 'Completed';
+  }
+
+  /** Scratch stamp for `awaitRuns` to tell distinct runs apart. @internal */
+  awaitMark = 0;
 
   get state(): State<R> {
     if (this.isTerminal) this.observed = true;
@@ -240,11 +244,16 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
 
   /** Calls `listener` once the run is terminal (at once if it is). */
   onTerminal(listener: Listener): void {
-    if (this.isTerminal) listener(this as Run<unknown>);
+    if (this.terminal) listener(this as Run<unknown>);
+    else if (this.listener === undefined) this.listener = listener;
     else (this.listeners ??= []).push(listener);
   }
 
   offTerminal(listener: Listener): void {
+    if (this.listener === listener) {
+      this.listener = undefined;
+      return;
+    }
     const list = this.listeners;
     if (list === undefined) return;
     const i = list.indexOf(listener);
@@ -507,6 +516,7 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
   }
 
   private settle(phase: StateName, value: R | undefined, error: unknown): void {
+    this.terminal = true;
     this.value = value;
     this.error = error;
     this.upstreams = undefined;
@@ -516,11 +526,14 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
     this.reclaim = undefined;
     reclaim?.();
     this.stateListeners = undefined;
+    const first = this.listener;
     const listeners = this.listeners;
+    this.listener = undefined;
     this.listeners = undefined;
-    if (listeners !== undefined) {
+    if (first !== undefined || listeners !== undefined) {
       trampoline(() => {
-        for (const listener of listeners) listener(this as Run<unknown>);
+        first?.(this as Run<unknown>);
+        if (listeners !== undefined) for (const listener of listeners) listener(this as Run<unknown>);
       });
     }
     this.flow.runSettled(this, STATE_NAMES[phase] === 'Failed' || phase === 'Crashed');
@@ -584,11 +597,13 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
   result(options?: ResultOptions): Promise<R>;
   result(options: ResultOptions = {}): Promise<unknown> {
     const timeout = options.timeout;
-    const problem = checkTimeout(timeout, `result() of task run "${this.name}"`);
-    if (problem !== undefined) return Promise.reject(problem);
+    if (timeout !== undefined) {
+      const problem = checkTimeout(timeout, `result() of task run "${this.name}"`);
+      if (problem !== undefined) return Promise.reject(problem);
+    }
     this.observed = true;
     return new Promise((resolve, reject) => {
-      awaitRuns([this as Run<unknown>], { timeout, scheduler: this.flow.scheduler, stopOnFailure: false }, (timedOut) => {
+      awaitOne(this as Run<unknown>, { timeout, scheduler: this.flow.scheduler, stopOnFailure: false }, (timedOut) => {
         if (timedOut) {
           reject(new WaitTimeoutError(`task run "${this.name}" (id ${this.id}) did not finish within ${timeout}ms`));
         } else if (this.phase === 'Completed') {
@@ -603,10 +618,12 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
   }
 
   wait(timeout?: number): Promise<void> {
-    const problem = checkTimeout(timeout, `wait() of task run "${this.name}"`);
-    if (problem !== undefined) return Promise.reject(problem);
+    if (timeout !== undefined) {
+      const problem = checkTimeout(timeout, `wait() of task run "${this.name}"`);
+      if (problem !== undefined) return Promise.reject(problem);
+    }
     return new Promise((resolve) => {
-      awaitRuns([this as Run<unknown>], { timeout, scheduler: this.flow.scheduler, stopOnFailure: false }, () => {
+      awaitOne(this as Run<unknown>, { timeout, scheduler: this.flow.scheduler, stopOnFailure: false }, () => {
         resolve();
       });
     });
@@ -615,7 +632,7 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
   either(): Promise<Either<unknown, R>> {
     this.observed = true;
     return new Promise((resolve) => {
-      awaitRuns([this as Run<unknown>], { timeout: undefined, scheduler: this.flow.scheduler, stopOnFailure: false }, () => {
+      awaitOne(this as Run<unknown>, { timeout: undefined, scheduler: this.flow.scheduler, stopOnFailure: false }, () => {
         resolve(this.phase === 'Completed' ? right(this.value as R) : left(this.error));
       });
     });

@@ -30,9 +30,7 @@ export class Slots {
   acquire(waiter: SlotWaiter): void {
     if (this.active < this.limit) {
       this.active++;
-      trampoline(() => {
-        waiter.onSlot();
-      });
+      trampoline(waiter);
     } else {
       this.waiting.push(waiter);
     }
@@ -42,9 +40,7 @@ export class Slots {
   reacquire(waiter: SlotWaiter): void {
     if (this.active < this.limit) {
       this.active++;
-      trampoline(() => {
-        waiter.onSlot();
-      });
+      trampoline(waiter);
     } else {
       this.waiting.unshift(waiter);
     }
@@ -53,10 +49,7 @@ export class Slots {
   release(): void {
     for (let next = this.waiting.shift(); next !== undefined; next = this.waiting.shift()) {
       if (next.wantsSlot()) {
-        const granted = next;
-        trampoline(() => {
-          granted.onSlot();
-        });
+        trampoline(next);
         return;
       }
     }

@@ -1,5 +1,8 @@
 import { Deque } from './deque.js';
 
+/** A step: a function, or a slot waiter whose `onSlot` runs (no closure per grant). @internal */
+export type Step = (() => void) | { onSlot(): void };
+
 /**
  * Runs engine steps one after another instead of inside each other. A run whose body finishes
  * synchronously frees its slot, which starts the next run, which finishes synchronously...: run
@@ -8,10 +11,15 @@ import { Deque } from './deque.js';
  *
  * @internal
  */
-const queue = new Deque<() => void>();
+const queue = new Deque<Step>();
 let running = false;
 
-export function trampoline(step: () => void): void {
+function runStep(step: Step): void {
+  if (typeof step === 'function') step();
+  else step.onSlot();
+}
+
+export function trampoline(step: Step): void {
   if (running) {
     queue.push(step);
     return;
@@ -19,18 +27,13 @@ export function trampoline(step: () => void): void {
   running = true;
   let failure: { error: unknown } | undefined;
   // A step that throws is an engine bug; the steps queued behind it still run, then it surfaces.
-  for (let next: (() => void) | undefined = step; next !== undefined; next = queue.shift()) {
+  for (let next: Step | undefined = step; next !== undefined; next = queue.shift()) {
     try {
-      next();
+      runStep(next);
     } catch (error) {
       failure ??= { error };
     }
   }
   running = false;
   if (failure) throw failure.error;
-}
-
-/** True while the trampoline is running steps. */
-export function inTrampoline(): boolean {
-  return running;
 }
