@@ -93,8 +93,9 @@ export interface TaskRunOptions<A extends unknown[]> {
    */
   readonly random?: () => number;
   /**
-   * At most this many runs started through this task (or this configured copy) run at once in a
-   * flow run, on top of the runner's own limit. Runs waiting for one of these slots hold no
+   * At most this many runs of this task run at once in a flow run, on top of the runner's own
+   * limit, across `submit`, `map` and the copies made by `waitFor` or `with` (a `with` that sets
+   * its own `maxConcurrency` starts a separate limit). Runs waiting for one of these slots hold no
    * runner slot.
    *
    * @defaultValue `Infinity`
@@ -149,6 +150,11 @@ interface TaskConfig {
   readonly spec: TaskSpec;
   readonly waitFor: readonly unknown[] | undefined;
   readonly maxConcurrency: number;
+  /**
+   * The task's own limiter in each flow run. Copies made by `waitFor` or by `with` without a new
+   * `maxConcurrency` share it, so a copy never escapes the limit.
+   */
+  readonly limits: WeakMap<FlowRun, Slots>;
 }
 
 function fail(name: string, option: string, message: string): never {
@@ -242,8 +248,7 @@ function limiterFor(limits: WeakMap<FlowRun, Slots>, flowRun: FlowRun, max: numb
 }
 
 function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
-  const { spec } = config;
-  const limits = new WeakMap<FlowRun, Slots>();
+  const { spec, limits } = config;
 
   const call = (...args: unknown[]): Promise<R> => {
     const { flow, parent } = currentScope();
@@ -332,7 +337,13 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
 
   const withOptions = (options: TaskRunOptions<A>): Task<A, R> => {
     const built = buildSpec(spec.name, spec.fn, options as TaskRunOptions<unknown[]>, spec);
-    return makeTask<A, R>({ spec: built.spec, waitFor: config.waitFor, maxConcurrency: built.maxConcurrency ?? config.maxConcurrency });
+    const ownLimit = built.maxConcurrency !== undefined;
+    return makeTask<A, R>({
+      spec: built.spec,
+      waitFor: config.waitFor,
+      maxConcurrency: built.maxConcurrency ?? config.maxConcurrency,
+      limits: ownLimit ? new WeakMap<FlowRun, Slots>() : limits,
+    });
   };
 
   return Object.defineProperties(call, {
@@ -377,5 +388,10 @@ export function task<A extends unknown[], R>(nameOrOptions: string | TaskOptions
     throw new InvalidTaskOptionsError(String(name), 'name', `must be a non-empty string, got ${JSON.stringify(name) ?? String(name)}`);
   }
   const built = buildSpec(name, fn as TaskSpec['fn'], options as TaskRunOptions<unknown[]>, undefined);
-  return makeTask<A, R>({ spec: built.spec, waitFor: undefined, maxConcurrency: built.maxConcurrency ?? TASK_DEFAULTS.maxConcurrency });
+  return makeTask<A, R>({
+    spec: built.spec,
+    waitFor: undefined,
+    maxConcurrency: built.maxConcurrency ?? TASK_DEFAULTS.maxConcurrency,
+    limits: new WeakMap<FlowRun, Slots>(),
+  });
 }

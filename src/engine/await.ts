@@ -54,13 +54,15 @@ export function awaitRuns(
   // Distinct runs are told apart by stamping them with this call's number: no Set per wait.
   const mark = ++awaitSeq;
   const pending: Run<unknown>[] = [];
+  const finishedAlready: Run<unknown>[] = [];
   for (const run of runs) {
     if (run.awaitMark === mark) continue;
     run.awaitMark = mark;
-    if (!run.isTerminal) {
-      pending.push(run);
-      continue;
-    }
+    if (run.isTerminal) finishedAlready.push(run);
+    else pending.push(run);
+  }
+  // Callbacks run after the stamping loop, so one that waits on the same runs cannot disturb it.
+  for (const run of finishedAlready) {
     onEach?.(run);
     if (stopOnFailure && !run.isCompleted) {
       done(false, run);

@@ -85,8 +85,6 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
   private listener: Listener | undefined;
   private listeners: Listener[] | undefined;
   private stateListeners: ((state: State<R>) => void)[] | undefined;
-  private upstreams: Upstream[] | undefined;
-  private blockers = 0;
 
   private holdsSlot = false;
   private holdsMapSlot = false;
@@ -262,11 +260,15 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
 
   // ---- the run --------------------------------------------------------------------------------
 
-  /** Starts the run: resolve upstreams, gate, take slots, run. Called once, by the engine. */
+  /**
+   * Starts the run, in the engine's order: resolve argument futures → render the name (it sees
+   * values) → wait for `waitFor` → take slots → run. Nothing before the slot holds one.
+   * Called once, by the engine.
+   */
   start(): void {
     const upstreams = findUpstreams(this.args, this.argIndices, this.waitForList);
     if (upstreams === undefined) {
-      this.ready();
+      if (this.renderName()) this.takeSlots();
       return;
     }
     for (const up of upstreams) {
@@ -276,21 +278,39 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
         return;
       }
     }
-    this.upstreams = upstreams;
-    this.blockers = upstreams.length;
+    const argUps = upstreams.filter((up) => up.arg >= 0);
+    const gateUps = argUps.length === upstreams.length ? [] : upstreams.filter((up) => up.arg < 0);
+    this.awaitUpstreams(argUps, () => {
+      if (this.failOnUpstream(argUps)) return;
+      if (argUps.length > 0) this.args = substituteUpstreams(this.args, argUps);
+      if (!this.renderName()) return;
+      this.awaitUpstreams(gateUps, () => {
+        if (!this.failOnUpstream(gateUps)) this.takeSlots();
+      });
+    });
+  }
+
+  /** Calls `then` once every upstream is terminal (at once when there are none). */
+  private awaitUpstreams(upstreams: readonly Upstream[], then: () => void): void {
+    let blockers = 0;
+    for (const up of upstreams) if (!up.run.isTerminal) blockers++;
+    if (blockers === 0) {
+      then();
+      return;
+    }
     // A direct call waiting on its upstreams keeps its caller waiting: the caller's slot is lent out.
     if (this.direct) this.beginWait();
     const onUpstreamDone: Listener = () => {
-      if (--this.blockers > 0) return;
+      if (--blockers > 0) return;
       if (!this.direct) {
-        if (!this.isTerminal) this.gate();
+        if (!this.isTerminal) then();
         return;
       }
       this.endWait(() => {
-        if (!this.isTerminal) this.gate();
+        if (!this.isTerminal) then();
       });
     };
-    for (const up of upstreams) up.run.onTerminal(onUpstreamDone);
+    for (const up of upstreams) if (!up.run.isTerminal) up.run.onTerminal(onUpstreamDone);
   }
 
   private dependsOnItself(upstream: Run<unknown>): boolean {
@@ -300,10 +320,8 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
     return false;
   }
 
-  /** Every upstream is terminal: check for failures (arguments first, then waitFor), then go on. */
-  private gate(): void {
-    const upstreams = this.upstreams ?? [];
-    this.upstreams = undefined;
+  /** Ends the run if an upstream did not complete and its failure is not allowed. */
+  private failOnUpstream(upstreams: readonly Upstream[]): boolean {
     for (const up of upstreams) {
       const upRun = up.run;
       const phase = upRun.phase;
@@ -319,23 +337,26 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
       } else {
         this.settle('UpstreamCancelled', undefined, new UpstreamCancelledError(this, info, upRun.error));
       }
-      return;
+      return true;
     }
-    if (upstreams.some((up) => up.arg >= 0)) this.args = substituteUpstreams(this.args, upstreams);
-    this.ready();
+    return false;
   }
 
-  /** Arguments are values now: name the run, then take slots (direct calls take none) and run. */
-  private ready(): void {
+  /** Renders `taskRunName` from the argument values; a renderer that throws fails the run. */
+  private renderName(): boolean {
     const render = this.spec.taskRunName;
-    if (render !== undefined) {
-      try {
-        this.renderedName = render(...this.args);
-      } catch (error) {
-        this.settle('Failed', undefined, error);
-        return;
-      }
+    if (render === undefined) return true;
+    try {
+      this.renderedName = render(...this.args);
+      return true;
+    } catch (error) {
+      this.settle('Failed', undefined, error);
+      return false;
     }
+  }
+
+  /** Takes the map's slot, then the runner's (a direct call takes none), then runs. */
+  private takeSlots(): void {
     if (this.direct) {
       trampoline(() => {
         this.runAttempt();
@@ -473,7 +494,8 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
       }
       return;
     }
-    const final = spec.retries > 0 ? new RetriesExhaustedError(this, attempt, error) : error;
+    // Only a run that was actually retried wraps its error with the number of attempts.
+    const final = attempt > 1 ? new RetriesExhaustedError(this, attempt, error) : error;
     this.settle(timedOut ? 'TimedOut' : 'Failed', undefined, final);
   }
 
@@ -519,7 +541,6 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
     this.terminal = true;
     this.value = value;
     this.error = error;
-    this.upstreams = undefined;
     this.setPhase(phase);
     this.releaseSlots();
     const reclaim = this.reclaim;

@@ -106,4 +106,18 @@ describe('run once (virtual time)', () => {
     expect(await future.result()).toBe('v');
     expect(calls).toBe(1);
   });
+
+  it(
+    "should keep a task's own limit across its waitFor and with() copies",
+    marbles((m) => {
+      const body = m.cold('-a|');
+      const work = task({ name: 'work', maxConcurrency: 1 }, (_n: number) => body);
+      void runTestFlow(m.scheduler, () => {
+        work.submit(1);
+        work.waitFor([]).submit(2);
+        work.with({ retries: 1 }).submit(3);
+      });
+      m.expect(body).toHaveSubscriptions(['^-!', '--^-!', '----^-!']);
+    }),
+  );
 });

@@ -1,5 +1,5 @@
 import { map } from 'rxjs';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { task, type TaskFuture } from '../../src/index.js';
 import { runTestFlow } from '../../src/testing/index.js';
 import { marbles } from '../helpers/marbles.js';
@@ -127,6 +127,27 @@ describe('states (virtual time)', () => {
       }).catch(() => undefined);
       m.expect(future.state$.pipe(map((s) => s.name))).toBeObservable('p-(f|)', { p: 'Pending', f: 'UpstreamFailed' });
       m.expect(body).toHaveSubscriptions([]);
+    }),
+  );
+
+  it(
+    'should render the run name from resolved arguments before waiting on waitFor',
+    marbles((m) => {
+      const slow = task('slow', () => m.cold<string>('----(s|)'));
+      const fast = task('fast', () => m.cold('-(x|)', { x: 'customers' }));
+      const train = task({ name: 'train', taskRunName: 'train on {dataset}' }, (dataset: string) => m.cold('-(v|)', { v: dataset }));
+      let future!: TaskFuture<string>;
+      const names: string[] = [];
+      void runTestFlow(m.scheduler, () => {
+        future = train.waitFor([slow.submit()]).submit(fast.submit());
+        names.push(future.name);
+        m.scheduler.schedule(() => names.push(future.name), 2);
+      });
+      m.expect(future.result$).toBeObservable('-----(v|)', { v: 'customers' });
+      m.scheduler.schedule(() => {
+        // Before the argument resolved: the default name; after it, while still gated: the rendered one.
+        expect(names).toEqual(['train-0', 'train on customers']);
+      }, 3);
     }),
   );
 });

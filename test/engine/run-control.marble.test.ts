@@ -193,3 +193,13 @@ describe('cancellation (virtual time)', () => {
     await expect(future.result()).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });
+
+describe('retry condition', () => {
+  it('should surface the error itself when the condition declines the first retry', async () => {
+    const fatal = new Error('fatal');
+    const work = task({ name: 'work', retries: 3, retryCondition: () => false }, () => {
+      throw fatal;
+    });
+    await expect(work()).rejects.toBe(fatal);
+  });
+});
