@@ -61,8 +61,8 @@ export class AllowedFailure<T> {
  * const risky = task('risky', (): number => { throw new Error('boom'); });
  * const report = task('report', (x: number | Error) => (x instanceof Error ? `failed: ${x.message}` : `ok: ${x}`));
  * const r = risky.submit();
+ * // The downstream that allowed the failure counts as having looked at it: a flow does not report it.
  * console.log(await report(allowFailure(r))); // 'failed: boom'
- * await r.wait(); // look at the failure, so the flow does not report it
  * ```
  */
 export function allowFailure<T>(future: TaskFuture<T>, options: AllowFailureOptions = {}): AllowedFailure<T | Error> {

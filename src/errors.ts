@@ -275,7 +275,8 @@ export class WaitTimeoutError extends SluiceError {
 }
 
 /**
- * A run was cancelled: by `future.cancel()`, by unsubscribing, or by its flow.
+ * A run was cancelled: by `future.cancel()`, a list's `cancel()`, or its flow (a flow that
+ * failed, was aborted through its `signal`, or ended with `onExit: 'cancel'`).
  *
  * @example
  * ```ts

@@ -45,9 +45,25 @@ export interface FlowOptions {
   readonly signal?: AbortSignal;
 }
 
-/** What a flow resolves to: futures it returns are replaced by their values. */
+/** A future's value type; anything else as it is. */
+export type FutureValue<T> = T extends TaskFuture<infer U> ? U : T;
+
+/**
+ * What a flow resolves to: a returned future or list is replaced by its value(s), and so are
+ * futures one level inside a returned array or plain object.
+ */
 export type FlowResult<R> =
-  R extends TaskFutureList<infer T> ? T[] : R extends TaskFuture<infer T> ? T : R;
+  R extends TaskFutureList<infer T>
+    ? T[]
+    : R extends TaskFuture<infer T>
+      ? T
+      : R extends readonly unknown[]
+        ? { -readonly [K in keyof R]: FutureValue<R[K]> }
+        : R extends object
+          ? [Extract<R[keyof R], TaskFuture<unknown>>] extends [never]
+            ? R
+            : { [K in keyof R]: FutureValue<R[K]> }
+          : R;
 
 /** A running flow: its id, its events, and its result. Returned by {@link Flow.start}. */
 export interface FlowRunHandle<R> {

@@ -65,6 +65,7 @@ export interface TaskFuture<R> {
    * returns the error instead of throwing it.
    */
   result(options: ResultOptions & { readonly raiseOnFailure: false }): Promise<unknown>;
+  /** Waits for the run and returns its value, or throws its error (`WAIT_TIMEOUT` on `timeout`). */
   result(options?: ResultOptions): Promise<R>;
   /** Waits until the run is finished, however it ended. On time-out it resolves all the same. */
   wait(timeout?: number): Promise<void>;
@@ -127,7 +128,7 @@ export type ListResultOptions = ResultOptions;
  * ```
  */
 export class TaskFutureList<R> extends Array<TaskFuture<R>> {
-  // Array methods such as `filter` and `map` return plain arrays, not lists.
+  /** Array methods such as `filter` and `map` return plain arrays, not lists. @internal */
   static override get [Symbol.species](): ArrayConstructor {
     return Array;
   }

@@ -3,13 +3,14 @@
  * `waitFor`, flows, pluggable runners), in TypeScript on RxJS.
  *
  * @packageDocumentation
+ * @module sluice
  */
 
 /* Tasks and flows */
 export { task, TASK_DEFAULTS } from './task.js';
-export type { Task, TaskOptions, TaskRunOptions, TaskFunction, RetryDelay, Arg, Args, MapArg, MapArgs, Upstreams } from './task.js';
+export type { Task, TaskOptions, TaskRunOptions, TaskFunction, RetryDelay, Arg, Args, MapArg, MapArgs, Upstreams, WithFutures } from './task.js';
 export { flow } from './flow.js';
-export type { Flow, FlowOptions, FlowResult, FlowRunHandle } from './flow.js';
+export type { Flow, FlowOptions, FlowResult, FlowRunHandle, FutureValue } from './flow.js';
 export { getRunContext } from './context.js';
 export type { RunContext } from './context.js';
 

@@ -19,8 +19,21 @@ import { argsAt, planMap } from './map.js';
 import { checkConcurrency } from './runners/concurrent.js';
 import { compileRunName, parameterNames } from './run-name.js';
 
-/** An argument: the value, a future of it, or an upstream whose failure is allowed. */
-export type Arg<P> = P | TaskFuture<P> | AllowedFailure<P>;
+/**
+ * An argument: the value, a future of it, an upstream whose failure is allowed, or (for an array
+ * or object parameter) an array or plain object with futures among its items or values, one
+ * level deep.
+ */
+export type Arg<P> = P | TaskFuture<P> | AllowedFailure<P> | WithFutures<P>;
+
+/** An array or object type whose items or values (one level deep) may be futures. */
+export type WithFutures<P> = P extends readonly (infer E)[]
+  ? readonly (E | TaskFuture<E>)[]
+  : P extends (...args: never[]) => unknown
+    ? never
+    : P extends object
+      ? { readonly [K in keyof P]: P[K] | TaskFuture<P[K]> }
+      : never;
 
 /** A task's parameters, each of which may also be given as a future. */
 export type Args<A extends readonly unknown[]> = { [K in keyof A]: Arg<A[K]> };
@@ -111,11 +124,17 @@ export interface TaskOptions<A extends unknown[]> extends TaskRunOptions<A> {
 
 /** The defaults of {@link TaskRunOptions}. */
 export const TASK_DEFAULTS = {
+  /** No retries. */
   retries: 0,
+  /** Retry at once. */
   retryDelay: 0,
+  /** No jitter. */
   retryJitterFactor: 0,
+  /** No time-out. */
   timeout: undefined,
+  /** Jitter draws from `Math.random`. */
   random: Math.random,
+  /** No limit of the task's own: only the runner's. */
   maxConcurrency: Number.POSITIVE_INFINITY,
 } as const;
 

@@ -99,6 +99,6 @@ describe('map input errors (raised before anything runs)', () => {
     async function* gen(): AsyncGenerator<number> {
       yield await Promise.resolve(1);
     }
-    expect(() => one.map(gen() as never)).toThrow(/AsyncIterable \(use mapStream\)/);
+    expect(() => one.map(gen() as never)).toThrow(/an AsyncIterable \(map reads only synchronous iterables/);
   });
 });

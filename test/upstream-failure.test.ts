@@ -40,9 +40,9 @@ describe('upstream failure', () => {
     const one = task('one', () => 1);
     const sum = task('sum', (xs: number[], o: { a: number }) => xs.reduce((a, b) => a + b, 0) + o.a);
     const a = one.submit();
-    const future = sum.submit([a, 2, one.submit()] as unknown as number[], { a } as unknown as { a: number });
+    const future = sum.submit([a, 2, one.submit()], { a });
     expect(await future.result()).toBe(5);
-    const failed = sum.submit([failing.submit()] as unknown as number[], { a: 1 });
+    const failed = sum.submit([failing.submit()], { a: 1 });
     expect(isSluiceError(await failed.result().catch((e: unknown) => e), 'UPSTREAM_FAILED')).toBe(true);
   });
 

@@ -4,6 +4,7 @@
  * flow's `events$`, all in virtual time.
  *
  * @packageDocumentation
+ * @module sluice/testing
  */
 import type { SchedulerLike } from 'rxjs';
 import { flow, newFlowRunFor, startFlowRun, type FlowOptions, type FlowResult, type FlowRunHandle } from '../flow.js';

@@ -1,0 +1,59 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import type { Either } from 'fp-ts/lib/Either.js';
+import { allowFailure, flow, task, unmapped, type TaskFuture, type TaskFutureList } from '../src/index.js';
+
+// These checks run in `npm run typecheck`; at run time the assertions are no-ops.
+describe('public types', () => {
+  it('should infer a task result from a value, a Promise, or an Observable body', async () => {
+    const { of } = await import('rxjs');
+    expectTypeOf(task('a', (x: number) => x + 1).submit(1)).toEqualTypeOf<TaskFuture<number>>();
+    expectTypeOf(task('b', (x: number) => Promise.resolve(String(x))).submit(1)).toEqualTypeOf<TaskFuture<string>>();
+    expectTypeOf(task('c', (x: number) => of(x > 0)).submit(1)).toEqualTypeOf<TaskFuture<boolean>>();
+    expectTypeOf(task('d', (x: number) => x)(1)).toEqualTypeOf<Promise<number>>();
+  });
+
+  it('should accept P | TaskFuture<P> for a parameter P, and reject other types', () => {
+    const add = task('add', (x: number, y: number) => x + y);
+    const f = add.submit(1, 2);
+    expectTypeOf(add.submit(f, 3)).toEqualTypeOf<TaskFuture<number>>();
+    // @ts-expect-error a future of the wrong type
+    add.submit(task('s', () => 's').submit(), 3);
+    // @ts-expect-error too few arguments
+    add.submit(1);
+  });
+
+  it('should accept futures one level inside array and object parameters', () => {
+    const one = task('one', () => 1).submit();
+    const sum = task('sum', (xs: number[], o: { a: number }) => xs.length + o.a);
+    sum.submit([one, 2], { a: one });
+  });
+
+  it('should type map as TaskFutureList<R>, with iterables, broadcast values, unmapped and lists', () => {
+    const add = task('add', (x: number, y: number[]) => x + y.length);
+    expectTypeOf(add.map([1, 2], unmapped([1]))).toEqualTypeOf<TaskFutureList<number>>();
+    expectTypeOf(add.map(new Set([1]), unmapped([1]))).toEqualTypeOf<TaskFutureList<number>>();
+    expectTypeOf(add.map(add.map([1], unmapped([])), unmapped([]))).toEqualTypeOf<TaskFutureList<number>>();
+    // @ts-expect-error strings are not numbers
+    add.map(['a'], unmapped([1]));
+  });
+
+  it('should type allowFailure so the parameter must accept the error', () => {
+    const up = task('up', () => 1).submit();
+    task('ok', (x: number | Error) => x).submit(allowFailure(up));
+    // @ts-expect-error the body would receive an Error where it expects a number
+    task('strict', (x: number) => x).submit(allowFailure(up));
+  });
+
+  it("should resolve a flow's returned futures in its result type", () => {
+    const n = task('n', () => 1);
+    expectTypeOf(flow('a', () => n.submit())()).toEqualTypeOf<Promise<number>>();
+    expectTypeOf(flow('b', () => task('m', (x: number) => x).map([1]))()).toEqualTypeOf<Promise<number[]>>();
+    expectTypeOf(flow('c', () => [n.submit(), 'x'] as const)()).toEqualTypeOf<Promise<[number, 'x']>>();
+    expectTypeOf(flow('d', () => ({ a: n.submit(), b: 2 }))()).toEqualTypeOf<Promise<{ a: number; b: number }>>();
+    expectTypeOf(flow('e', () => Promise.resolve('plain'))()).toEqualTypeOf<Promise<string>>();
+  });
+
+  it('should type either() as an fp-ts Either', () => {
+    expectTypeOf(task('n', () => 1).submit().either()).toEqualTypeOf<Promise<Either<unknown, number>>>();
+  });
+});
