@@ -8,7 +8,7 @@ import type { AllowedFailure, Unmapped } from './annotations.js';
 import { describeValue, InvalidArgumentError, InvalidTaskOptionsError } from './errors.js';
 import type { TaskFuture } from './future.js';
 import { TaskFutureList } from './future.js';
-import { Run } from './engine/run.js';
+import { Run, type RunGroup } from './engine/run.js';
 import type { TaskSpec } from './engine/spec.js';
 import { Slots } from './engine/slots.js';
 import { trampoline } from './engine/trampoline.js';
@@ -271,16 +271,8 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
 
   const call = (...args: unknown[]): Promise<R> => {
     const { flow, parent } = currentScope();
-    const run = new Run<R>({
-      spec,
-      flow,
-      parent,
-      args: unwrapUnmapped(args),
-      argIndices: undefined,
-      waitFor: config.waitFor,
-      mapSlots: undefined,
-      direct: true,
-    });
+    const group: RunGroup = { spec, flow, parent, argIndices: undefined, waitFor: config.waitFor, mapSlots: undefined, direct: true };
+    const run = new Run<R>(group, unwrapUnmapped(args));
     run.markObserved();
     const settled = new Promise<R>((resolve, reject) => {
       run.onTerminal(() => {
@@ -297,16 +289,16 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
 
   const submit = (...args: unknown[]): TaskFuture<R> => {
     const { flow, parent } = currentScope();
-    const run = new Run<R>({
+    const group: RunGroup = {
       spec,
       flow,
       parent,
-      args: unwrapUnmapped(args),
       argIndices: undefined,
       waitFor: config.waitFor,
       mapSlots: limiterFor(limits, flow, config.maxConcurrency),
       direct: false,
-    });
+    };
+    const run = new Run<R>(group, unwrapUnmapped(args));
     trampoline(() => {
       run.start();
     });
@@ -316,25 +308,20 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
   const map = (...args: unknown[]): TaskFutureList<R> => {
     const plan = planMap(spec.name, args);
     const { flow, parent } = currentScope();
-    const mapSlots = limiterFor(limits, flow, config.maxConcurrency);
+    const group: RunGroup = {
+      spec,
+      flow,
+      parent,
+      argIndices: plan.scan,
+      waitFor: config.waitFor,
+      mapSlots: limiterFor(limits, flow, config.maxConcurrency),
+      direct: false,
+    };
     const list = new TaskFutureList<R>();
-    const runs: Run<R>[] = new Array<Run<R>>(plan.length);
-    for (let i = 0; i < plan.length; i++) {
-      runs[i] = new Run<R>({
-        spec,
-        flow,
-        parent,
-        args: argsAt(plan, i),
-        argIndices: plan.scan,
-        waitFor: config.waitFor,
-        mapSlots,
-        direct: false,
-      });
-      list.push(runs[i] as Run<R>);
-    }
+    for (let i = 0; i < plan.length; i++) list.push(new Run<R>(group, argsAt(plan, i)));
     // One trampoline for the whole map: runs that finish synchronously hand their slot on in a loop.
     trampoline(() => {
-      for (const run of runs) run.start();
+      for (const future of list) (future as Run<R>).start();
     });
     return list;
   };
