@@ -23,7 +23,10 @@ export type SluiceErrorCode =
   | 'CANCELLED'
   | 'EMPTY_RESULT'
   | 'UNOBSERVED_FAILURES'
-  | 'NO_RUN_CONTEXT';
+  | 'NO_RUN_CONTEXT'
+  | 'INVALID_PARAMS'
+  | 'INVALID_RETURN'
+  | 'TASK_RUN_FAILED';
 
 /**
  * The base class of every error sluice raises.
@@ -451,4 +454,78 @@ export function describeValue(value: unknown): string {
     text = 'an unprintable value';
   }
   return `${text} (${value === null ? 'null' : typeof value})`;
+}
+
+/**
+ * A task's arguments did not fit its `params` codec; the run did not start. The message lists
+ * every problem, naming the argument (`argument 1`, `argument 0.name`) and what was expected.
+ *
+ * @example
+ * ```ts
+ * import * as t from 'io-ts';
+ * import { task } from 'sluice';
+ * const add = task({ name: 'add', params: t.tuple([t.number, t.number]) }, (x: number, y: number) => x + y);
+ * await add(1, 'two' as never).catch((e: unknown) => console.log((e as Error).message));
+ * // task "add": invalid arguments: argument 1: expected number, got "two"
+ * ```
+ */
+export class InvalidParamsError extends SluiceError {
+  readonly taskName: string;
+  /** One line per problem. */
+  readonly problems: readonly string[];
+
+  constructor(taskName: string, problems: readonly string[]) {
+    super('INVALID_PARAMS', `task "${taskName}": invalid arguments: ${problems.join('; ')}`);
+    this.taskName = taskName;
+    this.problems = problems;
+  }
+}
+
+/**
+ * A task body returned a value that does not fit the task's `returns` codec. The run fails (it is
+ * not retried: the same body would return the same kind of value).
+ *
+ * @example
+ * ```ts
+ * import * as t from 'io-ts';
+ * import { task } from 'sluice';
+ * const count = task({ name: 'count', returns: t.number }, () => 'three' as unknown as number);
+ * await count().catch((e: unknown) => console.log((e as Error).message));
+ * // task "count": invalid return value: expected number, got "three"
+ * ```
+ */
+export class InvalidReturnError extends SluiceError {
+  readonly taskName: string;
+  readonly problems: readonly string[];
+
+  constructor(taskName: string, problems: readonly string[]) {
+    super('INVALID_RETURN', `task "${taskName}": invalid return value: ${problems.join('; ')}`);
+    this.taskName = taskName;
+    this.problems = problems;
+  }
+}
+
+/** What a run that did not complete ended as, for `either()`: the `Left` of its `Either`. */
+export class TaskRunError extends SluiceError {
+  readonly runId: string;
+  readonly runName: string;
+  readonly taskName: string;
+  /** The name of the run's terminal state: `Failed`, `TimedOut`, `UpstreamFailed`, `Cancelled`, ... */
+  readonly stateName: string;
+
+  /**
+   * @example
+   * ```ts
+   * import { isLeft } from 'fp-ts/lib/Either.js';
+   * const outcome = await future.either();
+   * if (isLeft(outcome)) console.log(outcome.left.stateName, outcome.left.cause);
+   * ```
+   */
+  constructor(run: { readonly id: string; readonly name: string; readonly taskName: string }, stateName: string, cause: unknown) {
+    super('TASK_RUN_FAILED', `task run "${run.name}" (task "${run.taskName}") ended ${stateName}: ${describeError(cause)}`, { cause });
+    this.runId = run.id;
+    this.runName = run.name;
+    this.taskName = run.taskName;
+    this.stateName = stateName;
+  }
 }

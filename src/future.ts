@@ -5,7 +5,8 @@
  */
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
 import type { Either } from 'fp-ts/lib/Either.js';
-import { describeValue, InvalidArgumentError, WaitTimeoutError } from './errors.js';
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
+import { describeValue, InvalidArgumentError, WaitTimeoutError, type TaskRunError } from './errors.js';
 import { awaitRuns, checkTimeout } from './engine/await.js';
 import { Run } from './engine/run.js';
 import type { State } from './states.js';
@@ -69,8 +70,13 @@ export interface TaskFuture<R> {
   result(options?: ResultOptions): Promise<R>;
   /** Waits until the run is finished, however it ended. On time-out it resolves all the same. */
   wait(timeout?: number): Promise<void>;
-  /** The run's outcome as an fp-ts `Either`: `Right` of the value or `Left` of the error. */
-  either(): Promise<Either<unknown, R>>;
+  /**
+   * The run's outcome as an fp-ts `Either`: `Right` of the value, or `Left` of a `TaskRunError`
+   * naming the run and its terminal state, with the run's error as `cause`. Never rejects.
+   */
+  either(): Promise<Either<TaskRunError, R>>;
+  /** `either()` as an fp-ts `TaskEither`, for `pipe` chains. Nothing runs again when it is called. */
+  taskEither(): TaskEither<TaskRunError, R>;
   /**
    * Cancels the run if it has not finished: its body's signal aborts, an Observable body is
    * unsubscribed, and the run ends `Cancelled`. Returns true if this call cancelled it.

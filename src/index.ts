@@ -68,5 +68,8 @@ export {
   TaskTimeoutError,
   RetriesExhaustedError,
   NoRunContextError,
+  InvalidParamsError,
+  InvalidReturnError,
+  TaskRunError,
 } from './errors.js';
 export type { SluiceErrorCode, UpstreamRunInfo, UnobservedFailure } from './errors.js';

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { Observable } from 'rxjs';
+import { Observable } from 'rxjs';
+import type { Mixed, Type } from 'io-ts';
 import type { AllowedFailure, Unmapped } from './annotations.js';
 import { describeValue, InvalidArgumentError, InvalidTaskOptionsError } from './errors.js';
 import type { TaskFuture } from './future.js';
@@ -116,10 +117,25 @@ export interface TaskRunOptions<A extends unknown[]> {
   readonly maxConcurrency?: number;
 }
 
-/** The options of `task()`: a name and the run settings. */
-export interface TaskOptions<A extends unknown[]> extends TaskRunOptions<A> {
+/** The options of `task()`: a name, optional io-ts codecs, and the run settings. */
+export interface TaskOptions<A extends unknown[], R = unknown> extends TaskRunOptions<A> {
   /** The task's name, used in run names, events and errors. */
   readonly name: string;
+  /**
+   * An io-ts codec for the argument tuple (`t.tuple([...])`). Arguments are checked after futures
+   * resolve and before the run takes a slot; a misfit fails the run with an `InvalidParamsError`
+   * (code `INVALID_PARAMS`) that names each argument, and the body never runs.
+   *
+   * @defaultValue no check
+   */
+  readonly params?: Type<A, unknown, unknown>;
+  /**
+   * An io-ts codec for the body's value: a misfit fails the run with an `InvalidReturnError`
+   * (code `INVALID_RETURN`), not retried.
+   *
+   * @defaultValue no check
+   */
+  readonly returns?: Type<R, unknown, unknown>;
 }
 
 /** The defaults of {@link TaskRunOptions}. */
@@ -159,6 +175,11 @@ export interface Task<A extends unknown[], R> {
    * argument is iterable or their lengths differ.
    */
   map(...args: MapArgs<A>): TaskFutureList<R>;
+  /**
+   * A cold Observable of one run, the RxJS way: each subscription submits a new run, which emits
+   * its value and completes (or errors); unsubscribing before it finishes cancels the run.
+   */
+  observe(...args: Args<A>): Observable<R>;
   /** A copy of the task whose runs start only after every given future has finished. */
   waitFor(upstreams: Upstreams): Task<A, R>;
   /** A copy of the task with other run settings, as Prefect's `with_options`. */
@@ -208,11 +229,21 @@ function normaliseDelay(name: string, delay: unknown): TaskSpec['retryDelay'] {
   return fail(name, 'retryDelay', `must be a number, a list of numbers, or a function, got ${String(delay)} (${typeof delay})`);
 }
 
+function checkCodec(name: string, option: string, codec: unknown): Mixed | undefined {
+  if (codec === undefined) return undefined;
+  const candidate: { readonly is?: unknown; readonly decode?: unknown } | null = typeof codec === 'object' ? codec : null;
+  if (candidate === null || typeof candidate.is !== 'function' || typeof candidate.decode !== 'function') {
+    fail(name, option, `must be an io-ts codec (with \`is\` and \`decode\`), got ${describeValue(codec)}`);
+  }
+  return codec as Mixed;
+}
+
 function buildSpec(
   name: string,
   fn: TaskSpec['fn'],
   options: TaskRunOptions<unknown[]>,
   base: TaskSpec | undefined,
+  codecs: { readonly params: Mixed | undefined; readonly returns: Mixed | undefined } = { params: base?.params, returns: base?.returns },
 ): { spec: TaskSpec; maxConcurrency: number | undefined } {
   if (typeof fn !== 'function') fail(name, 'fn', `must be a function, got ${String(fn)} (${typeof fn})`);
   const retries = options.retries ?? base?.retries ?? TASK_DEFAULTS.retries;
@@ -250,7 +281,7 @@ function buildSpec(
   }
   const retryDelay = options.retryDelay === undefined && base !== undefined ? base.retryDelay : normaliseDelay(name, options.retryDelay ?? TASK_DEFAULTS.retryDelay);
   return {
-    spec: { name, fn, taskRunName, retries, retryDelay, retryJitterFactor: jitter, retryCondition: condition, timeout, random },
+    spec: { name, fn, taskRunName, retries, retryDelay, retryJitterFactor: jitter, retryCondition: condition, timeout, random, ...codecs },
     maxConcurrency,
   };
 }
@@ -326,6 +357,16 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
     return list;
   };
 
+  const observe = (...args: unknown[]): Observable<R> =>
+    new Observable<R>((subscriber) => {
+      const run = submit(...args);
+      const subscription = run.result$.subscribe(subscriber);
+      return () => {
+        subscription.unsubscribe();
+        run.cancel('its Observable was unsubscribed');
+      };
+    });
+
   const waitFor = (upstreams: Upstreams): Task<A, R> => {
     if (upstreams === null || typeof upstreams !== 'object' || !(Symbol.iterator in upstreams)) {
       throw new InvalidArgumentError(`task "${spec.name}": waitFor takes a list of futures, got ${describeValue(upstreams)}`);
@@ -355,6 +396,7 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
   return Object.defineProperties(call, {
     name: { value: spec.name },
     submit: { value: submit },
+    observe: { value: observe },
     map: { value: map },
     waitFor: { value: waitFor },
     with: { value: withOptions },
@@ -383,9 +425,9 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
  * ```
  */
 export function task<A extends unknown[], R>(name: string, fn: TaskFunction<A, R>): Task<A, R>;
-export function task<A extends unknown[], R>(options: TaskOptions<NoInfer<A>>, fn: TaskFunction<A, R>): Task<A, R>;
-export function task<A extends unknown[], R>(nameOrOptions: string | TaskOptions<A>, fn: TaskFunction<A, R>): Task<A, R> {
-  const options: TaskOptions<A> = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions;
+export function task<A extends unknown[], R>(options: TaskOptions<NoInfer<A>, NoInfer<R>>, fn: TaskFunction<A, R>): Task<A, R>;
+export function task<A extends unknown[], R>(nameOrOptions: string | TaskOptions<A, R>, fn: TaskFunction<A, R>): Task<A, R> {
+  const options: TaskOptions<A, R> = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions;
   if (options === null || typeof options !== 'object') {
     throw new InvalidTaskOptionsError(String(options), 'name', 'task() takes a name or an options object first');
   }
@@ -393,7 +435,8 @@ export function task<A extends unknown[], R>(nameOrOptions: string | TaskOptions
   if (typeof name !== 'string' || name.trim() === '') {
     throw new InvalidTaskOptionsError(String(name), 'name', `must be a non-empty string, got ${JSON.stringify(name) ?? String(name)}`);
   }
-  const built = buildSpec(name, fn as TaskSpec['fn'], options as TaskRunOptions<unknown[]>, undefined);
+  const codecs = { params: checkCodec(name, 'params', options.params), returns: checkCodec(name, 'returns', options.returns) };
+  const built = buildSpec(name, fn as TaskSpec['fn'], options as TaskRunOptions<unknown[]>, undefined, codecs);
   return makeTask<A, R>({
     spec: built.spec,
     waitFor: undefined,

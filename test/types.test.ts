@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { Either } from 'fp-ts/lib/Either.js';
-import { allowFailure, flow, task, unmapped, type TaskFuture, type TaskFutureList } from '../src/index.js';
+import { allowFailure, flow, task, unmapped, type TaskFuture, type TaskFutureList, type TaskRunError } from '../src/index.js';
 
 // These checks run in `npm run typecheck`; at run time the assertions are no-ops.
 describe('public types', () => {
@@ -54,6 +54,6 @@ describe('public types', () => {
   });
 
   it('should type either() as an fp-ts Either', () => {
-    expectTypeOf(task('n', () => 1).submit().either()).toEqualTypeOf<Promise<Either<unknown, number>>>();
+    expectTypeOf(task('n', () => 1).submit().either()).toEqualTypeOf<Promise<Either<TaskRunError, number>>>();
   });
 });

@@ -1,9 +1,14 @@
 import { isObservable, Observable, type Subscription, type Unsubscribable } from 'rxjs';
 import type { Either } from 'fp-ts/lib/Either.js';
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
+import { checkParams, checkReturn } from '../codecs.js';
 import { left, right } from 'fp-ts/lib/Either.js';
 import {
   CancelledError,
   EmptyResultError,
+  InvalidParamsError,
+  InvalidReturnError,
+  TaskRunError,
   RetriesExhaustedError,
   SelfDependencyError,
   TaskTimeoutError,
@@ -276,7 +281,7 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
   start(): void {
     const upstreams = findUpstreams(this.args, this.group.argIndices, this.group.waitFor);
     if (upstreams === undefined) {
-      if (this.renderName()) this.takeSlots();
+      if (this.renderName() && this.paramsFit()) this.takeSlots();
       return;
     }
     for (const up of upstreams) {
@@ -291,7 +296,7 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
     this.awaitUpstreams(argUps, () => {
       if (this.failOnUpstream(argUps)) return;
       if (argUps.length > 0) this.args = substituteUpstreams(this.args, argUps);
-      if (!this.renderName()) return;
+      if (!this.renderName() || !this.paramsFit()) return;
       this.awaitUpstreams(gateUps, () => {
         if (!this.failOnUpstream(gateUps)) this.takeSlots();
       });
@@ -347,6 +352,16 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
       }
       return true;
     }
+    return false;
+  }
+
+  /** Checks the argument values against the task's `params` codec; a misfit fails the run unstarted. */
+  private paramsFit(): boolean {
+    const codec = this.spec.params;
+    if (codec === undefined) return true;
+    const problems = checkParams(codec, this.args);
+    if (problems.length === 0) return true;
+    this.settle('Failed', undefined, new InvalidParamsError(this.spec.name, problems));
     return false;
   }
 
@@ -471,6 +486,15 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
     this.timer?.unsubscribe();
     this.timer = undefined;
     this.bodySubscription = undefined;
+    const codec = this.spec.returns;
+    if (codec !== undefined) {
+      const problems = checkReturn(codec, value);
+      // Not retried: the same body would return the same kind of value.
+      if (problems.length > 0) {
+        this.settle('Failed', undefined, new InvalidReturnError(this.spec.name, problems));
+        return;
+      }
+    }
     this.settle('Completed', value, undefined);
   }
 
@@ -658,13 +682,17 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
     });
   }
 
-  either(): Promise<Either<unknown, R>> {
+  either(): Promise<Either<TaskRunError, R>> {
     this.observed = true;
     return new Promise((resolve) => {
       awaitOne(this as Run<unknown>, { timeout: undefined, scheduler: this.flow.scheduler, stopOnFailure: false }, () => {
-        resolve(this.phase === 'Completed' ? right(this.value as R) : left(this.error));
+        resolve(this.phase === 'Completed' ? right(this.value as R) : left(new TaskRunError(this, this.phase, this.error)));
       });
     });
+  }
+
+  taskEither(): TaskEither<TaskRunError, R> {
+    return () => this.either();
   }
 
   get result$(): Observable<R> {

@@ -1,3 +1,5 @@
+import type { Mixed } from 'io-ts';
+
 /**
  * A task's settings as the engine reads them: shorthands already turned into one shape.
  *
@@ -18,4 +20,8 @@ export interface TaskSpec {
   readonly timeout: number | undefined;
   /** A random source in [0, 1), for jitter. */
   readonly random: () => number;
+  /** io-ts codec for the argument tuple, checked before the body runs. */
+  readonly params: Mixed | undefined;
+  /** io-ts codec for the body's value, checked when it returns. */
+  readonly returns: Mixed | undefined;
 }
