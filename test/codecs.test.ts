@@ -25,7 +25,7 @@ describe('io-ts params and returns', () => {
   });
 
   it('should report a missing argument (wrong arity)', async () => {
-    const error = await add.submit(1 as never).result().catch((e: unknown) => e);
+    const error = await add.submit(...([1] as unknown as [number, number])).result().catch((e: unknown) => e);
     expect((error as Error).message).toBe('task "add": invalid arguments: argument 1: expected number, got undefined');
   });
 
