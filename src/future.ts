@@ -194,6 +194,32 @@ export class TaskFutureList<R> extends Array<TaskFuture<R>> {
     return count;
   }
 
+  /**
+   * Emits each run's value as it completes (completion order; already finished runs first, in
+   * input order), then completes; errors with the first failure.
+   */
+  get values$(): Observable<R> {
+    return new Observable<R>((subscriber) => {
+      const runs = this as unknown as Run<R>[];
+      for (const run of runs) run.markObserved();
+      return awaitRuns(
+        runs as Run<unknown>[],
+        {
+          timeout: undefined,
+          scheduler: schedulerOf(runs as Run<unknown>[], undefined),
+          stopOnFailure: true,
+          onEach: (run) => {
+            if (run.isCompleted) subscriber.next(run.outcomeValue() as R);
+          },
+        },
+        (_timedOut, failed) => {
+          if (failed !== undefined) subscriber.error(failed.failureError());
+          else subscriber.complete();
+        },
+      );
+    });
+  }
+
   /** Emits every value in input order, as one array, once all runs completed; errors on the first failure. */
   get result$(): Observable<R[]> {
     return new Observable<R[]>((subscriber) => {

@@ -6,7 +6,9 @@
  * @packageDocumentation
  * @module sluice/testing
  */
-import type { SchedulerLike } from 'rxjs';
+import { map, type Observable, type SchedulerLike } from 'rxjs';
+import type { TaskFuture } from '../future.js';
+import type { StateName } from '../states.js';
 import { flow, newFlowRunFor, startFlowRun, type FlowOptions, type FlowResult, type FlowRunHandle } from '../flow.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent.js';
 import type { TaskRunner } from '../runners/runner.js';
@@ -72,4 +74,17 @@ export function startTestFlow<R>(scheduler: SchedulerLike, body: () => R, option
   const flowOptions: FlowOptions & { name: string } = { name: options.name ?? 'test-flow', taskRunner: runner, scheduler, onExit: options.onExit ?? 'wait' };
   // Events are recorded from the start: a marble expectation subscribes after the flow began.
   return startFlowRun(flowOptions, body as () => Awaited<R>, [], newFlowRunFor(flowOptions), true);
+}
+
+/**
+ * A future's state names over time, for a marble expectation.
+ *
+ * @example
+ * ```ts
+ * import { stateNames } from 'sluice/testing';
+ * expectObservable(stateNames(future)).toBe('r-a--b-(c|)', { r: 'Running', a: 'AwaitingRetry', b: 'Retrying', c: 'Completed' });
+ * ```
+ */
+export function stateNames(future: TaskFuture<unknown>): Observable<StateName> {
+  return future.state$.pipe(map((state) => state.name));
 }

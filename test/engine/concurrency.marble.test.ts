@@ -121,3 +121,31 @@ describe('run once (virtual time)', () => {
     }),
   );
 });
+
+describe('a map as a stream (virtual time)', () => {
+  it(
+    'should emit values in completion order on values$, and all of them in input order on result$',
+    marbles((m) => {
+      const work = task('work', (ms: number) => m.cold(`${'-'.repeat(ms)}(v|)`, { v: ms }));
+      let futures!: ReturnType<typeof work.map>;
+      void runTestFlow(m.scheduler, () => {
+        futures = work.map([3, 1, 2]);
+      });
+      m.expect(futures.values$).toBeObservable('-bc(a|)', { a: 3, b: 1, c: 2 });
+      m.expect(futures.result$).toBeObservable('---(x|)', { x: [3, 1, 2] });
+    }),
+  );
+
+  it(
+    'should error values$ on the first failure',
+    marbles((m) => {
+      const boom = new Error('boom');
+      const work = task('work', (ms: number) => (ms === 2 ? m.cold<number>('--#', undefined, boom) : m.cold(`${'-'.repeat(ms)}(v|)`, { v: ms })));
+      let futures!: ReturnType<typeof work.map>;
+      void runTestFlow(m.scheduler, () => {
+        futures = work.map([3, 1, 2]);
+      }).catch(() => undefined);
+      m.expect(futures.values$).toBeObservable('-b#', { b: 1 }, boom);
+    }),
+  );
+});

@@ -1,10 +1,9 @@
 import { map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { isSluiceError, task, type TaskFuture } from '../../src/index.js';
-import { runTestFlow } from '../../src/testing/index.js';
+import { runTestFlow, stateNames as names } from '../../src/testing/index.js';
 import { marbles } from '../helpers/marbles.js';
 
-const names = (future: TaskFuture<unknown>) => future.state$.pipe(map((s) => s.name));
 
 describe('retries (virtual time)', () => {
   it(
