@@ -1,0 +1,97 @@
+/**
+ * Shared pieces of the benchmark: the contender interface, the hand-written baseline, the result
+ * line a child prints, and small helpers. Not part of the library or of `npm test`.
+ */
+
+/** One run of a workload: a function of one number, applied to every item. */
+export type Work = (x: number) => Promise<number>;
+
+/**
+ * A contender: applies `fn` to every item of `source` with at most `concurrency` in flight and
+ * returns the results (in whatever order the tool gives them).
+ */
+export interface Contender {
+  readonly name: string;
+  /** How the contender reads a lazy source (workload B): pulled on demand, copied, and so on. */
+  readonly source: string;
+  run(source: Iterable<number>, fn: Work, concurrency: number): Promise<number[]>;
+}
+
+export type WorkloadName = 'A' | 'B' | 'C' | 'leak';
+
+/** The line a child process prints, prefixed by {@link RESULT_PREFIX}. */
+export interface ResultLine {
+  readonly workload: WorkloadName;
+  readonly contender: string;
+  readonly n: number;
+  readonly concurrency: number;
+  readonly ms: number;
+  readonly perTaskUs: number;
+  /** Process-lifetime peak RSS, MiB: VmHWM on Linux, else getrusage maxRSS. */
+  readonly peakRssMb: number;
+  /** getrusage maxRSS, MiB; on Linux at least the parent's RSS when this process was spawned. */
+  readonly maxRssMb: number;
+  /** RSS before the workload started (after imports), MiB. */
+  readonly rssStartMb: number;
+  /** heapUsed when the timed pass finished, before any forced GC, MiB. */
+  readonly heapUsedMb: number;
+  readonly ok: boolean;
+  readonly ordered: boolean;
+  readonly source: string;
+  readonly error?: string;
+  /** Workload C: the most task bodies in flight at once. */
+  readonly maxInFlight?: number;
+  /** Leak check: heap after GC after each flow, MiB. */
+  readonly heapAfterFlowMb?: readonly number[];
+}
+
+export const RESULT_PREFIX = 'BENCH_RESULT ';
+
+export const MB = 1024 * 1024;
+
+/** `conc` async workers pulling from one shared iterator: the baseline every ratio is taken against. */
+export async function handLoop(source: Iterable<number>, fn: Work, concurrency: number): Promise<number[]> {
+  const out: number[] = [];
+  const it = source[Symbol.iterator]();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const step = it.next();
+      if (step.done === true) return;
+      const index = next++;
+      out[index] = await fn(step.value);
+    }
+  };
+  const workers: Promise<void>[] = [];
+  for (let i = 0; i < concurrency; i++) workers.push(worker());
+  await Promise.all(workers);
+  return out;
+}
+
+export function* range(n: number): Generator<number, void, undefined> {
+  for (let i = 0; i < n; i++) yield i;
+}
+
+export function rangeArray(n: number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Forces a full GC; the child runs with `--expose-gc`. */
+export function gc(): void {
+  const collect = globalThis.gc;
+  if (collect === undefined) throw new Error('run with node --expose-gc');
+  collect();
+  collect();
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
