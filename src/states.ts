@@ -56,7 +56,12 @@ export type State<R = unknown> =
   | CrashedState;
 
 interface StateBase {
-  /** Scheduler time (ms) when the run entered this state. */
+  /**
+   * Scheduler time (ms) when the run entered this state. Transitions are time-stamped while
+   * someone listens (the run's `state$`, the flow's `events$`) and always for the terminal state;
+   * an intermediate state read from `future.state` of a run nobody listens to carries the time it
+   * was read.
+   */
   readonly timestamp: number;
 }
 

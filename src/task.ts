@@ -12,7 +12,7 @@ import { TaskFutureList } from './future.js';
 import { Run, type RunGroup } from './engine/run.js';
 import type { TaskSpec } from './engine/spec.js';
 import { Slots } from './engine/slots.js';
-import { trampoline } from './engine/trampoline.js';
+import { trampoline, trampolineCall } from './engine/trampoline.js';
 import { unwrapUnmapped } from './engine/upstream.js';
 import { currentScope } from './flow.js';
 import type { FlowRun } from './engine/flow-run.js';
@@ -297,6 +297,10 @@ function limiterFor(limits: WeakMap<FlowRun, Slots>, flowRun: FlowRun, max: numb
   return slots;
 }
 
+function startRun(run: Run<unknown>): void {
+  run.start();
+}
+
 function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
   const { spec, limits } = config;
 
@@ -318,21 +322,24 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
     return settled;
   };
 
+  // A submit loop in one flow (or one parent body) reuses the same group.
+  let lastGroup: RunGroup | undefined;
   const submit = (...args: unknown[]): TaskFuture<R> => {
     const { flow, parent } = currentScope();
-    const group: RunGroup = {
-      spec,
-      flow,
-      parent,
-      argIndices: undefined,
-      waitFor: config.waitFor,
-      mapSlots: limiterFor(limits, flow, config.maxConcurrency),
-      direct: false,
-    };
+    let group = lastGroup;
+    if (group?.flow !== flow || group.parent !== parent) {
+      group = lastGroup = {
+        spec,
+        flow,
+        parent,
+        argIndices: undefined,
+        waitFor: config.waitFor,
+        mapSlots: limiterFor(limits, flow, config.maxConcurrency),
+        direct: false,
+      };
+    }
     const run = new Run<R>(group, unwrapUnmapped(args));
-    trampoline(() => {
-      run.start();
-    });
+    trampolineCall(startRun, run as Run<unknown>);
     return run;
   };
 
@@ -349,7 +356,8 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
       direct: false,
     };
     const list = new TaskFutureList<R>();
-    for (let i = 0; i < plan.length; i++) list.push(new Run<R>(group, argsAt(plan, i)));
+    const firstName = flow.reserveNames(spec.name, plan.length);
+    for (let i = 0; i < plan.length; i++) list.push(new Run<R>(group, argsAt(plan, i), firstName + i));
     // One trampoline for the whole map: runs that finish synchronously hand their slot on in a loop.
     trampoline(() => {
       for (const future of list) (future as Run<R>).start();

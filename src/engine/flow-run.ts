@@ -62,10 +62,13 @@ export class FlowRun implements ScopeMarker {
     return this.runSeq++;
   }
 
-  /** The next default index for a run of `taskName`: runs are named `name-0`, `name-1`, ... */
-  nextNameIndex(taskName: string): number {
+  /**
+   * Reserves `count` default name numbers for runs of `taskName` (runs are named `name-0`,
+   * `name-1`, ...) and returns the first: a map reserves all of its runs' at once.
+   */
+  reserveNames(taskName: string, count: number): number {
     const n = this.counters.get(taskName) ?? 0;
-    this.counters.set(taskName, n + 1);
+    this.counters.set(taskName, n + count);
     return n;
   }
 

@@ -23,7 +23,7 @@ import { scopeStorage, type ScopeMarker } from './context.js';
 import type { FlowRun, TrackedRun } from './flow-run.js';
 import type { SlotWaiter, Slots } from './slots.js';
 import type { TaskSpec } from './spec.js';
-import { trampoline } from './trampoline.js';
+import { trampoline, trampolineCall } from './trampoline.js';
 import { findUpstreams, substituteUpstreams, type Upstream } from './upstream.js';
 import { awaitOne, checkTimeout } from './await.js';
 
@@ -46,6 +46,25 @@ export interface RunGroup {
   readonly direct: boolean;
 }
 
+const TERMINAL = 1;
+const OBSERVED = 2;
+const HOLDS_SLOT = 4;
+const HOLDS_MAP_SLOT = 8;
+const LENT_SLOT = 16;
+
+/** The fields of a run that most runs never use. @internal */
+interface RunExtra<R> {
+  renderedName?: string | undefined;
+  cachedId?: string | undefined;
+  listeners?: Listener[] | undefined;
+  stateListeners?: ((state: State<R>) => void)[] | undefined;
+  waits?: number;
+  reclaim?: (() => void) | undefined;
+  controller?: AbortController | undefined;
+  bodySubscription?: Subscription | undefined;
+  timer?: Unsubscribable | undefined;
+}
+
 function callBody(run: Run<unknown>): unknown {
   return run.spec.fn(...run.args);
 }
@@ -61,7 +80,6 @@ function callBody(run: Run<unknown>): unknown {
  * @internal
  */
 export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaiter {
-  readonly kind = 'run' as const;
   /** Links in the flow's list of unfinished runs. @internal */
   prevLive: TrackedRun | undefined;
   /** @internal */
@@ -71,41 +89,126 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
 
   private readonly seq: number;
   private readonly nameIndex: number;
-  private renderedName: string | undefined;
-  private cachedId: string | undefined;
 
   private phase: StateName = 'Pending';
-  private terminal = false;
-  private enteredAt: number;
+  /** Booleans, packed: a run is allocated per task call, and its size is what the GC copies. */
+  private flags = 0;
+  /** When the current state was entered; NaN when nobody was listening at the time. */
+  private enteredAt = Number.NaN;
   attempt = 0;
-  private value: R | undefined;
-  private error: unknown;
-  private observed = false;
+  /** The value when `Completed`, else the error. */
+  private outcome: unknown;
 
   // Most runs have at most one listener (a downstream, a list's result()): no array for it.
   private listener: Listener | undefined;
-  private listeners: Listener[] | undefined;
-  private stateListeners: ((state: State<R>) => void)[] | undefined;
+  /** What few runs need (names, signals, timers, waits), allocated on first use. */
+  private extra: RunExtra<R> | undefined;
 
-  private holdsSlot = false;
-  private holdsMapSlot = false;
-  private lentSlot = false;
-  private waits = 0;
-  private reclaim: (() => void) | undefined;
+  get kind(): 'run' {
+    return 'run';
+  }
 
-  private controller: AbortController | undefined;
-  private bodySubscription: Subscription | undefined;
-  private timer: Unsubscribable | undefined;
+  private get terminal(): boolean {
+    return (this.flags & TERMINAL) !== 0;
+  }
+  private get observed(): boolean {
+    return (this.flags & OBSERVED) !== 0;
+  }
+  private set observed(on: boolean) {
+    this.flags = on ? this.flags | OBSERVED : this.flags & ~OBSERVED;
+  }
+  private get holdsSlot(): boolean {
+    return (this.flags & HOLDS_SLOT) !== 0;
+  }
+  private set holdsSlot(on: boolean) {
+    this.flags = on ? this.flags | HOLDS_SLOT : this.flags & ~HOLDS_SLOT;
+  }
+  private get holdsMapSlot(): boolean {
+    return (this.flags & HOLDS_MAP_SLOT) !== 0;
+  }
+  private set holdsMapSlot(on: boolean) {
+    this.flags = on ? this.flags | HOLDS_MAP_SLOT : this.flags & ~HOLDS_MAP_SLOT;
+  }
+  private get lentSlot(): boolean {
+    return (this.flags & LENT_SLOT) !== 0;
+  }
+  private set lentSlot(on: boolean) {
+    this.flags = on ? this.flags | LENT_SLOT : this.flags & ~LENT_SLOT;
+  }
 
-  constructor(group: RunGroup, args: unknown[]) {
+  private get value(): R | undefined {
+    return this.phase === 'Completed' ? (this.outcome as R) : undefined;
+  }
+  private get error(): unknown {
+    return this.phase === 'Completed' ? undefined : this.outcome;
+  }
+
+  /** Reads a rarely used field; `undefined` when the run never needed it. */
+  private get renderedName(): string | undefined {
+    return this.extra?.renderedName;
+  }
+  private set renderedName(value: string | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).renderedName = value;
+  }
+  private get cachedId(): string | undefined {
+    return this.extra?.cachedId;
+  }
+  private set cachedId(value: string | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).cachedId = value;
+  }
+  private get listeners(): Listener[] | undefined {
+    return this.extra?.listeners;
+  }
+  private set listeners(value: Listener[] | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).listeners = value;
+  }
+  private get stateListeners(): ((state: State<R>) => void)[] | undefined {
+    return this.extra?.stateListeners;
+  }
+  private set stateListeners(value: ((state: State<R>) => void)[] | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).stateListeners = value;
+  }
+  private get waits(): number {
+    return this.extra?.waits ?? 0;
+  }
+  private set waits(value: number) {
+    if (value !== 0 || this.extra !== undefined) (this.extra ??= {}).waits = value;
+  }
+  private get reclaim(): (() => void) | undefined {
+    return this.extra?.reclaim;
+  }
+  private set reclaim(value: (() => void) | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).reclaim = value;
+  }
+  private get controller(): AbortController | undefined {
+    return this.extra?.controller;
+  }
+  private set controller(value: AbortController | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).controller = value;
+  }
+  private get bodySubscription(): Subscription | undefined {
+    return this.extra?.bodySubscription;
+  }
+  private set bodySubscription(value: Subscription | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).bodySubscription = value;
+  }
+  private get timer(): Unsubscribable | undefined {
+    return this.extra?.timer;
+  }
+  private set timer(value: Unsubscribable | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).timer = value;
+  }
+
+  /** `nameIndex`: the run's default name number, when the caller reserved a block of them. */
+  constructor(group: RunGroup, args: unknown[], nameIndex?: number) {
     this.group = group;
     this.args = args;
     const flow = group.flow;
     this.seq = flow.nextRunSeq();
-    this.nameIndex = flow.nextNameIndex(group.spec.name);
-    this.enteredAt = flow.scheduler.now();
+    this.nameIndex = nameIndex ?? flow.reserveNames(group.spec.name, 1);
     flow.runStarted(this);
     if (flow.hasListeners) {
+      this.enteredAt = flow.scheduler.now();
       flow.emit({ type: 'run-submitted', ...this.eventBase() });
       this.emitState();
     }
@@ -170,7 +273,9 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
   }
 
   private buildState(): State<R> {
-    const timestamp = this.enteredAt;
+    // A transition nobody listened to was not time-stamped (a clock read per transition is a
+    // measurable share of a trivial run); such a state is stamped when it is read.
+    const timestamp = Number.isNaN(this.enteredAt) ? this.flow.scheduler.now() : this.enteredAt;
     switch (this.phase) {
       case 'Pending':
         return { type: 'Pending', name: 'Pending', timestamp };
@@ -221,6 +326,11 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
 
   private setPhase(phase: StateName): void {
     this.phase = phase;
+    const flowListens = this.flow.hasListeners;
+    if (this.stateListeners === undefined && !flowListens && !this.terminal) {
+      this.enteredAt = Number.NaN;
+      return;
+    }
     this.enteredAt = this.flow.scheduler.now();
     this.emitState();
   }
@@ -570,9 +680,8 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
   }
 
   private settle(phase: StateName, value: R | undefined, error: unknown): void {
-    this.terminal = true;
-    this.value = value;
-    this.error = error;
+    this.flags |= TERMINAL;
+    this.outcome = phase === 'Completed' ? value : error;
     this.setPhase(phase);
     this.releaseSlots();
     const reclaim = this.reclaim;
@@ -583,12 +692,8 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
     const listeners = this.listeners;
     this.listener = undefined;
     this.listeners = undefined;
-    if (first !== undefined || listeners !== undefined) {
-      trampoline(() => {
-        first?.(this as Run<unknown>);
-        if (listeners !== undefined) for (const listener of listeners) listener(this as Run<unknown>);
-      });
-    }
+    if (first !== undefined) trampolineCall(first, this as Run<unknown>);
+    if (listeners !== undefined) for (const listener of listeners) trampolineCall(listener, this as Run<unknown>);
     this.flow.runSettled(this, STATE_NAMES[phase] === 'Failed' || phase === 'Crashed');
   }
 

@@ -11,29 +11,50 @@ export type Step = (() => void) | { onSlot(): void };
  *
  * @internal
  */
-const queue = new Deque<Step>();
+// Steps and their arguments, side by side: a step with an argument needs no closure.
+const queue = new Deque<Step | ((arg: never) => void)>();
+const args = new Deque<unknown>();
 let running = false;
 
-function runStep(step: Step): void {
-  if (typeof step === 'function') step();
+function runStep(step: Step | ((arg: never) => void), arg: unknown): void {
+  if (typeof step === 'function') (step as (arg: unknown) => void)(arg);
   else step.onSlot();
+}
+
+function drain(first: Step | ((arg: never) => void), firstArg: unknown): void {
+  running = true;
+  let failure: { error: unknown } | undefined;
+  // A step that throws is an engine bug; the steps queued behind it still run, then it surfaces.
+  let step: Step | ((arg: never) => void) | undefined = first;
+  let arg = firstArg;
+  while (step !== undefined) {
+    try {
+      runStep(step, arg);
+    } catch (error) {
+      failure ??= { error };
+    }
+    step = queue.shift();
+    arg = args.shift();
+  }
+  running = false;
+  if (failure) throw failure.error;
 }
 
 export function trampoline(step: Step): void {
   if (running) {
     queue.push(step);
-    return;
+    args.push(undefined);
+  } else {
+    drain(step, undefined);
   }
-  running = true;
-  let failure: { error: unknown } | undefined;
-  // A step that throws is an engine bug; the steps queued behind it still run, then it surfaces.
-  for (let next: Step | undefined = step; next !== undefined; next = queue.shift()) {
-    try {
-      runStep(next);
-    } catch (error) {
-      failure ??= { error };
-    }
+}
+
+/** `trampoline(() => fn(arg))` without allocating the closure. */
+export function trampolineCall<T>(fn: (arg: T) => void, arg: T): void {
+  if (running) {
+    queue.push(fn as (arg: never) => void);
+    args.push(arg);
+  } else {
+    drain(fn as (arg: never) => void, arg);
   }
-  running = false;
-  if (failure) throw failure.error;
 }
