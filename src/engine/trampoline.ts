@@ -52,9 +52,9 @@ export function trampoline(step: Step): void {
 /** `trampoline(() => fn(arg))` without allocating the closure. */
 export function trampolineCall<T>(fn: (arg: T) => void, arg: T): void {
   if (running) {
-    queue.push(fn as (arg: never) => void);
+    queue.push(fn);
     args.push(arg);
   } else {
-    drain(fn as (arg: never) => void, arg);
+    drain(fn, arg);
   }
 }
