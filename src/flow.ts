@@ -137,8 +137,9 @@ function runFlow<A extends unknown[], R>(options: Required<Pick<FlowOptions, 'na
     if (flowRun.hasListeners) {
       flowRun.emit({ type: 'flow-started', timestamp: scheduler.now(), flowRunId: flowRun.id, flowName: flowRun.name });
     }
-    const finish = (error: unknown, value?: unknown): void => {
-      flowRun.close();
+    const runner = flowRun.runner;
+    runner.open?.();
+    const settle = (error: unknown, value: unknown): void => {
       if (flowRun.hasListeners) {
         flowRun.emit({
           type: 'flow-finished',
@@ -152,6 +153,19 @@ function runFlow<A extends unknown[], R>(options: Required<Pick<FlowOptions, 'na
       flowRun.completeEvents();
       if (error === undefined) resolve(value as FlowResult<R>);
       else reject(error);
+    };
+    const finish = (error: unknown, value?: unknown): void => {
+      flowRun.close();
+      if (runner.close === undefined) {
+        settle(error, value);
+        return;
+      }
+      // The flow settles once its runner has let go (a worker pool closed, so the process may
+      // exit); a failure to let go is not the flow's failure.
+      const closed = (): void => {
+        settle(error, value);
+      };
+      runner.close().then(closed, closed);
     };
     const signal = options.signal;
     const onAbort = (): void => {

@@ -48,7 +48,7 @@ export type { FlowEvent, RunEventBase } from './events.js';
 /* Runners */
 export { ConcurrentTaskRunner, CONCURRENT_RUNNER_DEFAULTS } from './runners/concurrent.js';
 export type { ConcurrentTaskRunnerOptions } from './runners/concurrent.js';
-export type { TaskRunner } from './runners/runner.js';
+export type { TaskRunner, TaskRef, RunnerCall } from './runners/runner.js';
 
 /* Errors */
 export {

@@ -136,6 +136,13 @@ export interface TaskOptions<A extends unknown[], R = unknown> extends TaskRunOp
    * @defaultValue no check
    */
   readonly returns?: Type<R, unknown, unknown>;
+  /**
+   * The URL of the module that defines the task (`import.meta.url`), for runners that run bodies
+   * in other threads or processes: they import this module there and find the task by name.
+   *
+   * @defaultValue undefined (the task runs only on in-process runners)
+   */
+  readonly module?: string;
 }
 
 /** The defaults of {@link TaskRunOptions}. */
@@ -243,7 +250,10 @@ function buildSpec(
   fn: TaskSpec['fn'],
   options: TaskRunOptions<unknown[]>,
   base: TaskSpec | undefined,
-  codecs: { readonly params: Mixed | undefined; readonly returns: Mixed | undefined } = { params: base?.params, returns: base?.returns },
+  codecs: { readonly params: Mixed | undefined; readonly returns: Mixed | undefined; readonly module?: string | undefined } = {
+    params: base?.params,
+    returns: base?.returns,
+  },
 ): { spec: TaskSpec; maxConcurrency: number | undefined } {
   if (typeof fn !== 'function') fail(name, 'fn', `must be a function, got ${String(fn)} (${typeof fn})`);
   const retries = options.retries ?? base?.retries ?? TASK_DEFAULTS.retries;
@@ -281,7 +291,19 @@ function buildSpec(
   }
   const retryDelay = options.retryDelay === undefined && base !== undefined ? base.retryDelay : normaliseDelay(name, options.retryDelay ?? TASK_DEFAULTS.retryDelay);
   return {
-    spec: { name, fn, taskRunName, retries, retryDelay, retryJitterFactor: jitter, retryCondition: condition, timeout, random, ...codecs },
+    spec: {
+      name,
+      fn,
+      taskRunName,
+      retries,
+      retryDelay,
+      retryJitterFactor: jitter,
+      retryCondition: condition,
+      timeout,
+      random,
+      ...codecs,
+      module: base?.module ?? codecs.module,
+    },
     maxConcurrency,
   };
 }
@@ -443,7 +465,14 @@ export function task<A extends unknown[], R>(nameOrOptions: string | TaskOptions
   if (typeof name !== 'string' || name.trim() === '') {
     throw new InvalidTaskOptionsError(String(name), 'name', `must be a non-empty string, got ${JSON.stringify(name) ?? String(name)}`);
   }
-  const codecs = { params: checkCodec(name, 'params', options.params), returns: checkCodec(name, 'returns', options.returns) };
+  if (options.module !== undefined && typeof options.module !== 'string') {
+    throw new InvalidTaskOptionsError(name, 'module', `must be a module URL string such as import.meta.url, got ${describeValue(options.module)}`);
+  }
+  const codecs = {
+    params: checkCodec(name, 'params', options.params),
+    returns: checkCodec(name, 'returns', options.returns),
+    module: options.module,
+  };
   const built = buildSpec(name, fn as TaskSpec['fn'], options as TaskRunOptions<unknown[]>, undefined, codecs);
   return makeTask<A, R>({
     spec: built.spec,

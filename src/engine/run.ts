@@ -465,14 +465,29 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
     return false;
   }
 
-  /** Checks the argument values against the task's `params` codec; a misfit fails the run unstarted. */
+  /**
+   * Checks the argument values against the task's `params` codec, and with the runner (can they
+   * cross to where it runs bodies?); a misfit fails the run unstarted.
+   */
   private paramsFit(): boolean {
     const codec = this.spec.params;
-    if (codec === undefined) return true;
-    const problems = checkParams(codec, this.args);
-    if (problems.length === 0) return true;
-    this.settle('Failed', undefined, new InvalidParamsError(this.spec.name, problems));
-    return false;
+    if (codec !== undefined) {
+      const problems = checkParams(codec, this.args);
+      if (problems.length > 0) {
+        this.settle('Failed', undefined, new InvalidParamsError(this.spec.name, problems));
+        return false;
+      }
+    }
+    const runner = this.flow.runner;
+    if (runner.checkArgs !== undefined && !this.direct) {
+      try {
+        runner.checkArgs(this.spec, this.args);
+      } catch (error) {
+        this.settle('Failed', undefined, error);
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Renders `taskRunName` from the argument values; a renderer that throws fails the run. */
@@ -531,7 +546,11 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
     }
     let out: unknown;
     try {
-      out = scopeStorage.run(this, callBody, this as Run<unknown>);
+      const runner = this.flow.runner;
+      out =
+        runner.execute === undefined
+          ? scopeStorage.run(this, callBody, this as Run<unknown>)
+          : runner.execute({ task: this.spec, args: this.args, runId: this.id, runName: this.name, attempt });
     } catch (error) {
       this.attemptFailed(attempt, error, false);
       return;

@@ -24,4 +24,6 @@ export interface TaskSpec {
   readonly params: Mixed | undefined;
   /** io-ts codec for the body's value, checked when it returns. */
   readonly returns: Mixed | undefined;
+  /** The URL of the module that defines the task, for runners that run bodies elsewhere. */
+  readonly module: string | undefined;
 }

@@ -1,7 +1,38 @@
+import type { Observable } from 'rxjs';
+import type { Mixed } from 'io-ts';
+
+/**
+ * What a runner is told about a task when it runs one of its bodies elsewhere.
+ */
+export interface TaskRef {
+  /** The task's name. */
+  readonly name: string;
+  /**
+   * The URL of the module that defines the task (where a worker can import it), or undefined
+   * when it is not known.
+   */
+  readonly module: string | undefined;
+  /** The task's io-ts codec for its argument tuple, if it declared one. */
+  readonly params: Mixed | undefined;
+  /** The task's io-ts codec for its value, if it declared one. */
+  readonly returns: Mixed | undefined;
+}
+
+/** One attempt of one run, as handed to {@link TaskRunner.execute}. */
+export interface RunnerCall {
+  readonly task: TaskRef;
+  /** Resolved argument values: no futures, no `unmapped` or `allowFailure` wrappers. */
+  readonly args: readonly unknown[];
+  readonly runId: string;
+  readonly runName: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+}
+
 /**
  * Where task bodies run. A runner only says where a body runs and how many may run at once:
- * argument resolution, `waitFor` gating, slots, states and events are the engine's, written once
- * above this interface.
+ * argument resolution, `waitFor` gating, slots, retries, time-outs, cancellation, states and
+ * events are the engine's, written once above this interface.
  *
  * @example
  * ```ts
@@ -15,4 +46,20 @@ export interface TaskRunner {
   readonly name: string;
   /** How many runs of one flow may run at once on this runner (`Infinity` for no limit). */
   readonly maxConcurrency: number;
+  /**
+   * Runs one attempt of a body somewhere other than this thread. Without it, the engine calls the
+   * body here. The Observable emits the body's value once and completes, or errors with the
+   * body's error; the engine unsubscribes from it to cancel or time out the attempt, and the
+   * runner must then stop the body (abort the job, terminate the worker).
+   */
+  execute?(call: RunnerCall): Observable<unknown>;
+  /**
+   * Checks a run's resolved arguments before it takes a slot (for example, that they can cross
+   * to another thread). Throwing fails the run before its body is sent anywhere.
+   */
+  checkArgs?(task: TaskRef, args: readonly unknown[]): void;
+  /** Called when a flow run that uses this runner starts. */
+  open?(): void;
+  /** Called when a flow run that uses this runner has settled: release what `open` took. */
+  close?(): Promise<void>;
 }
