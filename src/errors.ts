@@ -26,7 +26,11 @@ export type SluiceErrorCode =
   | 'NO_RUN_CONTEXT'
   | 'INVALID_PARAMS'
   | 'INVALID_RETURN'
-  | 'TASK_RUN_FAILED';
+  | 'TASK_RUN_FAILED'
+  | 'TASK_NOT_FOUND'
+  | 'NOT_CLONEABLE'
+  | 'WORKER_PROTOCOL'
+  | 'STREAM_OVERFLOW';
 
 /**
  * The base class of every error sluice raises.
@@ -527,5 +531,33 @@ export class TaskRunError extends SluiceError {
     this.runName = run.name;
     this.taskName = run.taskName;
     this.stateName = stateName;
+  }
+}
+
+/**
+ * An Observable source pushed more items into `mapStream` than its `bufferSize` holds while
+ * every slot was busy (an Observable cannot be asked to wait). Raise `bufferSize`, pick another
+ * `overflow` policy, or pass an iterable, which is pulled only when a slot frees.
+ *
+ * @example
+ * ```ts
+ * import { range } from 'rxjs';
+ * import { task } from 'sluice';
+ * const work = task('work', async (x: number) => x);
+ * work.mapStream(range(0, 1e6), { bufferSize: 100 }).subscribe({ error: (e: unknown) => console.log(e) });
+ * ```
+ */
+export class StreamOverflowError extends SluiceError {
+  readonly taskName: string;
+  readonly bufferSize: number;
+
+  constructor(taskName: string, bufferSize: number) {
+    super(
+      'STREAM_OVERFLOW',
+      `task "${taskName}": mapStream's Observable source overflowed its buffer of ${bufferSize} items while every slot was busy; ` +
+        "raise `bufferSize`, choose `overflow: 'drop-newest'` or `'drop-oldest'`, or pass an iterable (pulled only when a slot frees)",
+    );
+    this.taskName = taskName;
+    this.bufferSize = bufferSize;
   }
 }

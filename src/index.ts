@@ -10,6 +10,8 @@
 export { task, TASK_DEFAULTS } from './task.js';
 export type { Task, TaskOptions, TaskRunOptions, TaskFunction, RetryDelay, Arg, Args, MapArg, MapArgs, Upstreams, WithFutures } from './task.js';
 export { flow } from './flow.js';
+export { MAP_STREAM_DEFAULTS } from './stream.js';
+export type { MapStreamOptions, StreamSource, TaskStream } from './stream.js';
 export type { Flow, FlowOptions, FlowResult, FlowRunHandle, FutureValue } from './flow.js';
 export { getRunContext } from './context.js';
 export type { RunContext } from './context.js';
@@ -71,5 +73,6 @@ export {
   InvalidParamsError,
   InvalidReturnError,
   TaskRunError,
+  StreamOverflowError,
 } from './errors.js';
 export type { SluiceErrorCode, UpstreamRunInfo, UnobservedFailure } from './errors.js';

@@ -17,6 +17,7 @@ import { unwrapUnmapped } from './engine/upstream.js';
 import { currentScope } from './flow.js';
 import type { FlowRun } from './engine/flow-run.js';
 import { argsAt, planMap } from './map.js';
+import { mapStream, type MapStreamOptions, type StreamSource, type TaskStream } from './stream.js';
 import { checkConcurrency } from './runners/concurrent.js';
 import { compileRunName, parameterNames } from './run-name.js';
 
@@ -183,6 +184,15 @@ export interface Task<A extends unknown[], R> {
    */
   map(...args: MapArgs<A>): TaskFutureList<R>;
   /**
+   * Maps the task over a source of any length (an Iterable, an AsyncIterable or an Observable),
+   * each item as the run's one argument, with at most `maxConcurrency` runs unfinished. Iterables
+   * are pulled only when a slot frees; an Observable's items wait in a bounded buffer. Results
+   * come in input order (or as they finish, with `ordered: false`) as an Observable that is also
+   * an AsyncIterable. Cold: nothing runs until it is subscribed or iterated; unsubscribing (or
+   * leaving the loop) cancels the unfinished runs. A failed run ends the stream with its error.
+   */
+  mapStream(source: StreamSource<A[0]>, options?: MapStreamOptions): TaskStream<R>;
+  /**
    * A cold Observable of one run, the RxJS way: each subscription submits a new run, which emits
    * its value and completes (or errors); unsubscribing before it finishes cancels the run.
    */
@@ -192,6 +202,14 @@ export interface Task<A extends unknown[], R> {
   /** A copy of the task with other run settings, as Prefect's `with_options`. */
   with(options: TaskRunOptions<A>): Task<A, R>;
 }
+
+/**
+ * The key under which a task function carries its definition (`fn`, `params`, `returns`,
+ * `module`): read by worker-thread runners, which import a task's module and run its body there.
+ *
+ * @internal
+ */
+export const TASK_SPEC: unique symbol = Symbol.for('sluice.task.spec') as never;
 
 interface TaskConfig {
   readonly spec: TaskSpec;
@@ -387,6 +405,25 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
     return list;
   };
 
+  const stream = (source: StreamSource<unknown>, options: MapStreamOptions = {}): TaskStream<R> =>
+    mapStream<R>(
+      () => {
+        const { flow, parent } = currentScope();
+        return {
+          spec,
+          flow,
+          parent,
+          argIndices: [0],
+          waitFor: config.waitFor,
+          mapSlots: limiterFor(limits, flow, config.maxConcurrency),
+          direct: false,
+        };
+      },
+      spec.name,
+      source,
+      options,
+    );
+
   const observe = (...args: unknown[]): Observable<R> =>
     new Observable<R>((subscriber) => {
       const run = submit(...args);
@@ -425,8 +462,12 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
 
   return Object.defineProperties(call, {
     name: { value: spec.name },
+    // How a worker thread finds the body (and codecs) of a task it imported by module and name,
+    // without the engine: a well-known symbol, so any copy of sluice can read it.
+    [TASK_SPEC]: { value: spec },
     submit: { value: submit },
     observe: { value: observe },
+    mapStream: { value: stream },
     map: { value: map },
     waitFor: { value: waitFor },
     with: { value: withOptions },
