@@ -56,10 +56,10 @@ function transpile(): void {
   writeFileSync(path.join(BUILD, 'package.json'), '{ "type": "module", "private": true }\n');
 }
 
-const CONTENDERS = ['hand-loop', 'p-map', 'rxjs-mergeMap', 'effect-forEach', 'sluice-map', 'sluice-submit'] as const;
+const CONTENDERS = ['hand-loop', 'p-map', 'rxjs-mergeMap', 'effect-forEach', 'sluice-map', 'sluice-submit', 'sluice-mapStream'] as const;
 /** Contenders the issue lists that do not exist yet: shown in the tables, not run. */
-const PLANNED: Record<string, string> = { 'sluice-mapStream': 'not yet implemented' };
-const SLUICE = ['sluice-map', 'sluice-submit'];
+const PLANNED: Record<string, string> = {};
+const SLUICE = ['sluice-map', 'sluice-submit', 'sluice-mapStream'];
 
 interface Config {
   readonly mode: 'full' | 'quick';
@@ -349,6 +349,24 @@ function targets(cfg: Config, outcomes: readonly Outcome[]): Target[] {
     }
   }
   if (cfg.only.has('B')) {
+    const small = medianOf(outcomes, 'B-small', 'sluice-mapStream', (r) => r.perTaskUs);
+    const big = medianOf(outcomes, 'B', 'sluice-mapStream', (r) => r.perTaskUs);
+    const r = small === undefined || big === undefined ? undefined : big / small;
+    out.push({
+      what: `B: sluice \`mapStream\` per-task cost at ${k(cfg.b.n)} vs at ${k(cfg.b.small)} (linear)`,
+      target: '<= 1.30x',
+      measured: r === undefined ? '-' : `${fmt(r, 2)}x (${fmt(big as number)} vs ${fmt(small as number)} µs/task)`,
+      verdict: verdict(r, 1.3, 'x'),
+    });
+    const rss = medianOf(outcomes, 'B', 'sluice-mapStream', (x) => x.peakRssMb);
+    out.push({
+      what: `B: sluice \`mapStream\` peak RSS at ${k(cfg.b.n)}`,
+      target: '<= 200 MB',
+      measured: rss === undefined ? '-' : `${fmt(rss, 1)} MB`,
+      verdict: verdict(rss, 200, ' MB'),
+    });
+  }
+  if (cfg.only.has('B')) {
     const small = medianOf(outcomes, 'B-small', 'sluice-map', (r) => r.perTaskUs);
     const big = medianOf(outcomes, 'B', 'sluice-map', (r) => r.perTaskUs);
     // The cold 100k run carries JIT warm-up that 1M amortises; A's warm 100k is the stricter reference.
@@ -485,7 +503,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta): string {
     cfg.tsx
       ? '- Contenders run under `tsx` (the library is TypeScript); its loader slows start-up, not the timed pass.'
       : '- Contenders run as plain JavaScript, transpiled file by file from the working tree when the bench starts (as tsx would, without its loader, which costs seconds of start-up with Effect).',
-    '- Not yet measured: sluice `mapStream` (not implemented), raw piscina and raw BullMQ runners (later issues).',
+    '- Not yet measured: raw piscina and raw BullMQ runners (later issues).',
     '',
     '<details><summary>Raw result lines</summary>',
     '',
