@@ -397,11 +397,14 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
     };
     const list = new TaskFutureList<R>();
     const firstName = flow.reserveNames(spec.name, plan.length);
-    for (let i = 0; i < plan.length; i++) list.push(new Run<R>(group, argsAt(plan, i), firstName + i));
-    // One trampoline for the whole map: runs that finish synchronously hand their slot on in a loop.
-    trampoline(() => {
-      for (const future of list) (future as Run<R>).start();
-    });
+    // Each run starts as soon as it exists: the first bodies are already running while the rest of
+    // a large map is being created. Slots are granted on the trampoline, so synchronous bodies
+    // still hand their slot on in a loop, not by recursion.
+    for (let i = 0; i < plan.length; i++) {
+      const run = new Run<R>(group, argsAt(plan, i), firstName + i);
+      list.push(run);
+      run.start();
+    }
     return list;
   };
 
