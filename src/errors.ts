@@ -174,6 +174,39 @@ export interface UpstreamRunInfo {
 }
 
 /**
+ * The shared shape of {@link UpstreamFailedError} and {@link UpstreamCancelledError}: a run that
+ * did not start because of a run it depends on, named with its id and task, its error the `cause`.
+ */
+export abstract class UpstreamError extends SluiceError implements UpstreamRunInfo {
+  readonly taskName: string;
+  readonly runName: string;
+  readonly upstreamRunId: string;
+  readonly upstreamRunName: string;
+  readonly upstreamTaskName: string;
+
+  /** `what`: what happened upstream, as in "upstream run ... failed". */
+  protected constructor(
+    code: 'UPSTREAM_FAILED' | 'UPSTREAM_CANCELLED',
+    what: string,
+    run: { readonly taskName: string; readonly name: string },
+    upstream: UpstreamRunInfo,
+    cause: unknown,
+  ) {
+    super(
+      code,
+      `task run "${run.name}" (task "${run.taskName}") did not run: upstream run "${upstream.upstreamRunName}" ` +
+        `(task "${upstream.upstreamTaskName}", id ${upstream.upstreamRunId}) ${what}: ${describeError(cause)}`,
+      { cause },
+    );
+    this.taskName = run.taskName;
+    this.runName = run.name;
+    this.upstreamRunId = upstream.upstreamRunId;
+    this.upstreamRunName = upstream.upstreamRunName;
+    this.upstreamTaskName = upstream.upstreamTaskName;
+  }
+}
+
+/**
  * A run did not start because a run it depends on (an argument future or a `waitFor` future)
  * failed. The upstream's error is the `cause`.
  *
@@ -184,25 +217,9 @@ export interface UpstreamRunInfo {
  * if (isSluiceError(err, 'UPSTREAM_FAILED')) console.log(err.cause);
  * ```
  */
-export class UpstreamFailedError extends SluiceError implements UpstreamRunInfo {
-  readonly taskName: string;
-  readonly runName: string;
-  readonly upstreamRunId: string;
-  readonly upstreamRunName: string;
-  readonly upstreamTaskName: string;
-
+export class UpstreamFailedError extends UpstreamError {
   constructor(run: { readonly taskName: string; readonly name: string }, upstream: UpstreamRunInfo, cause: unknown) {
-    super(
-      'UPSTREAM_FAILED',
-      `task run "${run.name}" (task "${run.taskName}") did not run: upstream run "${upstream.upstreamRunName}" ` +
-        `(task "${upstream.upstreamTaskName}", id ${upstream.upstreamRunId}) failed: ${describeError(cause)}`,
-      { cause },
-    );
-    this.taskName = run.taskName;
-    this.runName = run.name;
-    this.upstreamRunId = upstream.upstreamRunId;
-    this.upstreamRunName = upstream.upstreamRunName;
-    this.upstreamTaskName = upstream.upstreamTaskName;
+    super('UPSTREAM_FAILED', 'failed', run, upstream, cause);
   }
 }
 
@@ -216,25 +233,9 @@ export class UpstreamFailedError extends SluiceError implements UpstreamRunInfo 
  * if (isSluiceError(err, 'UPSTREAM_CANCELLED')) console.log(err.message);
  * ```
  */
-export class UpstreamCancelledError extends SluiceError implements UpstreamRunInfo {
-  readonly taskName: string;
-  readonly runName: string;
-  readonly upstreamRunId: string;
-  readonly upstreamRunName: string;
-  readonly upstreamTaskName: string;
-
+export class UpstreamCancelledError extends UpstreamError {
   constructor(run: { readonly taskName: string; readonly name: string }, upstream: UpstreamRunInfo, cause: unknown) {
-    super(
-      'UPSTREAM_CANCELLED',
-      `task run "${run.name}" (task "${run.taskName}") did not run: upstream run "${upstream.upstreamRunName}" ` +
-        `(task "${upstream.upstreamTaskName}", id ${upstream.upstreamRunId}) was cancelled: ${describeError(cause)}`,
-      { cause },
-    );
-    this.taskName = run.taskName;
-    this.runName = run.name;
-    this.upstreamRunId = upstream.upstreamRunId;
-    this.upstreamRunName = upstream.upstreamRunName;
-    this.upstreamTaskName = upstream.upstreamTaskName;
+    super('UPSTREAM_CANCELLED', 'was cancelled', run, upstream, cause);
   }
 }
 
@@ -460,6 +461,19 @@ export function describeValue(value: unknown): string {
   return `${text} (${value === null ? 'null' : typeof value})`;
 }
 
+/** The shared shape of {@link InvalidParamsError} and {@link InvalidReturnError}: what a codec found wrong. */
+export abstract class CodecMismatchError extends SluiceError {
+  readonly taskName: string;
+  /** One line per problem. */
+  readonly problems: readonly string[];
+
+  protected constructor(code: 'INVALID_PARAMS' | 'INVALID_RETURN', what: string, taskName: string, problems: readonly string[]) {
+    super(code, `task "${taskName}": ${what}: ${problems.join('; ')}`);
+    this.taskName = taskName;
+    this.problems = problems;
+  }
+}
+
 /**
  * A task's arguments did not fit its `params` codec; the run did not start. The message lists
  * every problem, naming the argument (`argument 1`, `argument 0.name`) and what was expected.
@@ -473,15 +487,9 @@ export function describeValue(value: unknown): string {
  * // task "add": invalid arguments: argument 1: expected number, got "two"
  * ```
  */
-export class InvalidParamsError extends SluiceError {
-  readonly taskName: string;
-  /** One line per problem. */
-  readonly problems: readonly string[];
-
+export class InvalidParamsError extends CodecMismatchError {
   constructor(taskName: string, problems: readonly string[]) {
-    super('INVALID_PARAMS', `task "${taskName}": invalid arguments: ${problems.join('; ')}`);
-    this.taskName = taskName;
-    this.problems = problems;
+    super('INVALID_PARAMS', 'invalid arguments', taskName, problems);
   }
 }
 
@@ -498,14 +506,9 @@ export class InvalidParamsError extends SluiceError {
  * // task "count": invalid return value: expected number, got "three"
  * ```
  */
-export class InvalidReturnError extends SluiceError {
-  readonly taskName: string;
-  readonly problems: readonly string[];
-
+export class InvalidReturnError extends CodecMismatchError {
   constructor(taskName: string, problems: readonly string[]) {
-    super('INVALID_RETURN', `task "${taskName}": invalid return value: ${problems.join('; ')}`);
-    this.taskName = taskName;
-    this.problems = problems;
+    super('INVALID_RETURN', 'invalid return value', taskName, problems);
   }
 }
 

@@ -6,6 +6,7 @@
 import { isObservable, Observable, type Subscription } from 'rxjs';
 import { InvalidArgumentError, StreamOverflowError } from './errors.js';
 import { Run, type RunGroup } from './engine/run.js';
+import { bufferedIterator } from './engine/async-iterable.js';
 import { trampolineCall } from './engine/trampoline.js';
 import { checkConcurrency } from './runners/concurrent.js';
 
@@ -358,61 +359,20 @@ export function mapStream<R>(
     });
     return stop;
   });
+  // The AsyncIterable side stops pulling while maxConcurrency results wait unread.
   const iterate = (): AsyncIterator<R> => {
-    // Results not yet read are held here; the stream stops pulling while maxConcurrency wait.
-    const ready: R[] = [];
-    let head = 0;
-    let ended = false;
-    let failure: { error: unknown } | undefined;
-    let waiting: { resolve: (r: IteratorResult<R>) => void; reject: (e: unknown) => void } | undefined;
     let control: { stop: () => void; resume: () => void } | undefined;
-    const flush = (): void => {
-      const w = waiting;
-      if (w === undefined) return;
-      if (head < ready.length) {
-        waiting = undefined;
-        const value = ready[head++] as R;
-        if (head === ready.length) {
-          ready.length = 0;
-          head = 0;
-        }
-        w.resolve({ value, done: false });
-        control?.resume();
-      } else if (failure !== undefined) {
-        waiting = undefined;
-        w.reject(failure.error);
-      } else if (ended) {
-        waiting = undefined;
-        w.resolve({ value: undefined, done: true });
-      }
-    };
-    return {
-      next: () =>
-        new Promise<IteratorResult<R>>((resolve, reject) => {
-          waiting = { resolve, reject };
-          control ??= runStream<R>(makeGroup(), taskName, source, options, {
-            next: (value) => {
-              ready.push(value);
-              flush();
-            },
-            error: (error) => {
-              failure = { error };
-              flush();
-            },
-            complete: () => {
-              ended = true;
-              flush();
-            },
-            wantsMore: () => ready.length - head < options.maxConcurrency,
-          });
-          flush();
-        }),
-      return: () => {
-        control?.stop();
-        ended = true;
-        return Promise.resolve({ value: undefined, done: true });
+    const iterator: AsyncIterator<R> & { buffered(): number } = bufferedIterator<R>(
+      (push) => {
+        control = runStream<R>(makeGroup(), taskName, source, options, {
+          ...push,
+          wantsMore: (): boolean => iterator.buffered() < options.maxConcurrency,
+        });
+        return control;
       },
-    };
+      () => control?.resume(),
+    );
+    return iterator;
   };
   return Object.assign(stream, { [Symbol.asyncIterator]: iterate });
 }
