@@ -58,9 +58,9 @@ export type State<R = unknown> =
 interface StateBase {
   /**
    * Scheduler time (ms) when the run entered this state. Transitions are time-stamped while
-   * someone listens (the run's `state$`, the flow's `events$`) and always for the terminal state;
-   * an intermediate state read from `future.state` of a run nobody listens to carries the time it
-   * was read.
+   * someone listens (the run's `state$`, the flow's `events$`): a clock read per transition is a
+   * measurable share of a trivial run's cost. A state read from `future.state` of a run nobody
+   * listened to carries the time it was read.
    */
   readonly timestamp: number;
 }

@@ -327,7 +327,7 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
   private setPhase(phase: StateName): void {
     this.phase = phase;
     const flowListens = this.flow.hasListeners;
-    if (this.stateListeners === undefined && !flowListens && !this.terminal) {
+    if (this.stateListeners === undefined && !flowListens) {
       this.enteredAt = Number.NaN;
       return;
     }
@@ -555,9 +555,8 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
       this.attemptFailed(attempt, error, false);
       return;
     }
-    if (isObservable(out)) {
-      this.subscribeBody(out, attempt);
-    } else if (typeof out === 'object' && out !== null && typeof (out as PromiseLike<unknown>).then === 'function') {
+    // Promises first: they are the common case, and cheaper to recognise than an Observable.
+    if (typeof out === 'object' && out !== null && typeof (out as PromiseLike<unknown>).then === 'function') {
       (out as PromiseLike<R>).then(
         (value) => {
           this.attemptSucceeded(attempt, value);
@@ -566,6 +565,8 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
           this.attemptFailed(attempt, error, false);
         },
       );
+    } else if (isObservable(out)) {
+      this.subscribeBody(out, attempt);
     } else {
       this.attemptSucceeded(attempt, out as R);
     }
