@@ -63,6 +63,9 @@ interface RunExtra<R> {
   controller?: AbortController | undefined;
   bodySubscription?: Subscription | undefined;
   timer?: Unsubscribable | undefined;
+  /** The promise `result()` hands out in the common case, and how to settle it. */
+  result?: Promise<unknown>;
+  settleResult?: { resolve(value: unknown): void; reject(error: unknown): void };
 }
 
 function callBody(run: Run<unknown>): unknown {
@@ -707,6 +710,11 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
     const reclaim = this.reclaim;
     this.reclaim = undefined;
     reclaim?.();
+    const settleResult = this.extra?.settleResult;
+    if (settleResult !== undefined) {
+      if (phase === 'Completed') settleResult.resolve(value);
+      else settleResult.reject(error);
+    }
     this.stateListeners = undefined;
     const first = this.listener;
     const listeners = this.listeners;
@@ -780,6 +788,14 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
       if (problem !== undefined) return Promise.reject(problem);
     }
     this.observed = true;
+    // The common case (no options, outside a task body) shares one promise per run, settled by
+    // the run itself: no waiter closures per call.
+    if (timeout === undefined && options.raiseOnFailure !== false && !this.terminal && currentRun() === undefined) {
+      const extra = (this.extra ??= {});
+      return (extra.result ??= new Promise((resolve, reject) => {
+        extra.settleResult = { resolve, reject };
+      }));
+    }
     return new Promise((resolve, reject) => {
       awaitOne(this as Run<unknown>, { timeout, scheduler: this.flow.scheduler, stopOnFailure: false }, (timedOut) => {
         if (timedOut) {
