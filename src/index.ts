@@ -51,6 +51,10 @@ export type { FlowEvent, RunEventBase } from './events.js';
 export { ConcurrentTaskRunner, CONCURRENT_RUNNER_DEFAULTS } from './runners/concurrent.js';
 export type { ConcurrentTaskRunnerOptions } from './runners/concurrent.js';
 export type { TaskRunner, TaskRef, RunnerCall } from './runners/runner.js';
+/* Runners */
+export { WorkerThreadsTaskRunner, WORKER_THREADS_RUNNER_DEFAULTS } from './runners/worker-threads/runner.js';
+export type { WorkerThreadsTaskRunnerOptions } from './runners/worker-threads/runner.js';
+export { TaskNotFoundError, NotCloneableError, WorkerProtocolError } from './runners/worker-threads/errors.js';
 
 /* Errors */
 export {

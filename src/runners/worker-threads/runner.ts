@@ -1,0 +1,456 @@
+/**
+ * `WorkerThreadsTaskRunner`: task bodies on a pool of worker threads (piscina), for CPU-bound or
+ * blocking work.
+ *
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import { Observable } from 'rxjs';
+import { AllowedFailure, Unmapped } from '../../annotations.js';
+import { describeProblems } from '../../codecs.js';
+import { InvalidArgumentError, InvalidParamsError, InvalidReturnError } from '../../errors.js';
+import { isTaskFuture } from '../../future.js';
+import { checkConcurrency } from '../concurrent.js';
+import type { RunnerCall, TaskRef, TaskRunner } from '../runner.js';
+import { describeNotCloneable, findNotCloneable } from './clone-check.js';
+import { NotCloneableError, TaskNotFoundError, WorkerProtocolError } from './errors.js';
+import { isTypeScript, threadSetup } from './loader.js';
+import { findTask, howToDefine } from './lookup.js';
+import { describeWireErrors, PROTOCOL_VERSION, ResponseC, type Request, type WireThrown } from './protocol.js';
+
+/** Options of {@link WorkerThreadsTaskRunner}. */
+export interface WorkerThreadsTaskRunnerOptions {
+  /**
+   * How many worker threads the pool runs. They start together, on the first run that needs
+   * them (not when the runner is made).
+   *
+   * Must be an integer from 1 and up.
+   *
+   * @defaultValue `os.availableParallelism()`
+   */
+  readonly maxThreads?: number;
+  /**
+   * How many runs of one flow run at once on this runner. Runs beyond `maxThreads` wait in the
+   * pool's queue (already `Running`, as far as states go); so by default it is `maxThreads`, and
+   * a run is `Running` only while a thread runs it.
+   *
+   * Must be an integer from 1 and up, or `Infinity`.
+   *
+   * @defaultValue `maxThreads`
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Keep the pool between flows. By default the pool is closed when the last flow using the
+   * runner ends, and the next flow starts it again (each start costs each thread its imports);
+   * with `keepAlive` it stays until {@link WorkerThreadsTaskRunner.destroy}. Idle threads never
+   * keep the process alive either way.
+   *
+   * @defaultValue `false`
+   */
+  readonly keepAlive?: boolean;
+  /**
+   * Extra Node flags for the worker threads, after the process's own (which they inherit), such
+   * as `['--import', 'some-loader']`. For TypeScript task modules the runner adds tsx's loader by
+   * itself when the process's flags do not load TypeScript already and tsx can be found.
+   *
+   * @defaultValue `[]`
+   */
+  readonly execArgv?: readonly string[];
+  /**
+   * Another worker entry, for tests of the wire protocol. @internal
+   */
+  readonly workerFile?: string | URL;
+}
+
+/** The defaults of {@link WorkerThreadsTaskRunnerOptions} (`maxConcurrency` defaults to `maxThreads`). */
+export const WORKER_THREADS_RUNNER_DEFAULTS = {
+  maxThreads: availableParallelism(),
+  keepAlive: false,
+  execArgv: [] as readonly string[],
+} as const;
+
+const BUILT_IN_ERRORS: Readonly<Record<string, ErrorConstructor>> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+/** Rebuilds what a body threw in a worker: an Error with the same name, message, stack and own properties. */
+export function rebuildThrown(thrown: WireThrown): unknown {
+  if (thrown.kind === 'value') return thrown.value;
+  const Ctor = Object.hasOwn(BUILT_IN_ERRORS, thrown.name) ? (BUILT_IN_ERRORS[thrown.name] as ErrorConstructor) : Error;
+  const error = thrown.cause === undefined ? new Ctor(thrown.message) : new Ctor(thrown.message, { cause: rebuildThrown(thrown.cause) });
+  if (error.name !== thrown.name) Object.defineProperty(error, 'name', { value: thrown.name, writable: true, configurable: true });
+  if (thrown.stack !== undefined) error.stack = thrown.stack;
+  if (thrown.props !== undefined) Object.assign(error, thrown.props);
+  return error;
+}
+
+/** What may cross to a worker but must not: wrappers and futures, named for the message. */
+function describeSpecial(value: object): string | undefined {
+  if (isTaskFuture(value)) return 'a TaskFuture (futures are resolved as arguments and one level inside arrays and plain objects, not deeper)';
+  if (value instanceof Unmapped) return 'an unmapped(...) wrapper (only an argument of map may be one)';
+  if (value instanceof AllowedFailure) return 'an allowFailure(...) wrapper (only an argument or a waitFor entry may be one)';
+  return undefined;
+}
+
+function isDataCloneError(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'DataCloneError' || /could not be cloned|needs transfer|not transferable/i.test(error.message));
+}
+
+/**
+ * Tasks this thread saw are not their module's export of that name: `checkArgs` fails their later
+ * runs before they take a slot. (What a worker reports is kept per runner: it may depend on the
+ * runner's `execArgv`.)
+ */
+const knownMissing = new WeakMap<TaskRef, TaskNotFoundError>();
+
+/** A look on this thread into a task's module. */
+interface ModuleCheck {
+  /** Settles when the look is done (never rejects). */
+  readonly done: Promise<void>;
+  settled: boolean;
+  /** A run waited its while for it and went on: later runs do not wait. */
+  gaveUp: boolean;
+}
+
+const checks = new WeakMap<TaskRef, ModuleCheck>();
+
+/** How long a run waits, at most, for the look into its module before it goes to a worker. */
+const CHECK_PATIENCE_MS = 250;
+
+/**
+ * Looks, on this thread, for the task among its module's exports, and remembers a task that is
+ * not there. The worker's own look-up is the one that counts; this one adds what only this thread
+ * can see: that the module's export of that name is not the submitted task (another definition
+ * with the same name, say one made inside a function). Started before the run takes a slot; the
+ * run waits for it a short while at most: a module that defines its tasks and runs its flow with
+ * a top-level `await` is still evaluating while its runs go out, and its import would not settle
+ * until the flow is over.
+ */
+function checkModule(task: TaskRef, moduleUrl: string): ModuleCheck {
+  const check = checks.get(task);
+  if (check !== undefined) return check;
+  // The engine hands the runner the task's definition, which carries its body.
+  const body: unknown = (task as TaskRef & { readonly fn?: unknown }).fn;
+  const done = import(moduleUrl).then(
+    (namespace: Readonly<Record<string, unknown>>) => {
+      const found = findTask(namespace, task.name, moduleUrl, typeof body === 'function' ? (fn) => fn === body : undefined);
+      if (!found.ok) knownMissing.set(task, new TaskNotFoundError(task.name, moduleUrl, found.reason, found.message));
+    },
+    () => {
+      // The worker says why, with its own import.
+    },
+  );
+  const created: ModuleCheck = { done, settled: false, gaveUp: false };
+  void done.then(() => {
+    created.settled = true;
+  });
+  checks.set(task, created);
+  return created;
+}
+
+/** Waits for a module check, a short while at most. */
+async function awaitCheck(check: ModuleCheck): Promise<void> {
+  if (check.settled || check.gaveUp) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([check.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, CHECK_PATIENCE_MS)))]);
+  clearTimeout(timer);
+  if (!check.settled) check.gaveUp = true;
+}
+
+/**
+ * Task bodies on worker threads (a piscina pool), for CPU-bound or blocking work that would
+ * otherwise hold up the event loop. Retries, time-outs, cancellation, `waitFor`, states and events
+ * are the engine's and behave as on {@link ConcurrentTaskRunner}; this runner only runs bodies.
+ *
+ * A function cannot cross to another thread, so a worker finds a task by its module and name:
+ * define the task at the top level of a module, export it, and give it `module: import.meta.url`.
+ * A task without `module`, or one its module does not export, fails with a
+ * {@link TaskNotFoundError} before its body is sent.
+ *
+ * Arguments and values cross by structured clone (plain data, arrays, Maps, Sets, Dates, typed
+ * arrays, errors; a class instance arrives as a plain object), or through the task's io-ts codecs
+ * (`params`, `returns`) when it declares them. An argument that cannot cross (a function, a
+ * socket) fails the run with a {@link NotCloneableError} naming the argument. An error thrown in
+ * a worker comes back with its name, message, stack and own properties such as `code`.
+ *
+ * A body on a worker thread gets no run context (`getRunContext()` is for in-process bodies); a
+ * body that submits or maps tasks runs them in its own thread, on an in-process runner, outside
+ * the flow (its events and its end do not include them). Cancelling or timing out a run
+ * terminates the thread it runs on (the pool starts another); a time-out counts from the
+ * attempt's start, so it includes waiting for a thread to be ready.
+ *
+ * The pool starts on the first run and closes when the last flow using the runner ends, unless
+ * `keepAlive`; idle threads never keep the process alive.
+ *
+ * @example
+ * ```ts
+ * // primes.ts
+ * import { flow, task, WorkerThreadsTaskRunner } from 'sluice';
+ *
+ * export const countPrimes = task({ name: 'count_primes', module: import.meta.url }, (below: number) => {
+ *   let count = 0;
+ *   for (let n = 2; n < below; n++) {
+ *     let prime = true;
+ *     for (let d = 2; d * d <= n; d++) if (n % d === 0) { prime = false; break; }
+ *     if (prime) count++;
+ *   }
+ *   return count;
+ * });
+ *
+ * export const primes = flow({ name: 'primes', taskRunner: new WorkerThreadsTaskRunner({ maxThreads: 4 }) }, () =>
+ *   countPrimes.map([1e6, 2e6, 3e6, 4e6]).result(),
+ * );
+ * ```
+ */
+export class WorkerThreadsTaskRunner implements TaskRunner {
+  readonly name = 'worker-threads';
+  readonly maxConcurrency: number;
+  /** How many threads the pool runs. */
+  readonly maxThreads: number;
+  /** Whether the pool outlives the flows that use it. */
+  readonly keepAlive: boolean;
+
+  readonly #execArgv: readonly string[];
+  readonly #workerFile: URL;
+  #pool: Piscina | undefined;
+  #flows = 0;
+  /** Arguments checked and encoded by `checkArgs`, by the run's argument array. */
+  readonly #prepared = new WeakMap<readonly unknown[], unknown[]>();
+  /** Tasks this runner's workers could not find, until the pool is closed. */
+  #missing = new WeakMap<TaskRef, TaskNotFoundError>();
+
+  constructor(options: WorkerThreadsTaskRunnerOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError(`WorkerThreadsTaskRunner: options must be an object, got ${String(options)}`);
+    }
+    const maxThreads = options.maxThreads ?? WORKER_THREADS_RUNNER_DEFAULTS.maxThreads;
+    if (typeof maxThreads !== 'number' || !Number.isInteger(maxThreads) || maxThreads < 1) {
+      throw new InvalidArgumentError(`WorkerThreadsTaskRunner: \`maxThreads\` must be an integer from 1 and up, got ${String(maxThreads)} (${typeof maxThreads})`);
+    }
+    this.maxThreads = maxThreads;
+    this.maxConcurrency = checkConcurrency(options.maxConcurrency ?? maxThreads, 'WorkerThreadsTaskRunner');
+    const keepAlive = options.keepAlive ?? WORKER_THREADS_RUNNER_DEFAULTS.keepAlive;
+    if (typeof keepAlive !== 'boolean') {
+      throw new InvalidArgumentError(`WorkerThreadsTaskRunner: \`keepAlive\` must be a boolean, got ${String(keepAlive)} (${typeof keepAlive})`);
+    }
+    this.keepAlive = keepAlive;
+    const execArgv: unknown = options.execArgv ?? WORKER_THREADS_RUNNER_DEFAULTS.execArgv;
+    if (!Array.isArray(execArgv) || !execArgv.every((arg) => typeof arg === 'string')) {
+      throw new InvalidArgumentError('WorkerThreadsTaskRunner: `execArgv` must be a list of strings');
+    }
+    this.#execArgv = [...execArgv];
+    // Beside this file: worker.ts when sluice runs from its sources (tests), worker.js when built.
+    this.#workerFile =
+      options.workerFile !== undefined
+        ? new URL(options.workerFile, pathToFileURL(`${process.cwd()}/`))
+        : new URL(isTypeScript(import.meta.url) ? './worker.ts' : './worker.js', import.meta.url);
+  }
+
+  /** How many threads are alive now: 0 before the first run and after the pool is closed. */
+  get threadCount(): number {
+    return this.#pool?.threads.length ?? 0;
+  }
+
+  /** A flow that uses this runner has started. */
+  open(): void {
+    this.#flows++;
+  }
+
+  /** A flow that used this runner has ended: the last one closes the pool, unless `keepAlive`. */
+  async close(): Promise<void> {
+    if (this.#flows > 0) this.#flows--;
+    if (this.#flows === 0 && !this.keepAlive) await this.destroy();
+  }
+
+  /**
+   * Closes the pool now: its threads end, and runs still on them fail. The next run starts a new
+   * pool. For a runner made with `keepAlive`, call it when you are done.
+   *
+   * @example
+   * ```ts
+   * const runner = new WorkerThreadsTaskRunner({ keepAlive: true });
+   * // ... several flows with taskRunner: runner ...
+   * await runner.destroy();
+   * ```
+   */
+  async destroy(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    this.#missing = new WeakMap();
+    if (pool !== undefined) await pool.destroy();
+  }
+
+  /**
+   * Checks, before a run takes a slot, that its task can be found by a worker and its arguments
+   * can cross.
+   */
+  checkArgs(task: TaskRef, args: readonly unknown[]): void {
+    const missing = knownMissing.get(task) ?? this.#missing.get(task);
+    if (missing !== undefined) throw missing;
+    const moduleUrl = this.#moduleOf(task);
+    this.#prepare(task, args);
+    checkModule(task, moduleUrl);
+  }
+
+  /** Runs one attempt on a worker thread; unsubscribing aborts it (and ends its thread). */
+  execute(call: RunnerCall): Observable<unknown> {
+    return new Observable<unknown>((subscriber) => {
+      const controller = new AbortController();
+      let settled = false;
+      this.#run(call, controller.signal).then(
+        (value) => {
+          settled = true;
+          subscriber.next(value);
+          subscriber.complete();
+        },
+        (error: unknown) => {
+          settled = true;
+          subscriber.error(error);
+        },
+      );
+      return () => {
+        if (!settled) controller.abort(new Error(`task run "${call.runName}" was stopped (cancelled or timed out)`));
+      };
+    });
+  }
+
+  #moduleOf(task: TaskRef): string {
+    const moduleUrl = task.module;
+    if (moduleUrl === undefined) {
+      throw new TaskNotFoundError(
+        task.name,
+        undefined,
+        'no-module',
+        `task "${task.name}" has no module, so a worker thread cannot find it (a function cannot cross to another thread): ${howToDefine(task.name)}`,
+      );
+    }
+    try {
+      new URL(moduleUrl);
+    } catch {
+      throw new TaskNotFoundError(
+        task.name,
+        moduleUrl,
+        'no-module',
+        `task "${task.name}" has \`module: ${JSON.stringify(moduleUrl)}\`, which is not a URL: give it \`module: import.meta.url\` (${howToDefine(task.name)})`,
+      );
+    }
+    return moduleUrl;
+  }
+
+  /** The arguments as they will cross: encoded by the task's `params` codec, checked for cloning. */
+  #prepare(task: TaskRef, args: readonly unknown[]): unknown[] {
+    const cached = this.#prepared.get(args);
+    if (cached !== undefined) return cached;
+    let wire: unknown = args;
+    if (task.params !== undefined) {
+      try {
+        wire = task.params.encode(args);
+      } catch (error) {
+        throw new InvalidParamsError(task.name, [`its \`params\` codec could not encode the arguments: ${error instanceof Error ? error.message : String(error)}`]);
+      }
+      if (!Array.isArray(wire)) {
+        throw new InvalidParamsError(task.name, ['its `params` codec must encode the arguments as an array (use t.tuple([...]))']);
+      }
+    }
+    const list = [...(wire as readonly unknown[])];
+    for (let i = 0; i < list.length; i++) {
+      const found = findNotCloneable(list[i], describeSpecial);
+      if (found !== undefined) throw new NotCloneableError(task.name, i, found.path, describeNotCloneable(`argument ${i}`, found));
+    }
+    this.#prepared.set(args, list);
+    return list;
+  }
+
+  #poolFor(moduleUrl: string): Piscina {
+    if (this.#pool !== undefined) return this.#pool;
+    const entry = this.#workerFile.href;
+    const { execArgv, workerData } = threadSetup(isTypeScript(entry), this.#execArgv, [moduleUrl, import.meta.url, pathToFileURL(`${process.cwd()}/`).href]);
+    this.#pool = new Piscina({
+      filename: entry,
+      minThreads: this.maxThreads,
+      maxThreads: this.maxThreads,
+      recordTiming: false,
+      workerData,
+      ...(execArgv === undefined ? {} : { execArgv }),
+    });
+    // A late message from a thread whose job was aborted makes piscina emit 'error'; unheard,
+    // that would end the process. Runs learn of their own failures through `run()`.
+    this.#pool.on('error', () => undefined);
+    return this.#pool;
+  }
+
+  async #run(call: RunnerCall, signal: AbortSignal): Promise<unknown> {
+    const { task } = call;
+    const moduleUrl = this.#moduleOf(task);
+    const args = this.#prepare(task, call.args);
+    await awaitCheck(checkModule(task, moduleUrl));
+    const missing = knownMissing.get(task) ?? this.#missing.get(task);
+    if (missing !== undefined) throw missing;
+    const request: Request = { v: PROTOCOL_VERSION, module: moduleUrl, name: task.name, args, encoded: task.params !== undefined };
+    let raw: unknown;
+    try {
+      raw = await this.#poolFor(moduleUrl).run(request, { signal });
+    } catch (error) {
+      if (!isDataCloneError(error)) throw error;
+      // Something the walk did not recognise (a port, a native handle): find which argument.
+      const index = args.findIndex((arg) => {
+        try {
+          structuredClone(arg);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      throw new NotCloneableError(task.name, index < 0 ? 0 : index, '', `${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    const value = this.#decode(call, raw);
+    // The worker ran the module's export of that name; if this thread has seen meanwhile that it
+    // is not the submitted task, the value is not this task's (a check that outlasted its wait).
+    const late = knownMissing.get(task);
+    if (late !== undefined) throw late;
+    return value;
+  }
+
+  #decode(call: RunnerCall, raw: unknown): unknown {
+    const { task } = call;
+    const decoded = ResponseC.decode(raw);
+    if (decoded._tag === 'Left') {
+      throw new WorkerProtocolError(task.name, `task run "${call.runName}" got a malformed response from its worker thread: ${describeWireErrors(decoded.left)}`);
+    }
+    const response = decoded.right;
+    if (response.ok) {
+      if (!response.encoded) return response.value;
+      const codec = task.returns;
+      if (codec === undefined) {
+        throw new WorkerProtocolError(task.name, `task run "${call.runName}" got an encoded value from its worker thread, but the task has no \`returns\` codec`);
+      }
+      const value = codec.decode(response.value);
+      if (value._tag === 'Left') throw new InvalidReturnError(task.name, describeProblems(value.left, 'return'));
+      return value.right;
+    }
+    const failure = response.failure;
+    switch (failure.kind) {
+      case 'threw':
+        throw rebuildThrown(failure.thrown);
+      case 'not-found': {
+        const error = new TaskNotFoundError(task.name, task.module, failure.reason, failure.message);
+        this.#missing.set(task, error);
+        throw error;
+      }
+      case 'invalid-params':
+        throw new InvalidParamsError(task.name, failure.problems);
+      case 'not-cloneable':
+        throw new NotCloneableError(task.name, undefined, failure.path, describeNotCloneable('the value', { path: failure.path, what: failure.what, inside: undefined }));
+      case 'protocol':
+        throw new WorkerProtocolError(task.name, failure.message);
+    }
+  }
+}

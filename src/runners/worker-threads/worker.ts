@@ -1,0 +1,181 @@
+/**
+ * The entry of a worker thread of {@link WorkerThreadsTaskRunner} (piscina calls the default
+ * export once per job). It imports the task's module, finds the task by name among its exports,
+ * runs the body with the arguments and sends back the value or what was thrown.
+ *
+ * Its import graph is kept small on purpose (DESIGN §8, "Worker threads start-up"): io-ts for the
+ * wire messages and three small files, not the engine and not RxJS. The task's own module
+ * imports what it imports.
+ *
+ * It never throws: whatever happens becomes a response the main thread decodes.
+ *
+ * @module
+ * @internal
+ */
+import { workerData } from 'node:worker_threads';
+import { describeProblems } from '../../codecs.js';
+import { findNotCloneable } from './clone-check.js';
+import { isTypeScript, type WorkerData } from './loader.js';
+import { findTask, notImportable, type Lookup, type TaskBody } from './lookup.js';
+import { describeWireErrors, PROTOCOL_VERSION, RequestC, type Failure, type Response, type WireThrown } from './protocol.js';
+
+/** One lookup per module and task name in this thread. */
+const lookups = new Map<string, Promise<Lookup>>();
+
+let tsxRegistered: Promise<void> | undefined;
+
+/** Registers tsx's ESM hooks in this thread (see loader.ts), once. */
+function registerTsx(api: string): Promise<void> {
+  return (tsxRegistered ??= import(api).then((tsx: { register?: () => unknown }) => {
+    if (typeof tsx.register !== 'function') throw new Error(`${api} has no register()`);
+    tsx.register();
+  }));
+}
+
+/**
+ * Imports a task module. A TypeScript module this thread has no loader for is imported again
+ * after tsx's hooks are registered (under another URL: Node keeps the failed import).
+ */
+async function importModule(moduleUrl: string): Promise<Readonly<Record<string, unknown>>> {
+  try {
+    return (await import(moduleUrl)) as Readonly<Record<string, unknown>>;
+  } catch (error) {
+    const api = (workerData as Partial<WorkerData> | null)?.tsxApi;
+    if ((error as { code?: unknown } | null)?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' || typeof api !== 'string' || !isTypeScript(moduleUrl)) throw error;
+    await registerTsx(api);
+    const again = new URL(moduleUrl);
+    again.searchParams.set('sluice-tsx', '1');
+    return (await import(again.href)) as Readonly<Record<string, unknown>>;
+  }
+}
+
+function lookup(moduleUrl: string, name: string): Promise<Lookup> {
+  const key = `${moduleUrl}\0${name}`;
+  let found = lookups.get(key);
+  if (found === undefined) {
+    found = importModule(moduleUrl).then(
+      (namespace) => findTask(namespace, name, moduleUrl),
+      (error: unknown): Lookup => ({ ok: false, reason: 'not-importable', message: notImportable(name, moduleUrl, error, 'a worker thread') }),
+    );
+    lookups.set(key, found);
+  }
+  return found;
+}
+
+const MAX_CAUSE_DEPTH = 4;
+
+/** What was thrown, as data that crosses back. */
+export function serializeThrown(thrown: unknown, depth = 0): WireThrown {
+  if (thrown instanceof Error) {
+    const props: Record<string, string | number | boolean | null> = {};
+    let any = false;
+    for (const key of Object.keys(thrown)) {
+      if (key === 'name' || key === 'message' || key === 'stack' || key === 'cause') continue;
+      const value: unknown = (thrown as unknown as Record<string, unknown>)[key];
+      if (value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
+        props[key] = value;
+        any = true;
+      }
+    }
+    const cause: unknown = thrown.cause;
+    return {
+      kind: 'error',
+      name: typeof thrown.name === 'string' ? thrown.name : 'Error',
+      message: typeof thrown.message === 'string' ? thrown.message : String(thrown.message),
+      stack: typeof thrown.stack === 'string' ? thrown.stack : undefined,
+      props: any ? props : undefined,
+      cause: cause === undefined || depth >= MAX_CAUSE_DEPTH ? undefined : serializeThrown(cause, depth + 1),
+    };
+  }
+  if (findNotCloneable(thrown) === undefined) return { kind: 'value', value: thrown };
+  let text: string;
+  try {
+    text = String(thrown);
+  } catch {
+    text = typeof thrown;
+  }
+  return { kind: 'value', value: text };
+}
+
+function failed(failure: Failure): Response {
+  return { v: PROTOCOL_VERSION, ok: false, failure };
+}
+
+interface ObservableLike {
+  subscribe(observer: { next(value: unknown): void; error(error: unknown): void; complete(): void }): unknown;
+}
+
+function isObservableLike(value: unknown): value is ObservableLike {
+  return typeof value === 'object' && value !== null && typeof (value as { subscribe?: unknown }).subscribe === 'function' && typeof (value as { then?: unknown }).then !== 'function';
+}
+
+/** The last value of an Observable body, as the engine takes it (without importing RxJS here). */
+function lastValue(source: ObservableLike, taskName: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let last: unknown;
+    let has = false;
+    source.subscribe({
+      next: (value) => {
+        last = value;
+        has = true;
+      },
+      error: reject,
+      complete: () => {
+        if (has) {
+          resolve(last);
+          return;
+        }
+        const error = new Error(
+          `task "${taskName}" returned an Observable that completed without a value; a task body must emit at least one value (its last value is the result).`,
+        );
+        error.name = 'EmptyResultError';
+        Object.assign(error, { code: 'EMPTY_RESULT' });
+        reject(error);
+      },
+    });
+  });
+}
+
+async function runBody(body: TaskBody, args: unknown[], encoded: boolean): Promise<Response> {
+  let values = args;
+  if (encoded && body.params !== undefined) {
+    const decoded = body.params.decode(args);
+    if (decoded._tag === 'Left') return failed({ kind: 'invalid-params', problems: describeProblems(decoded.left as never, 'params') });
+    values = decoded.right as unknown[];
+  }
+  let value: unknown;
+  try {
+    value = await body.fn(...values);
+    if (isObservableLike(value)) value = await lastValue(value, body.name);
+  } catch (error) {
+    return failed({ kind: 'threw', thrown: serializeThrown(error) });
+  }
+  const codec = body.returns;
+  if (codec !== undefined && codec.is(value)) {
+    // Encoded so that what structured clone would change (a class instance, say) survives.
+    return { v: PROTOCOL_VERSION, ok: true, value: codec.encode(value), encoded: true };
+  }
+  const problem = findNotCloneable(value);
+  if (problem !== undefined) return failed({ kind: 'not-cloneable', path: problem.path, what: problem.what });
+  return { v: PROTOCOL_VERSION, ok: true, value, encoded: false };
+}
+
+/**
+ * Runs one job. Takes the raw message (decoded here) and resolves to a response; never rejects.
+ */
+export default async function runJob(message: unknown): Promise<Response> {
+  try {
+    const request = RequestC.decode(message);
+    if (request._tag === 'Left') {
+      return failed({ kind: 'protocol', message: `a worker thread got a message it cannot read: ${describeWireErrors(request.left)}` });
+    }
+    const { module: moduleUrl, name, args, encoded } = request.right;
+    const found = await lookup(moduleUrl, name);
+    if (!found.ok) return failed({ kind: 'not-found', reason: found.reason, message: found.message });
+    const response = await runBody(found.body, args, encoded);
+    return response;
+  } catch (error) {
+    // A codec that throws, an Observable body (not supported here), anything else unexpected.
+    return failed({ kind: 'threw', thrown: serializeThrown(error) });
+  }
+}

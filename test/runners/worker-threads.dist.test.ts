@@ -1,0 +1,98 @@
+/**
+ * WorkerThreadsTaskRunner after the build: the compiled library, plain `node` (no TypeScript
+ * loader anywhere), a JavaScript task module. Built into its own folder (not dist/, which
+ * test/package.test.ts builds at the same time) under node_modules/.cache, where bare imports
+ * still resolve from the project's node_modules.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const out = path.join(root, 'node_modules', '.cache', 'sluice-threads-test');
+const dist = path.join(out, 'dist');
+
+const TASKS = `
+import { task } from './dist/index.js';
+export const square = task({ name: 'square', module: import.meta.url }, (x) => x * x);
+export const whereAmI = task({ name: 'where_am_i', module: import.meta.url }, async () => {
+  const { isMainThread } = await import('node:worker_threads');
+  return isMainThread ? 'main thread' : 'worker thread';
+});
+export const boom = task({ name: 'boom', module: import.meta.url }, () => {
+  const error = new Error('no luck');
+  error.code = 'E_LUCK';
+  throw error;
+});
+`;
+
+const MAIN = `
+import { flow, WorkerThreadsTaskRunner } from './dist/index.js';
+import { boom, square, whereAmI } from './tasks.mjs';
+const keepAlive = process.argv[2] === 'keep-alive';
+const runner = new WorkerThreadsTaskRunner({ maxThreads: 2, keepAlive });
+const squares = flow({ name: 'squares', taskRunner: runner }, async () => {
+  const values = await square.map([1, 2, 3, 4]).result();
+  const where = await whereAmI.submit().result();
+  const error = await boom.submit().result().catch((e) => ({ name: e.name, message: e.message, code: e.code, stack: e.stack.includes('tasks.mjs') }));
+  return { values, where, error };
+});
+const result = await squares();
+console.log(JSON.stringify({ ...result, threadsAfter: runner.threadCount }));
+// No process.exit(): the process must end by itself.
+`;
+
+/** The relative imports of a built module. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm)].map((m) => (m[1] ?? m[2]) as string);
+}
+
+describe('WorkerThreadsTaskRunner, built, on plain node', () => {
+  beforeAll(async () => {
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
+    await run('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', dist, '--declaration', 'false', '--sourceMap', 'false'], { cwd: root, timeout: 150_000 });
+    writeFileSync(path.join(out, 'package.json'), '{ "type": "module", "private": true }\n');
+    writeFileSync(path.join(out, 'tasks.mjs'), TASKS);
+    writeFileSync(path.join(out, 'main.mjs'), MAIN);
+  }, 180_000);
+
+  it.each(['close', 'keep-alive'])('runs a JavaScript task module on threads and lets the process exit by itself (%s)', async (mode) => {
+    const { stdout } = await run(process.execPath, ['main.mjs', mode], { cwd: out, timeout: 30_000 });
+    expect(JSON.parse(stdout)).toEqual({
+      values: [1, 4, 9, 16],
+      where: 'worker thread',
+      error: { name: 'Error', message: 'no luck', code: 'E_LUCK', stack: true },
+      threadsAfter: mode === 'keep-alive' ? 2 : 0,
+    });
+  }, 40_000);
+
+  it("keeps the worker's import graph lean: no RxJS, no engine", () => {
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const specifier of importsOf(file)) {
+        if (specifier.startsWith('.')) visit(path.resolve(path.dirname(file), specifier));
+        else packages.add(specifier);
+      }
+    };
+    visit(path.join(dist, 'runners', 'worker-threads', 'worker.js'));
+    const files = [...seen].map((file) => path.relative(dist, file)).sort();
+    expect(files).toEqual([
+      'codecs.js',
+      'runners/worker-threads/clone-check.js',
+      'runners/worker-threads/loader.js',
+      'runners/worker-threads/lookup.js',
+      'runners/worker-threads/protocol.js',
+      'runners/worker-threads/worker.js',
+    ]);
+    expect([...packages].filter((p) => !p.startsWith('node:')).sort()).toEqual(['io-ts']);
+  });
+});
