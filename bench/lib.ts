@@ -17,7 +17,8 @@ export interface Contender {
   run(source: Iterable<number>, fn: Work, concurrency: number): Promise<number[]>;
 }
 
-export type WorkloadName = 'A' | 'B' | 'C' | 'leak';
+/** A-C and leak run through bench/contender.ts; D (worker threads) through bench/threads/. */
+export type WorkloadName = 'A' | 'B' | 'C' | 'leak' | 'D';
 
 /** The line a child process prints, prefixed by {@link RESULT_PREFIX}. */
 export interface ResultLine {

@@ -13,7 +13,7 @@
  * Options:
  *   --quick          smaller B and leak sizes, 2 repetitions (under 2 minutes)
  *   --reps N         repetitions per contender (default 3, quick 2)
- *   --only A,B,C,leak  run only these workloads
+ *   --only A,B,C,leak,D  run only these workloads (D: CPU-bound bodies on worker threads)
  *   --out PATH       write the report there (default: BENCHMARKS.md in full mode, none in quick mode)
  *   --no-write       do not write the report
  *   --tsx            run the children as `node --expose-gc --import tsx bench/contender.ts`
@@ -26,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { median, RESULT_PREFIX, type ResultLine, type WorkloadName } from './lib.js';
+import { runD, tableD, targetsD, type DResult } from './threads/run-d.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the transpiled JavaScript goes: outside what tsc and eslint look at; bare imports still resolve from here. */
@@ -72,6 +73,7 @@ interface Config {
   readonly b: { readonly small: number; readonly n: number; readonly c: number; readonly caps: Readonly<Record<string, number>> };
   readonly cw: { readonly n: number; readonly c: number; readonly sleepMs: number };
   readonly leak: { readonly n: number; readonly flows: number; readonly c: number; readonly reps: number };
+  readonly d: { readonly n: number; readonly threads: number; readonly taskMs: number; readonly reps: number };
   /** A child still running after this long is killed and recorded as timed out. */
   readonly timeoutMs: number;
 }
@@ -84,7 +86,7 @@ function parseArgs(argv: readonly string[]): Config {
   };
   const reps = Number(value('--reps') ?? (quick ? 2 : 3));
   if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps must be an integer >= 1');
-  const only = new Set((value('--only') ?? 'A,B,C,leak').split(',') as WorkloadName[]);
+  const only = new Set((value('--only') ?? 'A,B,C,leak,D').split(',') as WorkloadName[]);
   const out = argv.includes('--no-write') ? undefined : (value('--out') ?? (quick ? undefined : 'BENCHMARKS.md'));
   return {
     mode: quick ? 'quick' : 'full',
@@ -99,6 +101,8 @@ function parseArgs(argv: readonly string[]): Config {
       : { small: 100_000, n: 1_000_000, c: 16, caps: { 'rxjs-mergeMap': 300_000 } },
     cw: { n: 2000, c: 50, sleepMs: 5 },
     leak: quick ? { n: 20_000, flows: 10, c: 16, reps: 1 } : { n: 100_000, flows: 10, c: 16, reps: 3 },
+    // 16 tasks of ~200 ms CPU on 2 threads (the worker-thread runner's issue); quick: shorter tasks, one rep.
+    d: quick ? { n: 16, threads: 2, taskMs: 100, reps: 1 } : { n: 16, threads: 2, taskMs: 200, reps },
     timeoutMs: quick ? 60_000 : 240_000,
   };
 }
@@ -327,6 +331,13 @@ interface Target {
   readonly verdict: string;
 }
 
+/** For a target that is a floor (a speedup of at least `limit`). */
+function verdictAtLeast(value: number | undefined, limit: number): string {
+  if (value === undefined || Number.isNaN(value)) return 'NOT MEASURED';
+  if (value >= limit) return 'PASS';
+  return `MISS by ${fmt(limit / value, 2)}x (${fmt(value, 2)}x against ${fmt(limit, 2)}x)`;
+}
+
 function verdict(value: number | undefined, limit: number, unit: string): string {
   if (value === undefined) return 'NOT MEASURED';
   if (value <= limit) return 'PASS';
@@ -458,8 +469,11 @@ function collectMeta(): Meta {
   };
 }
 
-function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta): string {
-  const ts = targets(cfg, outcomes);
+function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: readonly DResult[] = []): string {
+  const ts = [
+    ...targets(cfg, outcomes),
+    ...targetsD(threads).map((t) => ({ what: t.what, target: t.target, measured: t.measured, verdict: verdictAtLeast(t.value, t.limit) })),
+  ];
   const lines = [
     '# Benchmarks',
     '',
@@ -492,6 +506,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta): string {
   if (cfg.only.has('B')) lines.push(...tableB(cfg, outcomes), '');
   if (cfg.only.has('C')) lines.push(...tableC(cfg, outcomes), '');
   if (cfg.only.has('leak')) lines.push(...tableLeak(cfg, outcomes), '');
+  if (threads.length > 0) lines.push(...tableD(threads), '');
   lines.push(
     '## Caveats',
     '',
@@ -523,6 +538,8 @@ interface Raw {
   readonly config: Config;
   readonly meta: Meta;
   readonly outcomes: Outcome[];
+  /** Workload D, measured by bench/threads/run-d.ts. */
+  readonly threads?: DResult[];
 }
 
 function save(raw: Raw): string {
@@ -547,7 +564,7 @@ async function main(): Promise<void> {
   const fromIndex = argv.indexOf('--from');
   if (fromIndex >= 0) {
     const raw = load(argv[fromIndex + 1] ?? '');
-    const text = report(raw.config, raw.outcomes, raw.meta);
+    const text = report(raw.config, raw.outcomes, raw.meta, raw.threads);
     process.stdout.write(`${text}\n`);
     const outIndex = argv.indexOf('--out');
     if (outIndex >= 0) writeFileSync(path.resolve(ROOT, argv[outIndex + 1] ?? 'BENCHMARKS.md'), text);
@@ -581,17 +598,23 @@ async function main(): Promise<void> {
     }
   }
 
+  let threads: DResult[] = [];
+  if (cfg.only.has('D')) {
+    if (cfg.tsx) log('  [D] skipped with --tsx: worker threads run the transpiled bench');
+    else threads = await runD({ ...cfg.d, build: BUILD }, log);
+  }
+
   meta.totalS = (performance.now() - t0) / 1000;
   meta.loadEnd = os.loadavg();
-  const text = report(cfg, outcomes, meta);
+  const text = report(cfg, outcomes, meta, threads);
   process.stdout.write(`${text}\n`);
-  log(`raw results: ${path.relative(ROOT, save({ config: cfg, meta, outcomes }))}`);
+  log(`raw results: ${path.relative(ROOT, save({ config: cfg, meta, outcomes, threads }))}`);
   if (cfg.out !== undefined) {
     writeFileSync(path.resolve(ROOT, cfg.out), text);
     log(`report: ${cfg.out}`);
   }
   log(`total ${fmt(meta.totalS, 1)} s`);
-  if (outcomes.some((o) => o.error !== undefined || o.result?.ok === false)) process.exitCode = 1;
+  if (outcomes.some((o) => o.error !== undefined || o.result?.ok === false) || threads.some((t) => !t.ok)) process.exitCode = 1;
 }
 
 await main();
