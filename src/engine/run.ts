@@ -560,19 +560,24 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
     }
     // Promises first: they are the common case, and cheaper to recognise than an Observable.
     if (typeof out === 'object' && out !== null && typeof (out as PromiseLike<unknown>).then === 'function') {
-      (out as PromiseLike<R>).then(
-        (value) => {
-          this.attemptSucceeded(attempt, value);
-        },
-        (error: unknown) => {
-          this.attemptFailed(attempt, error, false);
-        },
-      );
+      void this.settleFrom(out as PromiseLike<R>, attempt);
     } else if (isObservable(out)) {
       this.subscribeBody(out, attempt);
     } else {
       this.attemptSucceeded(attempt, out as R);
     }
+  }
+
+  /** Waits for a Promise body: `await` allocates less than `then` with two closures. */
+  private async settleFrom(body: PromiseLike<R>, attempt: number): Promise<void> {
+    let value: R;
+    try {
+      value = await body;
+    } catch (error) {
+      this.attemptFailed(attempt, error, false);
+      return;
+    }
+    this.attemptSucceeded(attempt, value);
   }
 
   private subscribeBody(body: Observable<unknown>, attempt: number): void {
