@@ -62,6 +62,7 @@ const CONTENDERS = ['hand-loop', 'p-map', 'rxjs-mergeMap', 'effect-forEach', 'sl
 /** Contenders the issue lists that do not exist yet: shown in the tables, not run. */
 const PLANNED: Record<string, string> = {};
 const SLUICE = ['sluice-map', 'sluice-submit', 'sluice-mapStream'];
+const LABEL: Readonly<Record<string, string>> = { 'sluice-map': '`map`', 'sluice-submit': '`submit` loop', 'sluice-mapStream': '`mapStream`' };
 
 interface Config {
   readonly mode: 'full' | 'quick';
@@ -402,7 +403,7 @@ function targets(cfg: Config, outcomes: readonly Outcome[]): Target[] {
       const ms = medianOf(outcomes, 'C', c, (r) => r.ms);
       const r = ms === undefined || hand === undefined ? undefined : ms / hand;
       out.push({
-        what: `C: sluice ${c === 'sluice-map' ? '`map`' : '`submit` loop'} wall time vs hand loop`,
+        what: `C: sluice ${LABEL[c] ?? c} wall time vs hand loop`,
         target: '<= 1.05x',
         measured: r === undefined ? '-' : `${fmt(r, 3)}x (${fmt(ms as number, 1)} vs ${fmt(hand as number, 1)} ms)`,
         verdict: verdict(r, 1.05, 'x'),
@@ -524,7 +525,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
       '```',
       '',
       '- **Garbage collection** is the largest single share: every run is an object that lives until the map ends (a `TaskFutureList` holds them all, as Prefect\'s list does), so 100k runs are promoted out of the young generation; a `submit` loop also holds 100k pending Promises.',
-      '- **async_hooks**: `AsyncLocalStorage` (which gives task bodies their run context and nested runs their parent) makes Node 20 run a hook on every Promise in the process. Node 22+ with AsyncContextFrame removes that cost; the hand loop, in a process without AsyncLocalStorage, does not pay it.',
+      '- **async_hooks**: `AsyncLocalStorage` (which gives task bodies their run context and nested runs their parent) makes Node 20 run a hook on every Promise in the process. From Node 24, AsyncLocalStorage is built on AsyncContextFrame and has no such hook (on Node 22 behind `--experimental-async-context-frame`); the hand loop, in a process without AsyncLocalStorage, does not pay it.',
       '- **The engine** itself (creating, gating, slotting and settling a run, and the list\'s `result()`) is the rest; no single function dominates. `mapStream` keeps no finished run and suits large inputs better.',
       '',
     );
