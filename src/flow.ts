@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import { rxjs } from './engine/lazy.js';
 import { CancelledError, InvalidArgumentError, UnobservedFailuresError } from './errors.js';
 import type { FlowEvent } from './events.js';
 import { scopeStorage } from './engine/context.js';
@@ -102,7 +103,7 @@ export function currentScope(): { flow: FlowRun; parent: Run<unknown> | undefine
     }
   }
   // Outside any flow (an extension: Prefect raises here) runs go to a default unbounded runner.
-  ambient ??= new FlowRun('(no flow)', new ConcurrentTaskRunner(), asyncScheduler, false);
+  ambient ??= new FlowRun('(no flow)', new ConcurrentTaskRunner(), rxjs().asyncScheduler, false);
   return { flow: ambient, parent: undefined };
 }
 
@@ -112,7 +113,7 @@ function resolveReturn(value: unknown, done: (error: unknown, result?: unknown) 
   if (value instanceof TaskFutureList) {
     const runs = [...(value as TaskFutureList<unknown>)] as Run<unknown>[];
     for (const run of runs) run.markObserved();
-    awaitRuns(runs, { timeout: undefined, scheduler: asyncScheduler, stopOnFailure: true }, (_t, failed) => {
+    awaitRuns(runs, { timeout: undefined, scheduler: rxjs().asyncScheduler, stopOnFailure: true }, (_t, failed) => {
       if (failed !== undefined) done(failed.failureError() ?? new Error('flow result failed'));
       else done(undefined, runs.map((run) => run.outcomeValue()));
     });
@@ -125,7 +126,7 @@ function resolveReturn(value: unknown, done: (error: unknown, result?: unknown) 
   }
   const runs = upstreams.map((up) => up.run);
   for (const run of runs) run.markObserved();
-  awaitRuns(runs, { timeout: undefined, scheduler: asyncScheduler, stopOnFailure: true }, (_t, failed) => {
+  awaitRuns(runs, { timeout: undefined, scheduler: rxjs().asyncScheduler, stopOnFailure: true }, (_t, failed) => {
     if (failed !== undefined) done(failed.failureError() ?? new Error('flow result failed'));
     else done(undefined, substituteUpstreams([value], upstreams)[0]);
   });
@@ -298,5 +299,5 @@ export function startFlowRun<A extends unknown[], R>(
 
 /** A new flow run for these options. @internal */
 export function newFlowRunFor(options: FlowOptions): FlowRun {
-  return new FlowRun(options.name, options.taskRunner ?? new ConcurrentTaskRunner(), options.scheduler ?? asyncScheduler, true);
+  return new FlowRun(options.name, options.taskRunner ?? new ConcurrentTaskRunner(), options.scheduler ?? rxjs().asyncScheduler, true);
 }

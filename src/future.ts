@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import { rxjs } from './engine/lazy.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
 import { describeValue, InvalidArgumentError, WaitTimeoutError, type TaskRunError } from './errors.js';
@@ -114,7 +115,7 @@ function toRuns(futures: Iterable<TaskFuture<unknown>>, where: string): Run<unkn
 }
 
 function schedulerOf(runs: readonly Run<unknown>[], given: SchedulerLike | undefined): SchedulerLike {
-  return given ?? runs[0]?.flow.scheduler ?? asyncScheduler;
+  return given ?? runs[0]?.flow.scheduler ?? rxjs().asyncScheduler;
 }
 
 /** Options of {@link TaskFutureList.result}. */
@@ -199,7 +200,7 @@ export class TaskFutureList<R> extends Array<TaskFuture<R>> {
    * input order), then completes; errors with the first failure.
    */
   get values$(): Observable<R> {
-    return new Observable<R>((subscriber) => {
+    return new (rxjs().Observable)<R>((subscriber) => {
       const runs = this as unknown as Run<R>[];
       for (const run of runs) run.markObserved();
       return awaitRuns(
@@ -222,7 +223,7 @@ export class TaskFutureList<R> extends Array<TaskFuture<R>> {
 
   /** Emits every value in input order, as one array, once all runs completed; errors on the first failure. */
   get result$(): Observable<R[]> {
-    return new Observable<R[]>((subscriber) => {
+    return new (rxjs().Observable)<R[]>((subscriber) => {
       const runs = this as unknown as Run<R>[];
       for (const run of runs) run.markObserved();
       return awaitRuns(
@@ -322,7 +323,7 @@ export type CompletionStream<R> = Observable<TaskFuture<R>> & AsyncIterable<Task
  * ```
  */
 export function asCompleted<R>(futures: Iterable<TaskFuture<R>>, options: AsCompletedOptions = {}): CompletionStream<R> {
-  const stream = new Observable<TaskFuture<R>>((subscriber) => {
+  const stream = new (rxjs().Observable)<TaskFuture<R>>((subscriber) => {
     const runs = toRuns(futures, 'asCompleted()');
     if (runs instanceof InvalidArgumentError) {
       subscriber.error(runs);

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { isObservable, Observable, type Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
+import { rxjs } from './engine/lazy.js';
 import { InvalidArgumentError, StreamOverflowError } from './errors.js';
 import { Run, type RunGroup } from './engine/run.js';
 import { bufferedIterator } from './engine/async-iterable.js';
@@ -197,7 +198,7 @@ function observablePuller<T>(source: Observable<T>, options: Options, taskName: 
 }
 
 function checkSource(source: unknown, taskName: string): void {
-  if (isObservable(source)) return;
+  if (rxjs().isObservable(source)) return;
   if (typeof source === 'object' && source !== null && (Symbol.asyncIterator in source || Symbol.iterator in source)) return;
   throw new InvalidArgumentError(
     `task "${taskName}": mapStream needs an Iterable, an AsyncIterable or an Observable, got ${source === null ? 'null' : typeof source}`,
@@ -205,7 +206,7 @@ function checkSource(source: unknown, taskName: string): void {
 }
 
 function pullerFor<T>(source: StreamSource<T>, options: Options, taskName: string, onFailure: (error: unknown) => void): Puller<T> {
-  if (isObservable(source)) return observablePuller(source, options, taskName, onFailure);
+  if (rxjs().isObservable(source)) return observablePuller(source, options, taskName, onFailure);
   if (Symbol.asyncIterator in source) return asyncIterablePuller(source);
   return iterablePuller(source);
 }
@@ -344,7 +345,7 @@ export function mapStream<R>(
 ): TaskStream<R> {
   const options = checkOptions(taskName, given);
   checkSource(source, taskName);
-  const stream = new Observable<R>((subscriber) => {
+  const stream = new (rxjs().Observable)<R>((subscriber) => {
     const { stop } = runStream<R>(makeGroup(), taskName, source, options, {
       next: (value) => {
         subscriber.next(value);

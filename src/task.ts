@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { rxjs } from './engine/lazy.js';
 import type { Mixed, Type } from 'io-ts';
 import type { AllowedFailure, Unmapped } from './annotations.js';
 import { describeValue, InvalidArgumentError, InvalidTaskOptionsError } from './errors.js';
@@ -428,7 +429,7 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
     );
 
   const observe = (...args: unknown[]): Observable<R> =>
-    new Observable<R>((subscriber) => {
+    new (rxjs().Observable)<R>((subscriber) => {
       const run = submit(...args);
       const subscription = run.result$.subscribe(subscriber);
       return () => {

@@ -1,4 +1,5 @@
-import { ReplaySubject, Subject, type Observable, type SchedulerLike } from 'rxjs';
+import type { Observable, SchedulerLike, Subject } from 'rxjs';
+import { rxjs } from './lazy.js';
 import type { TaskRunner } from '../runners/runner.js';
 import type { FlowEvent } from '../events.js';
 import type { ScopeMarker } from './context.js';
@@ -120,7 +121,7 @@ export class FlowRun implements ScopeMarker {
    * started). Costs memory per event: for tests, not for production flows.
    */
   recordEvents(): void {
-    this.events ??= new ReplaySubject<FlowEvent>();
+    this.events ??= new (rxjs().ReplaySubject)<FlowEvent>();
     this.recording = true;
   }
 
@@ -134,7 +135,7 @@ export class FlowRun implements ScopeMarker {
   }
 
   get events$(): Observable<FlowEvent> {
-    this.events ??= new Subject<FlowEvent>();
+    this.events ??= new (rxjs().Subject)<FlowEvent>();
     return this.events.asObservable();
   }
 

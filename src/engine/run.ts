@@ -1,8 +1,7 @@
-import { isObservable, Observable, type Subscription, type Unsubscribable } from 'rxjs';
+import type { Observable, Subscription, Unsubscribable } from 'rxjs';
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
 import { checkParams, checkReturn } from '../codecs.js';
-import { left, right } from 'fp-ts/lib/Either.js';
 import {
   CancelledError,
   EmptyResultError,
@@ -20,6 +19,7 @@ import type { TaskFuture, ResultOptions } from '../future.js';
 import type { State, StateName } from '../states.js';
 import { STATE_NAMES } from '../states.js';
 import { scopeStorage, type ScopeMarker } from './context.js';
+import { rxjs } from './lazy.js';
 import type { FlowRun, TrackedRun } from './flow-run.js';
 import type { SlotWaiter, Slots } from './slots.js';
 import type { TaskSpec } from './spec.js';
@@ -561,7 +561,7 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
     // Promises first: they are the common case, and cheaper to recognise than an Observable.
     if (typeof out === 'object' && out !== null && typeof (out as PromiseLike<unknown>).then === 'function') {
       void this.settleFrom(out as PromiseLike<R>, attempt);
-    } else if (isObservable(out)) {
+    } else if (rxjs().isObservable(out)) {
       this.subscribeBody(out, attempt);
     } else {
       this.attemptSucceeded(attempt, out as R);
@@ -832,7 +832,11 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
     this.observed = true;
     return new Promise((resolve) => {
       awaitOne(this as Run<unknown>, { timeout: undefined, scheduler: this.flow.scheduler, stopOnFailure: false }, () => {
-        resolve(this.phase === 'Completed' ? right(this.value as R) : left(new TaskRunError(this, this.phase, this.error)));
+        resolve(
+          this.phase === 'Completed'
+            ? { _tag: 'Right', right: this.value as R }
+            : { _tag: 'Left', left: new TaskRunError(this, this.phase, this.error) },
+        );
       });
     });
   }
@@ -842,7 +846,7 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
   }
 
   get result$(): Observable<R> {
-    return new Observable<R>((subscriber) => {
+    return new (rxjs().Observable)<R>((subscriber) => {
       this.observed = true;
       const deliver = (): void => {
         if (this.phase === 'Completed') {
@@ -873,7 +877,7 @@ export class Run<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaite
   }
 
   get state$(): Observable<State<R>> {
-    return new Observable<State<R>>((subscriber) => {
+    return new (rxjs().Observable)<State<R>>((subscriber) => {
       if (this.isTerminal) {
         this.observed = true;
         subscriber.next(this.buildState());

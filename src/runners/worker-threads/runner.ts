@@ -6,8 +6,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { Piscina } from 'piscina';
-import { Observable } from 'rxjs';
+import type { Piscina } from 'piscina';
+import type { Observable } from 'rxjs';
+import { piscinaClass, rxjs } from '../../engine/lazy.js';
 import { AllowedFailure, Unmapped } from '../../annotations.js';
 import { describeProblems } from '../../codecs.js';
 import { InvalidArgumentError, InvalidParamsError, InvalidReturnError } from '../../errors.js';
@@ -302,7 +303,7 @@ export class WorkerThreadsTaskRunner implements TaskRunner {
 
   /** Runs one attempt on a worker thread; unsubscribing aborts it (and ends its thread). */
   execute(call: RunnerCall): Observable<unknown> {
-    return new Observable<unknown>((subscriber) => {
+    return new (rxjs().Observable)<unknown>((subscriber) => {
       const controller = new AbortController();
       let settled = false;
       this.#run(call, controller.signal).then(
@@ -373,7 +374,7 @@ export class WorkerThreadsTaskRunner implements TaskRunner {
     if (this.#pool !== undefined) return this.#pool;
     const entry = this.#workerFile.href;
     const { execArgv, workerData } = threadSetup(isTypeScript(entry), this.#execArgv, [moduleUrl, import.meta.url, pathToFileURL(`${process.cwd()}/`).href]);
-    this.#pool = new Piscina({
+    this.#pool = new (piscinaClass())({
       filename: entry,
       minThreads: this.maxThreads,
       maxThreads: this.maxThreads,
