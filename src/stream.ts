@@ -288,12 +288,11 @@ function runStream<R>(
     live.delete(run);
     if (stopped) return;
     run.markObserved();
-    const state = run.peekState();
-    if (state.type !== 'Completed') {
+    if (!run.isCompleted) {
       fail(run.failureError());
       return;
     }
-    deliver(index, state.value);
+    deliver(index, run.outcomeValue() as R);
     fill();
     maybeComplete();
   };

@@ -22,11 +22,6 @@ export class Slots {
 
   constructor(readonly limit: number) {}
 
-  /** How many slots are held now. */
-  get inUse(): number {
-    return this.active;
-  }
-
   acquire(waiter: SlotWaiter): void {
     if (this.active < this.limit) {
       this.active++;
