@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 import type * as Rx from 'rxjs';
 import type { Piscina } from 'piscina';
 
@@ -19,6 +20,10 @@ let piscina: typeof Piscina | undefined;
 export function rxjs(): typeof Rx {
   return (rx ??= require('rxjs') as typeof Rx);
 }
+
+// The main thread runs flows and will need RxJS: load it with sluice, so its cost is paid at
+// import, not inside the first flow. Worker threads skip it.
+if (isMainThread) rxjs();
 
 export function piscinaClass(): typeof Piscina {
   return (piscina ??= (require('piscina') as { Piscina: typeof Piscina }).Piscina);
