@@ -1,0 +1,154 @@
+import type { Observable } from 'rxjs';
+import type { Either } from 'fp-ts/lib/Either.js';
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
+import { TaskRunError, WaitTimeoutError } from '../errors.js';
+import type { ResultOptions } from '../future.js';
+import type { State } from '../states.js';
+import { awaitOne, checkTimeout } from './await.js';
+import { rxjs } from './lazy.js';
+import { RunRecord, type Listener } from './run-record.js';
+import { currentRun, type Run } from './run.js';
+
+/**
+ * The future's side of a run: waiting for it as a Promise, an fp-ts Either, or an Observable.
+ * Every wait goes through `awaitOne` (or a listener), so a task body waiting here lends its slot.
+ *
+ * @internal
+ */
+export abstract class RunHandle<R> extends RunRecord<R> {
+  /** A body of this run starts waiting on other runs (lends its slot). */
+  abstract beginWait(): void;
+  /** The wait is over: `resume` once the slot is back. */
+  abstract endWait(resume: () => void): void;
+
+  // ---- run context ----------------------------------------------------------------------------
+
+  /** The current attempt's signal, created on first read. */
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
+  // ---- the future's API -----------------------------------------------------------------------
+
+  result(options: ResultOptions & { readonly raiseOnFailure: false }): Promise<unknown>;
+  result(options?: ResultOptions): Promise<R>;
+  result(options: ResultOptions = {}): Promise<unknown> {
+    const timeout = options.timeout;
+    if (timeout !== undefined) {
+      const problem = checkTimeout(timeout, `result() of task run "${this.name}"`);
+      if (problem !== undefined) return Promise.reject(problem);
+    }
+    this.observed = true;
+    // The common case (no options, outside a task body) shares one promise per run, settled by
+    // the run itself: no waiter closures per call.
+    if (timeout === undefined && options.raiseOnFailure !== false && !this.terminal && currentRun() === undefined) {
+      const extra = (this.extra ??= {});
+      return (extra.result ??= new Promise((resolve, reject) => {
+        extra.settleResult = { resolve, reject };
+      }));
+    }
+    return new Promise((resolve, reject) => {
+      awaitOne(this as unknown as Run<unknown>, { timeout, scheduler: this.flow.scheduler, stopOnFailure: false }, (timedOut) => {
+        if (timedOut) {
+          reject(new WaitTimeoutError(`task run "${this.name}" (id ${this.id}) did not finish within ${timeout}ms`));
+        } else if (this.phase === 'Completed') {
+          resolve(this.value);
+        } else if (options.raiseOnFailure === false) {
+          resolve(this.error);
+        } else {
+          reject(this.error);
+        }
+      });
+    });
+  }
+
+  wait(timeout?: number): Promise<void> {
+    if (timeout !== undefined) {
+      const problem = checkTimeout(timeout, `wait() of task run "${this.name}"`);
+      if (problem !== undefined) return Promise.reject(problem);
+    }
+    return new Promise((resolve) => {
+      awaitOne(this as unknown as Run<unknown>, { timeout, scheduler: this.flow.scheduler, stopOnFailure: false }, () => {
+        resolve();
+      });
+    });
+  }
+
+  either(): Promise<Either<TaskRunError, R>> {
+    this.observed = true;
+    return new Promise((resolve) => {
+      awaitOne(this as unknown as Run<unknown>, { timeout: undefined, scheduler: this.flow.scheduler, stopOnFailure: false }, () => {
+        resolve(
+          this.phase === 'Completed'
+            ? { _tag: 'Right', right: this.value as R }
+            : { _tag: 'Left', left: new TaskRunError(this, this.phase, this.error) },
+        );
+      });
+    });
+  }
+
+  taskEither(): TaskEither<TaskRunError, R> {
+    return () => this.either();
+  }
+
+  get result$(): Observable<R> {
+    return new (rxjs().Observable)<R>((subscriber) => {
+      this.observed = true;
+      const deliver = (): void => {
+        if (this.phase === 'Completed') {
+          subscriber.next(this.value as R);
+          subscriber.complete();
+        } else {
+          subscriber.error(this.error);
+        }
+      };
+      if (this.isTerminal) {
+        deliver();
+        return undefined;
+      }
+      const waiter = currentRun();
+      waiter?.beginWait();
+      const listener: Listener = () => {
+        if (waiter === undefined) deliver();
+        else waiter.endWait(deliver);
+      };
+      this.onTerminal(listener);
+      return () => {
+        if (!this.isTerminal) {
+          this.offTerminal(listener);
+          waiter?.endWait(() => undefined);
+        }
+      };
+    });
+  }
+
+  get state$(): Observable<State<R>> {
+    return new (rxjs().Observable)<State<R>>((subscriber) => {
+      if (this.isTerminal) {
+        this.observed = true;
+        subscriber.next(this.buildState());
+        subscriber.complete();
+        return undefined;
+      }
+      subscriber.next(this.buildState());
+      const listener = (state: State<R>): void => {
+        subscriber.next(state);
+        if (this.isTerminal) {
+          this.observed = true;
+          subscriber.complete();
+        }
+      };
+      (this.stateListeners ??= []).push(listener);
+      return () => {
+        const list = this.stateListeners;
+        if (list === undefined) return;
+        const i = list.indexOf(listener);
+        if (i >= 0) list.splice(i, 1);
+      };
+    });
+  }
+
+  override toString(): string {
+    return `TaskFuture(${this.name}: ${this.phase})`;
+  }
+}

@@ -1,0 +1,363 @@
+import type { Subscription, Unsubscribable } from 'rxjs';
+import type { State, StateName } from '../states.js';
+import { STATE_NAMES } from '../states.js';
+import type { FlowRun, TrackedRun } from './flow-run.js';
+import type { Run } from './run.js';
+import type { Slots } from './slots.js';
+import type { TaskSpec } from './spec.js';
+
+/** Told once, when a run reaches a terminal state. @internal */
+export type Listener = (run: Run<unknown>) => void;
+
+/**
+ * What the runs of one call have in common (one `submit`, or every run of one `map`): shared, so
+ * a run carries one pointer instead of seven fields. @internal
+ */
+export interface RunGroup {
+  readonly spec: TaskSpec;
+  readonly flow: FlowRun;
+  readonly parent: Run<unknown> | undefined;
+  /** Argument positions to scan for futures; undefined scans all. */
+  readonly argIndices: readonly number[] | undefined;
+  readonly waitFor: readonly unknown[] | undefined;
+  /** The map's own limit, if it has one. */
+  readonly mapSlots: Slots | undefined;
+  /** A direct call: runs in the caller, takes no slot. */
+  readonly direct: boolean;
+}
+
+/** Flag bits of `RunRecord.flags`. */
+export const TERMINAL = 1;
+const OBSERVED = 2;
+const HOLDS_SLOT = 4;
+const HOLDS_MAP_SLOT = 8;
+const LENT_SLOT = 16;
+
+/** The fields of a run that most runs never use. @internal */
+interface RunExtra<R> {
+  renderedName?: string | undefined;
+  cachedId?: string | undefined;
+  listeners?: Listener[] | undefined;
+  stateListeners?: ((state: State<R>) => void)[] | undefined;
+  waits?: number;
+  reclaim?: (() => void) | undefined;
+  controller?: AbortController | undefined;
+  bodySubscription?: Subscription | undefined;
+  timer?: Unsubscribable | undefined;
+  /** The promise `result()` hands out in the common case, and how to settle it. */
+  result?: Promise<unknown>;
+  settleResult?: { resolve(value: unknown): void; reject(error: unknown): void };
+}
+
+/**
+ * What a run is: its identity, its state and outcome, and who waits for it, packed for a small
+ * footprint (a run is allocated per task call). {@link Run} adds how it runs.
+ *
+ * @internal
+ */
+export abstract class RunRecord<R> {
+  /** Cancels the run if it has not finished; returns true if this call cancelled it. */
+  abstract cancel(reason?: string): boolean;
+
+  /** Links in the flow's list of unfinished runs. @internal */
+  prevLive: TrackedRun | undefined;
+  /** @internal */
+  nextLive: TrackedRun | undefined;
+  protected readonly group: RunGroup;
+  args: unknown[];
+
+  protected readonly seq: number;
+  protected readonly nameIndex: number;
+
+  protected phase: StateName = 'Pending';
+  /** Booleans, packed: a run is allocated per task call, and its size is what the GC copies. */
+  protected flags = 0;
+  /** When the current state was entered; NaN when nobody was listening at the time. */
+  protected enteredAt = Number.NaN;
+  attempt = 0;
+  /** The value when `Completed`, else the error. */
+  protected outcome: unknown;
+
+  // Most runs have at most one listener (a downstream, a list's result()): no array for it.
+  protected listener: Listener | undefined;
+  /** What few runs need (names, signals, timers, waits), allocated on first use. */
+  protected extra: RunExtra<R> | undefined;
+
+  get kind(): 'run' {
+    return 'run';
+  }
+
+  protected get terminal(): boolean {
+    return (this.flags & TERMINAL) !== 0;
+  }
+  protected get observed(): boolean {
+    return (this.flags & OBSERVED) !== 0;
+  }
+  protected set observed(on: boolean) {
+    this.flags = on ? this.flags | OBSERVED : this.flags & ~OBSERVED;
+  }
+  protected get holdsSlot(): boolean {
+    return (this.flags & HOLDS_SLOT) !== 0;
+  }
+  protected set holdsSlot(on: boolean) {
+    this.flags = on ? this.flags | HOLDS_SLOT : this.flags & ~HOLDS_SLOT;
+  }
+  protected get holdsMapSlot(): boolean {
+    return (this.flags & HOLDS_MAP_SLOT) !== 0;
+  }
+  protected set holdsMapSlot(on: boolean) {
+    this.flags = on ? this.flags | HOLDS_MAP_SLOT : this.flags & ~HOLDS_MAP_SLOT;
+  }
+  protected get lentSlot(): boolean {
+    return (this.flags & LENT_SLOT) !== 0;
+  }
+  protected set lentSlot(on: boolean) {
+    this.flags = on ? this.flags | LENT_SLOT : this.flags & ~LENT_SLOT;
+  }
+
+  protected get value(): R | undefined {
+    return this.phase === 'Completed' ? (this.outcome as R) : undefined;
+  }
+  protected get error(): unknown {
+    return this.phase === 'Completed' ? undefined : this.outcome;
+  }
+
+  /** Reads a rarely used field; `undefined` when the run never needed it. */
+  protected get renderedName(): string | undefined {
+    return this.extra?.renderedName;
+  }
+  protected set renderedName(value: string | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).renderedName = value;
+  }
+  protected get cachedId(): string | undefined {
+    return this.extra?.cachedId;
+  }
+  protected set cachedId(value: string | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).cachedId = value;
+  }
+  protected get listeners(): Listener[] | undefined {
+    return this.extra?.listeners;
+  }
+  protected set listeners(value: Listener[] | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).listeners = value;
+  }
+  protected get stateListeners(): ((state: State<R>) => void)[] | undefined {
+    return this.extra?.stateListeners;
+  }
+  protected set stateListeners(value: ((state: State<R>) => void)[] | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).stateListeners = value;
+  }
+  protected get waits(): number {
+    return this.extra?.waits ?? 0;
+  }
+  protected set waits(value: number) {
+    if (value !== 0 || this.extra !== undefined) (this.extra ??= {}).waits = value;
+  }
+  protected get reclaim(): (() => void) | undefined {
+    return this.extra?.reclaim;
+  }
+  protected set reclaim(value: (() => void) | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).reclaim = value;
+  }
+  protected get controller(): AbortController | undefined {
+    return this.extra?.controller;
+  }
+  protected set controller(value: AbortController | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).controller = value;
+  }
+  protected get bodySubscription(): Subscription | undefined {
+    return this.extra?.bodySubscription;
+  }
+  protected set bodySubscription(value: Subscription | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).bodySubscription = value;
+  }
+  protected get timer(): Unsubscribable | undefined {
+    return this.extra?.timer;
+  }
+  protected set timer(value: Unsubscribable | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).timer = value;
+  }
+
+  /** `nameIndex`: the run's default name number, when the caller reserved a block of them. */
+  constructor(group: RunGroup, args: unknown[], nameIndex?: number) {
+    this.group = group;
+    this.args = args;
+    const flow = group.flow;
+    this.seq = flow.nextRunSeq();
+    this.nameIndex = nameIndex ?? flow.reserveNames(group.spec.name, 1);
+    flow.runStarted(this);
+    if (flow.hasListeners) {
+      this.enteredAt = flow.scheduler.now();
+      flow.emit({ type: 'run-submitted', ...this.eventBase() });
+      this.emitState();
+    }
+  }
+
+  // ---- identity -------------------------------------------------------------------------------
+
+  get spec(): TaskSpec {
+    return this.group.spec;
+  }
+
+  get flow(): FlowRun {
+    return this.group.flow;
+  }
+
+  get parent(): Run<unknown> | undefined {
+    return this.group.parent;
+  }
+
+  /** A direct call: runs in the caller and takes no slot. */
+  get direct(): boolean {
+    return this.group.direct;
+  }
+
+  get id(): string {
+    return (this.cachedId ??= `${this.flow.id}.${this.seq.toString(36)}`);
+  }
+
+  get name(): string {
+    return this.renderedName ?? `${this.spec.name}-${this.nameIndex}`;
+  }
+
+  get taskName(): string {
+    return this.spec.name;
+  }
+
+  get parentRunId(): string | undefined {
+    return this.parent?.id;
+  }
+
+  // ---- state ----------------------------------------------------------------------------------
+
+  get isTerminal(): boolean {
+    return this.terminal;
+  }
+
+  get isCompleted(): boolean {
+    return this.phase === 'Completed';
+  }
+
+  /** Scratch stamp for `awaitRuns` to tell distinct runs apart. @internal */
+  awaitMark = 0;
+
+  get state(): State<R> {
+    if (this.isTerminal) this.observed = true;
+    return this.buildState();
+  }
+
+  /** The state without marking a failure as seen. */
+  peekState(): State<R> {
+    return this.buildState();
+  }
+
+  protected buildState(): State<R> {
+    // A transition nobody listened to was not time-stamped (a clock read per transition is a
+    // measurable share of a trivial run); such a state is stamped when it is read.
+    const timestamp = Number.isNaN(this.enteredAt) ? this.flow.scheduler.now() : this.enteredAt;
+    switch (this.phase) {
+      case 'Pending':
+        return { type: 'Pending', name: 'Pending', timestamp };
+      case 'AwaitingRetry':
+        return { type: 'Scheduled', name: 'AwaitingRetry', attempt: this.attempt + 1, timestamp };
+      case 'Running':
+      case 'Retrying':
+        return { type: 'Running', name: this.phase, attempt: this.attempt, timestamp };
+      case 'Completed':
+        return { type: 'Completed', name: 'Completed', value: this.value as R, timestamp };
+      case 'Failed':
+      case 'TimedOut':
+      case 'UpstreamFailed':
+        return { type: 'Failed', name: this.phase, error: this.error, timestamp };
+      case 'Cancelled':
+      case 'UpstreamCancelled':
+        return { type: 'Cancelled', name: this.phase, error: this.error, timestamp };
+      case 'Crashed':
+        return { type: 'Crashed', name: 'Crashed', error: this.error, timestamp };
+    }
+  }
+
+  /** True when the run failed (any failed or crashed state) and nothing looked at it. */
+  isFailedUnobserved(): boolean {
+    return !this.observed && (STATE_NAMES[this.phase] === 'Failed' || this.phase === 'Crashed');
+  }
+
+  failureError(): unknown {
+    return this.error;
+  }
+
+  /** Marks the outcome as looked at: a failure then no longer fails the flow. */
+  markObserved(): void {
+    this.observed = true;
+  }
+
+  /** The value if the run completed, else its error (for `raiseOnFailure: false`). */
+  outcomeValue(): unknown {
+    return this.phase === 'Completed' ? this.value : this.error;
+  }
+
+  /** The value a downstream run receives: the value, or for an allowed failure the error. */
+  outcomeForDownstream(): unknown {
+    if (this.phase === 'Completed') return this.value;
+    const error = this.error;
+    return error instanceof Error ? error : new Error(String(error), { cause: error });
+  }
+
+  protected setPhase(phase: StateName): void {
+    this.phase = phase;
+    const flowListens = this.flow.hasListeners;
+    if (this.stateListeners === undefined && !flowListens) {
+      this.enteredAt = Number.NaN;
+      return;
+    }
+    this.enteredAt = this.flow.scheduler.now();
+    this.emitState();
+  }
+
+  protected emitState(): void {
+    const flowListens = this.flow.hasListeners;
+    if (this.stateListeners === undefined && !flowListens) return;
+    const state = this.buildState();
+    if (flowListens) this.flow.emit({ type: 'run-state', ...this.eventBase(), state });
+    if (this.stateListeners !== undefined) for (const listener of this.stateListeners.slice()) listener(state);
+  }
+
+  protected eventBase(): {
+    timestamp: number;
+    flowRunId: string;
+    runId: string;
+    runName: string;
+    taskName: string;
+    parentRunId: string | undefined;
+  } {
+    return {
+      timestamp: this.enteredAt,
+      flowRunId: this.flow.id,
+      runId: this.id,
+      runName: this.name,
+      taskName: this.spec.name,
+      parentRunId: this.parent?.id,
+    };
+  }
+
+  // ---- listeners (engine side) ----------------------------------------------------------------
+
+  /** Calls `listener` once the run is terminal (at once if it is). */
+  onTerminal(listener: Listener): void {
+    if (this.terminal) listener(this as unknown as Run<unknown>);
+    else if (this.listener === undefined) this.listener = listener;
+    else (this.listeners ??= []).push(listener);
+  }
+
+  offTerminal(listener: Listener): void {
+    if (this.listener === listener) {
+      this.listener = undefined;
+      return;
+    }
+    const list = this.listeners;
+    if (list === undefined) return;
+    const i = list.indexOf(listener);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+}
