@@ -31,9 +31,9 @@ function staticReason(value: unknown): string | undefined {
   if (ArrayBuffer.isView(value)) return 'a byte array';
   if (!(Symbol.iterator in value)) {
     // map needs every length before anything runs; streaming sources are not read here.
-    if (Symbol.asyncIterator in value) return 'an AsyncIterable (map reads only synchronous iterables: collect it into an array first)';
+    if (Symbol.asyncIterator in value) return 'an AsyncIterable (map reads only synchronous iterables: use mapStream, or collect it into an array first)';
     if (typeof (value as { subscribe?: unknown }).subscribe === 'function') {
-      return 'an Observable (map reads only synchronous iterables: collect it into an array first)';
+      return 'an Observable (map reads only synchronous iterables: use mapStream, or collect it into an array first)';
     }
     return typeof value === 'function' ? 'a function' : 'a non-iterable object';
   }
