@@ -23,6 +23,21 @@ describe('the built package', () => {
     expect(JSON.parse(stdout)).toEqual({ out: [2, 4, 6], done: 1, testing: 'function' });
   }, 60_000);
 
+  it('should load RxJS on the main thread but not in a worker thread that only imports task definitions', async () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      import { Worker } from 'node:worker_threads';
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/node_modules/rxjs/'));
+      await import('sluice');
+      const main = loaded();
+      const code = "import { createRequire } from 'node:module'; import { parentPort } from 'node:worker_threads'; await import('sluice'); parentPort.postMessage(Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/node_modules/rxjs/')));";
+      const worker = new Worker(code, { eval: true, type: 'module' });
+      worker.on('message', (inWorker) => { console.log(JSON.stringify({ main, inWorker })); void worker.terminate(); });
+    `;
+    const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: root, timeout: 60_000 });
+    expect(JSON.parse(stdout)).toEqual({ main: true, inWorker: false });
+  }, 60_000);
+
   it('should not let users import engine internals', async () => {
     const script = `import('sluice/internal/engine/run.js').then(() => console.log('exposed'), (e) => console.log(e.code))`;
     const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: root, timeout: 60_000 });
