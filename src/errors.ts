@@ -48,6 +48,13 @@ export type SluiceErrorCode =
 export class SluiceError extends Error {
   /** A stable code: match on it rather than on the message. */
   readonly code: SluiceErrorCode;
+  /**
+   * False for errors that another attempt cannot fix (a task a worker cannot find, an argument
+   * that cannot cross to a thread): the engine does not retry them, whatever `retries` says.
+   */
+  get retryable(): boolean {
+    return true;
+  }
   /** @internal */
   readonly [brand] = true;
 

@@ -10,6 +10,7 @@ import {
   TaskTimeoutError,
   UpstreamCancelledError,
   UpstreamFailedError,
+  isSluiceError,
 } from '../errors.js';
 import type { TaskFuture } from '../future.js';
 import type { StateName } from '../states.js';
@@ -333,6 +334,7 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
   }
 
   protected shouldRetry(error: unknown): boolean {
+    if (isSluiceError(error) && !error.retryable) return false;
     const condition = this.spec.retryCondition;
     if (condition === undefined) return true;
     try {

@@ -202,3 +202,24 @@ describe('retry condition', () => {
     await expect(work()).rejects.toBe(fatal);
   });
 });
+
+describe('errors that say they cannot be retried', () => {
+  it('should not retry a SluiceError whose retryable is false, whatever retries says', async () => {
+    const { SluiceError } = await import('../../src/index.js');
+    class Hopeless extends SluiceError {
+      constructor() {
+        super('INVALID_ARGUMENT', 'no point trying again');
+      }
+      override get retryable(): boolean {
+        return false;
+      }
+    }
+    let calls = 0;
+    const work = task({ name: 'work', retries: 3 }, () => {
+      calls++;
+      throw new Hopeless();
+    });
+    await expect(work()).rejects.toBeInstanceOf(Hopeless);
+    expect(calls).toBe(1);
+  });
+});

@@ -114,6 +114,14 @@ describe('finding a task by module and name', () => {
     }
   });
 
+  it('does not retry a task that cannot be found: another attempt would fail the same way', async () => {
+    const local = makeLocalTask().with({ retries: 3 });
+    const error = await onThreads(() => failure(local.submit(1)));
+    // The not-found error itself, not RETRIES_EXHAUSTED after 4 attempts.
+    expect(error).toBeInstanceOf(TaskNotFoundError);
+    expect((error as TaskNotFoundError).retryable).toBe(false);
+  });
+
   it('fails a task that has the name of another task its module exports', async () => {
     const shadow = makeShadowOfDouble();
     const error = await onThreads(() => failure(shadow.submit(1)));

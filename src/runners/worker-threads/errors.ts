@@ -26,6 +26,11 @@ import type { NotFoundReason } from './protocol.js';
  * ```
  */
 export class TaskNotFoundError extends SluiceError {
+  /** Another attempt would fail the same way: not retried. */
+  override get retryable(): boolean {
+    return false;
+  }
+
   readonly taskName: string;
   /** The task's module URL, if it has one. */
   readonly module: string | undefined;
@@ -54,6 +59,11 @@ export class TaskNotFoundError extends SluiceError {
  * ```
  */
 export class NotCloneableError extends SluiceError {
+  /** Another attempt would fail the same way: not retried. */
+  override get retryable(): boolean {
+    return false;
+  }
+
   readonly taskName: string;
   /** The argument's index, or `undefined` when it is the body's value that cannot cross back. */
   readonly argumentIndex: number | undefined;
