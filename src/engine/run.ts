@@ -26,6 +26,8 @@ import { findUpstreams, substituteUpstreams, type Upstream } from './upstream.js
 
 export type { RunGroup } from './run-record.js';
 
+const NO_ARGS: unknown[] = [];
+
 function callBody(run: Run<unknown>): unknown {
   return run.spec.fn(...run.args);
 }
@@ -368,6 +370,8 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
   protected settle(phase: StateName, value: R | undefined, error: unknown): void {
     this.flags |= TERMINAL;
     this.outcome = phase === 'Completed' ? value : error;
+    // A finished run keeps its outcome, not its arguments: a list of 100k runs holds less.
+    this.args = NO_ARGS;
     this.setPhase(phase);
     this.releaseSlots();
     const reclaim = this.reclaim;
