@@ -9,6 +9,12 @@ import type { TaskFuture } from './future.js';
 /**
  * An argument that `map` passes whole to every run instead of mapping over it. Made by
  * {@link unmapped}.
+ *
+ * @example
+ * ```ts
+ * import { unmapped, Unmapped } from 'sluice';
+ * console.log(unmapped([1, 2]) instanceof Unmapped); // true
+ * ```
  */
 export class Unmapped<T> {
   /** @internal */
@@ -40,7 +46,16 @@ export interface AllowFailureOptions {
   readonly includeBlocked?: boolean;
 }
 
-/** An upstream future whose failure does not stop the downstream run. Made by {@link allowFailure}. */
+/**
+ * An upstream future whose failure does not stop the downstream run. Made by {@link allowFailure}.
+ *
+ * @example
+ * ```ts
+ * import { allowFailure, AllowedFailure, task } from 'sluice';
+ * const wrapped = allowFailure(task('t', () => 1).submit());
+ * console.log(wrapped instanceof AllowedFailure, wrapped.includeBlocked); // true true
+ * ```
+ */
 export class AllowedFailure<T> {
   /** @internal */
   constructor(

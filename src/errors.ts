@@ -183,6 +183,13 @@ export interface UpstreamRunInfo {
 /**
  * The shared shape of {@link UpstreamFailedError} and {@link UpstreamCancelledError}: a run that
  * did not start because of a run it depends on, named with its id and task, its error the `cause`.
+ *
+ * @example
+ * ```ts
+ * import { UpstreamError } from 'sluice';
+ * const err = await downstream.result().catch((e: unknown) => e);
+ * if (err instanceof UpstreamError) console.log(err.upstreamTaskName, err.cause);
+ * ```
  */
 export abstract class UpstreamError extends SluiceError implements UpstreamRunInfo {
   readonly taskName: string;
@@ -468,7 +475,16 @@ export function describeValue(value: unknown): string {
   return `${text} (${value === null ? 'null' : typeof value})`;
 }
 
-/** The shared shape of {@link InvalidParamsError} and {@link InvalidReturnError}: what a codec found wrong. */
+/**
+ * The shared shape of {@link InvalidParamsError} and {@link InvalidReturnError}: what a codec found wrong.
+ *
+ * @example
+ * ```ts
+ * import { CodecMismatchError } from 'sluice';
+ * const err = await checked(1).catch((e: unknown) => e);
+ * if (err instanceof CodecMismatchError) for (const problem of err.problems) console.log(problem);
+ * ```
+ */
 export abstract class CodecMismatchError extends SluiceError {
   readonly taskName: string;
   /** One line per problem. */
@@ -519,7 +535,16 @@ export class InvalidReturnError extends CodecMismatchError {
   }
 }
 
-/** What a run that did not complete ended as, for `either()`: the `Left` of its `Either`. */
+/**
+ * What a run that did not complete ended as, for `either()`: the `Left` of its `Either`.
+ *
+ * @example
+ * ```ts
+ * import { isLeft } from 'fp-ts/lib/Either.js';
+ * const outcome = await future.either();
+ * if (isLeft(outcome)) console.log(outcome.left.stateName, outcome.left.cause);
+ * ```
+ */
 export class TaskRunError extends SluiceError {
   readonly runId: string;
   readonly runName: string;
@@ -527,14 +552,6 @@ export class TaskRunError extends SluiceError {
   /** The name of the run's terminal state: `Failed`, `TimedOut`, `UpstreamFailed`, `Cancelled`, ... */
   readonly stateName: string;
 
-  /**
-   * @example
-   * ```ts
-   * import { isLeft } from 'fp-ts/lib/Either.js';
-   * const outcome = await future.either();
-   * if (isLeft(outcome)) console.log(outcome.left.stateName, outcome.left.cause);
-   * ```
-   */
   constructor(run: { readonly id: string; readonly name: string; readonly taskName: string }, stateName: string, cause: unknown) {
     super('TASK_RUN_FAILED', `task run "${run.name}" (task "${run.taskName}") ended ${stateName}: ${describeError(cause)}`, { cause });
     this.runId = run.id;

@@ -8,7 +8,15 @@
 /** The kinds of state a run can be in. Terminal types are `Completed`, `Failed`, `Cancelled`, `Crashed`. */
 export type StateType = 'Pending' | 'Scheduled' | 'Running' | 'Completed' | 'Failed' | 'Cancelled' | 'Crashed';
 
-/** Every state name sluice uses, each with its type. */
+/**
+ * Every state name sluice uses, each with its type.
+ *
+ * @example
+ * ```ts
+ * import { STATE_NAMES } from 'sluice';
+ * console.log(STATE_NAMES.TimedOut); // 'Failed'
+ * ```
+ */
 export const STATE_NAMES = {
   /** Submitted: resolving argument futures, waiting for `waitFor`, or waiting for a slot. */
   Pending: 'Pending',

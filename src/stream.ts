@@ -47,7 +47,15 @@ export interface MapStreamOptions {
   readonly overflow?: 'error' | 'drop-newest' | 'drop-oldest';
 }
 
-/** The defaults of {@link MapStreamOptions}. */
+/**
+ * The defaults of {@link MapStreamOptions}.
+ *
+ * @example
+ * ```ts
+ * import { MAP_STREAM_DEFAULTS } from 'sluice';
+ * console.log(MAP_STREAM_DEFAULTS.maxConcurrency, MAP_STREAM_DEFAULTS.overflow); // 16 'error'
+ * ```
+ */
 export const MAP_STREAM_DEFAULTS = {
   maxConcurrency: 16,
   ordered: true,

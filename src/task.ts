@@ -147,7 +147,15 @@ export interface TaskOptions<A extends unknown[], R = unknown> extends TaskRunOp
   readonly module?: string;
 }
 
-/** The defaults of {@link TaskRunOptions}. */
+/**
+ * The defaults of {@link TaskRunOptions}.
+ *
+ * @example
+ * ```ts
+ * import { TASK_DEFAULTS } from 'sluice';
+ * console.log(TASK_DEFAULTS.retries); // 0
+ * ```
+ */
 export const TASK_DEFAULTS = {
   /** No retries. */
   retries: 0,

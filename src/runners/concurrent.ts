@@ -14,7 +14,15 @@ export interface ConcurrentTaskRunnerOptions {
   readonly maxConcurrency?: number;
 }
 
-/** The defaults of {@link ConcurrentTaskRunnerOptions}. */
+/**
+ * The defaults of {@link ConcurrentTaskRunnerOptions}.
+ *
+ * @example
+ * ```ts
+ * import { CONCURRENT_RUNNER_DEFAULTS } from 'sluice';
+ * console.log(CONCURRENT_RUNNER_DEFAULTS.maxConcurrency); // Infinity
+ * ```
+ */
 export const CONCURRENT_RUNNER_DEFAULTS = {
   maxConcurrency: Number.POSITIVE_INFINITY,
 } as const satisfies Required<ConcurrentTaskRunnerOptions>;

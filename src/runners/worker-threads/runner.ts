@@ -65,7 +65,15 @@ export interface WorkerThreadsTaskRunnerOptions {
   readonly workerFile?: string | URL;
 }
 
-/** The defaults of {@link WorkerThreadsTaskRunnerOptions} (`maxConcurrency` defaults to `maxThreads`). */
+/**
+ * The defaults of {@link WorkerThreadsTaskRunnerOptions} (`maxConcurrency` defaults to `maxThreads`).
+ *
+ * @example
+ * ```ts
+ * import { WORKER_THREADS_RUNNER_DEFAULTS } from 'sluice';
+ * console.log(WORKER_THREADS_RUNNER_DEFAULTS.maxThreads); // the number of cores
+ * ```
+ */
 export const WORKER_THREADS_RUNNER_DEFAULTS = {
   maxThreads: availableParallelism(),
   keepAlive: false,
