@@ -30,7 +30,13 @@ export type SluiceErrorCode =
   | 'TASK_NOT_FOUND'
   | 'NOT_CLONEABLE'
   | 'WORKER_PROTOCOL'
-  | 'STREAM_OVERFLOW';
+  | 'STREAM_OVERFLOW'
+  | 'UNKNOWN_TASK'
+  | 'NOT_SERIALIZABLE'
+  | 'JOB_STALLED'
+  | 'JOB_FAILED'
+  | 'JOB_PAYLOAD'
+  | 'QUEUE_CONNECTION';
 
 /**
  * The base class of every error sluice raises.

@@ -17,7 +17,7 @@ import {
   type TaskFuture,
 } from '../../src/index.js';
 import { findNotCloneable } from '../../src/runners/worker-threads/clone-check.js';
-import { rebuildThrown } from '../../src/runners/worker-threads/runner.js';
+import { rebuildThrown } from '../../src/runners/wire/thrown.js';
 import runJob, { serializeThrown } from '../../src/runners/worker-threads/worker.js';
 import { add } from '../conformance/tasks.js';
 import { describePoint, double, dupA, echo, makeLocalTask, makeShadowOfDouble, Point, returnsFunction, scale, spin, threadId } from '../fixtures/thread-tasks.js';

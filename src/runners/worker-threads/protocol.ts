@@ -7,36 +7,12 @@
  * @internal
  */
 import * as t from 'io-ts';
+import { WireThrownC, type WireThrown } from '../wire/thrown.js';
 
 /** The version of the messages; a worker that gets another version says so. */
 export const PROTOCOL_VERSION = 1;
 
-/**
- * Something a body threw, as it crosses a thread: an error's name, message, stack, its own
- * primitive properties (`code`, `errno`, ...) and its cause; or a thrown value that is not an Error.
- */
-export type WireThrown =
-  | {
-      readonly kind: 'error';
-      readonly name: string;
-      readonly message: string;
-      readonly stack?: string | undefined;
-      readonly props?: Readonly<Record<string, string | number | boolean | null>> | undefined;
-      readonly cause?: WireThrown | undefined;
-    }
-  | { readonly kind: 'value'; readonly value: unknown };
-
-const Primitive = t.union([t.string, t.number, t.boolean, t.null]);
-
-export const WireThrownC: t.Type<WireThrown> = t.recursion('WireThrown', () =>
-  t.union([
-    t.intersection([
-      t.type({ kind: t.literal('error'), name: t.string, message: t.string }),
-      t.partial({ stack: t.union([t.string, t.undefined]), props: t.union([t.record(t.string, Primitive), t.undefined]), cause: t.union([WireThrownC, t.undefined]) }),
-    ]),
-    t.type({ kind: t.literal('value'), value: t.unknown }),
-  ]),
-);
+export type { WireThrown };
 
 /** Main → worker: run the task `name` of `module` with these arguments. */
 export const RequestC = t.type({

@@ -9,17 +9,17 @@ import { pathToFileURL } from 'node:url';
 import type { Piscina } from 'piscina';
 import type { Observable } from 'rxjs';
 import { piscinaClass, rxjs } from '../../engine/lazy.js';
-import { AllowedFailure, Unmapped } from '../../annotations.js';
 import { describeProblems } from '../../codecs.js';
 import { InvalidArgumentError, InvalidParamsError, InvalidReturnError } from '../../errors.js';
-import { isTaskFuture } from '../../future.js';
+import { describeSpecial } from '../wire/special.js';
 import { checkConcurrency } from '../concurrent.js';
 import type { RunnerCall, TaskRef, TaskRunner } from '../runner.js';
 import { describeNotCloneable, findNotCloneable } from './clone-check.js';
 import { NotCloneableError, TaskNotFoundError, WorkerProtocolError } from './errors.js';
 import { isTypeScript, threadSetup } from './loader.js';
 import { findTask, howToDefine } from './lookup.js';
-import { describeWireErrors, PROTOCOL_VERSION, ResponseC, type Request, type WireThrown } from './protocol.js';
+import { rebuildThrown } from '../wire/thrown.js';
+import { describeWireErrors, PROTOCOL_VERSION, ResponseC, type Request } from './protocol.js';
 
 /** Options of {@link WorkerThreadsTaskRunner}. */
 export interface WorkerThreadsTaskRunnerOptions {
@@ -79,35 +79,6 @@ export const WORKER_THREADS_RUNNER_DEFAULTS = {
   keepAlive: false,
   execArgv: [] as readonly string[],
 } as const;
-
-const BUILT_IN_ERRORS: Readonly<Record<string, ErrorConstructor>> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
-
-/** Rebuilds what a body threw in a worker: an Error with the same name, message, stack and own properties. */
-export function rebuildThrown(thrown: WireThrown): unknown {
-  if (thrown.kind === 'value') return thrown.value;
-  const Ctor = Object.hasOwn(BUILT_IN_ERRORS, thrown.name) ? (BUILT_IN_ERRORS[thrown.name] as ErrorConstructor) : Error;
-  const error = thrown.cause === undefined ? new Ctor(thrown.message) : new Ctor(thrown.message, { cause: rebuildThrown(thrown.cause) });
-  if (error.name !== thrown.name) Object.defineProperty(error, 'name', { value: thrown.name, writable: true, configurable: true });
-  if (thrown.stack !== undefined) error.stack = thrown.stack;
-  if (thrown.props !== undefined) Object.assign(error, thrown.props);
-  return error;
-}
-
-/** What may cross to a worker but must not: wrappers and futures, named for the message. */
-function describeSpecial(value: object): string | undefined {
-  if (isTaskFuture(value)) return 'a TaskFuture (futures are resolved as arguments and one level inside arrays and plain objects, not deeper)';
-  if (value instanceof Unmapped) return 'an unmapped(...) wrapper (only an argument of map may be one)';
-  if (value instanceof AllowedFailure) return 'an allowFailure(...) wrapper (only an argument or a waitFor entry may be one)';
-  return undefined;
-}
 
 function isDataCloneError(error: unknown): boolean {
   return error instanceof Error && (error.name === 'DataCloneError' || /could not be cloned|needs transfer|not transferable/i.test(error.message));

@@ -17,7 +17,9 @@ import { describeProblems } from '../../codecs.js';
 import { findNotCloneable } from './clone-check.js';
 import { isTypeScript, type WorkerData } from './loader.js';
 import { findTask, notImportable, type Lookup, type TaskBody } from './lookup.js';
-import { describeWireErrors, PROTOCOL_VERSION, RequestC, type Failure, type Response, type WireThrown } from './protocol.js';
+import { callBody } from '../wire/body.js';
+import { serializeThrown as serializeThrown_, type WireThrown } from '../wire/thrown.js';
+import { describeWireErrors, PROTOCOL_VERSION, RequestC, type Failure, type Response } from './protocol.js';
 
 /** One lookup per module and task name in this thread. */
 const lookups = new Map<string, Promise<Lookup>>();
@@ -62,78 +64,13 @@ function lookup(moduleUrl: string, name: string): Promise<Lookup> {
   return found;
 }
 
-const MAX_CAUSE_DEPTH = 4;
-
-/** What was thrown, as data that crosses back. */
-export function serializeThrown(thrown: unknown, depth = 0): WireThrown {
-  if (thrown instanceof Error) {
-    const props: Record<string, string | number | boolean | null> = {};
-    let any = false;
-    for (const key of Object.keys(thrown)) {
-      if (key === 'name' || key === 'message' || key === 'stack' || key === 'cause') continue;
-      const value: unknown = (thrown as unknown as Record<string, unknown>)[key];
-      if (value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
-        props[key] = value;
-        any = true;
-      }
-    }
-    const cause: unknown = thrown.cause;
-    return {
-      kind: 'error',
-      name: typeof thrown.name === 'string' ? thrown.name : 'Error',
-      message: typeof thrown.message === 'string' ? thrown.message : String(thrown.message),
-      stack: typeof thrown.stack === 'string' ? thrown.stack : undefined,
-      props: any ? props : undefined,
-      cause: cause === undefined || depth >= MAX_CAUSE_DEPTH ? undefined : serializeThrown(cause, depth + 1),
-    };
-  }
-  if (findNotCloneable(thrown) === undefined) return { kind: 'value', value: thrown };
-  let text: string;
-  try {
-    text = String(thrown);
-  } catch {
-    text = typeof thrown;
-  }
-  return { kind: 'value', value: text };
+/** What was thrown, as data that crosses back by structured clone. */
+export function serializeThrown(thrown: unknown): WireThrown {
+  return serializeThrown_(thrown, (value) => findNotCloneable(value) === undefined);
 }
 
 function failed(failure: Failure): Response {
   return { v: PROTOCOL_VERSION, ok: false, failure };
-}
-
-interface ObservableLike {
-  subscribe(observer: { next(value: unknown): void; error(error: unknown): void; complete(): void }): unknown;
-}
-
-function isObservableLike(value: unknown): value is ObservableLike {
-  return typeof value === 'object' && value !== null && typeof (value as { subscribe?: unknown }).subscribe === 'function' && typeof (value as { then?: unknown }).then !== 'function';
-}
-
-/** The last value of an Observable body, as the engine takes it (without importing RxJS here). */
-function lastValue(source: ObservableLike, taskName: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    let last: unknown;
-    let has = false;
-    source.subscribe({
-      next: (value) => {
-        last = value;
-        has = true;
-      },
-      error: reject,
-      complete: () => {
-        if (has) {
-          resolve(last);
-          return;
-        }
-        const error = new Error(
-          `task "${taskName}" returned an Observable that completed without a value; a task body must emit at least one value (its last value is the result).`,
-        );
-        error.name = 'EmptyResultError';
-        Object.assign(error, { code: 'EMPTY_RESULT' });
-        reject(error);
-      },
-    });
-  });
 }
 
 async function runBody(body: TaskBody, args: unknown[], encoded: boolean): Promise<Response> {
@@ -145,8 +82,7 @@ async function runBody(body: TaskBody, args: unknown[], encoded: boolean): Promi
   }
   let value: unknown;
   try {
-    value = await body.fn(...values);
-    if (isObservableLike(value)) value = await lastValue(value, body.name);
+    value = await callBody(body.fn, values, body.name);
   } catch (error) {
     return failed({ kind: 'threw', thrown: serializeThrown(error) });
   }

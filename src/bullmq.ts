@@ -1,0 +1,13 @@
+/**
+ * `sluice/bullmq`: the BullMQ runner and its workers, for flows spread over many processes and
+ * machines through Redis. A subpath of its own, so that `import 'sluice'` never loads BullMQ.
+ *
+ * @packageDocumentation
+ * @module sluice/bullmq
+ */
+export { BullMQTaskRunner, BULLMQ_RUNNER_DEFAULTS } from './runners/bullmq/runner.js';
+export type { BullMQTaskRunnerOptions, KeepJobs } from './runners/bullmq/runner.js';
+export { startWorker, WORKER_DEFAULTS } from './runners/bullmq/worker.js';
+export type { WorkerOptions, SluiceWorker } from './runners/bullmq/worker.js';
+export type { RedisConnection, RedisConnectionOptions } from './runners/bullmq/connection.js';
+export { UnknownTaskError, NotSerializableError, JobStalledError, JobFailedError, JobPayloadError, QueueConnectionError } from './runners/bullmq/errors.js';

@@ -1,0 +1,58 @@
+/**
+ * Where Redis is, as sluice's BullMQ runner and workers take it, turned into BullMQ's connection
+ * options (passed through to ioredis).
+ *
+ * @module
+ */
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import type { ConnectionOptions } from 'bullmq';
+import { InvalidArgumentError } from '../../errors.js';
+
+/**
+ * ioredis options for the connection to Redis, passed through as they are (any other ioredis
+ * option too). Use BullMQ's `prefix` option of the runner and worker, not ioredis' `keyPrefix`.
+ */
+export interface RedisConnectionOptions {
+  /** A `redis://` or `rediss://` URL; the other fields add to it. */
+  readonly url?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly username?: string;
+  readonly password?: string;
+  readonly db?: number;
+  /** TLS options, for `rediss://` or a Redis behind TLS. */
+  readonly tls?: TlsOptions;
+  /** Other ioredis options. */
+  readonly [option: string]: unknown;
+}
+
+/**
+ * Where Redis is: a `redis://` or `rediss://` URL (with password and db if any), or ioredis
+ * options.
+ */
+export type RedisConnection = string | RedisConnectionOptions;
+
+/** BullMQ's connection options for a sluice connection setting (a fresh object each call). */
+export function bullmqConnection(connection: RedisConnection, who: string): ConnectionOptions {
+  if (typeof connection === 'string') {
+    if (!/^rediss?:\/\//.test(connection)) {
+      throw new InvalidArgumentError(`${who}: \`connection\` must be a redis:// or rediss:// URL or ioredis options, got ${JSON.stringify(connection)}`);
+    }
+    return { url: connection };
+  }
+  if (connection === null || typeof connection !== 'object' || Array.isArray(connection)) {
+    throw new InvalidArgumentError(`${who}: \`connection\` must be a redis:// URL or an object of ioredis options, got ${String(connection)}`);
+  }
+  if ('keyPrefix' in connection) {
+    throw new InvalidArgumentError(`${who}: BullMQ does not support ioredis' \`keyPrefix\`; use the \`prefix\` option instead`);
+  }
+  return { ...connection };
+}
+
+/** A queue name, checked. */
+export function checkQueueName(queue: unknown, who: string): string {
+  if (typeof queue !== 'string' || queue === '' || queue.includes(':')) {
+    throw new InvalidArgumentError(`${who}: \`queue\` must be a non-empty string without ':', got ${JSON.stringify(queue) ?? String(queue)}`);
+  }
+  return queue;
+}

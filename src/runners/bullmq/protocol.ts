@@ -1,0 +1,61 @@
+/**
+ * What crosses through Redis between a flow and `sluice worker` processes, as io-ts codecs: the
+ * job's data, the value a worker returns, and what it records when a run fails. Each side decodes
+ * what it reads, so a malformed job fails that job with a clear error and never crashes a worker.
+ *
+ * A payload names a task, never a module: a worker runs only the tasks of the modules it was
+ * started with.
+ *
+ * @module
+ * @internal
+ */
+import * as t from 'io-ts';
+import { WireThrownC } from '../wire/thrown.js';
+
+/** The version of the payloads; a worker that gets another version says so. */
+export const JOB_PROTOCOL_VERSION = 1;
+
+/** A job's data: run the task `task` with these arguments. */
+export const JobDataC = t.intersection([
+  t.type({
+    v: t.literal(JOB_PROTOCOL_VERSION),
+    task: t.string,
+    /** The arguments, as JSON, encoded by the task's `params` codec when `encoded`. */
+    args: t.array(t.unknown),
+    encoded: t.boolean,
+    runId: t.string,
+    runName: t.string,
+    attempt: t.number,
+  }),
+  t.partial({
+    /** Indexes of top-level arguments that were `undefined` (JSON has none: they cross as null). */
+    undefinedArgs: t.array(t.number),
+  }),
+]);
+export type JobData = t.TypeOf<typeof JobDataC>;
+
+/** What a worker returns for a run whose body finished: its value, as JSON. */
+export const JobResultC = t.intersection([
+  t.type({ v: t.literal(JOB_PROTOCOL_VERSION), encoded: t.boolean }),
+  /** Absent when the body returned `undefined`. */
+  t.partial({ value: t.unknown }),
+]);
+export type JobResult = t.TypeOf<typeof JobResultC>;
+
+/** Why a job failed, recorded by the worker in the job's data (`failure`) before it fails the job. */
+export const JobFailureC = t.union([
+  /** The body threw (or its Promise rejected). */
+  t.type({ kind: t.literal('threw'), thrown: WireThrownC }),
+  /** The worker has no task of that name. */
+  t.type({ kind: t.literal('unknown-task'), message: t.string, known: t.array(t.string) }),
+  /** The arguments did not decode with the task's `params` codec. */
+  t.type({ kind: t.literal('invalid-params'), problems: t.array(t.string) }),
+  /** The body's value cannot cross back as JSON. */
+  t.type({ kind: t.literal('not-serializable'), path: t.string, what: t.string }),
+  /** The job's data is not a sluice job. */
+  t.type({ kind: t.literal('bad-payload'), message: t.string }),
+]);
+export type JobFailure = t.TypeOf<typeof JobFailureC>;
+
+/** The custom event a flow publishes on the queue's event stream to stop an active job. */
+export const CANCEL_EVENT = 'sluice:cancel';

@@ -1,0 +1,571 @@
+/**
+ * `BullMQTaskRunner`: task bodies as jobs on a BullMQ queue in Redis, run by `sluice worker`
+ * processes on any machine that reaches it.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { Job, Queue, QueueEvents, QueueEventsProducer, type JobsOptions } from 'bullmq';
+import type { Observable, Subscriber, Subscription } from 'rxjs';
+import { describeProblems } from '../../codecs.js';
+import { rxjs } from '../../engine/lazy.js';
+import { InvalidArgumentError, InvalidParamsError, InvalidReturnError } from '../../errors.js';
+import { checkConcurrency } from '../concurrent.js';
+import type { RunnerCall, TaskRef, TaskRunner } from '../runner.js';
+import { describeSpecial } from '../wire/special.js';
+import { rebuildThrown } from '../wire/thrown.js';
+import { describeWireErrors } from '../worker-threads/protocol.js';
+import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
+import { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './errors.js';
+import { findNotJson } from './json-check.js';
+import { CANCEL_EVENT, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, type JobData } from './protocol.js';
+
+/** How long finished jobs stay in Redis, as BullMQ's `removeOnComplete` / `removeOnFail` take it. */
+export type KeepJobs = boolean | number | { readonly age?: number; readonly count?: number };
+
+/** Options of {@link BullMQTaskRunner}. */
+export interface BullMQTaskRunnerOptions {
+  /** The queue to add jobs to; `sluice worker --queue <name>` processes take them. */
+  readonly queue: string;
+  /**
+   * Where Redis is: a `redis://` or `rediss://` URL, or ioredis options (host, port, password,
+   * `tls`, `db`, ...), passed through to ioredis.
+   *
+   * @defaultValue `'redis://127.0.0.1:6379'`
+   */
+  readonly connection?: RedisConnection;
+  /** BullMQ's key prefix; flows and workers of one queue must use the same. @defaultValue `'bull'` */
+  readonly prefix?: string;
+  /**
+   * How many runs of one flow may be jobs at once (added and not finished). How many run at once
+   * is the workers' `concurrency`; this bounds what one flow puts on the queue.
+   *
+   * Must be an integer from 1 and up, or `Infinity`.
+   *
+   * @defaultValue `Infinity`
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * How long Redis may be unreachable, in ms, before the runs waiting on jobs fail with a
+   * {@link QueueConnectionError} (instead of hanging).
+   *
+   * @defaultValue `10000`
+   */
+  readonly connectionTimeout?: number;
+  /**
+   * How often, in ms, a job not heard from through the queue's events is looked up in Redis (an
+   * event can be missed: bullmq#85). Bounds how long a run can wait on a missed event.
+   *
+   * @defaultValue `5000`
+   */
+  readonly checkInterval?: number;
+  /** At most this many jobs per `addBulk` call. @defaultValue `1000` */
+  readonly bulkSize?: number;
+  /** BullMQ's `removeOnComplete` for the jobs. @defaultValue `{ age: 3600 }` (an hour) */
+  readonly removeOnComplete?: KeepJobs;
+  /** BullMQ's `removeOnFail` for the jobs. @defaultValue `{ age: 86400 }` (a day) */
+  readonly removeOnFail?: KeepJobs;
+  /**
+   * Keep the connections to Redis between flows. By default they are closed when the last flow
+   * using the runner ends (so the process can exit), and opened again by the next; with
+   * `keepAlive` they stay until {@link BullMQTaskRunner.destroy}.
+   *
+   * @defaultValue `false`
+   */
+  readonly keepAlive?: boolean;
+}
+
+/**
+ * The defaults of {@link BullMQTaskRunnerOptions}.
+ *
+ * @example
+ * ```ts
+ * import { BULLMQ_RUNNER_DEFAULTS } from 'sluice/bullmq';
+ * console.log(BULLMQ_RUNNER_DEFAULTS.connectionTimeout); // 10000
+ * ```
+ */
+export const BULLMQ_RUNNER_DEFAULTS = {
+  connection: 'redis://127.0.0.1:6379',
+  prefix: 'bull',
+  maxConcurrency: Infinity,
+  connectionTimeout: 10_000,
+  checkInterval: 5_000,
+  bulkSize: 1000,
+  removeOnComplete: { age: 3600 },
+  removeOnFail: { age: 86_400 },
+  keepAlive: false,
+} as const;
+
+/** A run's job, from `execute` until its outcome is known. */
+interface Pending {
+  readonly id: string;
+  readonly call: RunnerCall;
+  readonly data: JobData;
+  readonly subscriber: Subscriber<unknown>;
+  /** When `addBulk` returned for it (0 before). */
+  addedAt: number;
+  /** When it was last looked up in Redis. */
+  checkedAt: number;
+  /** The engine stopped it (cancelled, timed out) before its job was added. */
+  stopped: boolean;
+  settled: boolean;
+}
+
+/** The connections of a runner while flows use it. */
+interface Connections {
+  readonly queue: Queue;
+  readonly events: QueueEvents;
+  producer: QueueEventsProducer | undefined;
+  readonly ready: Promise<void>;
+  /** The last connection error seen, for messages. */
+  lastError: Error | undefined;
+  /** Since when (ms) a connection has not been ready. */
+  downSince: number | undefined;
+  clients: { status: string }[];
+}
+
+/** What a stalled-out job's `failedReason` says (BullMQ's scripts). */
+const STALLED = /stalled more than allowable limit|started more than allowable limit/;
+
+/** The most jobs looked up per tick, so a long list does not flood Redis. */
+const CHECKS_PER_TICK = 200;
+
+const TICK_MS = 1000;
+
+function nonNegative(value: unknown, name: string, min = 0): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new InvalidArgumentError(`BullMQTaskRunner: \`${name}\` must be a number from ${min} and up, got ${String(value)} (${typeof value})`);
+  }
+  return value;
+}
+
+function keepJobs(value: unknown, name: string): KeepJobs {
+  if (typeof value === 'boolean' || (typeof value === 'number' && Number.isInteger(value) && value >= 0)) return value;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { ...(value) };
+  throw new InvalidArgumentError(`BullMQTaskRunner: \`${name}\` must be a boolean, a count, or { age, count }, got ${String(value)}`);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Task bodies as jobs on a BullMQ queue in Redis, run by `sluice worker` processes (or
+ * {@link startWorker}) on any machine that reaches it: the seed's DaskTaskRunner, in the Node
+ * world. Retries, time-outs, cancellation, `waitFor`, states and events are the engine's and
+ * behave as on `ConcurrentTaskRunner`; this runner only adds a job per attempt and reads
+ * its outcome.
+ *
+ * - A job names its task (`task.name`), never a module: workers run the tasks of the modules they
+ *   were started with, so task names must be unique on a queue.
+ * - Arguments and values cross as JSON, through the task's io-ts codecs (`params`, `returns`)
+ *   when it declares them (a `Date` survives that way). An argument that JSON would change fails
+ *   the run with a {@link NotSerializableError} before a job is added.
+ * - The runs that get a slot in the same tick are added with one `addBulk` (up to `bulkSize`).
+ * - Outcomes come through the queue's events, with a look-up in Redis for a job not heard from
+ *   within `checkInterval`. If Redis is unreachable for `connectionTimeout`, the waiting runs fail
+ *   with a {@link QueueConnectionError}.
+ * - Cancelling or timing out a run removes its job if it is still waiting, or asks the worker
+ *   running it to abort it; a worker's late result is ignored.
+ * - Delivery is at least once: a job whose worker dies is run again by another (BullMQ's
+ *   stalled-job recovery). A job that stalls more often than the workers allow fails with a
+ *   {@link JobStalledError}.
+ *
+ * @example
+ * ```ts
+ * // flow.ts (the workers: sluice worker --module tasks.ts --queue etl)
+ * import { flow } from 'sluice';
+ * import { BullMQTaskRunner } from 'sluice/bullmq';
+ * import { resize } from './tasks.js';
+ *
+ * const runner = new BullMQTaskRunner({ queue: 'etl', connection: 'redis://127.0.0.1:6379' });
+ * const thumbnails = flow({ name: 'thumbnails', taskRunner: runner }, (paths: string[]) => resize.map(paths).result());
+ * console.log(await thumbnails(['a.png', 'b.png']));
+ * ```
+ */
+export class BullMQTaskRunner implements TaskRunner {
+  readonly name = 'bullmq';
+  readonly maxConcurrency: number;
+  /** The queue jobs are added to. */
+  readonly queue: string;
+  /** Whether the connections outlive the flows that use them. */
+  readonly keepAlive: boolean;
+
+  readonly #connection: RedisConnection;
+  readonly #prefix: string;
+  readonly #connectionTimeout: number;
+  readonly #checkInterval: number;
+  readonly #bulkSize: number;
+  readonly #jobOptions: JobsOptions;
+  /** Job ids are this runner's: `<base>-<n>` (unique across processes, never an integer). */
+  readonly #idBase = `sluice-${randomBytes(6).toString('hex')}`;
+  #nextId = 0;
+  #flows = 0;
+  #conn: Connections | undefined;
+  readonly #pending = new Map<string, Pending>();
+  #batch: Pending[] = [];
+  #flushScheduled = false;
+  #ticker: Subscription | undefined;
+  /** Arguments checked and encoded by `checkArgs`, by the run's argument array. */
+  readonly #prepared = new WeakMap<readonly unknown[], Pick<JobData, 'args' | 'encoded' | 'undefinedArgs'>>();
+
+  constructor(options: BullMQTaskRunnerOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError(`BullMQTaskRunner: options must be an object with at least \`queue\`, got ${String(options)}`);
+    }
+    this.queue = checkQueueName(options.queue, 'BullMQTaskRunner');
+    this.#connection = options.connection ?? BULLMQ_RUNNER_DEFAULTS.connection;
+    bullmqConnection(this.#connection, 'BullMQTaskRunner');
+    this.#prefix = options.prefix ?? BULLMQ_RUNNER_DEFAULTS.prefix;
+    if (typeof this.#prefix !== 'string' || this.#prefix === '') throw new InvalidArgumentError('BullMQTaskRunner: `prefix` must be a non-empty string');
+    this.maxConcurrency = checkConcurrency(options.maxConcurrency ?? BULLMQ_RUNNER_DEFAULTS.maxConcurrency, 'BullMQTaskRunner');
+    this.#connectionTimeout = nonNegative(options.connectionTimeout ?? BULLMQ_RUNNER_DEFAULTS.connectionTimeout, 'connectionTimeout');
+    this.#checkInterval = nonNegative(options.checkInterval ?? BULLMQ_RUNNER_DEFAULTS.checkInterval, 'checkInterval', 1);
+    const bulkSize = options.bulkSize ?? BULLMQ_RUNNER_DEFAULTS.bulkSize;
+    if (typeof bulkSize !== 'number' || !Number.isInteger(bulkSize) || bulkSize < 1) {
+      throw new InvalidArgumentError(`BullMQTaskRunner: \`bulkSize\` must be an integer from 1 and up, got ${String(bulkSize)}`);
+    }
+    this.#bulkSize = bulkSize;
+    const keepAlive = options.keepAlive ?? BULLMQ_RUNNER_DEFAULTS.keepAlive;
+    if (typeof keepAlive !== 'boolean') throw new InvalidArgumentError(`BullMQTaskRunner: \`keepAlive\` must be a boolean, got ${String(keepAlive)}`);
+    this.keepAlive = keepAlive;
+    this.#jobOptions = {
+      // Retries are the engine's: each attempt is a job of its own.
+      attempts: 1,
+      removeOnComplete: keepJobs(options.removeOnComplete ?? BULLMQ_RUNNER_DEFAULTS.removeOnComplete, 'removeOnComplete') as JobsOptions['removeOnComplete'],
+      removeOnFail: keepJobs(options.removeOnFail ?? BULLMQ_RUNNER_DEFAULTS.removeOnFail, 'removeOnFail') as JobsOptions['removeOnFail'],
+    };
+  }
+
+  /** How many of this runner's jobs are waiting for their outcome now. */
+  get pendingJobs(): number {
+    return this.#pending.size;
+  }
+
+  /** A flow that uses this runner has started. */
+  open(): void {
+    this.#flows++;
+  }
+
+  /** A flow that used this runner has ended: the last one closes the connections, unless `keepAlive`. */
+  async close(): Promise<void> {
+    if (this.#flows > 0) this.#flows--;
+    if (this.#flows === 0 && !this.keepAlive) await this.destroy();
+  }
+
+  /**
+   * Closes the connections to Redis now; runs still waiting on jobs fail. The next run opens them
+   * again. For a runner made with `keepAlive`, call it when you are done.
+   *
+   * @example
+   * ```ts
+   * const runner = new BullMQTaskRunner({ queue: 'etl', keepAlive: true });
+   * // ... several flows with taskRunner: runner ...
+   * await runner.destroy();
+   * ```
+   */
+  async destroy(): Promise<void> {
+    const conn = this.#conn;
+    this.#conn = undefined;
+    for (const entry of [...this.#pending.values()]) {
+      this.#settle(entry, new QueueConnectionError(this.queue, `the runner was closed while task run "${entry.call.runName}" waited on job ${entry.id}`));
+    }
+    this.#stopTicker();
+    if (conn === undefined) return;
+    await Promise.allSettled([conn.queue.close(), conn.events.close(), conn.producer?.close()]);
+  }
+
+  /** Checks, before a run takes a slot, that its arguments can cross as JSON. */
+  checkArgs(task: TaskRef, args: readonly unknown[]): void {
+    this.#prepare(task, args);
+  }
+
+  /** Adds one attempt as a job; unsubscribing removes the job or asks its worker to abort it. */
+  execute(call: RunnerCall): Observable<unknown> {
+    return new (rxjs().Observable)<unknown>((subscriber) => {
+      const prepared = this.#prepare(call.task, call.args);
+      const data: JobData = { v: JOB_PROTOCOL_VERSION, task: call.task.name, ...prepared, runId: call.runId, runName: call.runName, attempt: call.attempt };
+      const entry: Pending = { id: `${this.#idBase}-${++this.#nextId}`, call, data, subscriber, addedAt: 0, checkedAt: 0, stopped: false, settled: false };
+      const conn = this.#connect();
+      if (conn.downSince !== undefined && Date.now() - conn.downSince >= this.#connectionTimeout) {
+        subscriber.error(this.#connectionError(conn));
+        return undefined;
+      }
+      this.#pending.set(entry.id, entry);
+      this.#batch.push(entry);
+      if (this.#batch.length >= this.#bulkSize) void this.#flush();
+      else if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        // The runs that get a slot in this tick go in one addBulk.
+        rxjs().asapScheduler.schedule(() => void this.#flush());
+      }
+      this.#startTicker();
+      return () => {
+        if (!entry.settled) this.#stop(entry);
+      };
+    });
+  }
+
+  /** The arguments as they cross: encoded by the task's `params` codec, checked for JSON. */
+  #prepare(task: TaskRef, args: readonly unknown[]): Pick<JobData, 'args' | 'encoded' | 'undefinedArgs'> {
+    const cached = this.#prepared.get(args);
+    if (cached !== undefined) return cached;
+    let wire: unknown = args;
+    if (task.params !== undefined) {
+      try {
+        wire = task.params.encode(args);
+      } catch (error) {
+        throw new InvalidParamsError(task.name, [`its \`params\` codec could not encode the arguments: ${messageOf(error)}`]);
+      }
+      if (!Array.isArray(wire)) throw new InvalidParamsError(task.name, ['its `params` codec must encode the arguments as an array (use t.tuple([...]))']);
+    }
+    const list = [...(wire as readonly unknown[])];
+    let undefinedArgs: number[] | undefined;
+    for (let i = 0; i < list.length; i++) {
+      if (list[i] === undefined) {
+        (undefinedArgs ??= []).push(i);
+        list[i] = null;
+        continue;
+      }
+      const found = findNotJson(list[i], describeSpecial);
+      if (found !== undefined) throw new NotSerializableError(task.name, i, found.path, found.what);
+    }
+    const prepared = { args: list, encoded: task.params !== undefined, ...(undefinedArgs === undefined ? {} : { undefinedArgs }) };
+    this.#prepared.set(args, prepared);
+    return prepared;
+  }
+
+  #connect(): Connections {
+    if (this.#conn !== undefined) return this.#conn;
+    const queue = new Queue(this.queue, { connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'), prefix: this.#prefix });
+    // Read the event stream from a little before now (stream ids are Redis' clock): an event of
+    // one of this runner's jobs is never older than the runner's connection.
+    const events = new QueueEvents(this.queue, {
+      connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'),
+      prefix: this.#prefix,
+      lastEventId: `${Date.now() - 5000}-0`,
+    });
+    const conn: Connections = {
+      queue,
+      events,
+      producer: undefined,
+      ready: Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(async () => {
+        // Their status only (ioredis' 'ready', 'reconnecting', ...): no command goes through them here.
+        const clients = await Promise.all([queue.backend.client, events.backend.blockingClient ?? events.backend.client]);
+        conn.clients = clients;
+      }),
+      lastError: undefined,
+      downSince: undefined,
+      clients: [],
+    };
+    // Unheard, a connection error would end the process; the ticker turns a lasting one into
+    // failed runs.
+    const onError = (error: Error): void => {
+      conn.lastError = error;
+      conn.downSince ??= Date.now();
+    };
+    queue.on('error', onError);
+    events.on('error', onError);
+    conn.ready.catch(() => undefined);
+    events.on('completed', ({ jobId, returnvalue }) => {
+      const entry = this.#pending.get(jobId);
+      if (entry !== undefined) this.#completed(entry, returnvalue);
+    });
+    events.on('failed', ({ jobId, failedReason }) => {
+      const entry = this.#pending.get(jobId);
+      if (entry !== undefined) void this.#failed(entry, failedReason);
+    });
+    this.#conn = conn;
+    return conn;
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushScheduled = false;
+    const batch = this.#batch.length <= this.#bulkSize ? this.#batch : this.#batch.slice(0, this.#bulkSize);
+    this.#batch = batch === this.#batch ? [] : this.#batch.slice(this.#bulkSize);
+    if (this.#batch.length > 0 && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      rxjs().asapScheduler.schedule(() => void this.#flush());
+    }
+    const live = batch.filter((entry) => !entry.stopped);
+    if (live.length === 0) return;
+    const conn = this.#connect();
+    try {
+      await conn.ready;
+      await conn.queue.addBulk(live.map((entry) => ({ name: entry.call.task.name, data: entry.data, opts: { ...this.#jobOptions, jobId: entry.id } })));
+    } catch (error) {
+      conn.lastError = error instanceof Error ? error : new Error(String(error));
+      for (const entry of live) {
+        this.#settle(entry, new QueueConnectionError(this.queue, `could not add the job of task run "${entry.call.runName}": ${messageOf(error)}`, { cause: error }));
+      }
+      return;
+    }
+    const now = Date.now();
+    for (const entry of live) {
+      entry.addedAt = now;
+      entry.checkedAt = now;
+      if (entry.stopped) void this.#removeJob(entry.id);
+    }
+  }
+
+  #completed(entry: Pending, returnvalue: unknown): void {
+    const { task } = entry.call;
+    const result = JobResultC.decode(returnvalue);
+    if (result._tag === 'Left') {
+      this.#settle(entry, new JobPayloadError(task.name, `job ${entry.id} completed with a value that is not a sluice result (was it run by \`sluice worker\`?): ${describeWireErrors(result.left)}`));
+      return;
+    }
+    const { encoded, value } = result.right;
+    if (!encoded) {
+      this.#settle(entry, undefined, value);
+      return;
+    }
+    if (task.returns === undefined) {
+      this.#settle(entry, new JobPayloadError(task.name, `job ${entry.id} completed with an encoded value, but the task has no \`returns\` codec here (do the flow and the worker run the same version of the task?)`));
+      return;
+    }
+    const decoded = task.returns.decode(value);
+    if (decoded._tag === 'Left') this.#settle(entry, new InvalidReturnError(task.name, describeProblems(decoded.left, 'return')));
+    else this.#settle(entry, undefined, decoded.right);
+  }
+
+  async #failed(entry: Pending, failedReason: string): Promise<void> {
+    const { task, runName } = entry.call;
+    let data: unknown;
+    try {
+      data = (await Job.fromId(this.#connect().queue, entry.id))?.data;
+    } catch {
+      // Redis went away meanwhile: the reason is all there is.
+    }
+    const recorded = JobFailureC.decode((data as { failure?: unknown } | undefined)?.failure);
+    if (recorded._tag === 'Left') {
+      if (STALLED.test(failedReason)) this.#settle(entry, new JobStalledError(task.name, runName, entry.id, failedReason));
+      else this.#settle(entry, new JobFailedError(task.name, runName, entry.id, failedReason));
+      return;
+    }
+    const failure = recorded.right;
+    switch (failure.kind) {
+      case 'threw':
+        this.#settle(entry, rebuildThrown(failure.thrown));
+        return;
+      case 'unknown-task':
+        this.#settle(entry, new UnknownTaskError(task.name, this.queue, failure.known));
+        return;
+      case 'invalid-params':
+        this.#settle(entry, new InvalidParamsError(task.name, failure.problems));
+        return;
+      case 'not-serializable':
+        this.#settle(entry, new NotSerializableError(task.name, undefined, failure.path, failure.what));
+        return;
+      case 'bad-payload':
+        this.#settle(entry, new JobPayloadError(task.name, failure.message));
+        return;
+    }
+  }
+
+  /** Settles a run's job: an error, or its value. */
+  #settle(entry: Pending, error: unknown, value?: unknown): void {
+    if (entry.settled) return;
+    entry.settled = true;
+    this.#pending.delete(entry.id);
+    if (this.#pending.size === 0) this.#stopTicker();
+    if (error !== undefined) {
+      entry.subscriber.error(error);
+      return;
+    }
+    entry.subscriber.next(value);
+    entry.subscriber.complete();
+  }
+
+  /** The engine stopped the run (cancel, time-out): take its job back. */
+  #stop(entry: Pending): void {
+    entry.stopped = true;
+    entry.settled = true;
+    this.#pending.delete(entry.id);
+    if (this.#pending.size === 0) this.#stopTicker();
+    // Not yet added: #flush skips it, or removes it once addBulk returns.
+    if (entry.addedAt !== 0) void this.#removeJob(entry.id);
+  }
+
+  /** Removes a waiting job, or asks the worker running it to abort it. */
+  async #removeJob(id: string): Promise<void> {
+    const conn = this.#conn;
+    if (conn === undefined) return;
+    try {
+      const removed = await conn.queue.remove(id);
+      if (removed === 1) return;
+      conn.producer ??= new QueueEventsProducer(this.queue, { connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'), prefix: this.#prefix });
+      conn.producer.on('error', () => undefined);
+      await conn.producer.publishEvent({ eventName: CANCEL_EVENT, jobId: id });
+    } catch {
+      // The run has ended already; a worker that finishes the job is not heard.
+    }
+  }
+
+  #connectionError(conn: Connections): QueueConnectionError {
+    const seconds = ((Date.now() - (conn.downSince ?? Date.now())) / 1000).toFixed(1);
+    const last = conn.lastError === undefined ? '' : ` (last error: ${conn.lastError.message})`;
+    return new QueueConnectionError(this.queue, `Redis has been unreachable for ${seconds} s${last}; the runs waiting on its jobs fail rather than hang`, { cause: conn.lastError });
+  }
+
+  #startTicker(): void {
+    if (this.#ticker !== undefined) return;
+    this.#ticker = rxjs()
+      .interval(TICK_MS)
+      .subscribe(() => void this.#tick());
+  }
+
+  #stopTicker(): void {
+    this.#ticker?.unsubscribe();
+    this.#ticker = undefined;
+  }
+
+  /** Once a second while jobs are pending: watch the connections, look up jobs not heard from. */
+  async #tick(): Promise<void> {
+    const conn = this.#conn;
+    if (conn === undefined) return;
+    const now = Date.now();
+    if (conn.clients.length > 0) {
+      if (conn.clients.every((client) => client.status === 'ready')) {
+        conn.downSince = undefined;
+      } else {
+        conn.downSince ??= now;
+      }
+    }
+    if (conn.downSince !== undefined && now - conn.downSince >= this.#connectionTimeout) {
+      const error = this.#connectionError(conn);
+      for (const entry of [...this.#pending.values()]) this.#settle(entry, error);
+      return;
+    }
+    if (conn.downSince !== undefined) return;
+    const due: Pending[] = [];
+    for (const entry of this.#pending.values()) {
+      if (entry.addedAt !== 0 && now - entry.checkedAt >= this.#checkInterval) {
+        due.push(entry);
+        if (due.length >= CHECKS_PER_TICK) break;
+      }
+    }
+    await Promise.all(due.map((entry) => this.#check(conn, entry, now)));
+  }
+
+  /** Looks a job up in Redis, for an outcome its event did not bring. */
+  async #check(conn: Connections, entry: Pending, now: number): Promise<void> {
+    entry.checkedAt = now;
+    let job: Job | undefined;
+    let state: string;
+    try {
+      job = await Job.fromId(conn.queue, entry.id);
+      state = job === undefined ? 'missing' : await job.getState();
+    } catch {
+      return;
+    }
+    if (entry.settled) return;
+    if (job === undefined || state === 'unknown' || state === 'missing') {
+      this.#settle(entry, new JobFailedError(entry.call.task.name, entry.call.runName, entry.id, 'the job is gone from Redis before its outcome was read (removed by someone else?)'));
+    } else if (state === 'completed') {
+      this.#completed(entry, job.returnvalue);
+    } else if (state === 'failed') {
+      await this.#failed(entry, job.failedReason);
+    }
+  }
+}

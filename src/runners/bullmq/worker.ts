@@ -1,0 +1,335 @@
+/**
+ * `startWorker()`: a BullMQ worker that runs sluice tasks, what `sluice worker` starts. It runs
+ * only the tasks exported by the modules (or given as task functions) it was started with; a job
+ * names a task, never a module.
+ *
+ * @module
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { QueueEvents, Worker, type Job } from 'bullmq';
+import { describeProblems } from '../../codecs.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { callBody } from '../wire/body.js';
+import { serializeThrown } from '../wire/thrown.js';
+import { findTsxEsmApi, isTypeScript } from '../worker-threads/loader.js';
+import { taskBodyOf, type TaskBody } from '../worker-threads/lookup.js';
+import { describeWireErrors } from '../worker-threads/protocol.js';
+import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
+import { findNotJson } from './json-check.js';
+import { CANCEL_EVENT, JOB_PROTOCOL_VERSION, JobDataC, type JobFailure, type JobResult } from './protocol.js';
+
+/** Options of {@link startWorker}. */
+export interface WorkerOptions {
+  /** The queue to take jobs from: the `queue` of the flows' {@link BullMQTaskRunner}. */
+  readonly queue: string;
+  /**
+   * Where Redis is: a `redis://` or `rediss://` URL, or ioredis options (host, port, password,
+   * `tls`, `db`, ...), passed through to ioredis.
+   *
+   * @defaultValue `'redis://127.0.0.1:6379'`
+   */
+  readonly connection?: RedisConnection;
+  /** BullMQ's key prefix; flows and workers of one queue must use the same. @defaultValue `'bull'` */
+  readonly prefix?: string;
+  /**
+   * Modules whose exported tasks this worker runs: paths (from the working directory) or `file:`
+   * URLs. TypeScript modules are loaded with tsx when the process has no TypeScript loader.
+   *
+   * @defaultValue `[]`
+   */
+  readonly modules?: readonly string[];
+  /**
+   * Task functions this worker runs, besides those of `modules` (for a worker started in the
+   * same program as its tasks).
+   *
+   * @defaultValue `[]`
+   */
+  readonly tasks?: readonly unknown[];
+  /** How many jobs this worker runs at once. @defaultValue `1` */
+  readonly concurrency?: number;
+  /**
+   * How many times a job may stall (its worker dies, or holds the event loop past its lock)
+   * before BullMQ fails it; the flow then gets a {@link JobStalledError}. BullMQ's own default
+   * is 1; sluice's is 2, so a job survives two of its workers dying.
+   *
+   * @defaultValue `2`
+   */
+  readonly maxStalledCount?: number;
+  /** How long a worker's lock on a job lasts, in ms (renewed at half). @defaultValue `30000` */
+  readonly lockDuration?: number;
+  /** How often workers look for stalled jobs, in ms. @defaultValue `30000` */
+  readonly stalledInterval?: number;
+  /**
+   * Where the worker writes its log lines (readiness, failures, shutdown).
+   *
+   * @defaultValue one line to the console (`console.log`, failures to `console.error`)
+   */
+  readonly log?: (line: string, level: 'info' | 'error') => void;
+}
+
+/**
+ * The defaults of {@link WorkerOptions}.
+ *
+ * @example
+ * ```ts
+ * import { WORKER_DEFAULTS } from 'sluice/bullmq';
+ * console.log(WORKER_DEFAULTS.maxStalledCount); // 2
+ * ```
+ */
+export const WORKER_DEFAULTS = {
+  connection: 'redis://127.0.0.1:6379',
+  prefix: 'bull',
+  concurrency: 1,
+  maxStalledCount: 2,
+  lockDuration: 30_000,
+  stalledInterval: 30_000,
+} as const;
+
+/** A running worker, as {@link startWorker} returns it. */
+export interface SluiceWorker {
+  /** The queue it takes jobs from. */
+  readonly queue: string;
+  /** The names of the tasks it runs. */
+  readonly tasks: readonly string[];
+  /** How many jobs it is running now. */
+  readonly active: number;
+  /**
+   * Stops taking jobs, waits for the active ones to finish, and closes its connections. With
+   * `force`, it does not wait: the active jobs are handed back (they stall, and another worker
+   * takes them after their lock expires).
+   */
+  close(force?: boolean): Promise<void>;
+}
+
+function defaultLog(line: string, level: 'info' | 'error'): void {
+  if (level === 'error') console.error(line);
+  else console.log(line);
+}
+
+let tsxRegistered: Promise<void> | undefined;
+
+/** Imports a task module; a TypeScript one is imported again after tsx's hooks are registered. */
+async function importModule(specifier: string): Promise<Readonly<Record<string, unknown>>> {
+  const url = /^[a-z][a-z0-9+.-]*:/i.test(specifier) && !/^[a-z]:[\\/]/i.test(specifier) ? specifier : pathToFileURL(path.resolve(specifier)).href;
+  try {
+    return (await import(url)) as Readonly<Record<string, unknown>>;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !isTypeScript(url)) throw error;
+    const api = findTsxEsmApi([url, import.meta.url, pathToFileURL(`${process.cwd()}/`).href]);
+    if (api === undefined) {
+      throw new InvalidArgumentError(`sluice worker: ${specifier} is TypeScript and tsx cannot be found to load it: install tsx, run the worker with \`node --import tsx\`, or build the module to JavaScript`);
+    }
+    tsxRegistered ??= import(api).then((tsx: { register?: () => unknown }) => {
+      if (typeof tsx.register !== 'function') throw new Error(`${api} has no register()`);
+      tsx.register();
+    });
+    await tsxRegistered;
+    const again = new URL(url);
+    again.searchParams.set('sluice-tsx', '1');
+    return (await import(again.href)) as Readonly<Record<string, unknown>>;
+  }
+}
+
+/** The tasks a worker runs, by name, from its modules and task functions. */
+async function loadTasks(modules: readonly string[], tasks: readonly unknown[]): Promise<Map<string, TaskBody>> {
+  const registry = new Map<string, TaskBody>();
+  const origin = new Map<string, string>();
+  const add = (body: TaskBody, from: string): void => {
+    const known = registry.get(body.name);
+    if (known !== undefined && known.fn !== body.fn) {
+      throw new InvalidArgumentError(`sluice worker: two different tasks are named "${body.name}" (in ${origin.get(body.name)} and ${from}); a job names its task, so names must be unique on a queue`);
+    }
+    registry.set(body.name, body);
+    origin.set(body.name, from);
+  };
+  for (const specifier of modules) {
+    if (typeof specifier !== 'string' || specifier === '') throw new InvalidArgumentError('sluice worker: every module must be a non-empty path or URL');
+    let namespace: Readonly<Record<string, unknown>>;
+    try {
+      namespace = await importModule(specifier);
+    } catch (error) {
+      if (error instanceof InvalidArgumentError) throw error;
+      throw new InvalidArgumentError(`sluice worker: module ${specifier} cannot be imported: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    }
+    let found = 0;
+    for (const key of Object.keys(namespace)) {
+      const body = taskBodyOf(namespace[key]);
+      if (body === undefined) continue;
+      add(body, specifier);
+      found++;
+    }
+    if (found === 0) throw new InvalidArgumentError(`sluice worker: module ${specifier} exports no tasks (export them: export const myTask = task('my_task', fn))`);
+  }
+  tasks.forEach((fn, index) => {
+    const body = taskBodyOf(fn);
+    if (body === undefined) throw new InvalidArgumentError(`sluice worker: tasks[${index}] is not a task made with task(...)`);
+    add(body, `tasks[${index}]`);
+  });
+  return registry;
+}
+
+function positiveInteger(value: unknown, name: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new InvalidArgumentError(`sluice worker: \`${name}\` must be an integer from ${min} and up, got ${String(value)} (${typeof value})`);
+  }
+  return value;
+}
+
+type Outcome = { readonly ok: true; readonly result: JobResult } | { readonly ok: false; readonly failure: JobFailure; readonly message: string };
+
+function failure(failure: JobFailure, message: string): Outcome {
+  return { ok: false, failure, message };
+}
+
+/** Runs one job's payload; never throws. */
+async function runPayload(data: unknown, registry: ReadonlyMap<string, TaskBody>, queue: string, signal: AbortSignal | undefined): Promise<Outcome> {
+  const decoded = JobDataC.decode(data);
+  if (decoded._tag === 'Left') {
+    const message = `the job's data is not a sluice job (protocol ${JOB_PROTOCOL_VERSION}): ${describeWireErrors(decoded.left)}`;
+    return failure({ kind: 'bad-payload', message }, message);
+  }
+  const job = decoded.right;
+  const body = registry.get(job.task);
+  if (body === undefined) {
+    const known = [...registry.keys()];
+    const message = `unknown task "${job.task}" on queue "${queue}"; this worker knows ${known.map((name) => JSON.stringify(name)).join(', ')}`;
+    return failure({ kind: 'unknown-task', message, known }, message);
+  }
+  let args: unknown[] = [...job.args];
+  for (const index of job.undefinedArgs ?? []) if (index >= 0 && index < args.length) args[index] = undefined;
+  if (job.encoded && body.params !== undefined) {
+    const params = body.params.decode(args);
+    if (params._tag === 'Left') {
+      const problems = describeProblems(params.left as never, 'params');
+      return failure({ kind: 'invalid-params', problems }, `task "${job.task}": invalid arguments: ${problems.join('; ')}`);
+    }
+    args = params.right as unknown[];
+  }
+  let value: unknown;
+  try {
+    const running = callBody(body.fn, args, body.name);
+    value = signal === undefined ? await running : await abortable(running, signal);
+  } catch (error) {
+    const thrown = serializeThrown(error, (v) => findNotJson(v) === undefined);
+    const text = thrown.kind === 'error' ? `${thrown.name}: ${thrown.message}` : `threw ${JSON.stringify(thrown.value)}`;
+    return failure({ kind: 'threw', thrown }, text);
+  }
+  const codec = body.returns;
+  if (codec !== undefined && codec.is(value)) return { ok: true, result: { v: JOB_PROTOCOL_VERSION, encoded: true, value: codec.encode(value) } };
+  if (value === undefined) return { ok: true, result: { v: JOB_PROTOCOL_VERSION, encoded: false } };
+  const problem = findNotJson(value);
+  if (problem !== undefined) {
+    return failure({ kind: 'not-serializable', path: problem.path, what: problem.what }, `task "${job.task}": its value${problem.path} cannot cross back as JSON: it is ${problem.what}`);
+  }
+  return { ok: true, result: { v: JOB_PROTOCOL_VERSION, encoded: false, value } };
+}
+
+/** Settles with `running`, or rejects when `signal` aborts first (the body runs on, unheard). */
+function abortable<T>(running: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error(`cancelled by its flow: ${String(signal.reason)}`));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Error(`cancelled by its flow: ${String(signal.reason)}`));
+    signal.addEventListener('abort', onAbort, { once: true });
+    running.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/**
+ * Starts a BullMQ worker that runs sluice tasks: the programmatic form of `sluice worker`. Any
+ * number of workers, on any machine that reaches Redis, share a queue; each runs only the tasks
+ * of the modules it was started with, and fails a job naming another task with a clear error.
+ *
+ * A job's body runs here, with its arguments decoded from JSON (by the task's `params` codec when
+ * it declares one); its value goes back as JSON (by its `returns` codec). What it throws goes
+ * back with its name, message, stack and own properties. A job whose data is not a sluice job
+ * fails with a clear error; the worker goes on. A body gets no run context here
+ * (`getRunContext()` is for in-process bodies).
+ *
+ * @example
+ * ```ts
+ * import { startWorker } from 'sluice/bullmq';
+ * const worker = await startWorker({ queue: 'etl', modules: ['./tasks.ts'], concurrency: 8 });
+ * process.once('SIGTERM', () => void worker.close());
+ * ```
+ */
+export async function startWorker(options: WorkerOptions): Promise<SluiceWorker> {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`sluice worker: options must be an object, got ${String(options)}`);
+  const queue = checkQueueName(options.queue, 'sluice worker');
+  const concurrency = positiveInteger(options.concurrency ?? WORKER_DEFAULTS.concurrency, 'concurrency', 1);
+  const maxStalledCount = positiveInteger(options.maxStalledCount ?? WORKER_DEFAULTS.maxStalledCount, 'maxStalledCount', 0);
+  const lockDuration = positiveInteger(options.lockDuration ?? WORKER_DEFAULTS.lockDuration, 'lockDuration', 1);
+  const stalledInterval = positiveInteger(options.stalledInterval ?? WORKER_DEFAULTS.stalledInterval, 'stalledInterval', 1);
+  const prefix = options.prefix ?? WORKER_DEFAULTS.prefix;
+  const log = options.log ?? defaultLog;
+  const connection = bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker');
+  const registry = await loadTasks(options.modules ?? [], options.tasks ?? []);
+  if (registry.size === 0) throw new InvalidArgumentError('sluice worker: no tasks to run: give it at least one module (--module <file>) that exports tasks');
+  const names = [...registry.keys()];
+
+  let active = 0;
+  const processor = async (job: Job, _token?: string, signal?: AbortSignal): Promise<JobResult> => {
+    active++;
+    const outcome = await runPayload(job.data, registry, queue, signal).finally(() => active--);
+    if (outcome.ok) return outcome.result;
+    const data: unknown = job.data;
+    const base = typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : { data };
+    // The flow reads the failure from the job's data: failedReason carries only a message.
+    await job.updateData({ ...base, failure: outcome.failure });
+    log(`sluice worker: job ${String(job.id)} (${job.name}) failed: ${outcome.message}`, 'error');
+    throw new Error(outcome.message);
+  };
+
+  const worker = new Worker(queue, processor, {
+    connection,
+    prefix,
+    concurrency,
+    maxStalledCount,
+    lockDuration,
+    stalledInterval,
+    autorun: false,
+  });
+  // Errors of the connection are BullMQ's to recover from (it reconnects); unheard, they would
+  // end the process.
+  worker.on('error', (error) => log(`sluice worker: ${error.message}`, 'error'));
+  const events = new QueueEvents(queue, { connection: bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker'), prefix });
+  events.on('error', () => undefined);
+  (events as unknown as { on(name: string, listener: (args: { jobId?: unknown }) => void): void }).on(CANCEL_EVENT, ({ jobId }) => {
+    if (typeof jobId === 'string') worker.cancelJob(jobId, 'cancelled by its flow');
+  });
+  try {
+    await Promise.all([worker.waitUntilReady(), events.waitUntilReady()]);
+  } catch (error) {
+    await Promise.allSettled([worker.close(true), events.close()]);
+    throw error;
+  }
+  void worker.run().catch((error: unknown) => log(`sluice worker: ${error instanceof Error ? error.message : String(error)}`, 'error'));
+  log(`sluice worker ready: queue "${queue}", ${names.length} task${names.length === 1 ? '' : 's'} (${names.join(', ')}), concurrency ${concurrency}, pid ${process.pid}`, 'info');
+
+  let closing: Promise<void> | undefined;
+  let forced = false;
+  return {
+    queue,
+    tasks: names,
+    get active() {
+      return active;
+    },
+    close(force = false) {
+      if (force && !forced) {
+        forced = true;
+        closing = Promise.all([worker.close(true), events.close()]).then(() => undefined);
+      }
+      closing ??= Promise.all([worker.close(), events.close()]).then(() => undefined);
+      return closing;
+    },
+  };
+}
