@@ -6,32 +6,30 @@
  *
  * The same flow must not behave differently on two runners (prefect#21117): every test states one
  * outcome, for every runner. The tasks are in ./tasks.ts, defined at its top level with `module`,
- * so they run in this thread or in worker threads alike. Tests wait on outcomes and count runs
- * through shared memory; none asserts how long anything took (worker threads are not virtual time).
+ * so they run in this thread, in worker threads or in worker processes alike. Tests wait on
+ * outcomes and count runs through probe files; none asserts how long anything took (worker threads are not virtual time).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { allowFailure, flow, isSluiceError, unmapped, wait, type FlowOptions, type TaskFuture, type TaskRunner } from '../../src/index.js';
 import {
   add,
-  ATTEMPTS,
   barrier,
   child,
   count,
   countdown,
+  counts,
   describeArg,
   fail,
   failWithCause,
   flaky,
   hang,
   markDone,
-  MAX_IN_FLIGHT,
   newProbe,
   nothing,
   parent,
   readDone,
-  RUNS,
+  removeProbes,
   sleepy,
-  STARTED,
   sum,
   type Probe,
 } from './tasks.js';
@@ -99,6 +97,7 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
       flow({ name: `conformance-${name}`, ...extra, taskRunner: runnerWith(maxConcurrency) }, body)();
 
     afterAll(async () => {
+      removeProbes();
       for (const runner of runners.values()) await options.dispose?.(runner);
     });
 
@@ -118,7 +117,7 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
         return [a, b, c, d, await f.result()];
       });
       expect(out).toEqual([7, 7, 8, 9, 7]);
-      expect(probe[RUNS]).toBe(1);
+      expect(counts(probe).runs).toBe(1);
     });
 
     it('runs a direct call in a flow, and returns its value', async () => {
@@ -138,14 +137,14 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
       const probe = newProbe();
       const out = await inFlow(2, () => sleepy.map(unmapped(probe), [60, 30, 10, 0, 20], [0, 1, 2, 3, 4]).result());
       expect(out).toEqual([0, 1, 2, 3, 4]);
-      expect(probe[RUNS]).toBe(5);
+      expect(counts(probe).runs).toBe(5);
     });
 
     it.each([1, 2])('runs at most maxConcurrency (%i) at once, and that many when there is work for them', async (limit) => {
       const probe = newProbe();
       const out = await inFlow(limit, () => barrier.map(unmapped(probe), limit, [1, 2, 3, 4, 5], 15_000).result());
       expect(out).toEqual([1, 2, 3, 4, 5]);
-      expect(probe[MAX_IN_FLIGHT]).toBe(limit);
+      expect(counts(probe).maxInFlight).toBe(limit);
     });
 
     it('starts a waitFor-gated run only after its upstreams have finished', async () => {
@@ -208,7 +207,7 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
         await wait(Object.values(upstreams));
         return cases.map(({ upstream, via, allow, probe, future }): Row => {
           const state = future.state;
-          return { upstream, via, allow, state: state.name, ran: probe[RUNS] === 1, got: state.type === 'Completed' ? state.value.split(':')[0] : undefined };
+          return { upstream, via, allow, state: state.name, ran: counts(probe).runs === 1, got: state.type === 'Completed' ? state.value.split(':')[0] : undefined };
         });
       })) as Row[];
       const row = (upstream: string, via: Via, allow: Allow, state: string, got?: string): Row => ({ upstream, via, allow, state, ran: got !== undefined, got });
@@ -249,7 +248,7 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
         return { value, retrying: states.filter((s) => s === 'Retrying').length, last: states.at(-1) };
       });
       expect(out).toEqual({ value: 3, retrying: 2, last: 'Completed' });
-      expect(probe[ATTEMPTS]).toBe(3);
+      expect(counts(probe).attempts).toBe(3);
     });
 
     it('fails a run whose retries run out, with the last attempt as the cause', async () => {
@@ -258,7 +257,7 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
       expect(isSluiceError(error, 'RETRIES_EXHAUSTED')).toBe(true);
       expect(error).toMatchObject({ attempts: 2 });
       expect((error as Error).cause).toMatchObject({ name: 'ConformanceError', message: 'attempt 2 failed', code: 'E_FLAKY' });
-      expect(probe[ATTEMPTS]).toBe(2);
+      expect(counts(probe).attempts).toBe(2);
     });
 
     it('times out a body that never finishes, and goes on running other runs', async () => {
@@ -292,7 +291,7 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
       const probe = newProbe();
       const out = await inFlow(2, async () => {
         const stuck = hang.submit(probe);
-        await until(() => Atomics.load(probe, STARTED) === 1, 'the body started');
+        await until(() => counts(probe).started === 1, 'the body started');
         const cancelled = stuck.cancel('the test cancelled it');
         const error = await failure(stuck);
         const after = await add.submit(1, 1).result();
@@ -308,7 +307,7 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
         2,
         async () => {
           const stuck = hang.submit(probe);
-          await until(() => Atomics.load(probe, STARTED) === 1, 'the body started');
+          await until(() => counts(probe).started === 1, 'the body started');
           controller.abort(new Error('stop now'));
           return stuck.state.name;
         },

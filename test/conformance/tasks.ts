@@ -1,47 +1,97 @@
 /**
  * The tasks of the runner conformance suite. Each is defined at this module's top level with
- * `module: import.meta.url`, so the same tasks run on every runner: in this thread, or in a worker
- * thread that imports this module and finds them by name.
+ * `module: import.meta.url`, so the same tasks run on every runner: in this thread, in a worker
+ * thread that imports this module and finds them by name, or in a `sluice worker` process.
  *
- * Bodies report what happened through a {@link Probe}: an `Int32Array` over a
- * `SharedArrayBuffer`, which crosses to a worker thread as the same memory, so counts made in a
- * worker are seen here (with `Atomics`).
+ * Bodies report what happened through a {@link Probe}: a file that each run appends one-letter
+ * marks to. Appends of a few bytes are atomic, so counts made in worker threads and in other
+ * processes are seen here, in order; a probe crosses every wire as a plain `{ file }` object.
  */
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EMPTY, of } from 'rxjs';
 import { task } from '../../src/index.js';
 
-/** Slots of a probe. */
-export const RUNS = 0;
-export const IN_FLIGHT = 1;
-export const MAX_IN_FLIGHT = 2;
-export const DONE = 3;
-export const ATTEMPTS = 4;
-export const STARTED = 5;
-const SLOTS = 8;
+/** Where bodies report what happened: a file of marks. */
+export interface Probe {
+  readonly file: string;
+}
 
-/** Counters shared between this thread and the threads that run bodies. */
-export type Probe = Int32Array;
+/** What a probe counted. */
+export interface ProbeCounts {
+  /** Bodies run. */
+  readonly runs: number;
+  /** Bodies in flight now, and the most at once. */
+  readonly inFlight: number;
+  readonly maxInFlight: number;
+  /** Whether `markDone` ran. */
+  readonly done: boolean;
+  /** Attempts of `flaky`. */
+  readonly attempts: number;
+  /** Bodies of `hang` that started. */
+  readonly started: number;
+}
+
+const RUN = 'r';
+const ENTER = '+';
+const LEAVE = '-';
+const DONE = 'd';
+const ATTEMPT = 'a';
+const START = 's';
+
+const probeDir = path.join(tmpdir(), `sluice-probes-${process.pid}`);
+let probes = 0;
 
 export function newProbe(): Probe {
-  return new Int32Array(new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT));
+  mkdirSync(probeDir, { recursive: true });
+  const file = path.join(probeDir, `${++probes}`);
+  appendFileSync(file, '');
+  return { file };
+}
+
+/** Removes this process's probe files. */
+export function removeProbes(): void {
+  rmSync(probeDir, { recursive: true, force: true });
+}
+
+function mark(probe: Probe, what: string): void {
+  appendFileSync(probe.file, what);
+}
+
+export function counts(probe: Probe): ProbeCounts {
+  const marks = readFileSync(probe.file, 'latin1');
+  let runs = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let done = false;
+  let attempts = 0;
+  let started = 0;
+  for (const m of marks) {
+    if (m === RUN) runs++;
+    else if (m === ENTER) {
+      runs++;
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+    } else if (m === LEAVE) inFlight--;
+    else if (m === DONE) done = true;
+    else if (m === ATTEMPT) attempts++;
+    else if (m === START) started++;
+  }
+  return { runs, inFlight, maxInFlight, done, attempts, started };
 }
 
 function enter(probe: Probe): void {
-  Atomics.add(probe, RUNS, 1);
-  const now = Atomics.add(probe, IN_FLIGHT, 1) + 1;
-  for (let max = Atomics.load(probe, MAX_IN_FLIGHT); now > max; max = Atomics.load(probe, MAX_IN_FLIGHT)) {
-    if (Atomics.compareExchange(probe, MAX_IN_FLIGHT, max, now) === max) break;
-  }
+  mark(probe, ENTER);
 }
 
 function leave(probe: Probe): void {
-  Atomics.sub(probe, IN_FLIGHT, 1);
+  mark(probe, LEAVE);
 }
 
 /** Counts its run and returns `value`. */
 export const count = task({ name: 'count', module: import.meta.url }, (probe: Probe, value: number) => {
-  Atomics.add(probe, RUNS, 1);
+  mark(probe, RUN);
   return value;
 });
 
@@ -71,7 +121,7 @@ export const barrier = task({ name: 'barrier', module: import.meta.url }, async 
   enter(probe);
   try {
     const deadline = Date.now() + patienceMs;
-    while (Atomics.load(probe, MAX_IN_FLIGHT) < target && Date.now() < deadline) await sleep(5);
+    while (counts(probe).maxInFlight < target && Date.now() < deadline) await sleep(5);
     return value;
   } finally {
     leave(probe);
@@ -81,14 +131,14 @@ export const barrier = task({ name: 'barrier', module: import.meta.url }, async 
 /** Waits a little, then raises the probe's DONE flag. */
 export const markDone = task({ name: 'mark_done', module: import.meta.url }, async (probe: Probe, ms: number) => {
   await sleep(ms);
-  Atomics.store(probe, DONE, 1);
+  mark(probe, DONE);
   return 'marked';
 });
 
 /** Reads the probe's DONE flag. */
 export const readDone = task({ name: 'read_done', module: import.meta.url }, (probe: Probe) => {
-  Atomics.add(probe, RUNS, 1);
-  return Atomics.load(probe, DONE);
+  mark(probe, RUN);
+  return counts(probe).done ? 1 : 0;
 });
 
 /** An error with a name and a code of its own, as task code throws them. */
@@ -113,20 +163,21 @@ export const failWithCause = task({ name: 'fail_with_cause', module: import.meta
 
 /** Describes what it was given: a value, or an upstream's error (allowFailure). */
 export const describeArg = task({ name: 'describe_arg', module: import.meta.url }, (probe: Probe, arg: unknown) => {
-  Atomics.add(probe, RUNS, 1);
+  mark(probe, RUN);
   return arg instanceof Error ? `error: ${arg.message}` : `value: ${String(arg)}`;
 });
 
 /** Fails on its first `failures` attempts (counted in the probe), then returns the attempt number. */
 export const flaky = task({ name: 'flaky', module: import.meta.url }, (probe: Probe, failures: number) => {
-  const attempt = Atomics.add(probe, ATTEMPTS, 1) + 1;
+  const attempt = counts(probe).attempts + 1;
+  mark(probe, ATTEMPT);
   if (attempt <= failures) throw new ConformanceError(`attempt ${attempt} failed`, 'E_FLAKY');
   return attempt;
 });
 
 /** Says it started, then never finishes (and ignores any signal). */
 export const hang = task({ name: 'hang', module: import.meta.url }, (probe: Probe): Promise<number> => {
-  Atomics.add(probe, STARTED, 1);
+  mark(probe, START);
   return new Promise<number>(() => undefined);
 });
 

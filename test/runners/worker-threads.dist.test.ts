@@ -87,6 +87,8 @@ describe('WorkerThreadsTaskRunner, built, on plain node', () => {
     const files = [...seen].map((file) => path.relative(dist, file)).sort();
     expect(files).toEqual([
       'codecs.js',
+      'runners/wire/body.js',
+      'runners/wire/thrown.js',
       'runners/worker-threads/clone-check.js',
       'runners/worker-threads/loader.js',
       'runners/worker-threads/lookup.js',

@@ -21,7 +21,7 @@ function describeObject(obj: object): string | undefined {
   if (obj instanceof Set) return 'a Set (JSON turns it into {}: pass [...set], or declare io-ts codecs)';
   if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) return 'binary data (a Buffer or typed array; encode it, for example as base64, or declare io-ts codecs)';
   if (obj instanceof Promise) return 'a Promise';
-  if (obj instanceof Error) return 'an Error (JSON keeps none of it)';
+  if (obj instanceof Error) return 'an Error inside another value (JSON keeps none of it; only an argument that is itself an Error crosses, as allowFailure gives one)';
   const proto: unknown = Object.getPrototypeOf(obj);
   if (proto === null || proto === Object.prototype || Array.isArray(obj)) return undefined;
   const ctor = (proto as { constructor?: { name?: unknown } }).constructor;

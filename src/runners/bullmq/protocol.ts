@@ -10,7 +10,9 @@
  * @internal
  */
 import * as t from 'io-ts';
-import { WireThrownC } from '../wire/thrown.js';
+import { WireThrownC, type WireThrown } from '../wire/thrown.js';
+
+export type { WireThrown };
 
 /** The version of the payloads; a worker that gets another version says so. */
 export const JOB_PROTOCOL_VERSION = 1;
@@ -30,6 +32,11 @@ export const JobDataC = t.intersection([
   t.partial({
     /** Indexes of top-level arguments that were `undefined` (JSON has none: they cross as null). */
     undefinedArgs: t.array(t.number),
+    /**
+     * Indexes of top-level arguments that were Errors (an upstream's error, given by
+     * `allowFailure`): they cross as {@link WireThrown} and are rebuilt.
+     */
+    errorArgs: t.array(t.number),
   }),
 ]);
 export type JobData = t.TypeOf<typeof JobDataC>;

@@ -13,7 +13,7 @@ import { InvalidArgumentError, InvalidParamsError, InvalidReturnError } from '..
 import { checkConcurrency } from '../concurrent.js';
 import type { RunnerCall, TaskRef, TaskRunner } from '../runner.js';
 import { describeSpecial } from '../wire/special.js';
-import { rebuildThrown } from '../wire/thrown.js';
+import { rebuildThrown, serializeThrown } from '../wire/thrown.js';
 import { describeWireErrors } from '../worker-threads/protocol.js';
 import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
 import { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './errors.js';
@@ -207,7 +207,7 @@ export class BullMQTaskRunner implements TaskRunner {
   #flushScheduled = false;
   #ticker: Subscription | undefined;
   /** Arguments checked and encoded by `checkArgs`, by the run's argument array. */
-  readonly #prepared = new WeakMap<readonly unknown[], Pick<JobData, 'args' | 'encoded' | 'undefinedArgs'>>();
+  readonly #prepared = new WeakMap<readonly unknown[], Pick<JobData, 'args' | 'encoded' | 'undefinedArgs' | 'errorArgs'>>();
 
   constructor(options: BullMQTaskRunnerOptions) {
     if (options === null || typeof options !== 'object') {
@@ -307,7 +307,7 @@ export class BullMQTaskRunner implements TaskRunner {
   }
 
   /** The arguments as they cross: encoded by the task's `params` codec, checked for JSON. */
-  #prepare(task: TaskRef, args: readonly unknown[]): Pick<JobData, 'args' | 'encoded' | 'undefinedArgs'> {
+  #prepare(task: TaskRef, args: readonly unknown[]): Pick<JobData, 'args' | 'encoded' | 'undefinedArgs' | 'errorArgs'> {
     const cached = this.#prepared.get(args);
     if (cached !== undefined) return cached;
     let wire: unknown = args;
@@ -321,16 +321,29 @@ export class BullMQTaskRunner implements TaskRunner {
     }
     const list = [...(wire as readonly unknown[])];
     let undefinedArgs: number[] | undefined;
+    let errorArgs: number[] | undefined;
     for (let i = 0; i < list.length; i++) {
-      if (list[i] === undefined) {
+      const arg = list[i];
+      if (arg === undefined) {
         (undefinedArgs ??= []).push(i);
         list[i] = null;
+        continue;
+      }
+      if (arg instanceof Error) {
+        // An upstream's error, given by allowFailure: it crosses as a body's error does.
+        (errorArgs ??= []).push(i);
+        list[i] = serializeThrown(arg, (value) => findNotJson(value) === undefined);
         continue;
       }
       const found = findNotJson(list[i], describeSpecial);
       if (found !== undefined) throw new NotSerializableError(task.name, i, found.path, found.what);
     }
-    const prepared = { args: list, encoded: task.params !== undefined, ...(undefinedArgs === undefined ? {} : { undefinedArgs }) };
+    const prepared = {
+      args: list,
+      encoded: task.params !== undefined,
+      ...(undefinedArgs === undefined ? {} : { undefinedArgs }),
+      ...(errorArgs === undefined ? {} : { errorArgs }),
+    };
     this.#prepared.set(args, prepared);
     return prepared;
   }

@@ -11,7 +11,7 @@ import { QueueEvents, Worker, type Job } from 'bullmq';
 import { describeProblems } from '../../codecs.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { callBody } from '../wire/body.js';
-import { serializeThrown } from '../wire/thrown.js';
+import { rebuildThrown, serializeThrown, WireThrownC } from '../wire/thrown.js';
 import { findTsxEsmApi, isTypeScript } from '../worker-threads/loader.js';
 import { taskBodyOf, type TaskBody } from '../worker-threads/lookup.js';
 import { describeWireErrors } from '../worker-threads/protocol.js';
@@ -198,6 +198,14 @@ async function runPayload(data: unknown, registry: ReadonlyMap<string, TaskBody>
   }
   let args: unknown[] = [...job.args];
   for (const index of job.undefinedArgs ?? []) if (index >= 0 && index < args.length) args[index] = undefined;
+  for (const index of job.errorArgs ?? []) {
+    const thrown = WireThrownC.decode(args[index]);
+    if (index < 0 || index >= args.length || thrown._tag === 'Left') {
+      const message = `the job's argument ${index} should be an error as sluice sends one, and is not`;
+      return failure({ kind: 'bad-payload', message }, message);
+    }
+    args[index] = rebuildThrown(thrown.right);
+  }
   if (job.encoded && body.params !== undefined) {
     const params = body.params.decode(args);
     if (params._tag === 'Left') {
