@@ -111,6 +111,12 @@ interface Pending {
   settled: boolean;
 }
 
+/** What the runner reads of an ioredis client: no command goes through it here. */
+interface RedisClientLike {
+  readonly status: string;
+  disconnect(): void;
+}
+
 /** The connections of a runner while flows use it. */
 interface Connections {
   readonly queue: Queue;
@@ -121,7 +127,8 @@ interface Connections {
   lastError: Error | undefined;
   /** Since when (ms) a connection has not been ready. */
   downSince: number | undefined;
-  clients: { status: string }[];
+  /** The ioredis clients, once connected: their status is watched, and they are dropped when Redis is gone at close. */
+  clients: RedisClientLike[];
 }
 
 /** What a stalled-out job's `failedReason` says (BullMQ's scripts). */
@@ -131,6 +138,9 @@ const STALLED = /stalled more than allowable limit|started more than allowable l
 const CHECKS_PER_TICK = 200;
 
 const TICK_MS = 1000;
+
+/** How long closing the connections may wait for Redis before they are dropped. */
+const CLOSE_PATIENCE_MS = 2000;
 
 function nonNegative(value: unknown, name: string, min = 0): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
@@ -272,7 +282,15 @@ export class BullMQTaskRunner implements TaskRunner {
     }
     this.#stopTicker();
     if (conn === undefined) return;
-    await Promise.allSettled([conn.queue.close(), conn.events.close(), conn.producer?.close()]);
+    const parts = [conn.queue, conn.events, ...(conn.producer === undefined ? [] : [conn.producer])];
+    // A graceful close waits for Redis to answer; when it is gone, that is never. Then drop the
+    // sockets: BullMQ's own disconnect() waits for an 'end' that a reconnecting ioredis client
+    // never emits.
+    const closed = Promise.allSettled(parts.map((part) => part.close())).then(() => true);
+    const timedOut = new Promise<boolean>((resolve) => rxjs().asyncScheduler.schedule(() => resolve(false), conn.downSince === undefined ? CLOSE_PATIENCE_MS : 0));
+    if (await Promise.race([closed, timedOut])) return;
+    for (const client of conn.clients) client.disconnect();
+    if (conn.clients.length === 0) for (const part of parts) void part.disconnect().catch(() => undefined);
   }
 
   /** Checks, before a run takes a slot, that its arguments can cross as JSON. */

@@ -1,0 +1,121 @@
+/**
+ * Faults, with real parts: worker processes killed with SIGKILL mid-run, a job that stalls more
+ * often than allowed, and Redis going away under a flow.
+ */
+import { QueueEvents } from 'bullmq';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BullMQTaskRunner } from '../../src/bullmq.js';
+import { flow, isSluiceError, type FlowEvent } from '../../src/index.js';
+import { newProbe, removeProbes } from '../conformance/tasks.js';
+import { nap, napsStarted, work } from '../fixtures/bullmq-tasks.js';
+import { ENABLE_REDIS, hasRedis, killWorkers, queueName, startRedis, startWorkerProcess, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
+
+const MODULES = ['test/fixtures/bullmq-tasks.ts'];
+/** Short locks, so a dead worker's jobs are found stalled within seconds, not BullMQ's 30. */
+const FAST_STALLS = ['--lock-duration', '2000', '--stalled-interval', '1000'];
+
+async function until(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe.skipIf(!hasRedis)('BullMQ faults', () => {
+  let redis: RedisServer | undefined;
+  let workers: WorkerProcess[] = [];
+
+  afterEach(async () => {
+    await killWorkers(workers);
+    workers = [];
+    await redis?.stop(true);
+    redis = undefined;
+    removeProbes();
+  });
+
+  it('loses nothing when two of three workers are killed mid-run: all 500 results, in input order', async () => {
+    redis = await startRedis();
+    const queue = queueName('kill');
+    const url = redis.url;
+    workers = [0, 1, 2].map(() => startWorkerProcess({ queue, url, modules: MODULES, concurrency: 4, args: FAST_STALLS }));
+    await Promise.all(workers.map((worker) => worker.ready));
+    const runner = new BullMQTaskRunner({ queue, connection: url });
+    // Jobs that were on a killed worker come back through BullMQ's stalled-job check.
+    const events = new QueueEvents(queue, { connection: { url } });
+    let stalled = 0;
+    events.on('stalled', () => stalled++);
+    await events.waitUntilReady();
+    const inputs = Array.from({ length: 500 }, (_, i) => i);
+    const handle = flow({ name: 'kill-workers', taskRunner: runner }, () => work.map(inputs, 20).result()).start();
+    let completed = 0;
+    handle.events$.subscribe((event: FlowEvent) => {
+      if (event.type === 'run-state' && event.state.type === 'Completed') completed++;
+    });
+    await until(() => completed >= 100, '100 runs completed');
+    workers[0]?.signal('SIGKILL');
+    await until(() => completed >= 200, '200 runs completed');
+    workers[1]?.signal('SIGKILL');
+    const out = await handle.result();
+    expect(out).toEqual(inputs.map((i) => i * 2));
+    expect(await workers[0]?.exited).toBe('SIGKILL');
+    expect(await workers[1]?.exited).toBe('SIGKILL');
+    expect(stalled).toBeGreaterThan(0);
+    await events.close();
+  }, 120_000);
+
+  it('fails a job that stalls more often than allowed with its own error', async () => {
+    redis = await startRedis();
+    const queue = queueName('stall');
+    const url = redis.url;
+    const strict = [...FAST_STALLS, '--max-stalled-count', '0'];
+    const first = startWorkerProcess({ queue, url, modules: MODULES, concurrency: 1, args: strict });
+    workers.push(first);
+    await first.ready;
+    const runner = new BullMQTaskRunner({ queue, connection: url });
+    const probe = newProbe();
+    const error = await flow({ name: 'stall', taskRunner: runner }, async () => {
+      const future = nap.submit(probe, 60_000);
+      await until(() => napsStarted(probe) === 1, 'the nap started');
+      first.signal('SIGKILL');
+      // Another worker's stalled-job check finds the dead worker's job.
+      const second = startWorkerProcess({ queue, url, modules: MODULES, concurrency: 1, args: strict });
+      workers.push(second);
+      return future.result().catch((e: unknown) => e);
+    })();
+    expect(isSluiceError(error, 'JOB_STALLED')).toBe(true);
+    expect((error as Error).message).toMatch(/^task run "nap-[^"]+" \(task "nap", job sluice-[^)]+\) stalled too often: job stalled more than allowable limit/);
+    expect(napsStarted(probe)).toBe(1);
+  }, 60_000);
+
+  it('fails the flow with a connection error, within 30 s, when Redis goes away mid-flow', async () => {
+    const server = await startRedis();
+    redis = server;
+    const queue = queueName('redis-down');
+    const worker = startWorkerProcess({ queue, url: server.url, modules: MODULES, concurrency: 2 });
+    workers.push(worker);
+    await worker.ready;
+    // The default connectionTimeout (10 s).
+    const runner = new BullMQTaskRunner({ queue, connection: server.url });
+    let completed = 0;
+    const handle = flow({ name: 'redis-down', taskRunner: runner }, () => work.map(Array.from({ length: 200 }, (_, i) => i), 50).result()).start();
+    handle.events$.subscribe((event: FlowEvent) => {
+      if (event.type === 'run-state' && event.state.type === 'Completed') completed++;
+    });
+    await until(() => completed >= 5, 'some runs completed');
+    await server.stop(true);
+    const stoppedAt = Date.now();
+    const error = await handle.result().catch((e: unknown) => e);
+    const took = Date.now() - stoppedAt;
+    expect(isSluiceError(error, 'QUEUE_CONNECTION')).toBe(true);
+    expect((error as Error).message).toMatch(/^queue "redis-down-[^"]+": Redis has been unreachable for \d+\.\d s/);
+    expect(took).toBeLessThan(30_000);
+    expect(completed).toBeLessThan(200);
+  }, 60_000);
+});
+
+if (!hasRedis) {
+  describe.skip(`BullMQ faults (skipped: ${ENABLE_REDIS})`, () => {
+    it('needs redis-server', () => undefined);
+  });
+}

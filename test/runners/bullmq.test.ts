@@ -1,0 +1,222 @@
+/**
+ * BullMQTaskRunner and `sluice worker`, beyond the conformance suite: what crosses as JSON, what
+ * a worker refuses, hand-made jobs, cancellation of waiting and active jobs, graceful shutdown.
+ * Real redis-server, real worker processes.
+ */
+import { Queue, QueueEvents } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BullMQTaskRunner, startWorker, type SluiceWorker } from '../../src/bullmq.js';
+import { flow, isSluiceError, type TaskFuture } from '../../src/index.js';
+import { add, newProbe, removeProbes } from '../conformance/tasks.js';
+import { nowhere } from '../fixtures/bullmq-elsewhere.js';
+import { badValue, describeArgs, nap, napsStarted, nextDay, noValue, work } from '../fixtures/bullmq-tasks.js';
+import { ENABLE_REDIS, hasRedis, killWorkers, queueName, startRedis, startWorkerProcess, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
+
+const MODULES = ['test/fixtures/bullmq-tasks.ts', 'test/conformance/tasks.ts'];
+
+async function failure(future: TaskFuture<unknown>): Promise<unknown> {
+  return future.result().then(
+    () => {
+      throw new Error(`expected run "${future.name}" to fail`);
+    },
+    (error: unknown) => error,
+  );
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () => {
+  let redis: RedisServer;
+  const workers: WorkerProcess[] = [];
+  const queue = queueName('bullmq');
+  let runner: BullMQTaskRunner;
+
+  const inFlow = <T>(body: () => Promise<T>, taskRunner: BullMQTaskRunner = runner): Promise<T> =>
+    flow({ name: 'bullmq-test', taskRunner }, body)() as Promise<T>;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    workers.push(startWorkerProcess({ queue, url: redis.url, modules: MODULES, concurrency: 4 }));
+    await workers[0]?.ready;
+    runner = new BullMQTaskRunner({ queue, connection: redis.url, keepAlive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await runner.destroy();
+    await killWorkers(workers);
+    await redis.stop();
+    removeProbes();
+  });
+
+  it('carries a Date through the task codecs, both ways', async () => {
+    const out = await inFlow(() => nextDay.submit(new Date('2026-11-25T12:00:00.000Z')).result());
+    expect(out).toBeInstanceOf(Date);
+    expect(out.toISOString()).toBe('2026-11-26T12:00:00.000Z');
+  });
+
+  it('keeps undefined arguments undefined (JSON has none), and a void value', async () => {
+    const out = await inFlow(async () => ({
+      args: await describeArgs.submit(1, undefined, null, 'x').result(),
+      none: await noValue.submit().result(),
+    }));
+    expect(out).toEqual({ args: { count: 4, undefinedAt: [1], types: ['number', 'undefined', 'null', 'string'] }, none: undefined });
+  });
+
+  it('refuses an argument JSON would change before adding a job, naming the task and the argument', async () => {
+    const probe = new Queue(queue, { connection: { url: redis.url } });
+    try {
+      const before = await probe.count();
+      const errors = await inFlow(async () =>
+        Promise.all([
+          failure(describeArgs.submit(1, () => 'a function')),
+          failure(describeArgs.submit({ when: new Date() })),
+          failure(describeArgs.submit([1, Number.NaN])),
+        ]),
+      );
+      expect(errors.map((error) => (isSluiceError(error) ? [error.code, (error as unknown as { argumentIndex: unknown }).argumentIndex] : error))).toEqual([
+        ['NOT_SERIALIZABLE', 1],
+        ['NOT_SERIALIZABLE', 0],
+        ['NOT_SERIALIZABLE', 0],
+      ]);
+      expect((errors[0] as Error).message).toMatch(/^task "describe_args": argument 1 cannot be sent to a worker: it is a function/);
+      expect((errors[1] as Error).message).toContain('argument 0.when cannot be sent to a worker: it is a Date');
+      expect((errors[2] as Error).message).toContain('argument 0[1] cannot be sent to a worker: it is NaN');
+      expect(await probe.count()).toBe(before);
+    } finally {
+      await probe.close();
+    }
+  });
+
+  it("fails a body's value that JSON cannot carry, with the task's name", async () => {
+    const error = await inFlow(() => failure(badValue.submit()));
+    expect(isSluiceError(error, 'NOT_SERIALIZABLE')).toBe(true);
+    expect((error as Error).message).toMatch(/^task "bad_value": the value its body returned cannot cross back from the worker: it is a Map/);
+  });
+
+  it('fails a task the workers do not know, saying which queue and what they know', async () => {
+    const error = await inFlow(() => failure(nowhere.submit(1)));
+    expect(isSluiceError(error, 'UNKNOWN_TASK')).toBe(true);
+    expect((error as Error).message).toMatch(/^unknown task "nowhere" on queue "bullmq-[^"]+": .*it knows .*"next_day"/);
+    expect(error).toMatchObject({ taskName: 'nowhere', queue, retryable: false });
+  });
+
+  it('fails malformed and unknown-task jobs added by hand with clear reasons, and goes on serving', async () => {
+    const raw = new Queue(queue, { connection: { url: redis.url } });
+    const events = new QueueEvents(queue, { connection: { url: redis.url } });
+    try {
+      await events.waitUntilReady();
+      const garbage = await raw.add('garbage', { hello: 'world' });
+      const unknown = await raw.add('unknown', { v: 1, task: 'rm_rf', args: [], encoded: false, runId: 'r', runName: 'r-1', attempt: 1 });
+      const wrongArgs = await raw.add('wrong', { v: 1, task: 'next_day', args: ['not a date'], encoded: true, runId: 'r', runName: 'r-2', attempt: 1 });
+      const reasons = await Promise.all(
+        [garbage, unknown, wrongArgs].map((job) =>
+          job.waitUntilFinished(events, 20_000).then(
+            () => 'completed',
+            (error: unknown) => (error instanceof Error ? error.message : String(error)),
+          ),
+        ),
+      );
+      expect(reasons[0]).toMatch(/^the job's data is not a sluice job \(protocol 1\): v: expected 1, got undefined/);
+      expect(reasons[1]).toMatch(/^unknown task "rm_rf" on queue "bullmq-[^"]+"; this worker knows .*"next_day"/);
+      expect(reasons[2]).toMatch(/^task "next_day": invalid arguments: /);
+      // The same worker process serves the next flow.
+      expect(await inFlow(() => add.submit(2, 2).result())).toBe(4);
+      expect(workers[0]?.child.exitCode).toBeNull();
+      expect(workers[0]?.output()).toContain('failed: unknown task "rm_rf"');
+    } finally {
+      await Promise.all([raw.close(), events.close()]);
+    }
+  });
+
+  it('removes a cancelled run’s waiting job, and aborts an active one so the worker takes the next', async () => {
+    const single = queueName('cancel');
+    const worker = startWorkerProcess({ queue: single, url: redis.url, modules: MODULES, concurrency: 1 });
+    workers.push(worker);
+    await worker.ready;
+    const own = new BullMQTaskRunner({ queue: single, connection: redis.url });
+    const raw = new Queue(single, { connection: { url: redis.url } });
+    try {
+      const probe = newProbe();
+      const out = await inFlow(async () => {
+        const active = nap.submit(probe, 60_000);
+        await until(() => napsStarted(probe) === 1, 'the first nap started');
+        const waiting = nap.submit(probe, 60_000);
+        await until(async () => (await raw.getWaitingCount()) === 1, 'the second job waits');
+        waiting.cancel('not needed');
+        await until(async () => (await raw.getWaitingCount()) === 0, 'the waiting job is removed');
+        active.cancel('not needed either');
+        // With concurrency 1, this runs only once the active job was let go.
+        const next = await work.submit(21, 1).result();
+        return { next, states: [active.state.name, waiting.state.name], started: napsStarted(probe) };
+      }, own);
+      expect(out).toEqual({ next: 42, states: ['Cancelled', 'Cancelled'], started: 1 });
+      expect(worker.output()).toMatch(/failed: .*cancelled by its flow/);
+    } finally {
+      await raw.close();
+      await killWorkers([worker]);
+    }
+  });
+
+  it('finishes its active job on SIGTERM, then exits', async () => {
+    const single = queueName('sigterm');
+    const worker = startWorkerProcess({ queue: single, url: redis.url, modules: MODULES, concurrency: 2 });
+    workers.push(worker);
+    await worker.ready;
+    const own = new BullMQTaskRunner({ queue: single, connection: redis.url });
+    const probe = newProbe();
+    const out = await inFlow(async () => {
+      const running = nap.submit(probe, 500);
+      await until(() => napsStarted(probe) === 1, 'the nap started');
+      worker.signal('SIGTERM');
+      return running.result();
+    }, own);
+    expect(out).toBe('slept');
+    expect(await worker.exited).toBe(0);
+    expect(worker.output()).toMatch(/SIGTERM: finishing 1 active job\(s\)[\s\S]*stopped/);
+  });
+
+  it('refuses bad options with typed errors', () => {
+    expect(() => new BullMQTaskRunner({ queue: '' })).toThrow(/`queue` must be a non-empty string without ':'/);
+    expect(() => new BullMQTaskRunner({ queue: 'a:b' })).toThrow(/without ':'/);
+    expect(() => new BullMQTaskRunner({ queue: 'q', connection: 'http://x' })).toThrow(/redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => new BullMQTaskRunner({ queue: 'q', connection: { keyPrefix: 'x' } })).toThrow(/use the `prefix` option/);
+    expect(() => new BullMQTaskRunner({ queue: 'q', bulkSize: 0 })).toThrow(/`bulkSize` must be an integer from 1/);
+    expect(() => new BullMQTaskRunner({ queue: 'q', maxConcurrency: 0 })).toThrow(/maxConcurrency/);
+  });
+
+  it('refuses to start a worker with no tasks, or two tasks of one name', async () => {
+    const error = await startWorker({ queue: 'q', connection: redis.url }).catch((e: unknown) => e);
+    expect(isSluiceError(error, 'INVALID_ARGUMENT')).toBe(true);
+    expect((error as Error).message).toMatch(/no tasks to run/);
+    const { task } = await import('../../src/index.js');
+    const twin = task({ name: 'add' }, (x: number) => x);
+    const clash = await startWorker({ queue: 'q', connection: redis.url, modules: ['test/conformance/tasks.ts'], tasks: [twin] }).catch((e: unknown) => e);
+    expect((clash as Error).message).toMatch(/two different tasks are named "add"/);
+  });
+
+  it('runs tasks on an in-process worker started with startWorker', async () => {
+    const local = queueName('local');
+    let worker: SluiceWorker | undefined;
+    try {
+      worker = await startWorker({ queue: local, connection: redis.url, tasks: [work, add], concurrency: 8, log: () => undefined });
+      expect(worker.tasks).toEqual(['work', 'add']);
+      const own = new BullMQTaskRunner({ queue: local, connection: redis.url });
+      const out = await inFlow(() => work.map([1, 2, 3, 4, 5], 5).result(), own);
+      expect(out).toEqual([2, 4, 6, 8, 10]);
+    } finally {
+      await worker?.close();
+    }
+  });
+});
+
+if (!hasRedis) {
+  describe.skip(`BullMQTaskRunner (skipped: ${ENABLE_REDIS})`, () => {
+    it('needs redis-server', () => undefined);
+  });
+}
