@@ -1,6 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { hasRedis, startRedis } from './helpers/redis.js';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -43,4 +47,59 @@ describe('the built package', () => {
     const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: root, timeout: 60_000 });
     expect(stdout.trim()).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
   }, 60_000);
+
+  it('should not load BullMQ with sluice, only with sluice/bullmq', async () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/node_modules/bullmq/'));
+      await import('sluice');
+      const before = loaded();
+      const { BullMQTaskRunner } = await import('sluice/bullmq');
+      console.log(JSON.stringify({ before, runner: typeof BullMQTaskRunner }));
+    `;
+    const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: root, timeout: 60_000 });
+    expect(JSON.parse(stdout)).toEqual({ before: false, runner: 'function' });
+  }, 60_000);
+
+  it.skipIf(!hasRedis)('should run `sluice worker` from the build on plain node, with a TypeScript task module, for a flow that exits by itself', async () => {
+    const redis = await startRedis();
+    const dir = mkdtempSync(path.join(tmpdir(), 'sluice-pkg-'));
+    // A TypeScript module on plain node, in an ESM package: the worker loads it with tsx, found from sluice.
+    writeFileSync(path.join(dir, 'package.json'), '{ "type": "module", "private": true }\n');
+    writeFileSync(
+      path.join(dir, 'tasks.ts'),
+      `import { task } from ${JSON.stringify(path.join(root, 'dist', 'index.js'))};\nexport const shout = task({ name: 'shout' }, (text: string): string => text.toUpperCase() + '!');\n`,
+    );
+    const worker = spawn('node', ['dist/cli.js', 'worker', '--module', path.join(dir, 'tasks.ts'), '--queue', 'pkg', '--redis', redis.url], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const listen = (chunk: Buffer): void => {
+          output += chunk.toString();
+          if (output.includes('sluice worker ready')) resolve();
+        };
+        worker.stdout.on('data', listen);
+        worker.stderr.on('data', listen);
+        worker.once('exit', () => reject(new Error(`the worker exited:\n${output}`)));
+      });
+      // The flow side needs only the task's name: a job names its task, never code.
+      const script = `
+        import { flow, task } from 'sluice';
+        import { BullMQTaskRunner } from 'sluice/bullmq';
+        const shout = task({ name: 'shout' }, (text) => text);
+        const runner = new BullMQTaskRunner({ queue: 'pkg', connection: ${JSON.stringify(redis.url)} });
+        console.log(JSON.stringify(await flow({ name: 'pkg', taskRunner: runner }, () => shout.map(['a', 'b']).result())()));
+      `;
+      const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: root, timeout: 60_000 });
+      expect(JSON.parse(stdout)).toEqual(['A!', 'B!']);
+      const exited = new Promise((resolve) => worker.once('exit', (code) => resolve(code)));
+      worker.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output).toMatch(/sluice worker ready: queue "pkg", 1 task \(shout\)/);
+    } finally {
+      worker.kill('SIGKILL');
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -12,7 +12,7 @@ import { describeProblems } from '../../codecs.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { callBody } from '../wire/body.js';
 import { rebuildThrown, serializeThrown, WireThrownC } from '../wire/thrown.js';
-import { findTsxEsmApi, isTypeScript } from '../worker-threads/loader.js';
+import { findTsxEsmApi, hasTsx, isTypeScript } from '../worker-threads/loader.js';
 import { taskBodyOf, type TaskBody } from '../worker-threads/lookup.js';
 import { describeWireErrors } from '../worker-threads/protocol.js';
 import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
@@ -109,26 +109,29 @@ function defaultLog(line: string, level: 'info' | 'error'): void {
 
 let tsxRegistered: Promise<void> | undefined;
 
-/** Imports a task module; a TypeScript one is imported again after tsx's hooks are registered. */
+/** Registers tsx's ESM hooks in this process, once (for TypeScript task modules on plain node). */
+function registerTsx(url: string, specifier: string): Promise<void> {
+  const api = findTsxEsmApi([url, import.meta.url, pathToFileURL(`${process.cwd()}/`).href]);
+  if (api === undefined) {
+    return Promise.reject(
+      new InvalidArgumentError(`sluice worker: ${specifier} is TypeScript and tsx cannot be found to load it: install tsx, run the worker with \`node --import tsx\`, or build the module to JavaScript`),
+    );
+  }
+  return (tsxRegistered ??= import(api).then((tsx: { register?: () => unknown }) => {
+    if (typeof tsx.register !== 'function') throw new Error(`${api} has no register()`);
+    tsx.register();
+  }));
+}
+
+/**
+ * Imports a task module. For a TypeScript module, tsx's hooks are registered first unless the
+ * process loads TypeScript already (`node --import tsx`, `tsx`): a failed first import would
+ * leave the module half-loaded in Node's cache.
+ */
 async function importModule(specifier: string): Promise<Readonly<Record<string, unknown>>> {
   const url = /^[a-z][a-z0-9+.-]*:/i.test(specifier) && !/^[a-z]:[\\/]/i.test(specifier) ? specifier : pathToFileURL(path.resolve(specifier)).href;
-  try {
-    return (await import(url)) as Readonly<Record<string, unknown>>;
-  } catch (error) {
-    if ((error as { code?: unknown } | null)?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !isTypeScript(url)) throw error;
-    const api = findTsxEsmApi([url, import.meta.url, pathToFileURL(`${process.cwd()}/`).href]);
-    if (api === undefined) {
-      throw new InvalidArgumentError(`sluice worker: ${specifier} is TypeScript and tsx cannot be found to load it: install tsx, run the worker with \`node --import tsx\`, or build the module to JavaScript`);
-    }
-    tsxRegistered ??= import(api).then((tsx: { register?: () => unknown }) => {
-      if (typeof tsx.register !== 'function') throw new Error(`${api} has no register()`);
-      tsx.register();
-    });
-    await tsxRegistered;
-    const again = new URL(url);
-    again.searchParams.set('sluice-tsx', '1');
-    return (await import(again.href)) as Readonly<Record<string, unknown>>;
-  }
+  if (isTypeScript(url) && !hasTsx(process.execArgv) && process.env.TSX_TSCONFIG_PATH === undefined) await registerTsx(url, specifier);
+  return (await import(url)) as Readonly<Record<string, unknown>>;
 }
 
 /** The tasks a worker runs, by name, from its modules and task functions. */
