@@ -4,7 +4,7 @@
  * Real redis-server, real worker processes.
  */
 import { Queue, QueueEvents } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BullMQTaskRunner, startWorker, type SluiceWorker } from '../../src/bullmq.js';
 import { flow, isSluiceError, type TaskFuture } from '../../src/index.js';
 import { add, newProbe, removeProbes } from '../conformance/tasks.js';
@@ -198,6 +198,32 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
     const twin = task({ name: 'add' }, (x: number) => x);
     const clash = await startWorker({ queue: 'q', connection: redis.url, modules: ['test/conformance/tasks.ts'], tasks: [twin] }).catch((e: unknown) => e);
     expect((clash as Error).message).toMatch(/two different tasks are named "add"/);
+  });
+
+  it('adds the runs that get a slot together with addBulk, in chunks of bulkSize', async () => {
+    const local = queueName('bulk');
+    const sizes: number[] = [];
+    const addBulkOriginal = Queue.prototype.addBulk;
+    const spy = vi.spyOn(Queue.prototype, 'addBulk').mockImplementation(function (this: Queue, jobs) {
+      sizes.push(jobs.length);
+      return addBulkOriginal.call(this, jobs);
+    });
+    let worker: SluiceWorker | undefined;
+    try {
+      worker = await startWorker({ queue: local, connection: redis.url, tasks: [add], concurrency: 50, log: () => undefined });
+      const own = new BullMQTaskRunner({ queue: local, connection: redis.url, bulkSize: 1000 });
+      const inputs = Array.from({ length: 2500 }, (_, i) => i);
+      const out = await inFlow(() => add.map(inputs, 1).result(), own);
+      expect(out).toEqual(inputs.map((i) => i + 1));
+      expect(sizes).toEqual([1000, 1000, 500]);
+      sizes.length = 0;
+      const limited = new BullMQTaskRunner({ queue: local, connection: redis.url, maxConcurrency: 8 });
+      await inFlow(() => add.map(inputs.slice(0, 100), 1).result(), limited);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(8);
+    } finally {
+      spy.mockRestore();
+      await worker?.close();
+    }
   });
 
   it('runs tasks on an in-process worker started with startWorker', async () => {
