@@ -203,6 +203,7 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
   it('adds the runs that get a slot together with addBulk, in chunks of bulkSize', async () => {
     const local = queueName('bulk');
     const sizes: number[] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with its own `this`
     const addBulkOriginal = Queue.prototype.addBulk;
     const spy = vi.spyOn(Queue.prototype, 'addBulk').mockImplementation(function (this: Queue, jobs) {
       sizes.push(jobs.length);
