@@ -49,12 +49,22 @@ export interface RedisServer {
   stop(hard?: boolean): Promise<void>;
 }
 
+/** Options of {@link startRedis}. */
+export interface RedisServerOptions {
+  /** Require this password (`requirepass`). */
+  readonly password?: string;
+  /** Serve TLS only, with this certificate and key (PEM files). */
+  readonly tls?: { readonly cert: string; readonly key: string };
+}
+
 /** Starts a redis-server on a free loopback port, with nothing saved to disk. */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
   if (!hasRedis) throw new Error(`redis-server is not on PATH: ${ENABLE_REDIS}`);
   for (let tries = 0; ; tries++) {
     const port = await freePort();
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
+    const listen = options.tls === undefined ? ['--port', String(port)] : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key, '--tls-auth-clients', 'no'];
+    const auth = options.password === undefined ? [] : ['--requirepass', options.password];
+    const child = spawn('redis-server', [...listen, ...auth, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -65,7 +75,7 @@ export async function startRedis(): Promise<RedisServer> {
     if (child.exitCode === null && (await accepts(port))) {
       return {
         port,
-        url: `redis://127.0.0.1:${port}`,
+        url: `${options.tls === undefined ? 'redis' : 'rediss'}://${options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`}127.0.0.1:${port}`,
         async stop(hard = false) {
           if (child.exitCode !== null || child.signalCode !== null) return;
           const exited = once(child, 'exit');
@@ -100,6 +110,8 @@ export interface WorkerProcessOptions {
   readonly concurrency?: number;
   /** More `sluice worker` flags. */
   readonly args?: readonly string[];
+  /** More environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Starts `sluice worker` from the sources (`node --import tsx src/cli.ts worker ...`). */
@@ -107,7 +119,7 @@ export function startWorkerProcess(options: WorkerProcessOptions): WorkerProcess
   const args = ['--import', 'tsx', 'src/cli.ts', 'worker', '--queue', options.queue, '--redis', options.url, '--concurrency', String(options.concurrency ?? 4)];
   for (const module of options.modules) args.push('--module', module);
   args.push(...(options.args ?? []));
-  const child = spawn(process.execPath, args, { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   let output = '';
   let onReady: () => void = () => undefined;
   let onFail: (error: Error) => void = () => undefined;
