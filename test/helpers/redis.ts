@@ -127,6 +127,8 @@ export function startWorkerProcess(options: WorkerProcessOptions): WorkerProcess
     onReady = resolve;
     onFail = reject;
   });
+  // Not every caller waits for readiness (a worker started to take over): no unhandled rejection.
+  ready.catch(() => undefined);
   const listen = (chunk: Buffer): void => {
     output += chunk.toString();
     if (output.includes('sluice worker ready')) onReady();

@@ -88,6 +88,32 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
     expect(napsStarted(probe)).toBe(1);
   }, 60_000);
 
+  it('hands an active job back on a second SIGTERM; another worker runs it and the flow gets its value', async () => {
+    redis = await startRedis();
+    const queue = queueName('hand-back');
+    const url = redis.url;
+    const first = startWorkerProcess({ queue, url, modules: MODULES, concurrency: 1, args: FAST_STALLS });
+    workers.push(first);
+    await first.ready;
+    const runner = new BullMQTaskRunner({ queue, connection: url });
+    const probe = newProbe();
+    const out = await flow({ name: 'hand-back', taskRunner: runner }, async () => {
+      const future = nap.submit(probe, 3000);
+      await until(() => napsStarted(probe) === 1, 'the nap started');
+      first.signal('SIGTERM');
+      await until(() => first.output().includes('SIGTERM: finishing 1 active job(s)'), 'the worker began to stop');
+      first.signal('SIGTERM');
+      expect(await first.exited).toBe(0);
+      const second = startWorkerProcess({ queue, url, modules: MODULES, concurrency: 1, args: FAST_STALLS });
+      workers.push(second);
+      return future.result();
+    })();
+    expect(out).toBe('slept');
+    expect(first.output()).toMatch(/SIGTERM again: handing back 1 active job\(s\)/);
+    // Started twice: at least once delivery.
+    expect(napsStarted(probe)).toBe(2);
+  }, 60_000);
+
   it('fails the flow with a connection error, within 30 s, when Redis goes away mid-flow', async () => {
     const server = await startRedis();
     redis = server;

@@ -112,7 +112,8 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
     try {
       await events.waitUntilReady();
       const garbage = await raw.add('garbage', { hello: 'world' });
-      const unknown = await raw.add('unknown', { v: 1, task: 'rm_rf', args: [], encoded: false, runId: 'r', runName: 'r-1', attempt: 1 });
+      // A payload can never make a worker import something: `module` is not part of a job.
+      const unknown = await raw.add('unknown', { v: 1, task: 'rm_rf', module: 'file:///tmp/evil.js', args: [], encoded: false, runId: 'r', runName: 'r-1', attempt: 1 });
       const wrongArgs = await raw.add('wrong', { v: 1, task: 'next_day', args: ['not a date'], encoded: true, runId: 'r', runName: 'r-2', attempt: 1 });
       const reasons = await Promise.all(
         [garbage, unknown, wrongArgs].map((job) =>

@@ -337,7 +337,13 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     close(force = false) {
       if (force && !forced) {
         forced = true;
-        closing = Promise.all([worker.close(true), events.close()]).then(() => undefined);
+        // BullMQ's close(true) is a no-op once a graceful close is waiting for the active jobs:
+        // drop the connections instead. Their locks are no longer renewed, so the jobs stall and
+        // another worker takes them.
+        closing =
+          closing === undefined
+            ? Promise.all([worker.close(true), events.close()]).then(() => undefined)
+            : Promise.allSettled([worker.disconnect(), events.disconnect()]).then(() => undefined);
       }
       closing ??= Promise.all([worker.close(), events.close()]).then(() => undefined);
       return closing;
