@@ -9,7 +9,7 @@
  * @module
  * @internal
  */
-import * as t from 'io-ts';
+import { t, type IoTs } from '../wire/io-ts.js';
 import { WireThrownC, type WireThrown } from '../wire/thrown.js';
 
 export type { WireThrown };
@@ -39,7 +39,7 @@ export const JobDataC = t.intersection([
     errorArgs: t.array(t.number),
   }),
 ]);
-export type JobData = t.TypeOf<typeof JobDataC>;
+export type JobData = IoTs.TypeOf<typeof JobDataC>;
 
 /** What a worker returns for a run whose body finished: its value, as JSON. */
 export const JobResultC = t.intersection([
@@ -47,7 +47,7 @@ export const JobResultC = t.intersection([
   /** Absent when the body returned `undefined`. */
   t.partial({ value: t.unknown }),
 ]);
-export type JobResult = t.TypeOf<typeof JobResultC>;
+export type JobResult = IoTs.TypeOf<typeof JobResultC>;
 
 /** Why a job failed, recorded by the worker in the job's data (`failure`) before it fails the job. */
 export const JobFailureC = t.union([
@@ -62,7 +62,7 @@ export const JobFailureC = t.union([
   /** The job's data is not a sluice job. */
   t.type({ kind: t.literal('bad-payload'), message: t.string }),
 ]);
-export type JobFailure = t.TypeOf<typeof JobFailureC>;
+export type JobFailure = IoTs.TypeOf<typeof JobFailureC>;
 
 /** The custom event a flow publishes on the queue's event stream to stop an active job. */
 export const CANCEL_EVENT = 'sluice:cancel';

@@ -7,7 +7,7 @@
  * @module
  * @internal
  */
-import * as t from 'io-ts';
+import { t, type IoTs } from './io-ts.js';
 
 /** Something a body threw, as it crosses. */
 export type WireThrown =
@@ -24,7 +24,7 @@ export type WireThrown =
 const Primitive = t.union([t.string, t.number, t.boolean, t.null]);
 
 /** The io-ts codec of {@link WireThrown}. */
-export const WireThrownC: t.Type<WireThrown> = t.recursion('WireThrown', () =>
+export const WireThrownC: IoTs.Type<WireThrown> = t.recursion('WireThrown', () =>
   t.union([
     t.intersection([
       t.type({ kind: t.literal('error'), name: t.string, message: t.string }),

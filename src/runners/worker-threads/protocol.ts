@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import * as t from 'io-ts';
+import { t, type IoTs } from '../wire/io-ts.js';
 import { WireThrownC, type WireThrown } from '../wire/thrown.js';
 
 /** The version of the messages; a worker that gets another version says so. */
@@ -23,11 +23,11 @@ export const RequestC = t.type({
   args: t.array(t.unknown),
   encoded: t.boolean,
 });
-export type Request = t.TypeOf<typeof RequestC>;
+export type Request = IoTs.TypeOf<typeof RequestC>;
 
 /** Why a worker could not find a task. */
 export const NotFoundReasonC = t.keyof({ 'no-module': null, 'not-importable': null, 'not-exported': null, ambiguous: null, 'not-the-same': null });
-export type NotFoundReason = t.TypeOf<typeof NotFoundReasonC>;
+export type NotFoundReason = IoTs.TypeOf<typeof NotFoundReasonC>;
 
 /** What went wrong in the worker. */
 export const FailureC = t.union([
@@ -42,17 +42,17 @@ export const FailureC = t.union([
   /** The worker got a message it could not read. */
   t.type({ kind: t.literal('protocol'), message: t.string }),
 ]);
-export type Failure = t.TypeOf<typeof FailureC>;
+export type Failure = IoTs.TypeOf<typeof FailureC>;
 
 /** Worker → main: the body's value, or what went wrong. */
 export const ResponseC = t.union([
   t.type({ v: t.literal(PROTOCOL_VERSION), ok: t.literal(true), value: t.unknown, encoded: t.boolean }),
   t.type({ v: t.literal(PROTOCOL_VERSION), ok: t.literal(false), failure: FailureC }),
 ]);
-export type Response = t.TypeOf<typeof ResponseC>;
+export type Response = IoTs.TypeOf<typeof ResponseC>;
 
 /** One line per problem of a message that did not decode. */
-export function describeWireErrors(errors: t.Errors): string {
+export function describeWireErrors(errors: IoTs.Errors): string {
   const lines = errors.slice(0, 5).map((error) => {
     const path = error.context
       .slice(1)
