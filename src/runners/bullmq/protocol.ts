@@ -64,5 +64,13 @@ export const JobFailureC = t.union([
 ]);
 export type JobFailure = IoTs.TypeOf<typeof JobFailureC>;
 
-/** The custom event a flow publishes on the queue's event stream to stop an active job. */
+/** The custom event a flow publishes to stop an active job. */
 export const CANCEL_EVENT = 'sluice:cancel';
+
+/**
+ * The queue whose event stream carries a queue's cancel events: a stream of its own, so that
+ * workers do not read every event of the job queue to hear the rare cancel.
+ */
+export function controlQueue(queue: string): string {
+  return `${queue}.sluice-control`;
+}

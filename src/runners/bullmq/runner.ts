@@ -18,7 +18,7 @@ import { describeWireErrors } from '../worker-threads/protocol.js';
 import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
 import { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
-import { CANCEL_EVENT, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, type JobData } from './protocol.js';
+import { CANCEL_EVENT, controlQueue, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, type JobData } from './protocol.js';
 
 /** How long finished jobs stay in Redis, as BullMQ's `removeOnComplete` / `removeOnFail` take it. */
 export type KeepJobs = boolean | number | { readonly age?: number; readonly count?: number };
@@ -171,7 +171,8 @@ function messageOf(error: unknown): string {
  * - Arguments and values cross as JSON, through the task's io-ts codecs (`params`, `returns`)
  *   when it declares them (a `Date` survives that way). An argument that JSON would change fails
  *   the run with a {@link NotSerializableError} before a job is added.
- * - The runs that get a slot in the same tick are added with one `addBulk` (up to `bulkSize`).
+ * - The runs that get a slot in the same tick are added with one `addBulk` (up to `bulkSize`),
+ *   one call at a time: runs that get a slot while a call is out go in the next.
  * - Outcomes come through the queue's events, with a look-up in Redis for a job not heard from
  *   within `checkInterval`. If Redis is unreachable for `connectionTimeout`, the waiting runs fail
  *   with a {@link QueueConnectionError}.
@@ -215,6 +216,8 @@ export class BullMQTaskRunner implements TaskRunner {
   readonly #pending = new Map<string, Pending>();
   #batch: Pending[] = [];
   #flushScheduled = false;
+  /** An add is in flight: later runs wait for the next one. */
+  #adding = false;
   #ticker: Subscription | undefined;
   /** Arguments checked and encoded by `checkArgs`, by the run's argument array. */
   readonly #prepared = new WeakMap<readonly unknown[], Pick<JobData, 'args' | 'encoded' | 'undefinedArgs' | 'errorArgs'>>();
@@ -311,11 +314,10 @@ export class BullMQTaskRunner implements TaskRunner {
       }
       this.#pending.set(entry.id, entry);
       this.#batch.push(entry);
-      if (this.#batch.length >= this.#bulkSize) void this.#flush();
-      else if (!this.#flushScheduled) {
+      if (!this.#flushScheduled && !this.#adding) {
         this.#flushScheduled = true;
         // The runs that get a slot in this tick go in one addBulk.
-        rxjs().asapScheduler.schedule(() => void this.#flush());
+        rxjs().asapScheduler.schedule(() => void this.#pump());
       }
       this.#startTicker();
       return () => {
@@ -410,20 +412,34 @@ export class BullMQTaskRunner implements TaskRunner {
     return conn;
   }
 
-  async #flush(): Promise<void> {
+  /**
+   * Adds the batched runs' jobs, one call at a time (runs that get a slot meanwhile wait for the
+   * next call): a worker in this process starts on the first chunk while the next is added.
+   */
+  async #pump(): Promise<void> {
     this.#flushScheduled = false;
-    const batch = this.#batch.length <= this.#bulkSize ? this.#batch : this.#batch.slice(0, this.#bulkSize);
-    this.#batch = batch === this.#batch ? [] : this.#batch.slice(this.#bulkSize);
-    if (this.#batch.length > 0 && !this.#flushScheduled) {
-      this.#flushScheduled = true;
-      rxjs().asapScheduler.schedule(() => void this.#flush());
+    if (this.#adding) return;
+    this.#adding = true;
+    try {
+      while (this.#batch.length > 0) {
+        const batch = this.#batch.length <= this.#bulkSize ? this.#batch : this.#batch.slice(0, this.#bulkSize);
+        this.#batch = batch === this.#batch ? [] : this.#batch.slice(this.#bulkSize);
+        await this.#add(batch);
+      }
+    } finally {
+      this.#adding = false;
     }
+  }
+
+  async #add(batch: readonly Pending[]): Promise<void> {
     const live = batch.filter((entry) => !entry.stopped);
     if (live.length === 0) return;
     const conn = this.#connect();
     try {
       await conn.ready;
-      await conn.queue.addBulk(live.map((entry) => ({ name: entry.call.task.name, data: entry.data, opts: { ...this.#jobOptions, jobId: entry.id } })));
+      const one = live.length === 1 ? live[0] : undefined;
+      if (one !== undefined) await conn.queue.add(one.call.task.name, one.data, { ...this.#jobOptions, jobId: one.id });
+      else await conn.queue.addBulk(live.map((entry) => ({ name: entry.call.task.name, data: entry.data, opts: { ...this.#jobOptions, jobId: entry.id } })));
     } catch (error) {
       conn.lastError = error instanceof Error ? error : new Error(String(error));
       for (const entry of live) {
@@ -514,7 +530,7 @@ export class BullMQTaskRunner implements TaskRunner {
     entry.settled = true;
     this.#pending.delete(entry.id);
     if (this.#pending.size === 0) this.#stopTicker();
-    // Not yet added: #flush skips it, or removes it once addBulk returns.
+    // Not yet added: #add skips it, or removes it once the add returns.
     if (entry.addedAt !== 0) void this.#removeJob(entry.id);
   }
 
@@ -525,7 +541,7 @@ export class BullMQTaskRunner implements TaskRunner {
     try {
       const removed = await conn.queue.remove(id);
       if (removed === 1) return;
-      conn.producer ??= new QueueEventsProducer(this.queue, { connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'), prefix: this.#prefix });
+      conn.producer ??= new QueueEventsProducer(controlQueue(this.queue), { connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'), prefix: this.#prefix });
       conn.producer.on('error', () => undefined);
       await conn.producer.publishEvent({ eventName: CANCEL_EVENT, jobId: id });
     } catch {
@@ -585,13 +601,14 @@ export class BullMQTaskRunner implements TaskRunner {
     let job: Job | undefined;
     let state: string;
     try {
-      job = await Job.fromId(conn.queue, entry.id);
-      state = job === undefined ? 'missing' : await job.getState();
+      // The state first: a job read before it completes would carry no value yet.
+      state = await conn.queue.getJobState(entry.id);
+      job = state === 'unknown' ? undefined : await Job.fromId(conn.queue, entry.id);
     } catch {
       return;
     }
     if (entry.settled) return;
-    if (job === undefined || state === 'unknown' || state === 'missing') {
+    if (job === undefined) {
       this.#settle(entry, new JobFailedError(entry.call.task.name, entry.call.runName, entry.id, 'the job is gone from Redis before its outcome was read (removed by someone else?)'));
     } else if (state === 'completed') {
       this.#completed(entry, job.returnvalue);

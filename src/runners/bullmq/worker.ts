@@ -17,7 +17,7 @@ import { taskBodyOf, type TaskBody } from '../worker-threads/lookup.js';
 import { describeWireErrors } from '../worker-threads/protocol.js';
 import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
 import { findNotJson } from './json-check.js';
-import { CANCEL_EVENT, JOB_PROTOCOL_VERSION, JobDataC, type JobFailure, type JobResult } from './protocol.js';
+import { CANCEL_EVENT, controlQueue, JOB_PROTOCOL_VERSION, JobDataC, type JobFailure, type JobResult } from './protocol.js';
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
@@ -312,7 +312,8 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   // Errors of the connection are BullMQ's to recover from (it reconnects); unheard, they would
   // end the process.
   worker.on('error', (error) => log(`sluice worker: ${error.message}`, 'error'));
-  const events = new QueueEvents(queue, { connection: bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker'), prefix });
+  // Cancels come on a stream of their own (not the job queue's events, which every job fills).
+  const events = new QueueEvents(controlQueue(queue), { connection: bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker'), prefix });
   events.on('error', () => undefined);
   (events as unknown as { on(name: string, listener: (args: { jobId?: unknown }) => void): void }).on(CANCEL_EVENT, ({ jobId }) => {
     if (typeof jobId === 'string') worker.cancelJob(jobId, 'cancelled by its flow');
