@@ -5,8 +5,7 @@
  *
  * Started by bench/run.ts; each child imports only its own contender, so peak RSS is its own.
  */
-import { readFileSync } from 'node:fs';
-import { gc, MB, range, rangeArray, RESULT_PREFIX, sleep, type Contender, type ResultLine, type Work, type WorkloadName } from './lib.js';
+import { gc, MB, maxRssMb, peakRssMb, range, rangeArray, RESULT_PREFIX, sleep, type Contender, type ResultLine, type Work, type WorkloadName } from './lib.js';
 
 function emit(line: ResultLine): void {
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(line)}\n`);
@@ -14,27 +13,6 @@ function emit(line: ResultLine): void {
 
 function rssMb(): number {
   return process.memoryUsage().rss / MB;
-}
-
-/**
- * Peak RSS of this process since it started, MiB: `VmHWM` from /proc/self/status on Linux. Not
- * `getrusage` maxRSS there: a child's maxRSS starts at its parent's RSS at fork (the kernel carries
- * the forked memory's high-water mark across exec), so every child would report at least the
- * orchestrator's size. Elsewhere, maxRSS.
- */
-function peakRssMb(): number {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (match !== null) return Number(match[1]) / 1024;
-  } catch {
-    // not Linux
-  }
-  return maxRssMb();
-}
-
-/** `process.resourceUsage().maxRSS` in MiB (see {@link peakRssMb}). */
-function maxRssMb(): number {
-  return process.resourceUsage().maxRSS / 1024;
 }
 
 /** Every result is x + 1 for x in 0..n-1: checks the count and the sum, and whether they came in input order. */

@@ -2,6 +2,7 @@
  * Shared pieces of the benchmark: the contender interface, the hand-written baseline, the result
  * line a child prints, and small helpers. Not part of the library or of `npm test`.
  */
+import { readFileSync } from 'node:fs';
 
 /** One run of a workload: a function of one number, applied to every item. */
 export type Work = (x: number) => Promise<number>;
@@ -17,8 +18,8 @@ export interface Contender {
   run(source: Iterable<number>, fn: Work, concurrency: number): Promise<number[]>;
 }
 
-/** A-C and leak run through bench/contender.ts; D (worker threads) through bench/threads/. */
-export type WorkloadName = 'A' | 'B' | 'C' | 'leak' | 'D';
+/** A-C and leak run through bench/contender.ts; D (worker threads) through bench/threads/; E (BullMQ) through bench/bullmq/. */
+export type WorkloadName = 'A' | 'B' | 'C' | 'leak' | 'D' | 'E';
 
 /** The line a child process prints, prefixed by {@link RESULT_PREFIX}. */
 export interface ResultLine {
@@ -95,4 +96,25 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * Peak RSS of this process since it started, MiB: `VmHWM` from /proc/self/status on Linux. Not
+ * `getrusage` maxRSS there: a child's maxRSS starts at its parent's RSS at fork (the kernel carries
+ * the forked memory's high-water mark across exec), so every child would report at least the
+ * orchestrator's size. Elsewhere, maxRSS.
+ */
+export function peakRssMb(): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (match !== null) return Number(match[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return maxRssMb();
+}
+
+/** `process.resourceUsage().maxRSS` in MiB (see {@link peakRssMb}). */
+export function maxRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
 }

@@ -13,7 +13,8 @@
  * Options:
  *   --quick          smaller B and leak sizes, 2 repetitions (under 2 minutes)
  *   --reps N         repetitions per contender (default 3, quick 2)
- *   --only A,B,C,leak,D  run only these workloads (D: CPU-bound bodies on worker threads)
+ *   --only A,B,C,leak,D,E  run only these workloads (D: CPU-bound bodies on worker threads; E: BullMQ
+ *                    on the bench's own redis-server, raw against sluice; skipped, loudly, without redis-server)
  *   --out PATH       write the report there (default: BENCHMARKS.md in full mode, none in quick mode)
  *   --no-write       do not write the report
  *   --tsx            run the children as `node --expose-gc --import tsx bench/contender.ts`
@@ -27,6 +28,8 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { median, RESULT_PREFIX, type ResultLine, type WorkloadName } from './lib.js';
 import { profileWorkloadA } from './profile.js';
+import { runE, tableE, targetsE, type EConfig, type ERun } from './bullmq/run-e.js';
+import { redisServerVersion } from './bullmq/redis.js';
 import { runD, tableD, targetsD, type DResult } from './threads/run-d.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -76,6 +79,8 @@ interface Config {
   readonly cw: { readonly n: number; readonly c: number; readonly sleepMs: number };
   readonly leak: { readonly n: number; readonly flows: number; readonly c: number; readonly reps: number };
   readonly d: { readonly n: number; readonly threads: number; readonly taskMs: number; readonly reps: number };
+  /** Workload E (BullMQ); absent in raw files saved before E existed. */
+  readonly e: EConfig;
   /** A child still running after this long is killed and recorded as timed out. */
   readonly timeoutMs: number;
 }
@@ -88,7 +93,7 @@ function parseArgs(argv: readonly string[]): Config {
   };
   const reps = Number(value('--reps') ?? (quick ? 2 : 3));
   if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps must be an integer >= 1');
-  const only = new Set((value('--only') ?? 'A,B,C,leak,D').split(',') as WorkloadName[]);
+  const only = new Set((value('--only') ?? 'A,B,C,leak,D,E').split(',') as WorkloadName[]);
   const out = argv.includes('--no-write') ? undefined : (value('--out') ?? (quick ? undefined : 'BENCHMARKS.md'));
   return {
     mode: quick ? 'quick' : 'full',
@@ -105,6 +110,8 @@ function parseArgs(argv: readonly string[]): Config {
     leak: quick ? { n: 20_000, flows: 10, c: 16, reps: 1 } : { n: 100_000, flows: 10, c: 16, reps: 3 },
     // 16 tasks of ~200 ms CPU on 2 threads (the worker-thread runner's issue); quick: shorter tasks, one rep.
     d: quick ? { n: 16, threads: 2, taskMs: 100, reps: 1 } : { n: 16, threads: 2, taskMs: 200, reps },
+    // PEER-BENCH.md section E: 10k jobs, addBulk chunks of 1000, worker concurrency 50; 500 single round trips.
+    e: { bulkN: 10_000, bulkWarm: 1000, trips: 500, warmTrips: 50, concurrency: 50, chunk: 1000, reps, timeoutMs: quick ? 60_000 : 120_000 },
     timeoutMs: quick ? 60_000 : 240_000,
   };
 }
@@ -467,15 +474,25 @@ function collectMeta(): Meta {
     loadStart: os.loadavg(),
     loadEnd: [],
     machine: `${cpus[0]?.model ?? '?'}, ${cpus.length} logical cores, ${fmt(os.totalmem() / 1024 ** 3, 1)} GiB RAM, ${os.type()} ${os.release()}`,
-    versions: `Node ${process.version}; sluice ${self.version} (commit ${gitDescribe()}${srcDirty() ? ', with uncommitted changes in src/' : ''}), rxjs ${version('rxjs')}, p-map ${version('p-map')}, effect ${version('effect')}, tsx ${version('tsx')}`,
+    versions: `Node ${process.version}; sluice ${self.version} (commit ${gitDescribe()}${srcDirty() ? ', with uncommitted changes in src/' : ''}), rxjs ${version('rxjs')}, p-map ${version('p-map')}, effect ${version('effect')}, tsx ${version('tsx')}, bullmq ${version('bullmq')}, ioredis ${version('ioredis')}, redis-server ${redisServerVersion() ?? 'not installed'}`,
   };
 }
 
-function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: readonly DResult[] = [], profile: readonly string[] = []): string {
+function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: readonly DResult[] = [], profile: readonly string[] = [], bullmq?: ERun): string {
   const ts = [
     ...targets(cfg, outcomes),
-    ...targetsD(threads).map((t) => ({ what: t.what, target: t.target, measured: t.measured, verdict: verdictAtLeast(t.value, t.limit) })),
+    ...(cfg.only.has('D') ? targetsD(threads) : []).map((t) => ({ what: t.what, target: t.target, measured: t.measured, verdict: verdictAtLeast(t.value, t.limit) })),
+    ...(bullmq === undefined
+      ? []
+      : targetsE(bullmq).map((t) => ({
+          what: t.what,
+          target: t.target,
+          measured: t.measured,
+          verdict: t.kind === 'atLeast' ? verdictAtLeast(t.value, t.limit) : verdict(t.value, t.limit, 'x'),
+        }))),
   ];
+  /** Whether an in-process workload (A, B, C: the hand loop's) ran. */
+  const inProcess = (['A', 'B', 'C'] as const).some((w) => cfg.only.has(w));
   const lines = [
     '# Benchmarks',
     '',
@@ -504,16 +521,19 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
     lines.push(
       profile.length > 0
         ? 'Missed targets are reported with how far off they are; [Where the time goes](#where-the-time-goes) has the profile.'
-        : 'Missed targets are reported with how far off they are; `npm run bench:profile` shows where the time goes.',
+        : `Missed targets are reported with how far off they are; \`npm run bench:profile\` shows where workload A's time goes${bullmq === undefined ? '' : "; for E, compare the CPU columns of its table (this process's and redis-server's), and run a contender under `node --cpu-prof` (bench/bullmq/child.ts)"}.`,
       '',
     );
   }
-  lines.push('## Headline', '', ...headline(cfg, outcomes), '', '## Results', '');
+  // The headline compares in-process tools; a run of only D or E has none.
+  if (inProcess) lines.push('## Headline', '', ...headline(cfg, outcomes), '');
+  lines.push('## Results', '');
   if (cfg.only.has('A')) lines.push(...tableA(cfg, outcomes), '');
   if (cfg.only.has('B')) lines.push(...tableB(cfg, outcomes), '');
   if (cfg.only.has('C')) lines.push(...tableC(cfg, outcomes), '');
   if (cfg.only.has('leak')) lines.push(...tableLeak(cfg, outcomes), '');
   if (threads.length > 0) lines.push(...tableD(threads), '');
+  if (bullmq !== undefined) lines.push(...tableE(bullmq), '');
   if (profile.length > 0) {
     lines.push(
       '## Where the time goes',
@@ -534,19 +554,30 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
     '## Caveats',
     '',
     '- The host has 2 vCPUs shared with other work (see the load average above); absolute µs move with it, ratios less so. A 10–20% difference between ratios is noise; three runs are not a statistical estimate.',
-    "- The hand loop's timed pass in A is only ~15–30 ms, so one scheduler hiccup moves it (and every \"vs hand-loop\" ratio) by tens of per cent; the \"vs p-map\" column is steadier. Raise `--reps` before reading much into a gap.",
+    ...(inProcess
+      ? ["- The hand loop's timed pass in A is only ~15–30 ms, so one scheduler hiccup moves it (and every \"vs hand-loop\" ratio) by tens of per cent; the \"vs p-map\" column is steadier. Raise `--reps` before reading much into a gap."]
+      : []),
     '- The library is transpiled once when the bench starts, so every run of one invocation measures the same code even if src/ changes meanwhile.',
-    '- A is warmed; B and C are cold (they include JIT warm-up). B includes creating the generator and, for tools that copy it, the array.',
-    '- Per-task cost at 100k carries JIT warm-up and any fixed cost per flow or call that 1M spreads thinner, so "per-task 1M / 100k" can be well under 1.00x; only a ratio above 1 points at super-linear work (as RxJS shows).',
+    ...(inProcess
+      ? [
+          '- A is warmed; B and C are cold (they include JIT warm-up). B includes creating the generator and, for tools that copy it, the array.',
+          '- Per-task cost at 100k carries JIT warm-up and any fixed cost per flow or call that 1M spreads thinner, so "per-task 1M / 100k" can be well under 1.00x; only a ratio above 1 points at super-linear work (as RxJS shows).',
+        ]
+      : []),
     cfg.tsx
       ? '- Contenders run under `tsx` (the library is TypeScript); its loader slows start-up, not the timed pass.'
       : '- Contenders run as plain JavaScript, transpiled file by file from the working tree when the bench starts (as tsx would, without its loader, which costs seconds of start-up with Effect).',
-    '- Not yet measured: raw piscina and raw BullMQ runners (later issues).',
+    ...(bullmq === undefined || bullmq.skipped !== undefined
+      ? []
+      : [
+          '- E: the worker, the producer (flow) and redis-server share the same 2 cores, so E measures the whole loop on one machine, not a deployment. Raw BullMQ keeps completed jobs (its default); sluice keeps them an hour (`removeOnComplete: { age: 3600 }`), so both leave every job in Redis during the run. The target compares with raw-bulk, which counts its Worker\'s `completed` events (no `QueueEvents`); sluice learns outcomes through `QueueEvents`, as a flow in another process than its workers must, and raw-bulk-events (informational) shows what that alone costs raw BullMQ.',
+        ]),
     '',
     '<details><summary>Raw result lines</summary>',
     '',
     '```',
     ...outcomes.map((o) => (o.result !== undefined ? JSON.stringify({ rep: o.rep, ...o.result }) : JSON.stringify({ rep: o.rep, ...o.job, error: o.error }))),
+    ...(bullmq?.results ?? []).map((r) => JSON.stringify({ workload: 'E', ...r })),
     '```',
     '',
     '</details>',
@@ -565,6 +596,8 @@ interface Raw {
   readonly threads?: DResult[];
   /** Where workload A's time goes (bench/profile.ts), full mode only. */
   readonly profile?: string[];
+  /** Workload E, measured by bench/bullmq/run-e.ts. */
+  readonly bullmq?: ERun;
 }
 
 function save(raw: Raw): string {
@@ -589,7 +622,7 @@ async function main(): Promise<void> {
   const fromIndex = argv.indexOf('--from');
   if (fromIndex >= 0) {
     const raw = load(argv[fromIndex + 1] ?? '');
-    const text = report(raw.config, raw.outcomes, raw.meta, raw.threads, raw.profile);
+    const text = report(raw.config, raw.outcomes, raw.meta, raw.threads, raw.profile, raw.bullmq);
     process.stdout.write(`${text}\n`);
     const outIndex = argv.indexOf('--out');
     if (outIndex >= 0) writeFileSync(path.resolve(ROOT, argv[outIndex + 1] ?? 'BENCHMARKS.md'), text);
@@ -629,6 +662,12 @@ async function main(): Promise<void> {
     else threads = await runD({ ...cfg.d, build: BUILD }, log);
   }
 
+  let bullmq: ERun | undefined;
+  if (cfg.only.has('E')) {
+    const child = cfg.tsx ? ['--import', 'tsx', path.join(ROOT, 'bench', 'bullmq', 'child.ts')] : [path.join(BUILD, 'bench', 'bullmq', 'child.js')];
+    bullmq = await runE(cfg.e, child, log);
+  }
+
   let profile: string[] = [];
   if (cfg.mode === 'full' && cfg.only.has('A')) {
     log('  [profile] workload A, map and submit, under node --cpu-prof');
@@ -637,15 +676,15 @@ async function main(): Promise<void> {
 
   meta.totalS = (performance.now() - t0) / 1000;
   meta.loadEnd = os.loadavg();
-  const text = report(cfg, outcomes, meta, threads, profile);
+  const text = report(cfg, outcomes, meta, threads, profile, bullmq);
   process.stdout.write(`${text}\n`);
-  log(`raw results: ${path.relative(ROOT, save({ config: cfg, meta, outcomes, threads, profile }))}`);
+  log(`raw results: ${path.relative(ROOT, save({ config: cfg, meta, outcomes, threads, profile, ...(bullmq === undefined ? {} : { bullmq }) }))}`);
   if (cfg.out !== undefined) {
     writeFileSync(path.resolve(ROOT, cfg.out), text);
     log(`report: ${cfg.out}`);
   }
   log(`total ${fmt(meta.totalS, 1)} s`);
-  if (outcomes.some((o) => o.error !== undefined || o.result?.ok === false) || threads.some((t) => !t.ok)) process.exitCode = 1;
+  if (outcomes.some((o) => o.error !== undefined || o.result?.ok === false) || threads.some((t) => !t.ok) || bullmq?.results.some((r) => !r.ok) === true) process.exitCode = 1;
 }
 
 await main();
