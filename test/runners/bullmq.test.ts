@@ -207,7 +207,7 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
     const emit = QueueEvents.prototype.emit;
     const spy = vi.spyOn(QueueEvents.prototype, 'emit').mockImplementation(function (this: QueueEvents, event: string | symbol, ...args: unknown[]) {
       if (event === 'completed' || event === 'failed') return false;
-      return emit.call(this, event as never, ...(args as never[]));
+      return (emit as (this: QueueEvents, ...all: unknown[]) => boolean).call(this, event, ...args);
     });
     try {
       const deaf = new BullMQTaskRunner({ queue, connection: redis.url, checkInterval: 1 });

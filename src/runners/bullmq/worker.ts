@@ -186,7 +186,7 @@ function failure(failure: JobFailure, message: string): Outcome {
 }
 
 /** Runs one job's payload; never throws. */
-async function runPayload(data: unknown, registry: ReadonlyMap<string, TaskBody>, queue: string, signal: AbortSignal | undefined): Promise<Outcome> {
+async function runPayload(data: unknown, registry: ReadonlyMap<string, TaskBody>, queue: string, stopped: Promise<never>): Promise<Outcome> {
   const decoded = JobDataC.decode(data);
   if (decoded._tag === 'Left') {
     const message = `the job's data is not a sluice job (protocol ${JOB_PROTOCOL_VERSION}): ${describeWireErrors(decoded.left)}`;
@@ -220,7 +220,7 @@ async function runPayload(data: unknown, registry: ReadonlyMap<string, TaskBody>
   let value: unknown;
   try {
     const running = callBody(body.fn, args, body.name);
-    value = signal === undefined ? await running : await abortable(running, signal);
+    value = await Promise.race([running, stopped]);
   } catch (error) {
     const thrown = serializeThrown(error, (v) => findNotJson(v) === undefined);
     const text = thrown.kind === 'error' ? `${thrown.name}: ${thrown.message}` : `threw ${JSON.stringify(thrown.value)}`;
@@ -234,25 +234,6 @@ async function runPayload(data: unknown, registry: ReadonlyMap<string, TaskBody>
     return failure({ kind: 'not-serializable', path: problem.path, what: problem.what }, `task "${job.task}": its value${problem.path} cannot cross back as JSON: it is ${problem.what}`);
   }
   return { ok: true, result: { v: JOB_PROTOCOL_VERSION, encoded: false, value } };
-}
-
-/** Settles with `running`, or rejects when `signal` aborts first (the body runs on, unheard). */
-function abortable<T>(running: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Error(`cancelled by its flow: ${String(signal.reason)}`));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new Error(`cancelled by its flow: ${String(signal.reason)}`));
-    signal.addEventListener('abort', onAbort, { once: true });
-    running.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 /**
@@ -287,16 +268,23 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   if (registry.size === 0) throw new InvalidArgumentError('sluice worker: no tasks to run: give it at least one module (--module <file>) that exports tasks');
   const names = [...registry.keys()];
 
-  let active = 0;
-  const processor = async (job: Job, _token?: string, signal?: AbortSignal): Promise<JobResult> => {
-    active++;
-    const outcome = await runPayload(job.data, registry, queue, signal).finally(() => active--);
+  /**
+   * How to stop each active job's wait for its body, by job id. A map of our own rather than
+   * BullMQ's per-job AbortSignal: a processor that takes a signal makes BullMQ build an
+   * AbortController for every job, a measurable share of a trivial job's cost.
+   */
+  const stops = new Map<string, (reason: Error) => void>();
+  const processor = async (job: Job): Promise<JobResult> => {
+    const id = String(job.id);
+    const stopped = new Promise<never>((_, reject) => stops.set(id, reject));
+    stopped.catch(() => undefined);
+    const outcome = await runPayload(job.data, registry, queue, stopped).finally(() => stops.delete(id));
     if (outcome.ok) return outcome.result;
     const data: unknown = job.data;
     const base = typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : { data };
     // The flow reads the failure from the job's data: failedReason carries only a message.
     await job.updateData({ ...base, failure: outcome.failure });
-    log(`sluice worker: job ${String(job.id)} (${job.name}) failed: ${outcome.message}`, 'error');
+    log(`sluice worker: job ${id} (${job.name}) failed: ${outcome.message}`, 'error');
     throw new Error(outcome.message);
   };
 
@@ -316,7 +304,8 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   const events = new QueueEvents(controlQueue(queue), { connection: bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker'), prefix });
   events.on('error', () => undefined);
   (events as unknown as { on(name: string, listener: (args: { jobId?: unknown }) => void): void }).on(CANCEL_EVENT, ({ jobId }) => {
-    if (typeof jobId === 'string') worker.cancelJob(jobId, 'cancelled by its flow');
+    // The body runs on, unheard: the job fails now and the worker takes its next one.
+    if (typeof jobId === 'string') stops.get(jobId)?.(new Error('cancelled by its flow'));
   });
   try {
     await Promise.all([worker.waitUntilReady(), events.waitUntilReady()]);
@@ -333,7 +322,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     queue,
     tasks: names,
     get active() {
-      return active;
+      return stops.size;
     },
     close(force = false) {
       if (force && !forced) {
