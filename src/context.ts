@@ -5,6 +5,7 @@
  */
 import { NoRunContextError } from './errors.js';
 import { currentRun } from './engine/run.js';
+import { runLogger, type Logger } from './observe/logger.js';
 
 /** The current run, as seen from inside its body. */
 export interface RunContext {
@@ -22,6 +23,11 @@ export interface RunContext {
   readonly parentRunId: string | undefined;
   /** The flow run this run belongs to. */
   readonly flowRun: { readonly id: string; readonly name: string };
+  /**
+   * A logger whose lines carry the flow's and the run's names (Prefect's `get_run_logger()`):
+   * the flow's `logger` option with the run's fields bound, or the console. Made on first read.
+   */
+  readonly logger: Logger;
 }
 
 /**
@@ -32,8 +38,8 @@ export interface RunContext {
  * ```ts
  * import { getRunContext, task } from 'sluice';
  * const download = task('download', async (url: string) => {
- *   const { signal, runName, attempt } = getRunContext();
- *   console.log(`${runName}, attempt ${attempt}`);
+ *   const { signal, logger, attempt } = getRunContext();
+ *   logger.info(`attempt ${attempt}`); // 12:00:01.123 INFO  [flow / download-1] attempt 1
  *   return (await fetch(url, { signal })).text();
  * });
  * ```
@@ -51,5 +57,8 @@ export function getRunContext(): RunContext {
     },
     parentRunId: run.parentRunId,
     flowRun: { id: run.flow.id, name: run.flow.name },
+    get logger() {
+      return runLogger(run.flow.logger, { flowName: run.flow.name, flowRunId: run.flow.id, taskName: run.taskName, runName: run.name, runId: run.id, attempt: run.attempt });
+    },
   };
 }

@@ -17,6 +17,9 @@ import type { TaskFuture } from './future.js';
 import { TaskFutureList } from './future.js';
 import { ConcurrentTaskRunner } from './runners/concurrent.js';
 import type { TaskRunner } from './runners/runner.js';
+import { attachObservers } from './observe/attach.js';
+import { isLogger, type Logger } from './observe/logger.js';
+import type { RecordSink } from './observe/record.js';
 
 /** Options of {@link flow}. */
 export interface FlowOptions {
@@ -44,6 +47,28 @@ export interface FlowOptions {
   readonly onExit?: 'wait' | 'cancel';
   /** Aborting this signal cancels every run of the flow; the flow then rejects. */
   readonly signal?: AbortSignal;
+  /**
+   * Records every event of each run of the flow: a file path (written as JSON lines, one per
+   * event, complete when the flow settles; `sluice timeline` draws it) or a function called with
+   * each event. The format is {@link RecordedEvent}, version {@link RECORD_FORMAT_VERSION}.
+   *
+   * @defaultValue no recording
+   */
+  readonly record?: RecordSink;
+  /**
+   * Where task bodies' `getRunContext().logger` writes: a logger with pino's methods (`info`,
+   * `warn`, `error`, `debug`, and `child` when it has one), with the flow's and run's names bound
+   * to every line.
+   *
+   * @defaultValue the console, as `12:00:01.123 INFO  [flow / run] message`
+   */
+  readonly logger?: Logger;
+  /**
+   * A live progress bar on stderr for the flow's runs (done, failed, running, total, rate, ETA).
+   *
+   * @defaultValue `true` when stderr is a terminal and `CI` is not set, else `false`
+   */
+  readonly progress?: boolean;
 }
 
 /** A future's value type; anything else as it is. */
@@ -252,6 +277,9 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
     throw new InvalidArgumentError(`flow(): the name must be a non-empty string, got ${String((options as FlowOptions | null)?.name)}`);
   }
   if (typeof fn !== 'function') throw new InvalidArgumentError(`flow "${options.name}": expected a function, got ${typeof fn}`);
+  if (options.logger !== undefined && !isLogger(options.logger)) {
+    throw new InvalidArgumentError(`flow "${options.name}": \`logger\` must have info, warn, error and debug methods (pino's interface)`);
+  }
   if (options.onExit !== undefined && options.onExit !== 'wait' && options.onExit !== 'cancel') {
     throw new InvalidArgumentError(`flow "${options.name}": \`onExit\` must be 'wait' or 'cancel', got ${String(options.onExit)}`);
   }
@@ -297,7 +325,10 @@ export function startFlowRun<A extends unknown[], R>(
   };
 }
 
-/** A new flow run for these options. @internal */
+/** A new flow run for these options, with the consumers they ask for subscribed to its events. @internal */
 export function newFlowRunFor(options: FlowOptions): FlowRun {
-  return new FlowRun(options.name, options.taskRunner ?? new ConcurrentTaskRunner(), options.scheduler ?? rxjs().asyncScheduler, true);
+  const flowRun = new FlowRun(options.name, options.taskRunner ?? new ConcurrentTaskRunner(), options.scheduler ?? rxjs().asyncScheduler, true);
+  flowRun.logger = options.logger;
+  attachObservers(flowRun, options);
+  return flowRun;
 }

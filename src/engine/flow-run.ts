@@ -4,6 +4,7 @@ import type { TaskRunner } from '../runners/runner.js';
 import type { FlowEvent } from '../events.js';
 import type { ScopeMarker } from './context.js';
 import { Slots } from './slots.js';
+import type { Logger } from '../observe/logger.js';
 
 let flowSeq = 0;
 // Ids must not collide between processes (runs cross Redis later), yet cost nothing per run:
@@ -45,6 +46,8 @@ export class FlowRun implements ScopeMarker {
   private events: Subject<FlowEvent> | undefined;
   /** Set once the flow has settled: later submits from stray callbacks go to the default runner. */
   closed = false;
+  /** The flow's logger for its runs' `getRunContext().logger` (the console when undefined). */
+  logger: Logger | undefined;
   private recording = false;
 
   constructor(
