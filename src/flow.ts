@@ -277,6 +277,9 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
     throw new InvalidArgumentError(`flow(): the name must be a non-empty string, got ${String((options as FlowOptions | null)?.name)}`);
   }
   if (typeof fn !== 'function') throw new InvalidArgumentError(`flow "${options.name}": expected a function, got ${typeof fn}`);
+  if (options.record !== undefined && typeof options.record !== 'function' && (typeof options.record !== 'string' || options.record === '')) {
+    throw new InvalidArgumentError(`flow "${options.name}": \`record\` must be a file path or a function, got ${String(options.record)}`);
+  }
   if (options.logger !== undefined && !isLogger(options.logger)) {
     throw new InvalidArgumentError(`flow "${options.name}": \`logger\` must have info, warn, error and debug methods (pino's interface)`);
   }
@@ -285,8 +288,16 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
   }
   const name = options.name;
   const newFlowRun = (): FlowRun => newFlowRunFor(options);
-  const call = (...args: A): Promise<FlowResult<Awaited<R>>> =>
-    runFlow({ ...options, name }, fn as (...a: A) => Awaited<R>, args, newFlowRun());
+  const call = (...args: A): Promise<FlowResult<Awaited<R>>> => {
+    let flowRun: FlowRun;
+    try {
+      flowRun = newFlowRun();
+    } catch (error) {
+      // A recording file that cannot be opened, say: the call's failure, not a throw.
+      return Promise.reject(error as Error);
+    }
+    return runFlow({ ...options, name }, fn as (...a: A) => Awaited<R>, args, flowRun);
+  };
   const start = (...args: A): FlowRunHandle<Awaited<R>> => startFlowRun({ ...options, name }, fn as (...a: A) => Awaited<R>, args, newFlowRun());
   return Object.defineProperties(call, { name: { value: name }, start: { value: start } }) as unknown as Flow<A, Awaited<R>>;
 }

@@ -46,6 +46,9 @@ export type {
   CrashedState,
 } from './states.js';
 export type { FlowEvent, RunEventBase } from './events.js';
+export { RECORD_FORMAT_VERSION } from './observe/record.js';
+export type { RecordedEvent, RecordedError, RecordSink } from './observe/record.js';
+export type { Logger, LogFn, RunLogFields } from './observe/logger.js';
 
 /* Runners */
 export { ConcurrentTaskRunner, CONCURRENT_RUNNER_DEFAULTS } from './runners/concurrent.js';
