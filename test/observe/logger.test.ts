@@ -37,8 +37,8 @@ describe('getRunContext().logger', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     await flow('greetings', () => greet.submit('ada').result())();
     expect(info).toHaveBeenCalledTimes(1);
-    expect(String(info.mock.calls[0]?.[0])).toMatch(/^\d\d:\d\d:\d\d\.\d\d\d INFO  \[greetings \/ greet-0\] hello ada$/);
-    expect(String(warn.mock.calls[0]?.[0])).toMatch(/WARN  \[greetings \/ greet-0\] careful \{"who":"ada"\}$/);
+    expect(String(info.mock.calls[0]?.[0])).toMatch(/^\d\d:\d\d:\d\d\.\d\d\d INFO {2}\[greetings \/ greet-0\] hello ada$/);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(/WARN {2}\[greetings \/ greet-0\] careful \{"who":"ada"\}$/);
   });
 
   it("binds the run's fields through a pino-style logger's child()", async () => {
