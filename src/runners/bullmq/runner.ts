@@ -290,8 +290,14 @@ export class BullMQTaskRunner implements TaskRunner {
     // sockets: BullMQ's own disconnect() waits for an 'end' that a reconnecting ioredis client
     // never emits.
     const closed = Promise.allSettled(parts.map((part) => part.close())).then(() => true);
-    const timedOut = new Promise<boolean>((resolve) => rxjs().asyncScheduler.schedule(() => resolve(false), conn.downSince === undefined ? CLOSE_PATIENCE_MS : 0));
-    if (await Promise.race([closed, timedOut])) return;
+    let timer: Subscription | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = rxjs().asyncScheduler.schedule(() => resolve(false), conn.downSince === undefined ? CLOSE_PATIENCE_MS : 0);
+    });
+    const graceful = await Promise.race([closed, timedOut]);
+    // A pending timer would keep the process alive for nothing.
+    timer?.unsubscribe();
+    if (graceful) return;
     for (const client of conn.clients) client.disconnect();
     if (conn.clients.length === 0) for (const part of parts) void part.disconnect().catch(() => undefined);
   }
@@ -541,8 +547,10 @@ export class BullMQTaskRunner implements TaskRunner {
     try {
       const removed = await conn.queue.remove(id);
       if (removed === 1) return;
-      conn.producer ??= new QueueEventsProducer(controlQueue(this.queue), { connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'), prefix: this.#prefix });
-      conn.producer.on('error', () => undefined);
+      if (conn.producer === undefined) {
+        conn.producer = new QueueEventsProducer(controlQueue(this.queue), { connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'), prefix: this.#prefix });
+        conn.producer.on('error', () => undefined);
+      }
       await conn.producer.publishEvent({ eventName: CANCEL_EVENT, jobId: id });
     } catch {
       // The run has ended already; a worker that finishes the job is not heard.
