@@ -463,12 +463,15 @@ export class BullMQTaskRunner implements TaskRunner {
 
   #completed(entry: Pending, returnvalue: unknown): void {
     const { task } = entry.call;
-    const result = JobResultC.decode(returnvalue);
-    if (result._tag === 'Left') {
-      this.#settle(entry, new JobPayloadError(task.name, `job ${entry.id} completed with a value that is not a sluice result (was it run by \`sluice worker\`?): ${describeWireErrors(result.left)}`));
+    // `is` checks without building a decoded copy (these codecs decode to their input); decode
+    // only to say what is wrong.
+    if (!JobResultC.is(returnvalue)) {
+      const result = JobResultC.decode(returnvalue);
+      const problems = result._tag === 'Left' ? describeWireErrors(result.left) : 'unreadable';
+      this.#settle(entry, new JobPayloadError(task.name, `job ${entry.id} completed with a value that is not a sluice result (was it run by \`sluice worker\`?): ${problems}`));
       return;
     }
-    const { encoded, value } = result.right;
+    const { encoded, value } = returnvalue;
     if (!encoded) {
       this.#settle(entry, undefined, value);
       return;

@@ -187,12 +187,14 @@ function failure(failure: JobFailure, message: string): Outcome {
 
 /** Runs one job's payload; never throws. */
 async function runPayload(data: unknown, registry: ReadonlyMap<string, TaskBody>, queue: string, stopped: Promise<never>): Promise<Outcome> {
-  const decoded = JobDataC.decode(data);
-  if (decoded._tag === 'Left') {
-    const message = `the job's data is not a sluice job (protocol ${JOB_PROTOCOL_VERSION}): ${describeWireErrors(decoded.left)}`;
+  // `is` checks without building a decoded copy (this codec decodes to its input); decode only
+  // to say what is wrong.
+  if (!JobDataC.is(data)) {
+    const decoded = JobDataC.decode(data);
+    const message = `the job's data is not a sluice job (protocol ${JOB_PROTOCOL_VERSION}): ${decoded._tag === 'Left' ? describeWireErrors(decoded.left) : 'unreadable'}`;
     return failure({ kind: 'bad-payload', message }, message);
   }
-  const job = decoded.right;
+  const job = data;
   const body = registry.get(job.task);
   if (body === undefined) {
     const known = [...registry.keys()];
