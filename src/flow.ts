@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Tracer } from '@opentelemetry/api';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { rxjs } from './engine/lazy.js';
 import { CancelledError, InvalidArgumentError, UnobservedFailuresError } from './errors.js';
@@ -64,11 +65,30 @@ export interface FlowOptions {
    */
   readonly logger?: Logger;
   /**
-   * A live progress bar on stderr for the flow's runs (done, failed, running, total, rate, ETA).
+   * A live progress bar on stderr for the flow's runs (done, failed, running, total, rate, ETA),
+   * shown once the flow has run for half a second; task output printed meanwhile goes above it.
+   * `true` forces it: where stderr is not a terminal (or `TERM=dumb`), that is a plain line every
+   * 10 s and one at the end. See the README's "Progress".
    *
-   * @defaultValue `true` when stderr is a terminal and `CI` is not set, else `false`
+   * @defaultValue `true` when stderr is a terminal, `TERM` is not `dumb` and `CI` is unset (or
+   * empty, `0` or `false`), else `false`
    */
   readonly progress?: boolean;
+  /**
+   * The OpenTelemetry tracer for the flow's spans: a span per flow run, a child span per task run
+   * (see the README's "Tracing"). Given, it is used whether or not an SDK is registered globally.
+   *
+   * @example
+   * ```ts
+   * import { trace } from '@opentelemetry/api';
+   * import { flow } from 'sluice';
+   * const etl = flow({ name: 'etl', tracer: trace.getTracer('my-app') }, async () => 1);
+   * ```
+   *
+   * @defaultValue the registered SDK's tracer (`trace.getTracer('sluice')`); when no SDK is
+   * registered, no spans and no cost
+   */
+  readonly tracer?: Tracer;
 }
 
 /** A future's value type; anything else as it is. */
@@ -286,6 +306,12 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
   if (options.onExit !== undefined && options.onExit !== 'wait' && options.onExit !== 'cancel') {
     throw new InvalidArgumentError(`flow "${options.name}": \`onExit\` must be 'wait' or 'cancel', got ${String(options.onExit)}`);
   }
+  if (options.progress !== undefined && typeof options.progress !== 'boolean') {
+    throw new InvalidArgumentError(`flow "${options.name}": \`progress\` must be true or false, got ${String(options.progress)}`);
+  }
+  if (options.tracer !== undefined && typeof (options.tracer as Partial<Tracer> | null)?.startSpan !== 'function') {
+    throw new InvalidArgumentError(`flow "${options.name}": \`tracer\` must be an OpenTelemetry Tracer (with startSpan)`);
+  }
   const name = options.name;
   const newFlowRun = (): FlowRun => newFlowRunFor(options);
   const call = (...args: A): Promise<FlowResult<Awaited<R>>> => {
@@ -294,7 +320,7 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
       flowRun = newFlowRun();
     } catch (error) {
       // A recording file that cannot be opened, say: the call's failure, not a throw.
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
     return runFlow({ ...options, name }, fn as (...a: A) => Awaited<R>, args, flowRun);
   };

@@ -21,6 +21,7 @@ import { argsAt, planMap } from './map.js';
 import { mapStream, type MapStreamOptions, type StreamSource, type TaskStream } from './stream.js';
 import { checkConcurrency } from './runners/concurrent.js';
 import { compileRunName, parameterNames } from './run-name.js';
+import { watchMapProgress } from './observe/progress.js';
 
 /**
  * An argument: the value, a future of it, an upstream whose failure is allowed, or (for an array
@@ -117,6 +118,15 @@ export interface TaskRunOptions<A extends unknown[]> {
    * @defaultValue `Infinity`
    */
   readonly maxConcurrency?: number;
+  /**
+   * A live progress bar on stderr for each `map` of this task (labelled with the task's name):
+   * done, failed, running and total, rate and ETA, shown once the map has run for half a second.
+   * When stderr is not a terminal, a plain line every 10 s instead. `submit`, `mapStream` and
+   * direct calls show none. Usually set per call: `task.with({ progress: true }).map(items)`.
+   *
+   * @defaultValue `false`
+   */
+  readonly progress?: boolean;
 }
 
 /** The options of `task()`: a name, optional io-ts codecs, and the run settings. */
@@ -169,6 +179,8 @@ export const TASK_DEFAULTS = {
   random: Math.random,
   /** No limit of the task's own: only the runner's. */
   maxConcurrency: Number.POSITIVE_INFINITY,
+  /** No progress bar for a map. */
+  progress: false,
 } as const;
 
 /**
@@ -224,6 +236,8 @@ interface TaskConfig {
   readonly spec: TaskSpec;
   readonly waitFor: readonly unknown[] | undefined;
   readonly maxConcurrency: number;
+  /** Each `map` shows a progress bar. */
+  readonly progress: boolean;
   /**
    * The task's own limiter in each flow run. Copies made by `waitFor` or by `with` without a new
    * `maxConcurrency` share it, so a copy never escapes the limit.
@@ -281,7 +295,7 @@ function buildSpec(
     params: base?.params,
     returns: base?.returns,
   },
-): { spec: TaskSpec; maxConcurrency: number | undefined } {
+): { spec: TaskSpec; maxConcurrency: number | undefined; progress: boolean | undefined } {
   if (typeof fn !== 'function') fail(name, 'fn', `must be a function, got ${String(fn)} (${typeof fn})`);
   const retries = options.retries ?? base?.retries ?? TASK_DEFAULTS.retries;
   if (!Number.isInteger(retries) || retries < 0) fail(name, 'retries', `must be a non-negative integer, got ${String(retries)}`);
@@ -316,6 +330,8 @@ function buildSpec(
       fail(name, 'maxConcurrency', `must be an integer from 1 and up or Infinity, got ${String(maxConcurrency)}`);
     }
   }
+  const progress = options.progress;
+  if (progress !== undefined && typeof progress !== 'boolean') fail(name, 'progress', `must be true or false, got ${describeValue(progress)}`);
   const retryDelay = options.retryDelay === undefined && base !== undefined ? base.retryDelay : normaliseDelay(name, options.retryDelay ?? TASK_DEFAULTS.retryDelay);
   return {
     spec: {
@@ -332,6 +348,7 @@ function buildSpec(
       module: base?.module ?? codecs.module,
     },
     maxConcurrency,
+    progress,
   };
 }
 
@@ -406,12 +423,15 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
     };
     const list = new TaskFutureList<R>();
     const firstName = flow.reserveNames(spec.name, plan.length);
+    // Subscribed before the first run exists, so the bar sees every state of every run.
+    const watch = config.progress && plan.length > 0 ? watchMapProgress(flow, spec.name, plan.length) : undefined;
     // Each run starts as soon as it exists: the first bodies are already running while the rest of
     // a large map is being created. Slots are granted on the trampoline, so synchronous bodies
     // still hand their slot on in a loop, not by recursion.
     for (let i = 0; i < plan.length; i++) {
       const run = new Run<R>(group, argsAt(plan, i), firstName + i);
       list.push(run);
+      if (watch !== undefined) watch(run.id);
       run.start();
     }
     return list;
@@ -468,6 +488,7 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
       spec: built.spec,
       waitFor: config.waitFor,
       maxConcurrency: built.maxConcurrency ?? config.maxConcurrency,
+      progress: built.progress ?? config.progress,
       limits: ownLimit ? new WeakMap<FlowRun, Slots>() : limits,
     });
   };
@@ -531,6 +552,7 @@ export function task<A extends unknown[], R>(nameOrOptions: string | TaskOptions
     spec: built.spec,
     waitFor: undefined,
     maxConcurrency: built.maxConcurrency ?? TASK_DEFAULTS.maxConcurrency,
+    progress: built.progress ?? TASK_DEFAULTS.progress,
     limits: new WeakMap<FlowRun, Slots>(),
   });
 }

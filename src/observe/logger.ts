@@ -21,6 +21,7 @@ export interface Logger {
   warn: LogFn;
   error: LogFn;
   debug: LogFn;
+  /** A logger that adds `bindings` to every line (pino's `child`). */
   child?(bindings: Readonly<Record<string, unknown>>): Logger;
 }
 

@@ -19,8 +19,16 @@ export interface RecordedError {
   readonly code?: string;
 }
 
-/** Fields of every recorded run event. */
-interface RecordedRunBase {
+/**
+ * Fields of every recorded run event (`run-submitted`, `run-state`).
+ *
+ * @example
+ * ```ts
+ * import type { RecordedRunBase } from 'sluice';
+ * const label = (e: RecordedRunBase): string => `${e.taskName} / ${e.runName}`;
+ * ```
+ */
+export interface RecordedRunBase {
   readonly v: typeof RECORD_FORMAT_VERSION;
   /** When it happened: the flow scheduler's clock (epoch ms on the default scheduler). */
   readonly time: number;

@@ -47,7 +47,8 @@ export interface TestFlowOptions {
  */
 export function runTestFlow<R>(scheduler: SchedulerLike, body: () => R, options: TestFlowOptions = {}): Promise<FlowResult<Awaited<R>>> {
   const runner = options.taskRunner ?? new ConcurrentTaskRunner({ maxConcurrency: options.maxConcurrency ?? Number.POSITIVE_INFINITY });
-  return flow({ name: options.name ?? 'test-flow', taskRunner: runner, scheduler, onExit: options.onExit ?? 'wait' }, body)();
+  // No progress bar: a test's flow runs in virtual time, and its output is the test runner's.
+  return flow({ name: options.name ?? 'test-flow', taskRunner: runner, scheduler, onExit: options.onExit ?? 'wait', progress: false }, body)();
 }
 
 /**
@@ -71,7 +72,7 @@ export function runTestFlow<R>(scheduler: SchedulerLike, body: () => R, options:
  */
 export function startTestFlow<R>(scheduler: SchedulerLike, body: () => R, options: TestFlowOptions = {}): FlowRunHandle<Awaited<R>> {
   const runner = options.taskRunner ?? new ConcurrentTaskRunner({ maxConcurrency: options.maxConcurrency ?? Number.POSITIVE_INFINITY });
-  const flowOptions: FlowOptions & { name: string } = { name: options.name ?? 'test-flow', taskRunner: runner, scheduler, onExit: options.onExit ?? 'wait' };
+  const flowOptions: FlowOptions & { name: string } = { name: options.name ?? 'test-flow', taskRunner: runner, scheduler, onExit: options.onExit ?? 'wait', progress: false };
   // Events are recorded from the start: a marble expectation subscribes after the flow began.
   return startFlowRun(flowOptions, body as () => Awaited<R>, [], newFlowRunFor(flowOptions), true);
 }
