@@ -16,6 +16,7 @@ import { findTsxEsmApi, hasTsx, isTypeScript } from '../worker-threads/loader.js
 import { taskBodyOf, type TaskBody } from '../worker-threads/lookup.js';
 import { describeWireErrors } from '../worker-threads/protocol.js';
 import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
+import { WORKER_DEFAULTS } from './defaults.js';
 import { findNotJson } from './json-check.js';
 import { CANCEL_EVENT, controlQueue, JOB_PROTOCOL_VERSION, JobDataC, type JobFailure, type JobResult } from './protocol.js';
 
@@ -68,23 +69,7 @@ export interface WorkerOptions {
   readonly log?: (line: string, level: 'info' | 'error') => void;
 }
 
-/**
- * The defaults of {@link WorkerOptions}.
- *
- * @example
- * ```ts
- * import { WORKER_DEFAULTS } from 'sluice/bullmq';
- * console.log(WORKER_DEFAULTS.maxStalledCount); // 2
- * ```
- */
-export const WORKER_DEFAULTS = {
-  connection: 'redis://127.0.0.1:6379',
-  prefix: 'bull',
-  concurrency: 1,
-  maxStalledCount: 2,
-  lockDuration: 30_000,
-  stalledInterval: 30_000,
-} as const;
+export { WORKER_DEFAULTS };
 
 /** A running worker, as {@link startWorker} returns it. */
 export interface SluiceWorker {
