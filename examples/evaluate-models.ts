@@ -5,10 +5,20 @@
  * For each dataset, `train_model` is mapped over the model configs, the dataset being broadcast
  * to every run (it is not iterable). Each run is named from its arguments by the `taskRunName`
  * template, e.g. "train on customers with random_forest".
+ *
+ * The flow records its events (`record`), and `main()` draws them as a timeline: an HTML page
+ * with a bar per run, written next to the recording in the OS temp directory.
  */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { flow, task, wait, type TaskFuture } from '../src/index.js';
+import { flow, readRecording, renderTimeline, task, wait, type TaskFuture } from '../src/index.js';
+
+/** Where the flow records its events, and where `main()` writes their timeline. */
+export const RECORDING = join(tmpdir(), 'sluice-evaluate-models.jsonl');
+export const TIMELINE = join(tmpdir(), 'sluice-evaluate-models.html');
 
 export class Dataset {
   constructor(readonly name: string) {}
@@ -33,7 +43,7 @@ export const trainModel = task(
   }),
 );
 
-export const evaluateModels = flow('evaluate_models', async (datasets: Dataset[], modelConfigs: ModelConfig[]) => {
+export const evaluateModels = flow({ name: 'evaluate_models', record: RECORDING }, async (datasets: Dataset[], modelConfigs: ModelConfig[]) => {
   const allFutures: TaskFuture<TrainingResult>[] = [];
   for (const dataset of datasets) {
     const futures = trainModel.map(dataset, modelConfigs);
@@ -52,6 +62,9 @@ export async function main(): Promise<void> {
     [new Dataset('customers'), new Dataset('products'), new Dataset('orders')],
     [new ModelConfig('random_forest'), new ModelConfig('gradient_boosting')],
   );
+  // The recording is complete once the flow has settled.
+  writeFileSync(TIMELINE, renderTimeline(readRecording(RECORDING), { title: 'evaluate_models' }));
+  console.log(`Timeline: ${TIMELINE}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

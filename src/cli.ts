@@ -1,15 +1,21 @@
 #!/usr/bin/env node
 /**
  * The `sluice` command. `sluice worker` starts a BullMQ worker that runs the tasks of the given
- * modules (see {@link startWorker}).
+ * modules (see {@link startWorker}); `sluice timeline` draws a recording as an HTML page.
  *
  * @module
  * @internal
  */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startWorker, WORKER_DEFAULTS } from './runners/bullmq/worker.js';
+import { readRecording } from './observe/read.js';
+import { buildTimeline } from './observe/timeline/model.js';
+import { renderTimeline } from './observe/timeline/html.js';
+// BullMQ is loaded only by `sluice worker`: `sluice timeline` does not pay for it.
+import { WORKER_DEFAULTS } from './runners/bullmq/defaults.js';
 
-const USAGE = `usage: sluice worker --module <file> [--module <file> ...] --queue <name> [options]
+const WORKER_USAGE = `usage: sluice worker --module <file> [--module <file> ...] --queue <name> [options]
 
 Runs the tasks that the modules export, for flows that use BullMQTaskRunner on the same queue.
 Any number of workers, on any machine that reaches Redis, share a queue.
@@ -26,8 +32,20 @@ options:
 
 SIGTERM or SIGINT: stop taking jobs and finish the active ones; a second signal hands them back.`;
 
-function fail(message: string): never {
-  console.error(`sluice: ${message}\n\n${USAGE}`);
+const TIMELINE_USAGE = `usage: sluice timeline <recording.jsonl> [-o <file.html>] [options]
+
+Draws a recording (flow({ record: 'runs.jsonl' })) as one self-contained HTML page: every task
+run as a bar on a time axis, grouped by task, coloured by final state, with waits, attempts and
+retries; click a bar for its states, times and error. The page loads nothing from the network.
+
+options:
+  --output, -o <file>        the HTML file to write (default: the recording's path, with .html)
+  --title <title>            the page's title (default: the recording's flow names)`;
+
+const USAGE = `${WORKER_USAGE}\n\n${TIMELINE_USAGE}`;
+
+function fail(message: string, usage = USAGE): never {
+  console.error(`sluice: ${message}\n\n${usage}`);
   process.exit(2);
 }
 
@@ -57,14 +75,15 @@ async function worker(argv: string[]): Promise<void> {
       strict: true,
     }));
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
+    fail(error instanceof Error ? error.message : String(error), WORKER_USAGE);
   }
   if (values.help === true) {
-    console.log(USAGE);
+    console.log(WORKER_USAGE);
     return;
   }
-  if (values.module === undefined || values.module.length === 0) fail('give at least one --module');
-  if (values.queue === undefined) fail('give --queue');
+  if (values.module === undefined || values.module.length === 0) fail('give at least one --module', WORKER_USAGE);
+  if (values.queue === undefined) fail('give --queue', WORKER_USAGE);
+  const { startWorker } = await import('./runners/bullmq/worker.js');
   const running = await startWorker({
     queue: values.queue,
     modules: values.module,
@@ -99,6 +118,38 @@ async function worker(argv: string[]): Promise<void> {
   process.on('SIGINT', stop);
 }
 
+function timeline(argv: string[]): void {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        output: { type: 'string', short: 'o' },
+        title: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error), TIMELINE_USAGE);
+  }
+  if (values.help === true) {
+    console.log(TIMELINE_USAGE);
+    return;
+  }
+  const [recording, ...extra] = positionals;
+  if (recording === undefined) fail('give the recording to draw (a file written by flow({ record }))', TIMELINE_USAGE);
+  if (extra.length > 0) fail(`one recording at a time, got ${positionals.length}`, TIMELINE_USAGE);
+  const output = resolve(values.output ?? `${recording.replace(/\.jsonl?$/, '')}.html`);
+  const model = buildTimeline(readRecording(recording));
+  writeFileSync(output, renderTimeline(model, values.title === undefined ? {} : { title: values.title }));
+  const runs = model.flowRuns.reduce((sum, flowRun) => sum + flowRun.runs.length, 0);
+  const skipped = model.skipped > 0 ? ` (${model.skipped} events of unknown types skipped)` : '';
+  console.log(`sluice timeline: ${runs} runs of ${model.flowRuns.length} flow run(s) drawn to ${output}${skipped}`);
+}
+
 function optional<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: number };
 }
@@ -108,6 +159,9 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'worker':
       await worker(rest);
+      return;
+    case 'timeline':
+      timeline(rest);
       return;
     case undefined:
     case '-h':

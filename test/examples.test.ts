@@ -4,10 +4,11 @@
  * `npm start`'s command as a child process.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConcurrentTaskRunner, flow, type FlowEvent } from '../src/index.js';
+import { ConcurrentTaskRunner, flow, readRecording, type FlowEvent } from '../src/index.js';
 
 import * as callDirectly from '../examples/call-directly.js';
 import * as submit from '../examples/submit.js';
@@ -247,8 +248,16 @@ describe('real-world application: evaluating models', () => {
     expect(best.score).toBeLessThan(1);
   });
 
-  it('`npm start` (tsx examples/evaluate-models.ts) prints the best model', async () => {
+  it('`npm start` (tsx examples/evaluate-models.ts) prints the best model, then the path of its run\'s timeline', async () => {
     const { stdout } = await promisify(execFile)('npx', ['tsx', 'examples/evaluate-models.ts'], { cwd: root, timeout: 60_000 });
     expect(stdout).toMatch(/^Best model: \{ dataset: '\w+', model: '\w+', score: [\d.e-]+ \}$/m);
+    const timeline = /^Timeline: (.+\.html)$/m.exec(stdout)?.[1];
+    expect(timeline).toBe(evaluateModels.TIMELINE);
+    expect(stdout.indexOf('Timeline:')).toBeGreaterThan(stdout.indexOf('Best model:'));
+    // The page holds the recording of this run: its six runs, by name.
+    const html = readFileSync(timeline as string, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    for (const dataset of ['customers', 'products', 'orders']) expect(html).toContain(`train on ${dataset} with random_forest`);
+    expect(readRecording(evaluateModels.RECORDING).filter((event) => event.type === 'run-submitted')).toHaveLength(6);
   }, 70_000);
 });

@@ -1,0 +1,104 @@
+/**
+ * renderTimeline: one self-contained HTML file (nothing fetched, 10k runs included), whose
+ * recorded strings are data, never markup or script.
+ */
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildTimeline, renderTimeline, type RecordedEvent } from '../../src/index.js';
+import { escapeHtml, scriptSafeJson } from '../../src/observe/timeline/html.js';
+import { syntheticRecording } from './timeline.fixtures.js';
+
+/** The page's embedded data, as its script reads it. */
+function payload(html: string): { title: string; runs: { n: string; s: string; d: number }[]; flows: { n: string; g: { t: string }[] }[] } {
+  const match = /<script type="application\/json" id="sluice-timeline-data">([^<]*)<\/script>/.exec(html);
+  if (match === null) throw new Error('no data block');
+  return JSON.parse(match[1] as string) as ReturnType<typeof payload>;
+}
+
+/** Every `<script>` element's opening tag. */
+const scriptTags = (html: string) => html.match(/<script\b[^>]*>/gi) ?? [];
+
+describe('renderTimeline', () => {
+  it('renders 10k runs into one HTML file that loads nothing: no URL, no src, no link', () => {
+    const events = syntheticRecording(10_000);
+    const started = performance.now();
+    const html = renderTimeline(events, { title: 'bulk' });
+    const ms = performance.now() - started;
+    console.log(`renderTimeline: 10,000 runs (${events.length} events) in ${ms.toFixed(0)} ms, ${(html.length / 1e6).toFixed(2)} MB`);
+
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/https?:\/\//i);
+    expect(html).not.toMatch(/\bsrc\s*=/i);
+    expect(html).not.toMatch(/<link\b/i);
+    expect(html).not.toMatch(/@import|url\(/i);
+    expect(scriptTags(html)).toEqual(['<script type="application/json" id="sluice-timeline-data">', '<script>']);
+    expect(payload(html).runs).toHaveLength(10_000);
+    expect(html.length).toBeLessThan(5_000_000);
+  });
+
+  it('lets only its own script run (Content-Security-Policy with the script\'s hash) and fetch nothing', () => {
+    const html = renderTimeline(syntheticRecording(20));
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)?.[1];
+    expect(csp).toContain("default-src 'none'");
+    const script = /<script>([\s\S]*)<\/script>\s*<\/body>/.exec(html)?.[1] ?? '';
+    const scriptSrc = csp?.split(';').map((directive) => directive.trim()).find((directive) => directive.startsWith('script-src'));
+    expect(scriptSrc).toBe(`script-src 'sha256-${createHash('sha256').update(script, 'utf8').digest('base64')}'`);
+  });
+
+  it('embeds run names, task names, errors and the title as data: a name cannot close the script or add markup', () => {
+    const evil = '</script><script>alert(1)</script><!-- <img src=x onerror=alert(2)> \u2028 & https://evil.example/';
+    const events: RecordedEvent[] = [
+      { v: 1, type: 'flow-started', time: 0, flowRunId: 'f', flowName: '<b>flow</b>' },
+      { v: 1, type: 'run-submitted', time: 0, flowRunId: 'f', runId: 'r', runName: evil, taskName: '<svg onload=alert(3)>', parentRunId: null },
+      { v: 1, type: 'run-state', time: 1, flowRunId: 'f', runId: 'r', runName: evil, taskName: '<svg onload=alert(3)>', parentRunId: null, stateType: 'Failed', state: 'Failed', error: { name: '<i>Err</i>', message: evil } },
+      { v: 1, type: 'flow-finished', time: 2, flowRunId: 'f', flowName: '<b>flow</b>', outcome: 'Failed', error: { name: 'E', message: evil } },
+    ];
+    const html = renderTimeline(events, { title: `</title><script>alert(4)</script>` });
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('</script><script>alert');
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('<svg');
+    expect(html).not.toContain('<b>');
+    expect(html).not.toContain('<!--');
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(scriptTags(html)).toHaveLength(2);
+    expect(html).toContain('<title>&#60;&#47;title&#62;&#60;script&#62;alert(4)&#60;&#47;script&#62;</title>');
+    // The data reads back exactly as recorded.
+    const data = payload(html);
+    expect(data.runs[0]?.n).toBe(evil);
+    expect(data.flows[0]?.n).toBe('<b>flow</b>');
+    expect(data.flows[0]?.g[0]?.t).toBe('<svg onload=alert(3)>');
+    expect(data.title).toBe('</title><script>alert(4)</script>');
+  });
+
+  it('takes a model as well as events, and titles the page with the flow names by default', () => {
+    const events = syntheticRecording(30);
+    const fromModel = renderTimeline(buildTimeline(events));
+    expect(fromModel).toBe(renderTimeline(events));
+    expect(fromModel).toContain('<title>bulk timeline</title>');
+    expect(renderTimeline([])).toContain('<title>timeline</title>');
+    expect(payload(fromModel).runs.map((r) => r.s)).toEqual(buildTimeline(events).flowRuns[0]?.runs.map((r) => r.state));
+  });
+
+  it('marks runs that never finished', () => {
+    const data = payload(renderTimeline(syntheticRecording(2_000, { finished: false })));
+    expect(data.runs.filter((r) => r.d === 0).length).toBeGreaterThan(0);
+  });
+});
+
+describe('scriptSafeJson and escapeHtml', () => {
+  it('reads back as the same value, with no character that could end a script or start markup', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: 'binary' }), (value, text) => {
+        for (const input of [value, text, { text }]) {
+          const json = scriptSafeJson(input);
+          expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(input)));
+          expect(json).not.toMatch(/[<>&/\u2028\u2029]/);
+        }
+        expect(escapeHtml(text).replace(/&#\d+;/g, '')).not.toMatch(/[<>&"'/]/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
