@@ -35,6 +35,8 @@ function describeObject(obj: object): string | undefined {
  * as an object's property is allowed (JSON drops it, which reads back the same).
  */
 export function findNotJson(value: unknown, special?: (value: object) => string | undefined): NotJson | undefined {
+  // Most arguments and values are plain scalars: no walk, no allocation.
+  if (value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return undefined;
   const onPath = new Set<object>();
   // Post-order marks (`exit`) keep `onPath` to the current path, so a shared (not circular)
   // object is fine.

@@ -219,8 +219,6 @@ export class BullMQTaskRunner implements TaskRunner {
   /** An add is in flight: later runs wait for the next one. */
   #adding = false;
   #ticker: Subscription | undefined;
-  /** Arguments checked and encoded by `checkArgs`, by the run's argument array. */
-  readonly #prepared = new WeakMap<readonly unknown[], Pick<JobData, 'args' | 'encoded' | 'undefinedArgs' | 'errorArgs'>>();
 
   constructor(options: BullMQTaskRunnerOptions) {
     if (options === null || typeof options !== 'object') {
@@ -334,8 +332,8 @@ export class BullMQTaskRunner implements TaskRunner {
 
   /** The arguments as they cross: encoded by the task's `params` codec, checked for JSON. */
   #prepare(task: TaskRef, args: readonly unknown[]): Pick<JobData, 'args' | 'encoded' | 'undefinedArgs' | 'errorArgs'> {
-    const cached = this.#prepared.get(args);
-    if (cached !== undefined) return cached;
+    // Done again for each attempt rather than cached per argument list: a WeakMap entry per run
+    // cost more (in GC) than the walk over plain arguments.
     let wire: unknown = args;
     if (task.params !== undefined) {
       try {
@@ -370,7 +368,6 @@ export class BullMQTaskRunner implements TaskRunner {
       ...(undefinedArgs === undefined ? {} : { undefinedArgs }),
       ...(errorArgs === undefined ? {} : { errorArgs }),
     };
-    this.#prepared.set(args, prepared);
     return prepared;
   }
 
