@@ -11,6 +11,7 @@ import { describeProblems } from '../../codecs.js';
 import { rxjs } from '../../engine/lazy.js';
 import { InvalidArgumentError, InvalidParamsError, InvalidReturnError } from '../../errors.js';
 import { checkConcurrency } from '../concurrent.js';
+import { FlowLease } from '../flow-lease.js';
 import type { RunnerCall, TaskRef, TaskRunner } from '../runner.js';
 import { describeSpecial } from '../wire/special.js';
 import { rebuildThrown, serializeThrown } from '../wire/thrown.js';
@@ -211,7 +212,7 @@ export class BullMQTaskRunner implements TaskRunner {
   /** Job ids are this runner's: `<base>-<n>` (unique across processes, never an integer). */
   readonly #idBase = `sluice-${randomBytes(6).toString('hex')}`;
   #nextId = 0;
-  #flows = 0;
+  readonly #lease: FlowLease;
   #conn: Connections | undefined;
   readonly #pending = new Map<string, Pending>();
   #batch: Pending[] = [];
@@ -240,6 +241,7 @@ export class BullMQTaskRunner implements TaskRunner {
     const keepAlive = options.keepAlive ?? BULLMQ_RUNNER_DEFAULTS.keepAlive;
     if (typeof keepAlive !== 'boolean') throw new InvalidArgumentError(`BullMQTaskRunner: \`keepAlive\` must be a boolean, got ${String(keepAlive)}`);
     this.keepAlive = keepAlive;
+    this.#lease = new FlowLease(keepAlive, () => this.destroy());
     this.#jobOptions = {
       // Retries are the engine's: each attempt is a job of its own.
       attempts: 1,
@@ -255,13 +257,12 @@ export class BullMQTaskRunner implements TaskRunner {
 
   /** A flow that uses this runner has started. */
   open(): void {
-    this.#flows++;
+    this.#lease.open();
   }
 
   /** A flow that used this runner has ended: the last one closes the connections, unless `keepAlive`. */
-  async close(): Promise<void> {
-    if (this.#flows > 0) this.#flows--;
-    if (this.#flows === 0 && !this.keepAlive) await this.destroy();
+  close(): Promise<void> {
+    return this.#lease.close();
   }
 
   /**

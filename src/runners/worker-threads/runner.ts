@@ -13,6 +13,7 @@ import { describeProblems } from '../../codecs.js';
 import { InvalidArgumentError, InvalidParamsError, InvalidReturnError } from '../../errors.js';
 import { describeSpecial } from '../wire/special.js';
 import { checkConcurrency } from '../concurrent.js';
+import { FlowLease } from '../flow-lease.js';
 import type { RunnerCall, TaskRef, TaskRunner } from '../runner.js';
 import { describeNotCloneable, findNotCloneable } from './clone-check.js';
 import { NotCloneableError, TaskNotFoundError, WorkerProtocolError } from './errors.js';
@@ -201,7 +202,7 @@ export class WorkerThreadsTaskRunner implements TaskRunner {
   readonly #execArgv: readonly string[];
   readonly #workerFile: URL;
   #pool: Piscina | undefined;
-  #flows = 0;
+  readonly #lease: FlowLease;
   /** Arguments checked and encoded by `checkArgs`, by the run's argument array. */
   readonly #prepared = new WeakMap<readonly unknown[], unknown[]>();
   /** Tasks this runner's workers could not find, until the pool is closed. */
@@ -222,6 +223,7 @@ export class WorkerThreadsTaskRunner implements TaskRunner {
       throw new InvalidArgumentError(`WorkerThreadsTaskRunner: \`keepAlive\` must be a boolean, got ${String(keepAlive)} (${typeof keepAlive})`);
     }
     this.keepAlive = keepAlive;
+    this.#lease = new FlowLease(keepAlive, () => this.destroy());
     const execArgv: unknown = options.execArgv ?? WORKER_THREADS_RUNNER_DEFAULTS.execArgv;
     if (!Array.isArray(execArgv) || !execArgv.every((arg) => typeof arg === 'string')) {
       throw new InvalidArgumentError('WorkerThreadsTaskRunner: `execArgv` must be a list of strings');
@@ -244,13 +246,12 @@ export class WorkerThreadsTaskRunner implements TaskRunner {
 
   /** A flow that uses this runner has started. */
   open(): void {
-    this.#flows++;
+    this.#lease.open();
   }
 
   /** A flow that used this runner has ended: the last one closes the pool, unless `keepAlive`. */
-  async close(): Promise<void> {
-    if (this.#flows > 0) this.#flows--;
-    if (this.#flows === 0 && !this.keepAlive) await this.destroy();
+  close(): Promise<void> {
+    return this.#lease.close();
   }
 
   /**
