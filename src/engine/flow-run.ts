@@ -48,6 +48,11 @@ export class FlowRun implements ScopeMarker {
   closed = false;
   /** The flow's logger for its runs' `getRunContext().logger` (the console when undefined). */
   logger: Logger | undefined;
+  /**
+   * Runs an in-process body in a scope of an observer's (tracing: the run's span), or undefined
+   * when none asked: one check per attempt on the hot path.
+   */
+  bodyScope: (<T>(runId: string, body: () => T) => T) | undefined;
   private recording = false;
 
   constructor(

@@ -209,10 +209,13 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
     let out: unknown;
     try {
       const runner = this.flow.runner;
+      const bodyScope = this.flow.bodyScope;
       out =
-        runner.execute === undefined
-          ? scopeStorage.run(this, callBody, this as Run<unknown>)
-          : runner.execute({ task: this.spec, args: this.args, runId: this.id, runName: this.name, attempt });
+        runner.execute !== undefined
+          ? runner.execute({ task: this.spec, args: this.args, runId: this.id, runName: this.name, attempt })
+          : bodyScope === undefined
+            ? scopeStorage.run(this, callBody, this as Run<unknown>)
+            : bodyScope(this.id, () => scopeStorage.run(this, callBody, this as Run<unknown>));
     } catch (error) {
       this.attemptFailed(attempt, error, false);
       return;

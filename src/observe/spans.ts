@@ -36,11 +36,19 @@ interface OpenRun {
   attempt: number;
 }
 
+/** What {@link spanRecorder} returns. */
+export interface SpanRecorder {
+  /** Takes each event of the flow run. */
+  readonly record: (event: FlowEvent) => void;
+  /** The context a run's body runs in (its span's), while the run's span is open. */
+  readonly bodyContext: (runId: string) => Otel.Context | undefined;
+}
+
 /**
  * A consumer of one flow run's events that records its spans with `tracer`, the flow's span a
  * child of `parent` (the context that was active where the flow was called).
  */
-export function spanRecorder(api: typeof Otel, tracer: Otel.Tracer, parent: Otel.Context): (event: FlowEvent) => void {
+export function spanRecorder(api: typeof Otel, tracer: Otel.Tracer, parent: Otel.Context): SpanRecorder {
   let flowSpan: Otel.Span | undefined;
   let flowContext = parent;
   const runs = new Map<string, OpenRun>();
@@ -58,7 +66,7 @@ export function spanRecorder(api: typeof Otel, tracer: Otel.Tracer, parent: Otel
     return (run.context ??= api.trace.setSpan(parent, run.span));
   };
 
-  return (event) => {
+  const record = (event: FlowEvent): void => {
     switch (event.type) {
       case 'flow-started':
         offset = Number.isFinite(event.timestamp) ? Date.now() - event.timestamp : 0;
@@ -100,6 +108,9 @@ export function spanRecorder(api: typeof Otel, tracer: Otel.Tracer, parent: Otel
       }
     }
   };
+  // A body runs in its run's span, so spans it starts (an HTTP client's) are the run's children.
+  const bodyContext = (runId: string): Otel.Context | undefined => (runs.has(runId) ? contextOf(runId) : undefined);
+  return { record, bodyContext };
 }
 
 /**

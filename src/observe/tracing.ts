@@ -53,7 +53,11 @@ export function attachTracing(flowRun: FlowRun, options: FlowOptions): void {
   const o = otel();
   // The flow's span nests under whatever span is active where the flow was called (an HTTP
   // request's, say): this runs synchronously in that call, before the flow starts.
-  const record = spanRecorder(o, tracer, o.context.active());
+  const { record, bodyContext } = spanRecorder(o, tracer, o.context.active());
+  flowRun.bodyScope = (runId, body) => {
+    const inSpan = bodyContext(runId);
+    return inSpan === undefined ? body() : o.context.with(inSpan, body);
+  };
   flowRun.events$.subscribe((event) => {
     // Tracing must not break the flow: RxJS would rethrow a subscriber's error on a timer.
     try {

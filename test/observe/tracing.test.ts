@@ -56,6 +56,24 @@ const child = task('child', (x: number) => x * 10);
 const parent = task('parent', async (xs: number[]) => (await child.map(xs).result()).length);
 
 describe('tracing with an OpenTelemetry SDK registered', () => {
+  it("runs each body in its run's span: spans a body starts are the run's children", async () => {
+    const tracer = registerSdk();
+    const fetchPage = task('fetch_page', async (url: string) => {
+      // What an instrumented HTTP client does inside the body.
+      await tracer.startActiveSpan(`GET ${url}`, async (span) => {
+        await Promise.resolve();
+        span.end();
+      });
+      return url.length;
+    });
+    await flow('crawl', () => fetchPage.map(['/a', '/bb']).result())();
+    for (const runName of ['fetch_page-0', 'fetch_page-1']) {
+      const run = byRunName(runName);
+      const url = runName.endsWith('0') ? '/a' : '/bb';
+      expect(parentId(named(`GET ${url}`)[0])).toBe(spanId(run));
+    }
+  });
+
   it('records a span per flow run under the caller’s active span, and a child span per task run', async () => {
     const tracer = registerSdk();
     attempts = 0;
