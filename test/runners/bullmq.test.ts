@@ -3,7 +3,7 @@
  * a worker refuses, hand-made jobs, cancellation of waiting and active jobs, graceful shutdown.
  * Real redis-server, real worker processes.
  */
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue, QueueEvents, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BullMQTaskRunner, startWorker, type SluiceWorker } from '../../src/bullmq.js';
 import { flow, isSluiceError, type TaskFuture } from '../../src/index.js';
@@ -199,6 +199,30 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
     const twin = task({ name: 'add' }, (x: number) => x);
     const clash = await startWorker({ queue: 'q', connection: redis.url, modules: ['test/conformance/tasks.ts'], tasks: [twin] }).catch((e: unknown) => e);
     expect((clash as Error).message).toMatch(/two different tasks are named "add"/);
+  });
+
+  it('fails runs whose jobs a worker that is not sluice worker completed or failed, with what it found', async () => {
+    const foreign = queueName('foreign');
+    // A plain BullMQ worker on the queue: it completes 'add' jobs with a value of its own and fails the rest.
+    const impostor = new Worker(
+      foreign,
+      // eslint-disable-next-line @typescript-eslint/require-await
+      async (job) => {
+        if (job.name === 'add') return 'not a sluice result';
+        throw new Error('this worker runs no sluice tasks');
+      },
+      { connection: { url: redis.url } },
+    );
+    try {
+      const own = new BullMQTaskRunner({ queue: foreign, connection: redis.url });
+      const [completed, failed] = await inFlow(() => Promise.all([failure(add.submit(1, 2)), failure(work.submit(1, 1))]), own);
+      expect(completed).toMatchObject({ code: 'JOB_PAYLOAD', retryable: false });
+      expect((completed as Error).message).toMatch(/^task "add": job sluice-\S+ completed with a value that is not a sluice result \(was it run by `sluice worker`\?\)/);
+      expect(failed).toMatchObject({ code: 'JOB_FAILED', taskName: 'work' });
+      expect((failed as Error).message).toMatch(/^task run "work-\d+" \(task "work", job sluice-\S+\) failed in BullMQ: this worker runs no sluice tasks$/);
+    } finally {
+      await impostor.close();
+    }
   });
 
   it('gets outcomes whose events it missed by looking the jobs up (bullmq#85)', async () => {
