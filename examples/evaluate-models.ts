@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { flow, readRecording, renderTimeline, task, wait, type TaskFuture } from '../src/index.js';
+import { flow, task, wait, type TaskFuture } from '../src/index.js';
+import { readRecording, renderTimeline } from '../src/timeline.js';
 
 /** Where the flow records its events, and where `main()` writes their timeline. */
 export const RECORDING = join(tmpdir(), 'sluice-evaluate-models.jsonl');

@@ -49,20 +49,6 @@ export type { FlowEvent, RunEventBase } from './events.js';
 export { RECORD_FORMAT_VERSION } from './observe/record.js';
 export type { RecordedEvent, RecordedError, RecordedRunBase, RecordSink } from './observe/record.js';
 export type { Logger, LogFn, RunLogFields } from './observe/logger.js';
-export { readRecording } from './observe/read.js';
-export { buildTimeline } from './observe/timeline/model.js';
-export type {
-  TimelineModel,
-  TimelineFlowRun,
-  TimelineGroup,
-  TimelineRun,
-  TimelineSegment,
-  TimelineSegmentKind,
-  TimelineStateChange,
-  TimelineOptions,
-} from './observe/timeline/model.js';
-export { renderTimeline } from './observe/timeline/html.js';
-export type { TimelineHtmlOptions } from './observe/timeline/html.js';
 
 /* Runners */
 export { ConcurrentTaskRunner, CONCURRENT_RUNNER_DEFAULTS } from './runners/concurrent.js';

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConcurrentTaskRunner, flow, readRecording, type FlowEvent } from '../src/index.js';
+import { ConcurrentTaskRunner, flow, type FlowEvent } from '../src/index.js';
+import { readRecording } from '../src/timeline.js';
 
 import * as callDirectly from '../examples/call-directly.js';
 import * as submit from '../examples/submit.js';

@@ -48,17 +48,19 @@ describe('the built package', () => {
     expect(stdout.trim()).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
   }, 60_000);
 
-  it('should not load BullMQ with sluice, only with sluice/bullmq', async () => {
+  it('should not load BullMQ with sluice, only with sluice/bullmq; the timeline is sluice/timeline', async () => {
     const script = `
       import { createRequire } from 'node:module';
       const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/node_modules/bullmq/'));
       await import('sluice');
       const before = loaded();
       const { BullMQTaskRunner } = await import('sluice/bullmq');
-      console.log(JSON.stringify({ before, runner: typeof BullMQTaskRunner }));
+      const sluice = await import('sluice');
+      const { renderTimeline } = await import('sluice/timeline');
+      console.log(JSON.stringify({ before, runner: typeof BullMQTaskRunner, timeline: typeof renderTimeline, inMain: 'renderTimeline' in sluice }));
     `;
     const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: root, timeout: 60_000 });
-    expect(JSON.parse(stdout)).toEqual({ before: false, runner: 'function' });
+    expect(JSON.parse(stdout)).toEqual({ before: false, runner: 'function', timeline: 'function', inMain: false });
   }, 60_000);
 
   it.skipIf(!hasRedis)('should run `sluice worker` from the build on plain node, with a TypeScript task module, for a flow that exits by itself', async () => {

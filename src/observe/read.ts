@@ -16,7 +16,7 @@ import type { RecordedEvent } from './record.js';
  *
  * @example
  * ```ts
- * import { readRecording } from 'sluice';
+ * import { readRecording } from 'sluice/timeline';
  * const events = readRecording('runs.jsonl');
  * console.log(events.filter((event) => event.type === 'run-submitted').length, 'runs');
  * ```

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTimeline, readRecording, renderTimeline, type TimelineFlowRun, type TimelineRun } from '../../src/index.js';
+import { buildTimeline, readRecording, renderTimeline, type TimelineFlowRun, type TimelineRun } from '../../src/timeline.js';
 import { hasChromium, launchChromium } from '../helpers/chromium.js';
 import { HOSTILE_NAME, recordCrawl, syntheticRecording } from './timeline.fixtures.js';
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { flow, isSluiceError, readRecording, task } from '../../src/index.js';
+import { flow, isSluiceError, task } from '../../src/index.js';
+import { readRecording } from '../../src/timeline.js';
 import { syntheticRecording } from './timeline.fixtures.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

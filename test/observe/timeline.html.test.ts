@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildTimeline, renderTimeline, type RecordedEvent } from '../../src/index.js';
+import { type RecordedEvent } from '../../src/index.js';
+import { buildTimeline, renderTimeline } from '../../src/timeline.js';
 import { escapeHtml, scriptSafeJson } from '../../src/observe/timeline/html.js';
 import { syntheticRecording } from './timeline.fixtures.js';
 

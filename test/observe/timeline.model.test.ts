@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildTimeline, flow, task, type RecordedEvent, type TimelineFlowRun, type TimelineRun } from '../../src/index.js';
+import { flow, task, type RecordedEvent } from '../../src/index.js';
+import { buildTimeline, type TimelineFlowRun, type TimelineRun } from '../../src/timeline.js';
 import { assignLanes } from '../../src/observe/timeline/lanes.js';
 
 type RunState = Extract<RecordedEvent, { type: 'run-state' }>;

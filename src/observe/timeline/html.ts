@@ -16,7 +16,7 @@ import { STATE_COLOURS, TIMELINE_CSS } from './style.js';
  *
  * @example
  * ```ts
- * import { readRecording, renderTimeline, type TimelineHtmlOptions } from 'sluice';
+ * import { readRecording, renderTimeline, type TimelineHtmlOptions } from 'sluice/timeline';
  * const options: TimelineHtmlOptions = { title: 'nightly ETL' };
  * const html = renderTimeline(readRecording('runs.jsonl'), options);
  * ```
@@ -164,7 +164,8 @@ function isModel(input: Iterable<RecordedEvent> | TimelineModel): input is Timel
  * @example
  * ```ts
  * import { writeFileSync } from 'node:fs';
- * import { flow, readRecording, renderTimeline, task } from 'sluice';
+ * import { flow, task } from 'sluice';
+ * import { readRecording, renderTimeline } from 'sluice/timeline';
  *
  * const double = task('double', async (x: number) => 2 * x);
  * await flow({ name: 'doubles', record: 'runs.jsonl' }, () => double.map([1, 2, 3]).result())();

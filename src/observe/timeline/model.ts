@@ -15,7 +15,7 @@ import { assignLanes } from './lanes.js';
  *
  * @example
  * ```ts
- * import { buildTimeline, readRecording, type TimelineSegmentKind } from 'sluice';
+ * import { buildTimeline, readRecording, type TimelineSegmentKind } from 'sluice/timeline';
  * const total: Record<TimelineSegmentKind, number> = { waiting: 0, running: 0, 'awaiting-retry': 0 };
  * for (const run of buildTimeline(readRecording('runs.jsonl')).flowRuns[0]?.runs ?? []) {
  *   for (const segment of run.segments) total[segment.kind] += segment.end - segment.start;
@@ -29,7 +29,7 @@ export type TimelineSegmentKind = 'waiting' | 'running' | 'awaiting-retry';
  *
  * @example
  * ```ts
- * import { buildTimeline, readRecording } from 'sluice';
+ * import { buildTimeline, readRecording } from 'sluice/timeline';
  * const [flowRun] = buildTimeline(readRecording('runs.jsonl')).flowRuns;
  * for (const segment of flowRun?.runs[0]?.segments ?? []) console.log(segment.kind, segment.end - segment.start);
  * ```
@@ -49,7 +49,7 @@ export interface TimelineSegment {
  *
  * @example
  * ```ts
- * import { buildTimeline, readRecording } from 'sluice';
+ * import { buildTimeline, readRecording } from 'sluice/timeline';
  * const run = buildTimeline(readRecording('runs.jsonl')).flowRuns[0]?.runs[0];
  * for (const state of run?.states ?? []) console.log(state.time, state.name, state.attempt ?? '');
  * ```
@@ -70,7 +70,7 @@ export interface TimelineStateChange {
  *
  * @example
  * ```ts
- * import { buildTimeline, readRecording } from 'sluice';
+ * import { buildTimeline, readRecording } from 'sluice/timeline';
  * const [flowRun] = buildTimeline(readRecording('runs.jsonl')).flowRuns;
  * for (const run of flowRun?.runs ?? []) console.log(run.name, run.state, `${run.waited} ms waiting`, `${run.ran} ms running`);
  * ```
@@ -117,7 +117,7 @@ export interface TimelineRun {
  *
  * @example
  * ```ts
- * import { buildTimeline, readRecording } from 'sluice';
+ * import { buildTimeline, readRecording } from 'sluice/timeline';
  * const [flowRun] = buildTimeline(readRecording('runs.jsonl')).flowRuns;
  * for (const group of flowRun?.groups ?? []) console.log(`${'  '.repeat(group.depth)}${group.taskName}: ${group.runs.length} runs in ${group.lanes} lanes`);
  * ```
@@ -142,7 +142,7 @@ export interface TimelineGroup {
  *
  * @example
  * ```ts
- * import { buildTimeline, readRecording } from 'sluice';
+ * import { buildTimeline, readRecording } from 'sluice/timeline';
  * for (const flowRun of buildTimeline(readRecording('runs.jsonl')).flowRuns) {
  *   console.log(flowRun.name, flowRun.outcome ?? 'unfinished', `${flowRun.end - flowRun.start} ms`, `${flowRun.runs.length} runs`);
  * }
@@ -167,7 +167,7 @@ export interface TimelineFlowRun {
  *
  * @example
  * ```ts
- * import { buildTimeline, readRecording } from 'sluice';
+ * import { buildTimeline, readRecording } from 'sluice/timeline';
  * const model = buildTimeline(readRecording('runs.jsonl'));
  * console.log(model.flowRuns.length, model.skipped);
  * ```
@@ -182,7 +182,7 @@ export interface TimelineModel {
  *
  * @example
  * ```ts
- * import { buildTimeline, readRecording, type TimelineOptions } from 'sluice';
+ * import { buildTimeline, readRecording, type TimelineOptions } from 'sluice/timeline';
  * const options: TimelineOptions = { minBarFraction: 0 };
  * buildTimeline(readRecording('runs.jsonl'), options);
  * ```
@@ -491,7 +491,7 @@ function finish(flow: FlowBuilder, minBarFraction: number): TimelineFlowRun {
  *
  * @example
  * ```ts
- * import { buildTimeline, readRecording } from 'sluice';
+ * import { buildTimeline, readRecording } from 'sluice/timeline';
  * const model = buildTimeline(readRecording('runs.jsonl'));
  * for (const flowRun of model.flowRuns) {
  *   const failed = flowRun.runs.filter((run) => run.stateType === 'Failed');
