@@ -17,19 +17,22 @@ export type { WireThrown };
 /** The version of the payloads; a worker that gets another version says so. */
 export const JOB_PROTOCOL_VERSION = 1;
 
-/** A job's data: run the task `task` with these arguments. */
+/**
+ * A job's data: run the task `task` with these arguments (`{ v, task, args, runId, attempt }`,
+ * kept small: it crosses Redis and every event of the job carries its id).
+ */
 export const JobDataC = t.intersection([
   t.type({
     v: t.literal(JOB_PROTOCOL_VERSION),
     task: t.string,
     /** The arguments, as JSON, encoded by the task's `params` codec when `encoded`. */
     args: t.array(t.unknown),
-    encoded: t.boolean,
     runId: t.string,
-    runName: t.string,
     attempt: t.number,
   }),
   t.partial({
+    /** True when `args` were encoded by the task's `params` codec (absent otherwise). */
+    encoded: t.boolean,
     /** Indexes of top-level arguments that were `undefined` (JSON has none: they cross as null). */
     undefinedArgs: t.array(t.number),
     /**
@@ -43,9 +46,13 @@ export type JobData = IoTs.TypeOf<typeof JobDataC>;
 
 /** What a worker returns for a run whose body finished: its value, as JSON. */
 export const JobResultC = t.intersection([
-  t.type({ v: t.literal(JOB_PROTOCOL_VERSION), encoded: t.boolean }),
-  /** Absent when the body returned `undefined`. */
-  t.partial({ value: t.unknown }),
+  t.type({ v: t.literal(JOB_PROTOCOL_VERSION) }),
+  t.partial({
+    /** Absent when the body returned `undefined`. */
+    value: t.unknown,
+    /** True when `value` was encoded by the task's `returns` codec (absent otherwise). */
+    encoded: t.boolean,
+  }),
 ]);
 export type JobResult = IoTs.TypeOf<typeof JobResultC>;
 

@@ -310,7 +310,7 @@ export class BullMQTaskRunner implements TaskRunner {
   execute(call: RunnerCall): Observable<unknown> {
     return new (rxjs().Observable)<unknown>((subscriber) => {
       const prepared = this.#prepare(call.task, call.args);
-      const data: JobData = { v: JOB_PROTOCOL_VERSION, task: call.task.name, ...prepared, runId: call.runId, runName: call.runName, attempt: call.attempt };
+      const data: JobData = { v: JOB_PROTOCOL_VERSION, task: call.task.name, ...prepared, runId: call.runId, attempt: call.attempt };
       const entry: Pending = { id: `${this.#idBase}-${++this.#nextId}`, call, data, subscriber, addedAt: 0, checkedAt: 0, stopped: false, settled: false };
       const conn = this.#connect();
       if (conn.downSince !== undefined && Date.now() - conn.downSince >= this.#connectionTimeout) {
@@ -365,7 +365,7 @@ export class BullMQTaskRunner implements TaskRunner {
     }
     const prepared = {
       args: list,
-      encoded: task.params !== undefined,
+      ...(task.params === undefined ? {} : { encoded: true }),
       ...(undefinedArgs === undefined ? {} : { undefinedArgs }),
       ...(errorArgs === undefined ? {} : { errorArgs }),
     };
@@ -470,7 +470,7 @@ export class BullMQTaskRunner implements TaskRunner {
       return;
     }
     const { encoded, value } = returnvalue;
-    if (!encoded) {
+    if (encoded !== true) {
       this.#settle(entry, undefined, value);
       return;
     }

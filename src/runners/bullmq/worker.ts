@@ -196,7 +196,7 @@ async function runPayload(data: unknown, registry: ReadonlyMap<string, TaskBody>
     }
     args[index] = rebuildThrown(thrown.right);
   }
-  if (job.encoded && body.params !== undefined) {
+  if (job.encoded === true && body.params !== undefined) {
     const params = body.params.decode(args);
     if (params._tag === 'Left') {
       const problems = describeProblems(params.left as never, 'params');
@@ -215,12 +215,12 @@ async function runPayload(data: unknown, registry: ReadonlyMap<string, TaskBody>
   }
   const codec = body.returns;
   if (codec !== undefined && codec.is(value)) return { ok: true, result: { v: JOB_PROTOCOL_VERSION, encoded: true, value: codec.encode(value) } };
-  if (value === undefined) return { ok: true, result: { v: JOB_PROTOCOL_VERSION, encoded: false } };
+  if (value === undefined) return { ok: true, result: { v: JOB_PROTOCOL_VERSION } };
   const problem = findNotJson(value);
   if (problem !== undefined) {
     return failure({ kind: 'not-serializable', path: problem.path, what: problem.what }, `task "${job.task}": its value${problem.path} cannot cross back as JSON: it is ${problem.what}`);
   }
-  return { ok: true, result: { v: JOB_PROTOCOL_VERSION, encoded: false, value } };
+  return { ok: true, result: { v: JOB_PROTOCOL_VERSION, value } };
 }
 
 /**
