@@ -6,6 +6,7 @@
 import { NoRunContextError } from './errors.js';
 import { currentRun } from './engine/run.js';
 import { runLogger, type Logger } from './observe/logger.js';
+import { remoteRuns, type RemoteRun } from './remote-run.js';
 
 /** The current run, as seen from inside its body. */
 export interface RunContext {
@@ -31,7 +32,8 @@ export interface RunContext {
 }
 
 /**
- * Returns the context of the task run whose body is executing. Throws a `NoRunContextError`
+ * Returns the context of the task run whose body is executing, on every runner (a body on a
+ * worker thread or a `sluice worker` process gets it from its job). Throws a `NoRunContextError`
  * outside a task body.
  *
  * @example
@@ -46,7 +48,12 @@ export interface RunContext {
  */
 export function getRunContext(): RunContext {
   const run = currentRun();
-  if (run === undefined) throw new NoRunContextError();
+  if (run === undefined) {
+    // A body on a worker thread or a `sluice worker` process: its worker set the run.
+    const remote = remoteRuns.getStore();
+    if (remote === undefined) throw new NoRunContextError();
+    return remoteContext(remote);
+  }
   return {
     runId: run.id,
     runName: run.name,
@@ -59,6 +66,23 @@ export function getRunContext(): RunContext {
     flowRun: { id: run.flow.id, name: run.flow.name },
     get logger() {
       return runLogger(run.flow.logger, { flowName: run.flow.name, flowRunId: run.flow.id, taskName: run.taskName, runName: run.name, runId: run.id, attempt: run.attempt });
+    },
+  };
+}
+
+/** The context of a body that runs away from the engine. */
+function remoteContext(remote: RemoteRun): RunContext {
+  return {
+    runId: remote.runId,
+    runName: remote.runName,
+    taskName: remote.taskName,
+    attempt: remote.attempt,
+    signal: remote.signal,
+    parentRunId: remote.parentRunId,
+    flowRun: { id: remote.flowRunId, name: remote.flowName },
+    get logger() {
+      // The flow's own logger stays with the flow: a remote body logs to its console.
+      return runLogger(undefined, { flowName: remote.flowName, flowRunId: remote.flowRunId, taskName: remote.taskName, runName: remote.runName, runId: remote.runId, attempt: remote.attempt });
     },
   };
 }

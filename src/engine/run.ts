@@ -212,7 +212,16 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
       const bodyScope = this.flow.bodyScope;
       out =
         runner.execute !== undefined
-          ? runner.execute({ task: this.spec, args: this.args, runId: this.id, runName: this.name, attempt })
+          ? runner.execute({
+              task: this.spec,
+              args: this.args,
+              runId: this.id,
+              runName: this.name,
+              attempt,
+              flowRunId: this.flow.id,
+              flowName: this.flow.name,
+              parentRunId: this.parentRunId,
+            })
           : bodyScope === undefined
             ? scopeStorage.run(this, callBody, this as Run<unknown>)
             : bodyScope(this.id, () => scopeStorage.run(this, callBody, this as Run<unknown>));

@@ -27,6 +27,11 @@ export interface RunnerCall {
   readonly runName: string;
   /** 1 for the first attempt. */
   readonly attempt: number;
+  /** The flow run the run belongs to, for the body's `getRunContext()` where it runs. */
+  readonly flowRunId: string;
+  readonly flowName: string;
+  /** The run in whose body this run was submitted, if any. */
+  readonly parentRunId: string | undefined;
 }
 
 /**

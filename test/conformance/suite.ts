@@ -9,7 +9,7 @@
  * so they run in this thread, in worker threads or in worker processes alike. Tests wait on
  * outcomes and count runs through probe files; none asserts how long anything took (worker threads are not virtual time).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { allowFailure, flow, isSluiceError, unmapped, wait, type FlowOptions, type TaskFuture, type TaskRunner } from '../../src/index.js';
 import {
   add,
@@ -31,6 +31,7 @@ import {
   removeProbes,
   sleepy,
   sum,
+  whoAmI,
   type Probe,
 } from './tasks.js';
 
@@ -315,6 +316,28 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
       );
       await expect(aborted).rejects.toThrow('stop now');
       expect(await inFlow(2, () => add.submit(3, 4).result())).toBe(7);
+    });
+
+    it("gives a body its run's context (names, attempt, flow, signal, logger) wherever it runs", async () => {
+      const debug = vi.spyOn(console, 'debug').mockImplementation(() => undefined);
+      try {
+        const out = (await inFlow(2, async () => {
+          const future = whoAmI.submit('x');
+          return { context: await future.result(), runId: future.id };
+        })) as { context: unknown; runId: string };
+        expect(out.context).toEqual({
+          label: 'x',
+          runName: 'who-x',
+          taskName: 'who_am_i',
+          attempt: 1,
+          flowName: `conformance-${name}`,
+          flowRunId: expect.any(String) as string,
+          runId: out.runId,
+          signal: true,
+        });
+      } finally {
+        debug.mockRestore();
+      }
     });
 
     it("brings back a body's error with its name, message, code and stack", async () => {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EMPTY, of } from 'rxjs';
-import { task } from '../../src/index.js';
+import { getRunContext, task } from '../../src/index.js';
 
 /** Where bodies report what happened: a file of marks. */
 export interface Probe {
@@ -198,3 +198,19 @@ export const countdown = task({ name: 'countdown', module: import.meta.url }, (f
 
 /** An Observable body that completes without a value. */
 export const nothing = task({ name: 'nothing', module: import.meta.url }, () => EMPTY);
+
+/** What `getRunContext()` says inside the body, wherever it runs; logs one line with its logger. */
+export const whoAmI = task({ name: 'who_am_i', module: import.meta.url, taskRunName: 'who-{label}' }, (label: string) => {
+  const context = getRunContext();
+  context.logger.debug(`I am ${context.runName}`);
+  return {
+    label,
+    runName: context.runName,
+    taskName: context.taskName,
+    attempt: context.attempt,
+    flowName: context.flowRun.name,
+    flowRunId: context.flowRun.id,
+    runId: context.runId,
+    signal: context.signal instanceof AbortSignal && !context.signal.aborted,
+  };
+});

@@ -3,13 +3,14 @@
  * a worker refuses, hand-made jobs, cancellation of waiting and active jobs, graceful shutdown.
  * Real redis-server, real worker processes.
  */
+import { readFileSync } from 'node:fs';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BullMQTaskRunner, startWorker, type SluiceWorker } from '../../src/bullmq.js';
 import { flow, isSluiceError, type TaskFuture } from '../../src/index.js';
 import { add, newProbe, removeProbes } from '../conformance/tasks.js';
 import { nowhere } from '../fixtures/bullmq-elsewhere.js';
-import { badValue, describeArgs, nap, napsStarted, nextDay, noValue, work } from '../fixtures/bullmq-tasks.js';
+import { badValue, describeArgs, nap, napsStarted, nextDay, noValue, untilAborted, work } from '../fixtures/bullmq-tasks.js';
 import { ENABLE_REDIS, hasRedis, killWorkers, queueName, startRedis, startWorkerProcess, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
 
 const MODULES = ['test/fixtures/bullmq-tasks.ts', 'test/conformance/tasks.ts'];
@@ -162,6 +163,19 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
       await raw.close();
       await killWorkers([worker]);
     }
+  });
+
+  it("aborts an active body's getRunContext().signal when its run is cancelled", async () => {
+    const probe = newProbe();
+    const aborted = (): boolean => readFileSync(probe.file, 'latin1').includes('a');
+    const out = await inFlow(async () => {
+      const running = untilAborted.submit(probe);
+      await until(() => napsStarted(probe) === 1, 'the body started');
+      running.cancel('stop it');
+      await until(aborted, "the body's signal aborted");
+      return running.state.name;
+    });
+    expect(out).toBe('Cancelled');
   });
 
   it('finishes its active job on SIGTERM, then exits', async () => {

@@ -87,8 +87,10 @@ describe('WorkerThreadsTaskRunner, built, on plain node', () => {
     const files = [...seen].map((file) => path.relative(dist, file)).sort();
     expect(files).toEqual([
       'codecs.js',
+      'remote-run.js',
       'runners/wire/body.js',
       'runners/wire/io-ts.js',
+      'runners/wire/run-info.js',
       'runners/wire/thrown.js',
       'runners/worker-threads/clone-check.js',
       'runners/worker-threads/loader.js',

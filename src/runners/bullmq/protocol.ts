@@ -19,7 +19,7 @@ export const JOB_PROTOCOL_VERSION = 1;
 
 /**
  * A job's data: run the task `task` with these arguments (`{ v, task, args, runId, attempt }`,
- * kept small: it crosses Redis and every event of the job carries its id).
+ * and the run's name and flow for the body's `getRunContext()`).
  */
 export const JobDataC = t.intersection([
   t.type({
@@ -33,6 +33,11 @@ export const JobDataC = t.intersection([
   t.partial({
     /** True when `args` were encoded by the task's `params` codec (absent otherwise). */
     encoded: t.boolean,
+    /** The rest of the run, for the body's `getRunContext()`. */
+    runName: t.string,
+    flowRunId: t.string,
+    flowName: t.string,
+    parentRunId: t.string,
     /** Indexes of top-level arguments that were `undefined` (JSON has none: they cross as null). */
     undefinedArgs: t.array(t.number),
     /**

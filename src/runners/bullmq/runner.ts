@@ -310,7 +310,17 @@ export class BullMQTaskRunner implements TaskRunner {
   execute(call: RunnerCall): Observable<unknown> {
     return new (rxjs().Observable)<unknown>((subscriber) => {
       const prepared = this.#prepare(call.task, call.args);
-      const data: JobData = { v: JOB_PROTOCOL_VERSION, task: call.task.name, ...prepared, runId: call.runId, attempt: call.attempt };
+      const data: JobData = {
+        v: JOB_PROTOCOL_VERSION,
+        task: call.task.name,
+        ...prepared,
+        runId: call.runId,
+        attempt: call.attempt,
+        runName: call.runName,
+        flowRunId: call.flowRunId,
+        flowName: call.flowName,
+        ...(call.parentRunId === undefined ? {} : { parentRunId: call.parentRunId }),
+      };
       const entry: Pending = { id: `${this.#idBase}-${++this.#nextId}`, call, data, subscriber, addedAt: 0, checkedAt: 0, stopped: false, settled: false };
       const conn = this.#connect();
       if (conn.downSince !== undefined && Date.now() - conn.downSince >= this.#connectionTimeout) {

@@ -10,7 +10,9 @@ import { pathToFileURL } from 'node:url';
 import { QueueEvents, Worker, type Job } from 'bullmq';
 import { describeProblems } from '../../codecs.js';
 import { InvalidArgumentError } from '../../errors.js';
+import type { RemoteRunInfo } from '../../remote-run.js';
 import { callBody } from '../wire/body.js';
+import { runAsRemote } from '../wire/run-info.js';
 import { rebuildThrown, serializeThrown, WireThrownC } from '../wire/thrown.js';
 import { findTsxEsmApi, hasTsx, isTypeScript } from '../worker-threads/loader.js';
 import { taskBodyOf, type TaskBody } from '../worker-threads/lookup.js';
@@ -171,7 +173,7 @@ function failure(failure: JobFailure, message: string): Outcome {
 }
 
 /** Runs one job's payload; never throws. */
-async function runPayload(data: unknown, registry: ReadonlyMap<string, TaskBody>, queue: string, stopped: Promise<never>): Promise<Outcome> {
+async function runPayload(data: unknown, registry: ReadonlyMap<string, TaskBody>, queue: string, stopped: Promise<never>, signal: () => AbortSignal): Promise<Outcome> {
   // `is` checks without building a decoded copy (this codec decodes to its input); decode only
   // to say what is wrong.
   if (!JobDataC.is(data)) {
@@ -206,7 +208,11 @@ async function runPayload(data: unknown, registry: ReadonlyMap<string, TaskBody>
   }
   let value: unknown;
   try {
-    const running = callBody(body.fn, args, body.name);
+    const info: RemoteRunInfo | undefined =
+      job.runName === undefined || job.flowRunId === undefined || job.flowName === undefined
+        ? undefined
+        : { runId: job.runId, runName: job.runName, taskName: job.task, attempt: job.attempt, flowRunId: job.flowRunId, flowName: job.flowName, parentRunId: job.parentRunId };
+    const running = runAsRemote(info, () => callBody(body.fn, args, body.name), signal);
     value = await Promise.race([running, stopped]);
   } catch (error) {
     const thrown = serializeThrown(error, (v) => findNotJson(v) === undefined);
@@ -231,8 +237,9 @@ async function runPayload(data: unknown, registry: ReadonlyMap<string, TaskBody>
  * A job's body runs here, with its arguments decoded from JSON (by the task's `params` codec when
  * it declares one); its value goes back as JSON (by its `returns` codec). What it throws goes
  * back with its name, message, stack and own properties. A job whose data is not a sluice job
- * fails with a clear error; the worker goes on. A body gets no run context here
- * (`getRunContext()` is for in-process bodies).
+ * fails with a clear error; the worker goes on. A body has its `getRunContext()`, from the job:
+ * its `signal` aborts when the flow cancels the run or times it out, and its logger writes to this
+ * process's console.
  *
  * @example
  * ```ts
@@ -263,9 +270,17 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   const stops = new Map<string, (reason: Error) => void>();
   const processor = async (job: Job): Promise<JobResult> => {
     const id = String(job.id);
-    const stopped = new Promise<never>((_, reject) => stops.set(id, reject));
+    // The body's signal is made only if it reads it, and aborts with the stop.
+    let controller: AbortController | undefined;
+    const stopped = new Promise<never>((_, reject) =>
+      stops.set(id, (reason) => {
+        controller?.abort(reason);
+        reject(reason);
+      }),
+    );
     stopped.catch(() => undefined);
-    const outcome = await runPayload(job.data, registry, queue, stopped).finally(() => stops.delete(id));
+    const signal = (): AbortSignal => (controller ??= new AbortController()).signal;
+    const outcome = await runPayload(job.data, registry, queue, stopped, signal).finally(() => stops.delete(id));
     if (outcome.ok) return outcome.result;
     const data: unknown = job.data;
     const base = typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : { data };

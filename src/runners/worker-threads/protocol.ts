@@ -7,6 +7,7 @@
  * @internal
  */
 import { t, type IoTs } from '../wire/io-ts.js';
+import { RunInfoC } from '../wire/run-info.js';
 import { WireThrownC, type WireThrown } from '../wire/thrown.js';
 
 /** The version of the messages; a worker that gets another version says so. */
@@ -15,14 +16,18 @@ export const PROTOCOL_VERSION = 1;
 export type { WireThrown };
 
 /** Main → worker: run the task `name` of `module` with these arguments. */
-export const RequestC = t.type({
-  v: t.literal(PROTOCOL_VERSION),
-  module: t.string,
-  name: t.string,
-  /** The arguments, encoded by the task's `params` codec when `encoded`. */
-  args: t.array(t.unknown),
-  encoded: t.boolean,
-});
+export const RequestC = t.intersection([
+  t.type({
+    v: t.literal(PROTOCOL_VERSION),
+    module: t.string,
+    name: t.string,
+    /** The arguments, encoded by the task's `params` codec when `encoded`. */
+    args: t.array(t.unknown),
+    encoded: t.boolean,
+  }),
+  /** The run, for the body's `getRunContext()`. */
+  t.partial({ run: RunInfoC }),
+]);
 export type Request = IoTs.TypeOf<typeof RequestC>;
 
 /** Why a worker could not find a task. */

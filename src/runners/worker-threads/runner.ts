@@ -19,6 +19,7 @@ import { describeNotCloneable, findNotCloneable } from './clone-check.js';
 import { NotCloneableError, TaskNotFoundError, WorkerProtocolError } from './errors.js';
 import { isTypeScript, threadSetup } from './loader.js';
 import { findTask, howToDefine } from './lookup.js';
+import { runInfoOf } from '../wire/run-info.js';
 import { rebuildThrown } from '../wire/thrown.js';
 import { describeWireErrors, PROTOCOL_VERSION, ResponseC, type Request } from './protocol.js';
 
@@ -162,8 +163,8 @@ async function awaitCheck(check: ModuleCheck): Promise<void> {
  * socket) fails the run with a {@link NotCloneableError} naming the argument. An error thrown in
  * a worker comes back with its name, message, stack and own properties such as `code`.
  *
- * A body on a worker thread gets no run context (`getRunContext()` is for in-process bodies); a
- * body that submits or maps tasks runs them in its own thread, on an in-process runner, outside
+ * A body on a worker thread has its `getRunContext()` (its signal never aborts: a stopped run's
+ * thread is terminated); a body that submits or maps tasks runs them in its own thread, on an in-process runner, outside
  * the flow (its events and its end do not include them). Cancelling or timing out a run
  * terminates the thread it runs on (the pool starts another); a time-out counts from the
  * attempt's start, so it includes waiting for a thread to be ready.
@@ -378,7 +379,7 @@ export class WorkerThreadsTaskRunner implements TaskRunner {
     await awaitCheck(checkModule(task, moduleUrl));
     const missing = knownMissing.get(task) ?? this.#missing.get(task);
     if (missing !== undefined) throw missing;
-    const request: Request = { v: PROTOCOL_VERSION, module: moduleUrl, name: task.name, args, encoded: task.params !== undefined };
+    const request: Request = { v: PROTOCOL_VERSION, module: moduleUrl, name: task.name, args, encoded: task.params !== undefined, run: runInfoOf(call) };
     let raw: unknown;
     try {
       raw = await this.#poolFor(moduleUrl).run(request, { signal });

@@ -17,7 +17,9 @@ import { describeProblems } from '../../codecs.js';
 import { findNotCloneable } from './clone-check.js';
 import { isTypeScript, type WorkerData } from './loader.js';
 import { findTask, notImportable, type Lookup, type TaskBody } from './lookup.js';
+import type { RemoteRunInfo } from '../../remote-run.js';
 import { callBody } from '../wire/body.js';
+import { runAsRemote } from '../wire/run-info.js';
 import { serializeThrown as serializeThrown_, type WireThrown } from '../wire/thrown.js';
 import { describeWireErrors, PROTOCOL_VERSION, RequestC, type Failure, type Response } from './protocol.js';
 
@@ -73,7 +75,7 @@ function failed(failure: Failure): Response {
   return { v: PROTOCOL_VERSION, ok: false, failure };
 }
 
-async function runBody(body: TaskBody, args: unknown[], encoded: boolean): Promise<Response> {
+async function runBody(body: TaskBody, args: unknown[], encoded: boolean, run: RemoteRunInfo | undefined): Promise<Response> {
   let values = args;
   if (encoded && body.params !== undefined) {
     const decoded = body.params.decode(args);
@@ -82,7 +84,8 @@ async function runBody(body: TaskBody, args: unknown[], encoded: boolean): Promi
   }
   let value: unknown;
   try {
-    value = await callBody(body.fn, values, body.name);
+    // A cancelled run's thread is terminated: its signal never needs to fire here.
+    value = await runAsRemote(run, () => callBody(body.fn, values, body.name));
   } catch (error) {
     return failed({ kind: 'threw', thrown: serializeThrown(error) });
   }
@@ -105,10 +108,10 @@ export default async function runJob(message: unknown): Promise<Response> {
     if (request._tag === 'Left') {
       return failed({ kind: 'protocol', message: `a worker thread got a message it cannot read: ${describeWireErrors(request.left)}` });
     }
-    const { module: moduleUrl, name, args, encoded } = request.right;
+    const { module: moduleUrl, name, args, encoded, run } = request.right;
     const found = await lookup(moduleUrl, name);
     if (!found.ok) return failed({ kind: 'not-found', reason: found.reason, message: found.message });
-    const response = await runBody(found.body, args, encoded);
+    const response = await runBody(found.body, args, encoded, run);
     return response;
   } catch (error) {
     // A codec that throws, an Observable body (not supported here), anything else unexpected.
