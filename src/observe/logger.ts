@@ -6,7 +6,16 @@
  * @module
  */
 
-/** A log method as pino has it: a message, or an object of fields then a message. */
+/**
+ * A log method as pino has it: a message, or an object of fields then a message.
+ *
+ * @example
+ * ```ts
+ * import { getRunContext, type LogFn } from 'sluice';
+ * const info: LogFn = getRunContext().logger.info;
+ * info({ rows: 120 }, 'loaded');
+ * ```
+ */
 export interface LogFn {
   (message: string, ...args: unknown[]): void;
   (fields: object, message?: string, ...args: unknown[]): void;
@@ -15,6 +24,14 @@ export interface LogFn {
 /**
  * A logger sluice can write to: pino's interface (a pino logger fits as it is). `child`, when
  * present, is used to bind the run's fields once per run.
+ *
+ * @example
+ * ```ts
+ * import { flow, type Logger } from 'sluice';
+ * const lines: string[] = [];
+ * const logger: Logger = { info: (...a: unknown[]) => void lines.push(JSON.stringify(a)), warn: console.warn, error: console.error, debug: () => undefined };
+ * const etl = flow({ name: 'etl', logger }, async () => 1);
+ * ```
  */
 export interface Logger {
   info: LogFn;
@@ -25,7 +42,15 @@ export interface Logger {
   child?(bindings: Readonly<Record<string, unknown>>): Logger;
 }
 
-/** The fields a run's logger binds to every line. */
+/**
+ * The fields a run's logger binds to every line (its `child(fields)`, or merged into each line).
+ *
+ * @example
+ * ```ts
+ * import type { RunLogFields } from 'sluice';
+ * const tag = (f: RunLogFields): string => `${f.flowName}/${f.runName}#${f.attempt}`;
+ * ```
+ */
 export interface RunLogFields {
   readonly flowName: string;
   readonly flowRunId: string;
@@ -69,7 +94,7 @@ function consoleLogger(fields: RunLogFields): Logger {
   return { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') };
 }
 
-/** The logger of one run: the flow's logger with the run's fields bound, or the console's. */
+/** The logger of one run: the flow's logger with the run's fields bound, or the console's. @internal */
 export function runLogger(base: Logger | undefined, fields: RunLogFields): Logger {
   if (base === undefined) return consoleLogger(fields);
   if (typeof base.child === 'function') return base.child({ ...fields });
@@ -82,7 +107,7 @@ export function runLogger(base: Logger | undefined, fields: RunLogFields): Logge
   return { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') };
 }
 
-/** Checks a user's logger: the four methods must be functions. */
+/** Checks a user's logger: the four methods must be functions. @internal */
 export function isLogger(value: unknown): value is Logger {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Record<string, unknown>;

@@ -8,10 +8,26 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { FlowEvent } from '../events.js';
 import { InvalidArgumentError } from '../errors.js';
 
-/** The version of the recording format, in every line's `v`. */
+/**
+ * The version of the recording format, in every line's `v`.
+ *
+ * @example
+ * ```ts
+ * import { RECORD_FORMAT_VERSION, type RecordedEvent } from 'sluice';
+ * const known = (e: RecordedEvent): boolean => e.v === RECORD_FORMAT_VERSION;
+ * ```
+ */
 export const RECORD_FORMAT_VERSION = 1;
 
-/** An error as recorded: enough to show it, not the object. */
+/**
+ * An error as recorded: enough to show it, not the object.
+ *
+ * @example
+ * ```ts
+ * import type { RecordedError } from 'sluice';
+ * const show = (e: RecordedError): string => `${e.name}${e.code === undefined ? '' : ` [${e.code}]`}: ${e.message}`;
+ * ```
+ */
 export interface RecordedError {
   readonly name: string;
   readonly message: string;
@@ -78,10 +94,19 @@ export type RecordedEvent =
       readonly error?: RecordedError;
     });
 
-/** Where a recording goes: a file path (JSON lines, overwritten), or a function called per event. */
+/**
+ * Where a recording goes: a file path (JSON lines, overwritten), or a function called per event.
+ *
+ * @example
+ * ```ts
+ * import { flow, type RecordSink } from 'sluice';
+ * const sink: RecordSink = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
+ * const etl = flow({ name: 'etl', record: sink }, async () => 1);
+ * ```
+ */
 export type RecordSink = string | ((event: RecordedEvent) => void);
 
-/** An error, as recorded. */
+/** An error, as recorded. @internal */
 export function recordError(error: unknown): RecordedError {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
@@ -96,7 +121,7 @@ export function recordError(error: unknown): RecordedError {
   return { name: typeof error, message };
 }
 
-/** A flow event, as recorded. */
+/** A flow event, as recorded. @internal */
 export function toRecorded(event: FlowEvent): RecordedEvent {
   const v = RECORD_FORMAT_VERSION;
   switch (event.type) {
@@ -140,6 +165,8 @@ const FLUSH_LINES = 1000;
 /**
  * A function that takes each event of one flow run and records it; the file of a path sink is
  * written in chunks and complete when `flow-finished` has been taken (before the flow settles).
+ *
+ * @internal
  */
 export function recorder(sink: RecordSink, flowName: string): (event: FlowEvent) => void {
   if (typeof sink === 'function') return (event) => sink(toRecorded(event));

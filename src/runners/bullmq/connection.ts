@@ -11,6 +11,14 @@ import { InvalidArgumentError } from '../../errors.js';
 /**
  * ioredis options for the connection to Redis, passed through as they are (any other ioredis
  * option too). Use BullMQ's `prefix` option of the runner and worker, not ioredis' `keyPrefix`.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { BullMQTaskRunner, type RedisConnectionOptions } from 'sluice/bullmq';
+ * const connection: RedisConnectionOptions = { host: 'redis.internal', port: 6380, password: process.env.REDIS_PASSWORD, db: 2, tls: { ca: readFileSync('ca.pem') } };
+ * const runner = new BullMQTaskRunner({ queue: 'etl', connection, prefix: 'etl' });
+ * ```
  */
 export interface RedisConnectionOptions {
   /** A `redis://` or `rediss://` URL; the other fields add to it. */
@@ -29,10 +37,16 @@ export interface RedisConnectionOptions {
 /**
  * Where Redis is: a `redis://` or `rediss://` URL (with password and db if any), or ioredis
  * options.
+ *
+ * @example
+ * ```ts
+ * import type { RedisConnection } from 'sluice/bullmq';
+ * const connection: RedisConnection = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+ * ```
  */
 export type RedisConnection = string | RedisConnectionOptions;
 
-/** BullMQ's connection options for a sluice connection setting (a fresh object each call). */
+/** BullMQ's connection options for a sluice connection setting (a fresh object each call). @internal */
 export function bullmqConnection(connection: RedisConnection, who: string): ConnectionOptions {
   if (typeof connection === 'string') {
     if (!/^rediss?:\/\//.test(connection)) {
@@ -49,7 +63,7 @@ export function bullmqConnection(connection: RedisConnection, who: string): Conn
   return { ...connection };
 }
 
-/** A queue name, checked. */
+/** A queue name, checked. @internal */
 export function checkQueueName(queue: unknown, who: string): string {
   if (typeof queue !== 'string' || queue === '' || queue.includes(':')) {
     throw new InvalidArgumentError(`${who}: \`queue\` must be a non-empty string without ':', got ${JSON.stringify(queue) ?? String(queue)}`);

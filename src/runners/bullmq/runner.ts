@@ -21,10 +21,29 @@ import { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError,
 import { findNotJson } from './json-check.js';
 import { CANCEL_EVENT, controlQueue, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, type JobData } from './protocol.js';
 
-/** How long finished jobs stay in Redis, as BullMQ's `removeOnComplete` / `removeOnFail` take it. */
+/**
+ * How long finished jobs stay in Redis, as BullMQ's `removeOnComplete` / `removeOnFail` take it:
+ * `true` (remove at once), `false` (keep), a count, or `{ age (s), count }`.
+ *
+ * @example
+ * ```ts
+ * import { BullMQTaskRunner, type KeepJobs } from 'sluice/bullmq';
+ * const keepADay: KeepJobs = { age: 86_400 };
+ * const runner = new BullMQTaskRunner({ queue: 'etl', removeOnComplete: keepADay });
+ * ```
+ */
 export type KeepJobs = boolean | number | { readonly age?: number; readonly count?: number };
 
-/** Options of {@link BullMQTaskRunner}. */
+/**
+ * Options of {@link BullMQTaskRunner}.
+ *
+ * @example
+ * ```ts
+ * import { BullMQTaskRunner, type BullMQTaskRunnerOptions } from 'sluice/bullmq';
+ * const options: BullMQTaskRunnerOptions = { queue: 'etl', connection: 'redis://127.0.0.1:6379', maxConcurrency: 500, connectionTimeout: 30_000 };
+ * const runner = new BullMQTaskRunner(options);
+ * ```
+ */
 export interface BullMQTaskRunnerOptions {
   /** The queue to add jobs to; `sluice worker --queue <name>` processes take them. */
   readonly queue: string;

@@ -22,7 +22,16 @@ import { WORKER_DEFAULTS } from './defaults.js';
 import { findNotJson } from './json-check.js';
 import { CANCEL_EVENT, controlQueue, JOB_PROTOCOL_VERSION, JobDataC, type JobFailure, type JobResult } from './protocol.js';
 
-/** Options of {@link startWorker}. */
+/**
+ * Options of {@link startWorker}.
+ *
+ * @example
+ * ```ts
+ * import { startWorker, type WorkerOptions } from 'sluice/bullmq';
+ * const options: WorkerOptions = { queue: 'etl', modules: ['./tasks.ts'], connection: 'redis://127.0.0.1:6379', concurrency: 8, maxStalledCount: 3 };
+ * const worker = await startWorker(options);
+ * ```
+ */
 export interface WorkerOptions {
   /** The queue to take jobs from: the `queue` of the flows' {@link BullMQTaskRunner}. */
   readonly queue: string;
@@ -73,7 +82,17 @@ export interface WorkerOptions {
 
 export { WORKER_DEFAULTS };
 
-/** A running worker, as {@link startWorker} returns it. */
+/**
+ * A running worker, as {@link startWorker} returns it.
+ *
+ * @example
+ * ```ts
+ * import { startWorker, type SluiceWorker } from 'sluice/bullmq';
+ * const worker: SluiceWorker = await startWorker({ queue: 'etl', modules: ['./tasks.ts'] });
+ * console.log(worker.tasks, worker.active);
+ * await worker.close(); // finishes the active jobs first
+ * ```
+ */
 export interface SluiceWorker {
   /** The queue it takes jobs from. */
   readonly queue: string;
