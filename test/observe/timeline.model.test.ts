@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { flow, task, type RecordedEvent } from '../../src/index.js';
+import { flow, STATE_NAMES, task, type RecordedEvent } from '../../src/index.js';
 import { buildTimeline, type TimelineFlowRun, type TimelineRun } from '../../src/timeline.js';
 import { assignLanes } from '../../src/observe/timeline/lanes.js';
 
@@ -36,19 +36,7 @@ function recording(flowRunId = 'f1', flowName = 'etl') {
   return api;
 }
 
-const TYPES: Record<string, string> = {
-  Pending: 'Pending',
-  AwaitingRetry: 'Scheduled',
-  Running: 'Running',
-  Retrying: 'Running',
-  Completed: 'Completed',
-  Failed: 'Failed',
-  TimedOut: 'Failed',
-  UpstreamFailed: 'Failed',
-  Cancelled: 'Cancelled',
-  UpstreamCancelled: 'Cancelled',
-  Crashed: 'Crashed',
-};
+const TYPES: Readonly<Record<string, string>> = STATE_NAMES;
 
 const boom = { name: 'Error', message: 'boom' };
 

@@ -14,7 +14,7 @@ import type { RemoteRunInfo } from '../../remote-run.js';
 import { callBody } from '../wire/body.js';
 import { runAsRemote } from '../wire/run-info.js';
 import { rebuildThrown, serializeThrown, WireThrownC } from '../wire/thrown.js';
-import { findTsxEsmApi, hasTsx, isTypeScript } from '../worker-threads/loader.js';
+import { findTsxEsmApi, hasTsx, isTypeScript, registerTsx } from '../worker-threads/loader.js';
 import { taskBodyOf, type TaskBody } from '../worker-threads/lookup.js';
 import { describeWireErrors } from '../worker-threads/protocol.js';
 import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
@@ -113,20 +113,15 @@ function defaultLog(line: string, level: 'info' | 'error'): void {
   else console.log(line);
 }
 
-let tsxRegistered: Promise<void> | undefined;
-
-/** Registers tsx's ESM hooks in this process, once (for TypeScript task modules on plain node). */
-function registerTsx(url: string, specifier: string): Promise<void> {
+/** Registers tsx's ESM hooks in this process, for TypeScript task modules on plain node. */
+function registerTsxFor(url: string, specifier: string): Promise<void> {
   const api = findTsxEsmApi([url, import.meta.url, pathToFileURL(`${process.cwd()}/`).href]);
   if (api === undefined) {
     return Promise.reject(
       new InvalidArgumentError(`sluice worker: ${specifier} is TypeScript and tsx cannot be found to load it: install tsx, run the worker with \`node --import tsx\`, or build the module to JavaScript`),
     );
   }
-  return (tsxRegistered ??= import(api).then((tsx: { register?: () => unknown }) => {
-    if (typeof tsx.register !== 'function') throw new Error(`${api} has no register()`);
-    tsx.register();
-  }));
+  return registerTsx(api);
 }
 
 /**
@@ -136,7 +131,7 @@ function registerTsx(url: string, specifier: string): Promise<void> {
  */
 async function importModule(specifier: string): Promise<Readonly<Record<string, unknown>>> {
   const url = /^[a-z][a-z0-9+.-]*:/i.test(specifier) && !/^[a-z]:[\\/]/i.test(specifier) ? specifier : pathToFileURL(path.resolve(specifier)).href;
-  if (isTypeScript(url) && !hasTsx(process.execArgv) && process.env.TSX_TSCONFIG_PATH === undefined) await registerTsx(url, specifier);
+  if (isTypeScript(url) && !hasTsx(process.execArgv) && process.env.TSX_TSCONFIG_PATH === undefined) await registerTsxFor(url, specifier);
   return (await import(url)) as Readonly<Record<string, unknown>>;
 }
 

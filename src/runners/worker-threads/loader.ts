@@ -88,3 +88,16 @@ export function threadSetup(entryIsTypeScript: boolean, extra: readonly string[]
   const execArgv = cjsHook === undefined && extra.length === 0 ? undefined : [...inherited, ...(cjsHook === undefined ? [] : ['--require', cjsHook]), ...extra];
   return { execArgv, workerData: { tsxApi: findTsxEsmApi(bases) } };
 }
+
+let tsxRegistered: Promise<void> | undefined;
+
+/**
+ * Registers tsx's ESM hooks (from `api`, its `tsx/esm/api` URL) in this thread or process, once:
+ * shared by the worker-thread entry and `sluice worker`.
+ */
+export function registerTsx(api: string): Promise<void> {
+  return (tsxRegistered ??= import(api).then((tsx: { register?: () => unknown }) => {
+    if (typeof tsx.register !== 'function') throw new Error(`${api} has no register()`);
+    tsx.register();
+  }));
+}

@@ -15,7 +15,7 @@
 import { workerData } from 'node:worker_threads';
 import { describeProblems } from '../../codecs.js';
 import { findNotCloneable } from './clone-check.js';
-import { isTypeScript, type WorkerData } from './loader.js';
+import { isTypeScript, registerTsx, type WorkerData } from './loader.js';
 import { findTask, notImportable, type Lookup, type TaskBody } from './lookup.js';
 import type { RemoteRunInfo } from '../../remote-run.js';
 import { callBody } from '../wire/body.js';
@@ -25,16 +25,6 @@ import { describeWireErrors, PROTOCOL_VERSION, RequestC, type Failure, type Resp
 
 /** One lookup per module and task name in this thread. */
 const lookups = new Map<string, Promise<Lookup>>();
-
-let tsxRegistered: Promise<void> | undefined;
-
-/** Registers tsx's ESM hooks in this thread (see loader.ts), once. */
-function registerTsx(api: string): Promise<void> {
-  return (tsxRegistered ??= import(api).then((tsx: { register?: () => unknown }) => {
-    if (typeof tsx.register !== 'function') throw new Error(`${api} has no register()`);
-    tsx.register();
-  }));
-}
 
 /**
  * Imports a task module. A TypeScript module this thread has no loader for is imported again
