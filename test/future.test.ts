@@ -34,6 +34,21 @@ describe('future.result()', () => {
   });
 });
 
+describe('a body that returns a thenable', () => {
+  it('should complete with what a well-behaved thenable gives, and fail with what a broken one throws', async () => {
+    const good = task('good-thenable', (x: number) => ({ then: (ok: (v: number) => void) => ok(x * 2) }) as PromiseLike<number>);
+    expect(await good.submit(21).result()).toBe(42);
+    const broken = task('broken-thenable', () => ({
+      then: () => {
+        throw new Error('then() broke');
+      },
+    }));
+    const future = broken.submit();
+    await expect(future.result()).rejects.toThrow('then() broke');
+    expect(isFailed(future.state)).toBe(true);
+  });
+});
+
 describe('future.wait()', () => {
   it('should resolve on failure and on timeout without throwing', async () => {
     const f = failing.submit(1);
