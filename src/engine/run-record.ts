@@ -72,8 +72,11 @@ export abstract class RunRecord<R> {
   protected phase: StateName = 'Pending';
   /** Booleans, packed: a run is allocated per task call, and its size is what the GC copies. */
   protected flags = 0;
-  /** When the current state was entered; NaN when nobody was listening at the time. */
-  protected enteredAt = Number.NaN;
+  /**
+   * When the current state was entered; undefined when nobody was listening at the time. Not NaN:
+   * a number field is boxed, one more allocation per run.
+   */
+  protected enteredAt: number | undefined = undefined;
   attempt = 0;
   /** The value when `Completed`, else the error. */
   protected outcome: unknown;
@@ -254,7 +257,7 @@ export abstract class RunRecord<R> {
   protected buildState(): State<R> {
     // A transition nobody listened to was not time-stamped (a clock read per transition is a
     // measurable share of a trivial run); such a state is stamped when it is read.
-    const timestamp = Number.isNaN(this.enteredAt) ? this.flow.scheduler.now() : this.enteredAt;
+    const timestamp = this.enteredAt ?? this.flow.scheduler.now();
     switch (this.phase) {
       case 'Pending':
         return { type: 'Pending', name: 'Pending', timestamp };
@@ -307,7 +310,7 @@ export abstract class RunRecord<R> {
     this.phase = phase;
     const flowListens = this.flow.hasListeners;
     if (this.stateListeners === undefined && !flowListens) {
-      this.enteredAt = Number.NaN;
+      this.enteredAt = undefined;
       return;
     }
     this.enteredAt = this.flow.scheduler.now();
@@ -331,7 +334,7 @@ export abstract class RunRecord<R> {
     parentRunId: string | undefined;
   } {
     return {
-      timestamp: this.enteredAt,
+      timestamp: this.enteredAt ?? this.flow.scheduler.now(),
       flowRunId: this.flow.id,
       runId: this.id,
       runName: this.name,
