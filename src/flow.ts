@@ -136,20 +136,34 @@ export interface Flow<A extends unknown[], R> {
 
 let ambient: FlowRun | undefined;
 
-/** The flow and parent run that a `submit`, `map` or direct call belongs to. @internal */
-export function currentScope(): { flow: FlowRun; parent: Run<unknown> | undefined } {
+/**
+ * Where a `submit`, `map` or direct call belongs: the run whose body is executing (its flow, and
+ * it as the parent), or the flow whose body is, or the default flow outside any. Returned as is,
+ * not as a `{ flow, parent }` pair: a submit loop would allocate one per call. @internal
+ */
+export function currentScope(): FlowRun | Run<unknown> {
   const scope = scopeStorage.getStore();
   if (scope !== undefined) {
     if (scope.kind === 'run') {
       const run = scope as Run<unknown>;
-      if (!run.flow.closed) return { flow: run.flow, parent: run };
+      if (!run.flow.closed) return run;
     } else if (!(scope as FlowRun).closed) {
-      return { flow: scope as FlowRun, parent: undefined };
+      return scope as FlowRun;
     }
   }
   // Outside any flow (an extension: Prefect raises here) runs go to a default unbounded runner.
   ambient ??= new FlowRun('(no flow)', new ConcurrentTaskRunner(), rxjs().asyncScheduler, false);
-  return { flow: ambient, parent: undefined };
+  return ambient;
+}
+
+/** The flow of a {@link currentScope}. @internal */
+export function flowOf(scope: FlowRun | Run<unknown>): FlowRun {
+  return scope.kind === 'run' ? scope.flow : scope;
+}
+
+/** The parent run of a {@link currentScope}: the run whose body is executing, if any. @internal */
+export function parentOf(scope: FlowRun | Run<unknown>): Run<unknown> | undefined {
+  return scope.kind === 'run' ? scope : undefined;
 }
 
 /** Replaces futures in a flow's return value by their values (one level deep, like arguments). */

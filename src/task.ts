@@ -15,7 +15,7 @@ import type { TaskSpec } from './engine/spec.js';
 import { Slots } from './engine/slots.js';
 import { trampoline, trampolineCall } from './engine/trampoline.js';
 import { unwrapUnmapped } from './engine/upstream.js';
-import { currentScope } from './flow.js';
+import { currentScope, flowOf, parentOf } from './flow.js';
 import type { FlowRun } from './engine/flow-run.js';
 import { argsAt, planMap } from './map.js';
 import { mapStream, type MapStreamOptions, type StreamSource, type TaskStream } from './stream.js';
@@ -371,7 +371,9 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
   const { spec, limits } = config;
 
   const call = (...args: unknown[]): Promise<R> => {
-    const { flow, parent } = currentScope();
+    const scope = currentScope();
+    const flow = flowOf(scope);
+    const parent = parentOf(scope);
     const group: RunGroup = { spec, flow, parent, argIndices: undefined, waitFor: config.waitFor, mapSlots: undefined, direct: true };
     const run = new Run<R>(group, unwrapUnmapped(args));
     run.markObserved();
@@ -391,7 +393,9 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
   // A submit loop in one flow (or one parent body) reuses the same group.
   let lastGroup: RunGroup | undefined;
   const submit = (...args: unknown[]): TaskFuture<R> => {
-    const { flow, parent } = currentScope();
+    const scope = currentScope();
+    const flow = flowOf(scope);
+    const parent = parentOf(scope);
     let group = lastGroup;
     if (group?.flow !== flow || group.parent !== parent) {
       group = lastGroup = {
@@ -411,7 +415,9 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
 
   const map = (...args: unknown[]): TaskFutureList<R> => {
     const plan = planMap(spec.name, args);
-    const { flow, parent } = currentScope();
+    const scope = currentScope();
+    const flow = flowOf(scope);
+    const parent = parentOf(scope);
     const group: RunGroup = {
       spec,
       flow,
@@ -440,7 +446,9 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
   const stream = (source: StreamSource<unknown>, options: MapStreamOptions = {}): TaskStream<R> =>
     mapStream<R>(
       () => {
-        const { flow, parent } = currentScope();
+        const scope = currentScope();
+        const flow = flowOf(scope);
+        const parent = parentOf(scope);
         return {
           spec,
           flow,

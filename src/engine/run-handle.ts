@@ -32,8 +32,10 @@ export abstract class RunHandle<R> extends RunRecord<R> {
 
   result(options: ResultOptions & { readonly raiseOnFailure: false }): Promise<unknown>;
   result(options?: ResultOptions): Promise<R>;
-  result(options: ResultOptions = {}): Promise<unknown> {
-    const timeout = options.timeout;
+  result(options?: ResultOptions): Promise<unknown> {
+    // No `= {}` default: that would be an object per call in a submit loop.
+    const timeout = options?.timeout;
+    const raise = options?.raiseOnFailure !== false;
     if (timeout !== undefined) {
       const problem = checkTimeout(timeout, `result() of task run "${this.name}"`);
       if (problem !== undefined) return Promise.reject(problem);
@@ -41,10 +43,11 @@ export abstract class RunHandle<R> extends RunRecord<R> {
     this.observed = true;
     // The common case (no options, outside a task body) shares one promise per run, settled by
     // the run itself: no waiter closures per call.
-    if (timeout === undefined && options.raiseOnFailure !== false && !this.terminal && currentRun() === undefined) {
+    if (timeout === undefined && raise && !this.terminal && currentRun() === undefined) {
       const extra = (this.extra ??= {});
       return (extra.result ??= new Promise((resolve, reject) => {
-        extra.settleResult = { resolve, reject };
+        extra.resolveResult = resolve;
+        extra.rejectResult = reject;
       }));
     }
     return new Promise((resolve, reject) => {
@@ -53,7 +56,7 @@ export abstract class RunHandle<R> extends RunRecord<R> {
           reject(new WaitTimeoutError(`task run "${this.name}" (id ${this.id}) did not finish within ${timeout}ms`));
         } else if (this.phase === 'Completed') {
           resolve(this.value);
-        } else if (options.raiseOnFailure === false) {
+        } else if (!raise) {
           resolve(this.error);
         } else {
           reject(this.error);

@@ -44,9 +44,10 @@ interface RunExtra<R> {
   controller?: AbortController | undefined;
   bodySubscription?: Subscription | undefined;
   timer?: Unsubscribable | undefined;
-  /** The promise `result()` hands out in the common case, and how to settle it. */
+  /** The promise `result()` hands out in the common case, and how to settle it (no object for the pair). */
   result?: Promise<unknown>;
-  settleResult?: { resolve(value: unknown): void; reject(error: unknown): void };
+  resolveResult?: (value: unknown) => void;
+  rejectResult?: (error: unknown) => void;
 }
 
 /**

@@ -397,10 +397,10 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
     const reclaim = this.reclaim;
     this.reclaim = undefined;
     reclaim?.();
-    const settleResult = this.extra?.settleResult;
-    if (settleResult !== undefined) {
-      if (phase === 'Completed') settleResult.resolve(value);
-      else settleResult.reject(error);
+    const extra = this.extra;
+    if (extra?.resolveResult !== undefined) {
+      if (phase === 'Completed') extra.resolveResult(value);
+      else extra.rejectResult?.(error);
     }
     this.stateListeners = undefined;
     const first = this.listener;
