@@ -28,7 +28,7 @@ interface Profile {
 
 /** Profiles workload A for `map` or a `submit` loop; returns the report as lines of text. */
 export function profileWorkloadA(mode: 'map' | 'submit'): string[] {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const dir = mkdtempSync(path.join(tmpdir(), 'sluice-profile-'));
   const script = path.join(dir, 'run.mjs');
   const body =

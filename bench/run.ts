@@ -1,10 +1,11 @@
 /**
  * The benchmark orchestrator: `npm run bench` (full) or `npm run bench -- --quick`.
  *
- * Every (workload, contender) run is a fresh `node --expose-gc bench/contender.js` process, the
- * TypeScript of src/ and bench/ transpiled first (by `typescript`, file by file, into
- * node_modules/.cache/sluice-bench/) so that no child pays tsx's loader on start-up (several seconds for
- * Effect's module graph on this machine); `--tsx` runs the .ts files under `--import tsx` instead.
+ * Every (workload, contender) run is a fresh `node --expose-gc bench/contender.js` process: the
+ * library is bundled first as the package ships it (scripts/bundle.ts), and bench/ transpiled (by
+ * `typescript`, file by file), both into node_modules/.cache/sluice-bench/, so that no child pays
+ * tsx's loader on start-up (several seconds for Effect's module graph on this machine); `--tsx`
+ * runs the .ts files under `--import tsx` instead.
  * Repetitions are interleaved (rep 1 of every contender, then rep 2, ...). Each cell is
  * the median [min..max] over the repetitions; ratios are median / hand-loop median from the same
  * invocation. The full mode writes BENCHMARKS.md; every mode saves the raw lines under
@@ -28,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { median, RESULT_PREFIX, type ResultLine, type WorkloadName } from './lib.js';
 import { profileWorkloadA } from './profile.js';
+import { bundle } from '../scripts/bundle.js';
 import { runE, tableE, targetsE, type EConfig, type ERun } from './bullmq/run-e.js';
 import { redisServerVersion } from './bullmq/redis.js';
 import { runD, tableD, targetsD, type DResult } from './threads/run-d.js';
@@ -36,8 +38,12 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the transpiled JavaScript goes: outside what tsc and eslint look at; bare imports still resolve from here. */
 const BUILD = path.join(ROOT, 'node_modules', '.cache', 'sluice-bench');
 
-/** Transpiles src/ and bench/ (TypeScript to ES2022 modules, no type check, like tsx) into BUILD. */
-function transpile(): void {
+/**
+ * Builds what the children run into BUILD: src/ bundled as the package ships it (so thread start-up
+ * and import costs are the users'), bench/ transpiled file by file (TypeScript to ES2022 modules,
+ * no type check, like tsx).
+ */
+async function transpile(): Promise<void> {
   rmSync(BUILD, { recursive: true, force: true });
   const walk = (dir: string): void => {
     for (const entry of readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
@@ -55,7 +61,7 @@ function transpile(): void {
       }
     }
   };
-  walk('src');
+  await bundle(path.join(BUILD, 'src'), { sourcemap: false });
   walk('bench');
   // Inside node_modules Node does not look further up for the package's "type": say it here.
   writeFileSync(path.join(BUILD, 'package.json'), '{ "type": "module", "private": true }\n');
@@ -497,7 +503,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
     '# Benchmarks',
     '',
     `Produced by \`npm run bench${cfg.mode === 'quick' ? ' -- --quick' : ''}\` (bench/run.ts); do not edit by hand. Method as in PEER-BENCH.md: each run is a fresh`,
-    `${cfg.tsx ? '`node --expose-gc --import tsx bench/contender.ts`' : '`node --expose-gc bench/contender.js` (src/ and bench/ transpiled to JavaScript by `typescript` first)'} process that imports only its own contender; repetitions are`,
+    `${cfg.tsx ? '`node --expose-gc --import tsx bench/contender.ts`' : '`node --expose-gc bench/contender.js` (src/ bundled as the package ships it, bench/ transpiled by `typescript`)'} process that imports only its own contender; repetitions are`,
     'interleaved (rep 1 of every contender, then rep 2, ...); cells are median [min..max] over the repetitions; "vs hand-loop" is',
     "median / hand-loop's median from this same invocation. The hand loop is `c` async workers pulling from one shared iterator.",
     '',
@@ -557,7 +563,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
     ...(inProcess
       ? ["- The hand loop's timed pass in A is only ~15–30 ms, so one scheduler hiccup moves it (and every \"vs hand-loop\" ratio) by tens of per cent; the \"vs p-map\" column is steadier. Raise `--reps` before reading much into a gap."]
       : []),
-    '- The library is transpiled once when the bench starts, so every run of one invocation measures the same code even if src/ changes meanwhile.',
+    '- The library is bundled once when the bench starts, so every run of one invocation measures the same code even if src/ changes meanwhile.',
     ...(inProcess
       ? [
           '- A is warmed; B and C are cold (they include JIT warm-up). B includes creating the generator and, for tools that copy it, the array.',
@@ -566,7 +572,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
       : []),
     cfg.tsx
       ? '- Contenders run under `tsx` (the library is TypeScript); its loader slows start-up, not the timed pass.'
-      : '- Contenders run as plain JavaScript, transpiled file by file from the working tree when the bench starts (as tsx would, without its loader, which costs seconds of start-up with Effect).',
+      : '- Contenders run as plain JavaScript built from the working tree when the bench starts: the library bundled as `npm run build` ships it, the bench transpiled file by file (as tsx would, without its loader, which costs seconds of start-up with Effect).',
     ...(bullmq === undefined || bullmq.skipped !== undefined
       ? []
       : [
@@ -634,7 +640,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const outcomes: Outcome[] = [];
   log(`sluice bench, ${cfg.mode} mode, ${cfg.reps} reps`);
-  if (!cfg.tsx) transpile();
+  if (!cfg.tsx) await transpile();
 
   const exec = async (job: Job, rep: number): Promise<void> => {
     const s = performance.now();

@@ -11,7 +11,7 @@ const root = new URL('..', import.meta.url).pathname;
 
 describe('the built package', () => {
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, timeout: 120_000 });
+    await run('npm', ['run', 'build'], { cwd: root, timeout: 120_000 });
   }, 180_000);
 
   it('should load in plain Node through its exports map (sluice and sluice/testing)', async () => {
