@@ -11,7 +11,7 @@ import { QueueEvents, Worker, type Job } from 'bullmq';
 import { describeProblems } from '../../codecs.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { RemoteRunInfo } from '../../remote-run.js';
-import { callBody } from '../wire/body.js';
+import { settleBody } from '../wire/body.js';
 import { runAsRemote } from '../wire/run-info.js';
 import { rebuildThrown, serializeThrown, WireThrownC } from '../wire/thrown.js';
 import { findTsxEsmApi, hasTsx, isTypeScript, registerTsx } from '../worker-threads/loader.js';
@@ -180,14 +180,24 @@ function positiveInteger(value: unknown, name: string, min: number): number {
   return value;
 }
 
-type Outcome = { readonly ok: true; readonly result: JobResult } | { readonly ok: false; readonly failure: JobFailure; readonly message: string };
+type Failed = { readonly ok: false; readonly failure: JobFailure; readonly message: string };
+type Outcome = { readonly ok: true; readonly result: JobResult } | Failed;
 
-function failure(failure: JobFailure, message: string): Outcome {
+function failure(failure: JobFailure, message: string): Failed {
   return { ok: false, failure, message };
 }
 
-/** Runs one job's payload; never throws. */
-async function runPayload(data: unknown, registry: ReadonlyMap<string, TaskBody>, queue: string, stopped: Promise<never>, signal: () => AbortSignal): Promise<Outcome> {
+/** A job that can run: its task's body, its arguments, and the run it stands for. */
+interface Runnable {
+  readonly ok: true;
+  readonly task: string;
+  readonly body: TaskBody;
+  readonly args: unknown[];
+  readonly info: RemoteRunInfo | undefined;
+}
+
+/** Reads one job's payload: what to run, or why it cannot run. Never throws. */
+function preparePayload(data: unknown, registry: ReadonlyMap<string, TaskBody>, queue: string): Runnable | Failed {
   // `is` checks without building a decoded copy (this codec decodes to its input); decode only
   // to say what is wrong.
   if (!JobDataC.is(data)) {
@@ -220,20 +230,23 @@ async function runPayload(data: unknown, registry: ReadonlyMap<string, TaskBody>
     }
     args = params.right as unknown[];
   }
-  let value: unknown;
-  try {
-    const info: RemoteRunInfo | undefined =
-      job.runName === undefined || job.flowRunId === undefined || job.flowName === undefined
-        ? undefined
-        : { runId: job.runId, runName: job.runName, taskName: job.task, attempt: job.attempt, flowRunId: job.flowRunId, flowName: job.flowName, parentRunId: job.parentRunId };
-    const running = runAsRemote(info, () => callBody(body.fn, args, body.name), signal);
-    value = await Promise.race([running, stopped]);
-  } catch (error) {
-    const thrown = serializeThrown(error, (v) => findNotJson(v) === undefined);
-    const text = thrown.kind === 'error' ? `${thrown.name}: ${thrown.message}` : `threw ${JSON.stringify(thrown.value)}`;
-    return failure({ kind: 'threw', thrown }, text);
-  }
-  const codec = body.returns;
+  const info: RemoteRunInfo | undefined =
+    job.runName === undefined || job.flowRunId === undefined || job.flowName === undefined
+      ? undefined
+      : { runId: job.runId, runName: job.runName, taskName: job.task, attempt: job.attempt, flowRunId: job.flowRunId, flowName: job.flowName, parentRunId: job.parentRunId };
+  return { ok: true, task: job.task, body, args, info };
+}
+
+/** What a body threw (or a stop's reason) as a job failure. */
+function thrownOutcome(error: unknown): Failed {
+  const thrown = serializeThrown(error, (v) => findNotJson(v) === undefined);
+  const text = thrown.kind === 'error' ? `${thrown.name}: ${thrown.message}` : `threw ${JSON.stringify(thrown.value)}`;
+  return failure({ kind: 'threw', thrown }, text);
+}
+
+/** A body's value as the job's result, or why it cannot cross back as JSON. */
+function valueOutcome(value: unknown, job: Runnable): Outcome {
+  const codec = job.body.returns;
   if (codec !== undefined && codec.is(value)) return { ok: true, result: { v: JOB_PROTOCOL_VERSION, encoded: true, value: codec.encode(value) } };
   if (value === undefined) return { ok: true, result: { v: JOB_PROTOCOL_VERSION } };
   const problem = findNotJson(value);
@@ -282,26 +295,54 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
    * AbortController for every job, a measurable share of a trivial job's cost.
    */
   const stops = new Map<string, (reason: Error) => void>();
-  const processor = async (job: Job): Promise<JobResult> => {
-    const id = String(job.id);
-    // The body's signal is made only if it reads it, and aborts with the stop.
-    let controller: AbortController | undefined;
-    const stopped = new Promise<never>((_, reject) =>
-      stops.set(id, (reason) => {
-        controller?.abort(reason);
-        reject(reason);
-      }),
-    );
-    stopped.catch(() => undefined);
-    const signal = (): AbortSignal => (controller ??= new AbortController()).signal;
-    const outcome = await runPayload(job.data, registry, queue, stopped, signal).finally(() => stops.delete(id));
-    if (outcome.ok) return outcome.result;
+  /** Fails a job: the flow reads the failure from the job's data (failedReason carries only a message). */
+  const failJob = async (job: Job, outcome: Failed): Promise<never> => {
     const data: unknown = job.data;
     const base = typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : { data };
-    // The flow reads the failure from the job's data: failedReason carries only a message.
     await job.updateData({ ...base, failure: outcome.failure });
-    log(`sluice worker: job ${id} (${job.name}) failed: ${outcome.message}`, 'error');
+    log(`sluice worker: job ${String(job.id)} (${job.name}) failed: ${outcome.message}`, 'error');
     throw new Error(outcome.message);
+  };
+  // One promise per job on top of the body's own: callbacks, not an async chain, since every
+  // promise pays AsyncLocalStorage's hooks.
+  const processor = (job: Job): Promise<JobResult> => {
+    const prepared = preparePayload(job.data, registry, queue);
+    if (!prepared.ok) return failJob(job, prepared);
+    const id = String(job.id);
+    return new Promise<JobResult>((resolve, reject) => {
+      let finished = false;
+      const finish = (outcome: Outcome): void => {
+        if (finished) return;
+        finished = true;
+        stops.delete(id);
+        if (outcome.ok) resolve(outcome.result);
+        else failJob(job, outcome).then(resolve, reject);
+      };
+      // The body's signal is made only if it reads it, and aborts with the stop.
+      let controller: AbortController | undefined;
+      stops.set(id, (reason) => {
+        controller?.abort(reason);
+        finish(thrownOutcome(reason));
+      });
+      const signal = (): AbortSignal => (controller ??= new AbortController()).signal;
+      let value: unknown;
+      try {
+        value = runAsRemote(prepared.info, () => prepared.body.fn(...prepared.args), signal);
+      } catch (error) {
+        finish(thrownOutcome(error));
+        return;
+      }
+      settleBody(
+        value,
+        prepared.body.name,
+        (v) => {
+          finish(valueOutcome(v, prepared));
+        },
+        (error) => {
+          finish(thrownOutcome(error));
+        },
+      );
+    });
   };
 
   const worker = new Worker(queue, processor, {

@@ -42,6 +42,39 @@ function lastValue(source: ObservableLike, taskName: string): Promise<unknown> {
   });
 }
 
+/**
+ * Takes a body's value the way the engine does (a Promise's value, an Observable's last, or the
+ * value itself) and hands it to `onValue`, or what was thrown or rejected to `onError`; exactly
+ * one of them is called, once. One `then` at most: under AsyncLocalStorage's promise hooks, every
+ * promise a job makes costs more.
+ */
+export function settleBody(value: unknown, taskName: string, onValue: (value: unknown) => void, onError: (error: unknown) => void): void {
+  let done = false;
+  const ok = (v: unknown): void => {
+    if (done) return;
+    if (isObservableLike(v)) {
+      lastValue(v, taskName).then(ok, fail);
+      return;
+    }
+    done = true;
+    onValue(v);
+  };
+  const fail = (error: unknown): void => {
+    if (done) return;
+    done = true;
+    onError(error);
+  };
+  if (((typeof value === 'object' && value !== null) || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function') {
+    try {
+      (value as PromiseLike<unknown>).then(ok, fail);
+    } catch (error) {
+      fail(error);
+    }
+    return;
+  }
+  ok(value);
+}
+
 /** Calls a body and resolves to its value: a Promise's, or an Observable's last. */
 export async function callBody(fn: (...args: unknown[]) => unknown, args: readonly unknown[], taskName: string): Promise<unknown> {
   const value = await fn(...args);
