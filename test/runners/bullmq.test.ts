@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BullMQTaskRunner, startWorker, type SluiceWorker } from '../../src/bullmq.js';
-import { flow, isSluiceError, type TaskFuture } from '../../src/index.js';
+import * as t from 'io-ts';
+import { flow, isSluiceError, task, type TaskFuture } from '../../src/index.js';
 import { add, newProbe, removeProbes } from '../conformance/tasks.js';
 import { nowhere } from '../fixtures/bullmq-elsewhere.js';
 import { badValue, describeArgs, nap, napsStarted, nextDay, noValue, untilAborted, work } from '../fixtures/bullmq-tasks.js';
@@ -285,6 +286,37 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
       expect(Math.max(...sizes)).toBeLessThanOrEqual(8);
     } finally {
       spy.mockRestore();
+      await worker?.close();
+    }
+  });
+
+  it('fails a job whose returns codec throws while encoding, and serves the next job', async () => {
+    const local = queueName('encode');
+    const unencodable = new t.Type<number, number, unknown>(
+      'Unencodable',
+      (u): u is number => typeof u === 'number',
+      (u, c) => (typeof u === 'number' ? t.success(u) : t.failure(u, c)),
+      () => {
+        throw new Error('cannot encode this number');
+      },
+    );
+    const stubborn = task({ name: 'stubborn', returns: unencodable }, async (x: number) => {
+      await Promise.resolve();
+      return x;
+    });
+    let worker: SluiceWorker | undefined;
+    try {
+      worker = await startWorker({ queue: local, connection: redis.url, tasks: [stubborn, add], concurrency: 2, log: () => undefined });
+      const own = new BullMQTaskRunner({ queue: local, connection: redis.url });
+      const out = await inFlow(async () => {
+        const failed = stubborn.submit(1);
+        const error = await failed.result().catch((e: unknown) => e);
+        return { error: (error as Error).message, next: await add.submit(2, 3).result() };
+      }, own);
+      expect(out.error).toContain('cannot encode this number');
+      expect(out.next).toBe(5);
+      expect(worker.active).toBe(0);
+    } finally {
       await worker?.close();
     }
   });

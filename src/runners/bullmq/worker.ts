@@ -336,7 +336,14 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
         value,
         prepared.body.name,
         (v) => {
-          finish(valueOutcome(v, prepared));
+          // A returns codec that throws must fail the job, not escape into a promise callback.
+          let outcome: Outcome;
+          try {
+            outcome = valueOutcome(v, prepared);
+          } catch (error) {
+            outcome = thrownOutcome(error);
+          }
+          finish(outcome);
         },
         (error) => {
           finish(thrownOutcome(error));
