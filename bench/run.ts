@@ -13,7 +13,8 @@
  *
  * Options:
  *   --quick          smaller B and leak sizes, 2 repetitions (under 2 minutes)
- *   --reps N         repetitions per contender (default 3, quick 2)
+ *   --reps N         repetitions per contender (default 5, quick 2): ratios to a hand loop that
+ *                    takes ~15 ms move with one scheduler hiccup, so the full run takes more
  *   --only A,B,C,leak,D,E  run only these workloads (D: CPU-bound bodies on worker threads; E: BullMQ
  *                    on the bench's own redis-server, raw against sluice; skipped, loudly, without redis-server)
  *   --out PATH       write the report there (default: BENCHMARKS.md in full mode, none in quick mode)
@@ -97,7 +98,7 @@ function parseArgs(argv: readonly string[]): Config {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const reps = Number(value('--reps') ?? (quick ? 2 : 3));
+  const reps = Number(value('--reps') ?? (quick ? 2 : 5));
   if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps must be an integer >= 1');
   const only = new Set((value('--only') ?? 'A,B,C,leak,D,E').split(',') as WorkloadName[]);
   const out = argv.includes('--no-write') ? undefined : (value('--out') ?? (quick ? undefined : 'BENCHMARKS.md'));
@@ -550,8 +551,9 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
       ...profile,
       '```',
       '',
-      '- **Garbage collection** is the largest single share: every run is an object that lives until the map ends (a `TaskFutureList` holds them all, as Prefect\'s list does), so 100k runs are promoted out of the young generation; a `submit` loop also holds 100k pending Promises.',
-      '- **async_hooks**: `AsyncLocalStorage` (which gives task bodies their run context and nested runs their parent) makes Node 20 run a hook on every Promise in the process. From Node 24, AsyncLocalStorage is built on AsyncContextFrame and has no such hook (on Node 22 behind `--experimental-async-context-frame`); the hand loop, in a process without AsyncLocalStorage, does not pay it.',
+      '- **Garbage collection** is the largest single share: every run is an object that lives until the map ends (a `TaskFutureList` holds them all, as Prefect\'s list does), so 100k runs are promoted out of the young generation. Measured with `heapUsed` around the calls (100k runs): a `map` allocates about 260 bytes per run (the run, 136 bytes, its argument array and queue slots) and its list\'s `result()` about 80 more; a `submit` loop about 230 per run and then about 580 per `result()` Promise, with its resolving functions and `Promise.all`\'s record for it. That is why the `submit` loop costs two to three times `map` here and misses its target: 100k Promises alive at once are the workload\'s shape, not the engine\'s work (p-map, which hands out no per-item Promise, allocates none of them).',
+      '- **async_hooks**: `AsyncLocalStorage` (which gives task bodies their run context and nested runs their parent) makes Node 20 run a hook on every Promise in the process. From Node 24, AsyncLocalStorage is built on AsyncContextFrame and has no such hook (on Node 22 behind `--experimental-async-context-frame`); the hand loop, in a process without AsyncLocalStorage, does not pay it. The engine therefore makes as few promises per run as it can: one `then` on a Promise body (an async function awaiting it made two; replacing it cut `map`\'s time by about 30%).',
+      '- **C (2k sleeps, 50 at a time)** is not CPU-bound: in a CPU profile of the timed pass, `map` uses ~40 ms of CPU in ~220 ms and the hand loop ~20 ms. What moves it is latency per completion. The 50 sleeps of one round end in one timer pass, and each completion starts the next body (and its `setTimeout`) before the next completion is handled; a body started after a millisecond boundary sleeps until a later timer tick. sluice spends about 10 µs more per completion than the hand loop, on code that is still cold (2,000 runs are too few for the optimising compiler to finish), so some of each round\'s restarts slip by a tick. `map` creates its runs before the first round and stays within the target; the `submit` loop also settles a Promise per run, and `mapStream` creates each run when a slot frees, in that same timer pass.',
       '- **The engine** itself (creating, gating, slotting and settling a run, and the list\'s `result()`) is the rest; no single function dominates. `mapStream` keeps no finished run and suits large inputs better.',
       '',
     );
@@ -576,7 +578,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
     ...(bullmq === undefined || bullmq.skipped !== undefined
       ? []
       : [
-          '- E: the worker, the producer (flow) and redis-server share the same 2 cores, so E measures the whole loop on one machine, not a deployment. Raw BullMQ keeps completed jobs (its default); sluice keeps them an hour (`removeOnComplete: { age: 3600 }`), so both leave every job in Redis during the run. The target compares with raw-bulk, which counts its Worker\'s `completed` events (no `QueueEvents`); sluice learns outcomes through `QueueEvents`, as a flow in another process than its workers must, and raw-bulk-events (informational) shows what that alone costs raw BullMQ. Where sluice-map\'s extra CPU goes (measured by hand on this machine, raw BullMQ with one change at a time, 10k jobs, CPU of the process): sluice\'s job data and options (a `{ v, task, args, runId, attempt }` payload, its own job ids, `removeOnComplete: { age }`) add about 10-15% to raw-bulk-events; an `AsyncLocalStorage` in the process (sluice\'s run context; on Node 20 it puts promise hooks on every Promise, ioredis\' included) about 10-25% more; sluice\'s own runner, worker and engine code about 7% (CPU profile). The throughput ratio also moves a lot between runs on this shared host: 0.45x-0.86x in six runs of this session.',
+          '- E: the worker, the producer (flow) and redis-server share the same 2 cores, so E measures the whole loop on one machine, not a deployment. Raw BullMQ keeps completed jobs (its default); sluice keeps them an hour (`removeOnComplete: { age: 3600 }`), so both leave every job in Redis during the run. The target compares with raw-bulk, which counts its Worker\'s `completed` events (no `QueueEvents`); sluice learns outcomes through `QueueEvents`, as a flow in another process than its workers must, and raw-bulk-events (informational) shows what that alone costs raw BullMQ. Where sluice-map\'s extra CPU goes (measured by hand on this machine, raw BullMQ with one change at a time, 10k jobs, CPU of the process): sluice\'s job data and options (a `{ v, task, args, runId, attempt }` payload, its own job ids, `removeOnComplete: { age }`) add about 10-15% to raw-bulk-events; an `AsyncLocalStorage` in the process (sluice\'s run context; on Node 20 it puts promise hooks on every Promise, ioredis\' included) about 10-25% more; sluice\'s own runner, worker and engine code about 7% (CPU profile). The throughput ratio also moves a lot between runs on this shared host: 0.45x-0.86x over six runs in one session, 0.52x-0.60x in another (after the worker stopped chaining about ten promises per job, see CHANGELOG). Counted with an async hook, sluice\'s process makes about 64 promises per job against raw BullMQ\'s 49 (with QueueEvents), and each pays the hooks above; trimming the payload to raw\'s options and no run names gained about 7% in a hand test, not enough to reach the target, so the run names (for `getRunContext()`) and the job retention stay.',
         ]),
     '',
     '<details><summary>Raw result lines</summary>',
