@@ -72,6 +72,21 @@ export function planMap(taskName: string, args: readonly unknown[]): MapPlan {
   return { length: lengths[mapped[0] as number] as number, columns, statics, scan };
 }
 
+/**
+ * Whether any mapped argument of run number `index` is an object (so may be a future, or hold
+ * one): only such runs need their arguments before their body starts.
+ */
+export function hasObjectAt(plan: MapPlan, index: number): boolean {
+  const { columns } = plan;
+  for (let j = 0; j < columns.length; j++) {
+    const column = columns[j];
+    if (column === undefined) continue;
+    const value = column[index];
+    if (typeof value === 'object' && value !== null) return true;
+  }
+  return false;
+}
+
 /** The arguments of run number `index`. */
 export function argsAt(plan: MapPlan, index: number): unknown[] {
   const { columns, statics } = plan;

@@ -17,7 +17,8 @@ import { trampoline, trampolineCall } from './engine/trampoline.js';
 import { unwrapUnmapped } from './engine/upstream.js';
 import { currentScope, flowOf, parentOf } from './flow.js';
 import type { FlowRun } from './engine/flow-run.js';
-import { argsAt, planMap } from './map.js';
+import { argsAt, hasObjectAt, planMap } from './map.js';
+import { DEFERRED_ARGS } from './engine/run-record.js';
 import { mapStream, type MapStreamOptions, type StreamSource, type TaskStream } from './stream.js';
 import { checkConcurrency } from './runners/concurrent.js';
 import { compileRunName, parameterNames } from './run-name.js';
@@ -418,6 +419,15 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
     const scope = currentScope();
     const flow = flowOf(scope);
     const parent = parentOf(scope);
+    const firstName = flow.reserveNames(spec.name, plan.length);
+    // Runs that need their arguments only when their body starts are made without them (the
+    // plan's columns, the input arrays, stay referenced by the group instead).
+    const deferrable =
+      spec.taskRunName === undefined &&
+      spec.params === undefined &&
+      flow.runner.checkArgs === undefined &&
+      config.waitFor === undefined &&
+      plan.scan.every((j) => plan.columns[j] !== undefined);
     const group: RunGroup = {
       spec,
       flow,
@@ -426,16 +436,16 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
       waitFor: config.waitFor,
       mapSlots: limiterFor(limits, flow, config.maxConcurrency),
       direct: false,
+      argsOf: deferrable ? (nameIndex) => argsAt(plan, nameIndex - firstName) : undefined,
     };
     const list = new TaskFutureList<R>();
-    const firstName = flow.reserveNames(spec.name, plan.length);
     // Subscribed before the first run exists, so the bar sees every state of every run.
     const watch = config.progress && plan.length > 0 ? watchMapProgress(flow, spec.name, plan.length) : undefined;
     // Each run starts as soon as it exists: the first bodies are already running while the rest of
     // a large map is being created. Slots are granted on the trampoline, so synchronous bodies
     // still hand their slot on in a loop, not by recursion.
     for (let i = 0; i < plan.length; i++) {
-      const run = new Run<R>(group, argsAt(plan, i), firstName + i);
+      const run = new Run<R>(group, deferrable && !hasObjectAt(plan, i) ? DEFERRED_ARGS : argsAt(plan, i), firstName + i);
       list.push(run);
       if (watch !== undefined) watch(run.id);
       run.start();

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ConcurrentTaskRunner,
+  flow,
   MappingLengthMismatchError,
   MappingMissingIterableError,
   task,
@@ -54,6 +56,28 @@ describe('what map maps', () => {
     const add = task('add', (x: number, y: number) => x + y);
     const ten = task('ten', () => 10).submit();
     expect(await add.map([1, task('two', () => 2).submit()], ten).result()).toEqual([11, 12]);
+  });
+
+  it('should give every run its own arguments, plain items, futures among them and retried runs alike', async () => {
+    // Runs whose items are plain values get their arguments only when their body starts.
+    const seen: string[] = [];
+    let failedOnce = false;
+    const record = task({ name: 'record', retries: 1 }, (x: number, y: number, z: string) => {
+      seen.push(`${x}${y}${z}`);
+      if (x === 3 && !failedOnce) {
+        failedOnce = true;
+        throw new Error('once');
+      }
+      return `${x}${y}${z}`;
+    });
+    const run = flow({ name: 'deferred', taskRunner: new ConcurrentTaskRunner({ maxConcurrency: 1 }) }, async () => {
+      // A first map, so the second one's run names (and indices) do not start at 0.
+      const first = await record.map([5, 6], [50, 60], 'w').result();
+      const two = task('two', () => 2).submit();
+      return [...first, ...(await record.map([1, two, 3, 4], [10, 20, 30, 40], 'z').result())];
+    });
+    expect(await run()).toEqual(['550w', '660w', '110z', '220z', '330z', '440z']);
+    expect(seen.sort()).toEqual(['110z', '220z', '330z', '330z', '440z', '550w', '660w']);
   });
 
   it('should keep a list an array whose array methods return plain arrays', () => {

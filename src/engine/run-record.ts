@@ -24,7 +24,19 @@ export interface RunGroup {
   readonly mapSlots: Slots | undefined;
   /** A direct call: runs in the caller, takes no slot. */
   readonly direct: boolean;
+  /**
+   * A map's arguments of run `nameIndex`, for runs made with {@link DEFERRED_ARGS}: built when
+   * the body starts, so 100k queued runs hold no argument arrays.
+   */
+  readonly argsOf?: ((nameIndex: number) => unknown[]) | undefined;
 }
+
+/**
+ * The arguments of a map run that needs none before its body starts (no futures among them, no
+ * run name or codec to compute, a runner that checks nothing): its group's `argsOf` builds them
+ * then. @internal
+ */
+export const DEFERRED_ARGS: unknown[] = [];
 
 /** Flag bits of `RunRecord.flags`. */
 export const TERMINAL = 1;

@@ -19,7 +19,7 @@ import { scopeStorage, type ScopeMarker } from './context.js';
 import type { TrackedRun } from './flow-run.js';
 import { rxjs } from './lazy.js';
 import { RunHandle } from './run-handle.js';
-import { TERMINAL, type Listener } from './run-record.js';
+import { DEFERRED_ARGS, TERMINAL, type Listener } from './run-record.js';
 import type { SlotWaiter } from './slots.js';
 import { trampoline, trampolineCall } from './trampoline.js';
 import { findUpstreams, substituteUpstreams, type Upstream } from './upstream.js';
@@ -51,6 +51,10 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
    * Called once, by the engine.
    */
   start(): void {
+    if (this.args === DEFERRED_ARGS) {
+      this.takeSlots();
+      return;
+    }
     const upstreams = findUpstreams(this.args, this.group.argIndices, this.group.waitFor);
     if (upstreams === undefined) {
       if (this.renderName() && this.paramsFit()) this.takeSlots();
@@ -196,6 +200,7 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
   }
 
   protected runAttempt(): void {
+    if (this.args === DEFERRED_ARGS) this.args = (this.group.argsOf as (nameIndex: number) => unknown[])(this.nameIndex);
     this.attempt++;
     this.controller = undefined;
     this.setPhase(this.attempt === 1 ? 'Running' : 'Retrying');
