@@ -321,6 +321,35 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
     }
   });
 
+  it("fails a job whose params codec throws while decoding the job's arguments, and serves the next job", async () => {
+    const local = queueName('decode');
+    // Fine for the flow (a Date is what it checks), throws on what crossed (a string).
+    const unreadable = new t.Type<[Date], [string], unknown>(
+      'Unreadable',
+      (u): u is [Date] => Array.isArray(u) && u[0] instanceof Date,
+      (u) => {
+        if (Array.isArray(u) && u[0] instanceof Date) return t.success(u as [Date]);
+        throw new Error('cannot read these arguments');
+      },
+      ([d]) => [d.toISOString()],
+    );
+    const when = task({ name: 'when', params: unreadable }, (d: Date) => d.getTime());
+    let worker: SluiceWorker | undefined;
+    try {
+      worker = await startWorker({ queue: local, connection: redis.url, tasks: [when, add], concurrency: 2, log: () => undefined });
+      const own = new BullMQTaskRunner({ queue: local, connection: redis.url });
+      const out = await inFlow(async () => {
+        const error = await when.submit(new Date(0)).result().catch((e: unknown) => e);
+        return { error: { name: (error as Error).name, message: (error as Error).message }, next: await add.submit(2, 3).result() };
+      }, own);
+      // What the codec threw comes back as itself, as any body's error does.
+      expect(out.error).toEqual({ name: 'Error', message: 'cannot read these arguments' });
+      expect(out.next).toBe(5);
+    } finally {
+      await worker?.close();
+    }
+  });
+
   it('runs tasks on an in-process worker started with startWorker', async () => {
     const local = queueName('local');
     let worker: SluiceWorker | undefined;

@@ -196,7 +196,7 @@ interface Runnable {
   readonly info: RemoteRunInfo | undefined;
 }
 
-/** Reads one job's payload: what to run, or why it cannot run. Never throws. */
+/** Reads one job's payload: what to run, or why it cannot run (a `params` codec may still throw). */
 function preparePayload(data: unknown, registry: ReadonlyMap<string, TaskBody>, queue: string): Runnable | Failed {
   // `is` checks without building a decoded copy (this codec decodes to its input); decode only
   // to say what is wrong.
@@ -306,7 +306,12 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   // One promise per job on top of the body's own: callbacks, not an async chain, since every
   // promise pays AsyncLocalStorage's hooks.
   const processor = (job: Job): Promise<JobResult> => {
-    const prepared = preparePayload(job.data, registry, queue);
+    let prepared: Runnable | Failed;
+    try {
+      prepared = preparePayload(job.data, registry, queue);
+    } catch (error) {
+      prepared = thrownOutcome(error);
+    }
     if (!prepared.ok) return failJob(job, prepared);
     const id = String(job.id);
     return new Promise<JobResult>((resolve, reject) => {
