@@ -74,9 +74,3 @@ export function settleBody(value: unknown, taskName: string, onValue: (value: un
   }
   ok(value);
 }
-
-/** Calls a body and resolves to its value: a Promise's, or an Observable's last. */
-export async function callBody(fn: (...args: unknown[]) => unknown, args: readonly unknown[], taskName: string): Promise<unknown> {
-  const value = await fn(...args);
-  return isObservableLike(value) ? lastValue(value, taskName) : value;
-}

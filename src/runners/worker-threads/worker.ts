@@ -18,7 +18,7 @@ import { findNotCloneable } from './clone-check.js';
 import { isTypeScript, registerTsx, type WorkerData } from './loader.js';
 import { findTask, notImportable, type Lookup, type TaskBody } from './lookup.js';
 import type { RemoteRunInfo } from '../../remote-run.js';
-import { callBody } from '../wire/body.js';
+import { settleBody } from '../wire/body.js';
 import { runAsRemote } from '../wire/run-info.js';
 import { serializeThrown as serializeThrown_, type WireThrown } from '../wire/thrown.js';
 import { describeWireErrors, PROTOCOL_VERSION, RequestC, type Failure, type Response } from './protocol.js';
@@ -75,7 +75,9 @@ async function runBody(body: TaskBody, args: unknown[], encoded: boolean, run: R
   let value: unknown;
   try {
     // A cancelled run's thread is terminated: its signal never needs to fire here.
-    value = await runAsRemote(run, () => callBody(body.fn, values, body.name));
+    value = await new Promise((resolve, reject) => {
+      settleBody(runAsRemote(run, () => body.fn(...values)), body.name, resolve, reject);
+    });
   } catch (error) {
     return failed({ kind: 'threw', thrown: serializeThrown(error) });
   }
