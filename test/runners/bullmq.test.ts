@@ -229,7 +229,8 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
       { connection: { url: redis.url } },
     );
     try {
-      const own = new BullMQTaskRunner({ queue: foreign, connection: redis.url });
+      // Such a worker publishes no outcomes: the runner finds them by looking the jobs up.
+      const own = new BullMQTaskRunner({ queue: foreign, connection: redis.url, checkInterval: 300 });
       const [completed, failed] = await inFlow(() => Promise.all([failure(add.submit(1, 2)), failure(work.submit(1, 1))]), own);
       expect(completed).toMatchObject({ code: 'JOB_PAYLOAD', retryable: false });
       expect((completed as Error).message).toMatch(/^task "add": job sluice-\S+ completed with a value that is not a sluice result \(was it run by `sluice worker`\?\)/);
@@ -241,11 +242,11 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
   });
 
   it('gets outcomes whose events it missed by looking the jobs up (bullmq#85)', async () => {
-    // This process's QueueEvents hears no 'completed' or 'failed' event at all.
+    // This process's QueueEvents hears no outcome event at all.
     // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with its own `this`
     const emit = QueueEvents.prototype.emit;
     const spy = vi.spyOn(QueueEvents.prototype, 'emit').mockImplementation(function (this: QueueEvents, event: string | symbol, ...args: unknown[]) {
-      if (event === 'completed' || event === 'failed') return false;
+      if (event === 'sluice:outcomes') return false;
       return (emit as (this: QueueEvents, ...all: unknown[]) => boolean).call(this, event, ...args);
     });
     try {
@@ -259,6 +260,35 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
       expect(spy).toHaveBeenCalled();
     } finally {
       spy.mockRestore();
+    }
+  });
+
+  it('hears outcomes from the workers, a few batched events for many jobs, and failures as soon as BullMQ records them', async () => {
+    const local = queueName('outcomes');
+    const worker = await startWorker({ queue: local, connection: redis.url, tasks: [add], concurrency: 50, log: () => undefined });
+    // With look-ups an hour apart, every outcome below must come as an event.
+    const patient = new BullMQTaskRunner({ queue: local, connection: redis.url, checkInterval: 3_600_000 });
+    let outcomeEvents = 0;
+    let jobEvents = 0;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with its own `this`
+    const emit = QueueEvents.prototype.emit;
+    const spy = vi.spyOn(QueueEvents.prototype, 'emit').mockImplementation(function (this: QueueEvents, event: string | symbol, ...args: unknown[]) {
+      if (event === 'sluice:outcomes') outcomeEvents++;
+      if (event === 'completed') jobEvents++;
+      return (emit as (this: QueueEvents, ...all: unknown[]) => boolean).call(this, event, ...args);
+    });
+    try {
+      const inputs = Array.from({ length: 300 }, (_, i) => i);
+      const out = await inFlow(async () => ({ values: await add.map(inputs, 1).result(), error: await failure(nowhere.submit(1)) }), patient);
+      expect(out.values).toEqual(inputs.map((i) => i + 1));
+      expect(out.error).toMatchObject({ code: 'UNKNOWN_TASK' });
+      // 301 jobs: far fewer events, and none of the job queue's own is read here.
+      expect(outcomeEvents).toBeGreaterThan(0);
+      expect(outcomeEvents).toBeLessThan(100);
+      expect(jobEvents).toBe(0);
+    } finally {
+      spy.mockRestore();
+      await Promise.all([patient.destroy(), worker.close()]);
     }
   });
 

@@ -76,6 +76,31 @@ export const JobFailureC = t.union([
 ]);
 export type JobFailure = IoTs.TypeOf<typeof JobFailureC>;
 
+/**
+ * The custom event a worker publishes with the outcomes of jobs it has finished. Its `outcomes`
+ * field is the JSON text of a flat list, `[jobId, outcome, jobId, outcome, ...]`: the job's
+ * {@link JobResult} when it completed, or `0` when it failed (the flow reads why from the job).
+ */
+export const OUTCOMES_EVENT = 'sluice:outcomes';
+
+/** At most this many outcomes go in one {@link OUTCOMES_EVENT}. */
+export const OUTCOMES_PER_EVENT = 500;
+
+/**
+ * About how many outcome events a queue's outcome stream keeps. A flow that falls further behind
+ * than that finds its jobs' outcomes by looking the jobs up, as for any event it missed.
+ */
+export const OUTCOME_EVENTS_KEPT = 2000;
+
+/**
+ * The queue whose event stream carries a queue's outcomes, as sluice workers publish them: a few
+ * batched events for a flow to read, instead of the job queue's own stream (three events per job,
+ * each read and parsed by every flow).
+ */
+export function outcomesQueue(queue: string): string {
+  return `${queue}.sluice-outcomes`;
+}
+
 /** The custom event a flow publishes to stop an active job. */
 export const CANCEL_EVENT = 'sluice:cancel';
 

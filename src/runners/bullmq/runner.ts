@@ -19,7 +19,7 @@ import { describeWireErrors } from '../worker-threads/protocol.js';
 import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
 import { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
-import { CANCEL_EVENT, controlQueue, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, type JobData } from './protocol.js';
+import { CANCEL_EVENT, controlQueue, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, OUTCOMES_EVENT, outcomesQueue, type JobData } from './protocol.js';
 
 /**
  * How long finished jobs stay in Redis, as BullMQ's `removeOnComplete` / `removeOnFail` take it:
@@ -73,8 +73,9 @@ export interface BullMQTaskRunnerOptions {
    */
   readonly connectionTimeout?: number;
   /**
-   * How often, in ms, a job not heard from through the queue's events is looked up in Redis (an
-   * event can be missed: bullmq#85). Bounds how long a run can wait on a missed event.
+   * How often, in ms, a job not heard from through the outcomes its workers publish is looked up
+   * in Redis (an event can be missed, as in bullmq#85, or never sent, by a worker killed between
+   * finishing a job and publishing it). Bounds how long a run can wait on a missed outcome.
    *
    * @defaultValue `5000`
    */
@@ -193,8 +194,9 @@ function messageOf(error: unknown): string {
  *   the run with a {@link NotSerializableError} before a job is added.
  * - The runs that get a slot in the same tick are added with one `addBulk` (up to `bulkSize`),
  *   one call at a time: runs that get a slot while a call is out go in the next.
- * - Outcomes come through the queue's events, with a look-up in Redis for a job not heard from
- *   within `checkInterval`. If Redis is unreachable for `connectionTimeout`, the waiting runs fail
+ * - Outcomes come from the workers, batched, as events on a stream of the queue's own
+ *   (`<queue>.sluice-outcomes`), with a look-up in Redis for a job not heard from within
+ *   `checkInterval` (so a job finished by a worker that is not `sluice worker` is still read). If Redis is unreachable for `connectionTimeout`, the waiting runs fail
  *   with a {@link QueueConnectionError}.
  * - Cancelling or timing out a run removes its job if it is still waiting, or asks the worker
  *   running it to abort it; a worker's late result is ignored.
@@ -404,9 +406,10 @@ export class BullMQTaskRunner implements TaskRunner {
   #connect(): Connections {
     if (this.#conn !== undefined) return this.#conn;
     const queue = new Queue(this.queue, { connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'), prefix: this.#prefix });
-    // Read the event stream from a little before now (stream ids are Redis' clock): an event of
-    // one of this runner's jobs is never older than the runner's connection.
-    const events = new QueueEvents(this.queue, {
+    // The outcomes the workers publish (not the job queue's own events: three per job, for this
+    // process to read and parse). Read from a little before now (stream ids are Redis' clock): an
+    // outcome of one of this runner's jobs is never older than the runner's connection.
+    const events = new QueueEvents(outcomesQueue(this.queue), {
       connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'),
       prefix: this.#prefix,
       lastEventId: `${Date.now() - 5000}-0`,
@@ -433,13 +436,8 @@ export class BullMQTaskRunner implements TaskRunner {
     queue.on('error', onError);
     events.on('error', onError);
     conn.ready.catch(() => undefined);
-    events.on('completed', ({ jobId, returnvalue }) => {
-      const entry = this.#pending.get(jobId);
-      if (entry !== undefined) this.#completed(entry, returnvalue);
-    });
-    events.on('failed', ({ jobId, failedReason }) => {
-      const entry = this.#pending.get(jobId);
-      if (entry !== undefined) void this.#failed(entry, failedReason);
+    (events as unknown as { on(name: string, listener: (args: { outcomes?: unknown }) => void): void }).on(OUTCOMES_EVENT, ({ outcomes }) => {
+      this.#heard(conn, outcomes);
     });
     this.#conn = conn;
     return conn;
@@ -488,6 +486,28 @@ export class BullMQTaskRunner implements TaskRunner {
     }
   }
 
+  /**
+   * One outcome event: `[jobId, outcome, ...]`. An event that is not one (published by something
+   * else) is ignored: its jobs' outcomes are found by looking them up.
+   */
+  #heard(conn: Connections, outcomes: unknown): void {
+    let list: unknown;
+    try {
+      list = typeof outcomes === 'string' ? JSON.parse(outcomes) : undefined;
+    } catch {
+      return;
+    }
+    if (!Array.isArray(list)) return;
+    for (let i = 0; i + 1 < list.length; i += 2) {
+      const entry = this.#pending.get(list[i] as string);
+      if (entry === undefined) continue;
+      const outcome: unknown = list[i + 1];
+      // Failed: why is recorded in the job, with its state.
+      if (outcome === 0) void this.#check(conn, entry, Date.now());
+      else this.#completed(entry, outcome);
+    }
+  }
+
   #completed(entry: Pending, returnvalue: unknown): void {
     const { task } = entry.call;
     // `is` checks without building a decoded copy (these codecs decode to their input); decode
@@ -512,14 +532,9 @@ export class BullMQTaskRunner implements TaskRunner {
     else this.#settle(entry, undefined, decoded.right);
   }
 
-  async #failed(entry: Pending, failedReason: string): Promise<void> {
+  /** A failed job: `data` is the job's, where the worker recorded why. */
+  #failed(entry: Pending, failedReason: string, data: unknown): void {
     const { task, runName } = entry.call;
-    let data: unknown;
-    try {
-      data = (await Job.fromId(this.#connect().queue, entry.id))?.data;
-    } catch {
-      // Redis went away meanwhile: the reason is all there is.
-    }
     const recorded = JobFailureC.decode((data as { failure?: unknown } | undefined)?.failure);
     if (recorded._tag === 'Left') {
       if (STALLED.test(failedReason)) this.#settle(entry, new JobStalledError(task.name, runName, entry.id, failedReason));
@@ -651,7 +666,7 @@ export class BullMQTaskRunner implements TaskRunner {
     } else if (state === 'completed') {
       this.#completed(entry, job.returnvalue);
     } else if (state === 'failed') {
-      await this.#failed(entry, job.failedReason);
+      this.#failed(entry, job.failedReason, job.data);
     }
   }
 }

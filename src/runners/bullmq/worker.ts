@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { QueueEvents, Worker, type Job } from 'bullmq';
+import { QueueEvents, QueueEventsProducer, Worker, type Job } from 'bullmq';
 import { describeProblems } from '../../codecs.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { RemoteRunInfo } from '../../remote-run.js';
@@ -20,7 +20,8 @@ import { describeWireErrors } from '../worker-threads/protocol.js';
 import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
 import { WORKER_DEFAULTS } from './defaults.js';
 import { findNotJson } from './json-check.js';
-import { CANCEL_EVENT, controlQueue, JOB_PROTOCOL_VERSION, JobDataC, type JobFailure, type JobResult } from './protocol.js';
+import { OutcomeOutbox } from './outbox.js';
+import { CANCEL_EVENT, controlQueue, JOB_PROTOCOL_VERSION, JobDataC, outcomesQueue, type JobFailure, type JobResult } from './protocol.js';
 
 /**
  * Options of {@link startWorker}.
@@ -305,6 +306,11 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   };
   // One promise per job on top of the body's own: callbacks, not an async chain, since every
   // promise pays AsyncLocalStorage's hooks.
+  // Outcomes go out in batches on a stream of their own: a flow reads a few events instead of the
+  // job queue's three per job.
+  const producer = new QueueEventsProducer(outcomesQueue(queue), { connection: bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker'), prefix });
+  producer.on('error', () => undefined);
+  const outbox = new OutcomeOutbox(producer);
   const processor = (job: Job): Promise<JobResult> => {
     let prepared: Runnable | Failed;
     try {
@@ -320,8 +326,14 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
         if (finished) return;
         finished = true;
         stops.delete(id);
-        if (outcome.ok) resolve(outcome.result);
-        else failJob(job, outcome).then(resolve, reject);
+        if (outcome.ok) {
+          // A value goes out as BullMQ starts recording it, not after: one round trip sooner for
+          // the flow. Should the record fail (the lock lost), the job runs again (at least once).
+          outbox.add(id, outcome.result);
+          resolve(outcome.result);
+        } else {
+          failJob(job, outcome).then(resolve, reject);
+        }
       };
       // The body's signal is made only if it reads it, and aborts with the stop.
       let controller: AbortController | undefined;
@@ -376,10 +388,18 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     // The body runs on, unheard: the job fails now and the worker takes its next one.
     if (typeof jobId === 'string') stops.get(jobId)?.(new Error('cancelled by its flow'));
   });
+  // A failure goes out once BullMQ has recorded it (its 'failed' comes after): the flow reads why
+  // from the job.
+  worker.on('failed', (job: Job | undefined) => {
+    if (job !== undefined) outbox.add(String(job.id), 0);
+  });
+  // A stalled job is back in the queue, or failed for stalling too often: the flow looks which.
+  worker.on('stalled', (jobId: string) => outbox.add(jobId, 0));
+  const parts = [worker, events, producer] as const;
   try {
-    await Promise.all([worker.waitUntilReady(), events.waitUntilReady()]);
+    await Promise.all(parts.map((part) => part.waitUntilReady()));
   } catch (error) {
-    await Promise.allSettled([worker.close(true), events.close()]);
+    await Promise.allSettled([worker.close(true), events.close(), producer.close()]);
     throw error;
   }
   void worker.run().catch((error: unknown) => log(`sluice worker: ${error instanceof Error ? error.message : String(error)}`, 'error'));
@@ -401,10 +421,13 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
         // another worker takes them.
         closing =
           closing === undefined
-            ? Promise.all([worker.close(true), events.close()]).then(() => undefined)
-            : Promise.allSettled([worker.disconnect(), events.disconnect()]).then(() => undefined);
+            ? Promise.all([worker.close(true), events.close(), producer.close()]).then(() => undefined)
+            : Promise.allSettled(parts.map((part) => part.disconnect())).then(() => undefined);
       }
-      closing ??= Promise.all([worker.close(), events.close()]).then(() => undefined);
+      // The outcomes of the last jobs go out before the producer closes.
+      closing ??= Promise.all([worker.close().then(() => outbox.drain()), events.close()])
+        .then(() => producer.close())
+        .then(() => undefined);
       return closing;
     },
   };
