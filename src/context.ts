@@ -6,7 +6,7 @@
 import { NoRunContextError } from './errors.js';
 import { currentRun } from './engine/run.js';
 import { runLogger, type Logger } from './observe/logger.js';
-import { remoteRuns, type RemoteRun } from './remote-run.js';
+import { currentRemoteRun, type RemoteRun } from './remote-run.js';
 
 /** The current run, as seen from inside its body. */
 export interface RunContext {
@@ -50,7 +50,7 @@ export function getRunContext(): RunContext {
   const run = currentRun();
   if (run === undefined) {
     // A body on a worker thread or a `sluice worker` process: its worker set the run.
-    const remote = remoteRuns.getStore();
+    const remote = currentRemoteRun();
     if (remote === undefined) throw new NoRunContextError();
     return remoteContext(remote);
   }

@@ -9,7 +9,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import { rxjs } from './engine/lazy.js';
 import { CancelledError, InvalidArgumentError, UnobservedFailuresError } from './errors.js';
 import type { FlowEvent } from './events.js';
-import { scopeStorage } from './engine/context.js';
+import { scopeStorage } from './scope-storage.js';
 import { FlowRun } from './engine/flow-run.js';
 import { awaitRuns } from './engine/await.js';
 import { Run } from './engine/run.js';
@@ -143,13 +143,12 @@ let ambient: FlowRun | undefined;
  */
 export function currentScope(): FlowRun | Run<unknown> {
   const scope = scopeStorage.getStore();
-  if (scope !== undefined) {
-    if (scope.kind === 'run') {
-      const run = scope as Run<unknown>;
-      if (!run.flow.closed) return run;
-    } else if (!(scope as FlowRun).closed) {
-      return scope as FlowRun;
-    }
+  // By class: another copy of sluice's scope, or a remote run's, is not this engine's.
+  if (scope instanceof Run) {
+    const run = scope as Run<unknown>;
+    if (!run.flow.closed) return run;
+  } else if (scope instanceof FlowRun && !scope.closed) {
+    return scope;
   }
   // Outside any flow (an extension: Prefect raises here) runs go to a default unbounded runner.
   ambient ??= new FlowRun('(no flow)', new ConcurrentTaskRunner(), rxjs().asyncScheduler, false);

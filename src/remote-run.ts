@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { scopeStorage } from './scope-storage.js';
 
 /** What crosses with a job about its run, for the body's `getRunContext()`. */
 export interface RemoteRunInfo {
@@ -21,14 +21,16 @@ export interface RemoteRunInfo {
 
 /** A remote run, as its body sees it. */
 export interface RemoteRun extends RemoteRunInfo {
+  readonly kind: 'remote';
   /** Aborts when the run is stopped (cancelled or timed out), where the worker can tell. */
   readonly signal: AbortSignal;
 }
 
-// One store per process and thread, shared by every copy of sluice loaded there (a worker's and
-// the task module's may differ): the key is global.
-const KEY = Symbol.for('sluice.remoteRun');
-const registry = globalThis as { [KEY]?: AsyncLocalStorage<RemoteRun> };
-
-/** The store of the remote run whose body is running. */
-export const remoteRuns: AsyncLocalStorage<RemoteRun> = (registry[KEY] ??= new AsyncLocalStorage<RemoteRun>());
+/**
+ * The remote run whose body is running, if any. By its `kind`, not its class: the worker that set
+ * it may have loaded another copy of sluice than the body's module.
+ */
+export function currentRemoteRun(): RemoteRun | undefined {
+  const scope = scopeStorage.getStore();
+  return scope?.kind === 'remote' ? (scope as RemoteRun) : undefined;
+}

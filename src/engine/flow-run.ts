@@ -2,7 +2,7 @@ import type { Observable, SchedulerLike, Subject } from 'rxjs';
 import { rxjs } from './lazy.js';
 import type { TaskRunner } from '../runners/runner.js';
 import type { FlowEvent } from '../events.js';
-import type { ScopeMarker } from './context.js';
+import type { ScopeMarker } from '../scope-storage.js';
 import { Slots } from './slots.js';
 import type { Logger } from '../observe/logger.js';
 

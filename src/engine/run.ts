@@ -15,7 +15,7 @@ import {
 import type { TaskFuture } from '../future.js';
 import type { StateName } from '../states.js';
 import { STATE_NAMES } from '../states.js';
-import { scopeStorage, type ScopeMarker } from './context.js';
+import { scopeStorage, type ScopeMarker } from '../scope-storage.js';
 import type { TrackedRun } from './flow-run.js';
 import { rxjs } from './lazy.js';
 import { RunHandle } from './run-handle.js';
@@ -467,5 +467,6 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
 /** The run whose body is executing now, if any. @internal */
 export function currentRun(): Run<unknown> | undefined {
   const scope = scopeStorage.getStore();
-  return scope !== undefined && scope.kind === 'run' ? (scope as Run<unknown>) : undefined;
+  // Another copy of sluice's run (or a remote run) is not this engine's.
+  return scope instanceof Run ? (scope as Run<unknown>) : undefined;
 }

@@ -5,7 +5,8 @@
  * @module
  * @internal
  */
-import { remoteRuns, type RemoteRun, type RemoteRunInfo } from '../../remote-run.js';
+import type { RemoteRun, RemoteRunInfo } from '../../remote-run.js';
+import { scopeStorage } from '../../scope-storage.js';
 import type { RunnerCall } from '../runner.js';
 import { t } from './io-ts.js';
 
@@ -21,18 +22,38 @@ export function runInfoOf(call: RunnerCall): RemoteRunInfo {
   return call.parentRunId === undefined ? info : { ...info, parentRunId: call.parentRunId };
 }
 
-/**
- * Runs `body` as the body of `info`'s run: `getRunContext()` inside it answers for that run.
- * `signal` is made on first read (most bodies never read it), from `stopped` when given.
- */
+/** A remote run as its body sees it: a class, since a worker makes one per job. */
+class RemoteRunScope implements RemoteRun {
+  readonly kind = 'remote' as const;
+  readonly runId: string;
+  readonly runName: string;
+  readonly taskName: string;
+  readonly attempt: number;
+  readonly flowRunId: string;
+  readonly flowName: string;
+  readonly parentRunId: string | undefined;
+  #signal: AbortSignal | undefined;
+  readonly #stopped: (() => AbortSignal) | undefined;
+
+  constructor(info: RemoteRunInfo, stopped: (() => AbortSignal) | undefined) {
+    this.runId = info.runId;
+    this.runName = info.runName;
+    this.taskName = info.taskName;
+    this.attempt = info.attempt;
+    this.flowRunId = info.flowRunId;
+    this.flowName = info.flowName;
+    this.parentRunId = info.parentRunId;
+    this.#stopped = stopped;
+  }
+
+  /** Made on first read (most bodies never read it), from `stopped` when given. */
+  get signal(): AbortSignal {
+    return (this.#signal ??= this.#stopped?.() ?? new AbortController().signal);
+  }
+}
+
+/** Runs `body` as the body of `info`'s run: `getRunContext()` inside it answers for that run. */
 export function runAsRemote<T>(info: RemoteRunInfo | undefined, body: () => T, stopped?: () => AbortSignal): T {
   if (info === undefined) return body();
-  let signal: AbortSignal | undefined;
-  const run: RemoteRun = {
-    ...info,
-    get signal() {
-      return (signal ??= stopped?.() ?? new AbortController().signal);
-    },
-  };
-  return remoteRuns.run(run, body);
+  return scopeStorage.run(new RemoteRunScope(info, stopped), body);
 }
