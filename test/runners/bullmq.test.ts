@@ -8,7 +8,7 @@ import { Queue, QueueEvents, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BullMQTaskRunner, startWorker, type SluiceWorker } from '../../src/bullmq.js';
 import * as t from 'io-ts';
-import { flow, isSluiceError, task, type TaskFuture } from '../../src/index.js';
+import { flow, getRunContext, isSluiceError, task, type TaskFuture } from '../../src/index.js';
 import { add, newProbe, removeProbes } from '../conformance/tasks.js';
 import { nowhere } from '../fixtures/bullmq-elsewhere.js';
 import { badValue, describeArgs, nap, napsStarted, nextDay, noValue, untilAborted, work } from '../fixtures/bullmq-tasks.js';
@@ -289,6 +289,27 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
     } finally {
       spy.mockRestore();
       await Promise.all([patient.destroy(), worker.close()]);
+    }
+  });
+
+  it("gives a body on an in-process worker its own run, though the worker was started in another run's body", async () => {
+    const local = queueName('scope');
+    const whoAmI = task('who_am_i', () => {
+      const { runName, flowRun } = getRunContext();
+      return { runName, flowName: flowRun.name };
+    });
+    let worker: SluiceWorker | undefined;
+    // The worker's loop, and every job it runs, descends from this body's async context.
+    const starter = task('start_worker', async () => {
+      worker = await startWorker({ queue: local, connection: redis.url, tasks: [whoAmI], log: () => undefined });
+    });
+    try {
+      await flow({ name: 'host' }, () => starter())();
+      const own = new BullMQTaskRunner({ queue: local, connection: redis.url });
+      const seen = await inFlow(() => whoAmI.submit().result(), own);
+      expect(seen).toEqual({ runName: expect.stringMatching(/^who_am_i-\d+$/) as unknown, flowName: 'bullmq-test' });
+    } finally {
+      await worker?.close();
     }
   });
 
