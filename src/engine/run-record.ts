@@ -1,4 +1,4 @@
-import type { Subscription, Unsubscribable } from 'rxjs';
+import type { Unsubscribable } from 'rxjs';
 import type { State, StateName } from '../states.js';
 import { STATE_NAMES } from '../states.js';
 import type { FlowRun, TrackedRun } from './flow-run.js';
@@ -54,7 +54,7 @@ interface RunExtra<R> {
   waits?: number;
   reclaim?: (() => void) | undefined;
   controller?: AbortController | undefined;
-  bodySubscription?: Subscription | undefined;
+  bodySubscription?: Unsubscribable | undefined;
   timer?: Unsubscribable | undefined;
   /** The promise `result()` hands out in the common case, and how to settle it (no object for the pair). */
   result?: Promise<unknown>;
@@ -181,10 +181,10 @@ export abstract class RunRecord<R> {
   protected set controller(value: AbortController | undefined) {
     if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).controller = value;
   }
-  protected get bodySubscription(): Subscription | undefined {
+  protected get bodySubscription(): Unsubscribable | undefined {
     return this.extra?.bodySubscription;
   }
-  protected set bodySubscription(value: Subscription | undefined) {
+  protected set bodySubscription(value: Unsubscribable | undefined) {
     if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).bodySubscription = value;
   }
   protected get timer(): Unsubscribable | undefined {

@@ -16,6 +16,7 @@ import type { TaskFuture } from '../future.js';
 import type { StateName } from '../states.js';
 import { STATE_NAMES } from '../states.js';
 import { scopeStorage, type ScopeMarker } from '../scope-storage.js';
+import { START_ATTEMPT, type AttemptSink, type AttemptStarter, type RunnerCall } from '../runners/runner.js';
 import type { TrackedRun } from './flow-run.js';
 import { rxjs } from './lazy.js';
 import { RunHandle } from './run-handle.js';
@@ -214,22 +215,32 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
     let out: unknown;
     try {
       const runner = this.flow.runner;
-      const bodyScope = this.flow.bodyScope;
-      out =
-        runner.execute !== undefined
-          ? runner.execute({
-              task: this.spec,
-              args: this.args,
-              runId: this.id,
-              runName: this.name,
-              attempt,
-              flowRunId: this.flow.id,
-              flowName: this.flow.name,
-              parentRunId: this.parentRunId,
-            })
-          : bodyScope === undefined
+      if (runner.execute !== undefined) {
+        const call: RunnerCall = {
+          task: this.spec,
+          args: this.args,
+          runId: this.id,
+          runName: this.name,
+          attempt,
+          flowRunId: this.flow.id,
+          flowName: this.flow.name,
+          parentRunId: this.parentRunId,
+        };
+        const start = (runner as Partial<AttemptStarter>)[START_ATTEMPT];
+        if (start !== undefined) {
+          const handle = start.call(runner, call, new Attempt(this as Run<unknown>, attempt));
+          // Ended already (synchronously): nothing to stop later.
+          if (!this.isTerminal && this.attempt === attempt) this.bodySubscription = handle;
+          return;
+        }
+        out = runner.execute(call);
+      } else {
+        const bodyScope = this.flow.bodyScope;
+        out =
+          bodyScope === undefined
             ? scopeStorage.run(this, callBody, this as Run<unknown>)
             : bodyScope(this.id, () => scopeStorage.run(this, callBody, this as Run<unknown>));
+      }
     } catch (error) {
       this.attemptFailed(attempt, error, false);
       return;
@@ -303,7 +314,8 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
     subscription?.unsubscribe();
   }
 
-  protected attemptSucceeded(attempt: number, value: R): void {
+  /** @internal */
+  attemptSucceeded(attempt: number, value: R): void {
     if (attempt !== this.attempt || this.isTerminal) return;
     this.timer?.unsubscribe();
     this.timer = undefined;
@@ -320,7 +332,8 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
     this.settle('Completed', value, undefined);
   }
 
-  protected attemptFailed(attempt: number, error: unknown, timedOut: boolean): void {
+  /** @internal */
+  attemptFailed(attempt: number, error: unknown, timedOut: boolean): void {
     if (attempt !== this.attempt || this.isTerminal) return;
     this.timer?.unsubscribe();
     this.timer = undefined;
@@ -462,6 +475,22 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
     });
   }
 
+}
+
+/** One attempt of a run, as a runner that starts attempts by callback reports to it. */
+class Attempt implements AttemptSink {
+  constructor(
+    private readonly run: Run<unknown>,
+    private readonly attempt: number,
+  ) {}
+
+  succeeded(value: unknown): void {
+    this.run.attemptSucceeded(this.attempt, value);
+  }
+
+  failed(error: unknown): void {
+    this.run.attemptFailed(this.attempt, error, false);
+  }
 }
 
 /** The run whose body is executing now, if any. @internal */

@@ -68,3 +68,30 @@ export interface TaskRunner {
   /** Called when a flow run that uses this runner has settled: release what `open` took. */
   close?(): Promise<void>;
 }
+
+/**
+ * Where a runner that starts attempts by callback (see {@link START_ATTEMPT}) reports how one
+ * ended: exactly one of the two, once. An attempt that is no longer current is ignored.
+ *
+ * @internal
+ */
+export interface AttemptSink {
+  succeeded(value: unknown): void;
+  failed(error: unknown): void;
+}
+
+/**
+ * A runner's way to start an attempt without an Observable: `runner[START_ATTEMPT](call, sink)`
+ * reports to `sink` and returns what stops the attempt. The engine prefers it to `execute` when a
+ * runner has it: a run that waits on a queue for long holds one small object instead of an
+ * Observable, its subscriber and their closures (for 10k queued jobs, megabytes that the GC
+ * promotes and scans).
+ *
+ * @internal
+ */
+export const START_ATTEMPT: unique symbol = Symbol('sluice.startAttempt');
+
+/** A runner that has {@link START_ATTEMPT}. @internal */
+export interface AttemptStarter {
+  [START_ATTEMPT](call: RunnerCall, sink: AttemptSink): { unsubscribe(): void };
+}

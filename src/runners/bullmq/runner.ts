@@ -6,13 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Job, Queue, QueueEvents, QueueEventsProducer, type JobsOptions } from 'bullmq';
-import type { Observable, Subscriber, Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import { describeProblems } from '../../codecs.js';
 import { rxjs } from '../../engine/lazy.js';
 import { InvalidArgumentError, InvalidParamsError, InvalidReturnError } from '../../errors.js';
 import { checkConcurrency } from '../concurrent.js';
 import { FlowLease } from '../flow-lease.js';
-import type { RunnerCall, TaskRef, TaskRunner } from '../runner.js';
+import { START_ATTEMPT, type AttemptSink, type AttemptStarter, type RunnerCall, type TaskRef, type TaskRunner } from '../runner.js';
 import { describeSpecial } from '../wire/special.js';
 import { rebuildThrown, serializeThrown } from '../wire/thrown.js';
 import { describeWireErrors } from '../worker-threads/protocol.js';
@@ -117,19 +117,32 @@ export const BULLMQ_RUNNER_DEFAULTS = {
   keepAlive: false,
 } as const;
 
-/** A run's job, from `execute` until its outcome is known. */
-interface Pending {
-  readonly id: string;
-  readonly call: RunnerCall;
-  readonly data: JobData;
-  readonly subscriber: Subscriber<unknown>;
+/** A run's job, from when the engine starts the attempt until its outcome is known. */
+class Pending {
+  /** The job's data until it is added (then only Redis needs it). */
+  data: JobData | undefined;
   /** When `addBulk` returned for it (0 before). */
-  addedAt: number;
+  addedAt = 0;
   /** When it was last looked up in Redis. */
-  checkedAt: number;
+  checkedAt = 0;
   /** The engine stopped it (cancelled, timed out) before its job was added. */
-  stopped: boolean;
-  settled: boolean;
+  stopped = false;
+  settled = false;
+
+  constructor(
+    readonly id: string,
+    readonly call: RunnerCall,
+    data: JobData,
+    readonly sink: AttemptSink,
+    private readonly stop: (entry: Pending) => void,
+  ) {
+    this.data = data;
+  }
+
+  /** The engine stops the attempt (cancel, time-out): take the job back. */
+  unsubscribe(): void {
+    if (!this.settled) this.stop(this);
+  }
 }
 
 /** What the runner reads of an ioredis client: no command goes through it here. */
@@ -216,7 +229,7 @@ function messageOf(error: unknown): string {
  * console.log(await thumbnails(['a.png', 'b.png']));
  * ```
  */
-export class BullMQTaskRunner implements TaskRunner {
+export class BullMQTaskRunner implements TaskRunner, AttemptStarter {
   readonly name = 'bullmq';
   readonly maxConcurrency: number;
   /** The queue jobs are added to. */
@@ -241,6 +254,9 @@ export class BullMQTaskRunner implements TaskRunner {
   /** An add is in flight: later runs wait for the next one. */
   #adding = false;
   #ticker: Subscription | undefined;
+  readonly #stopEntry = (entry: Pending): void => {
+    this.#stop(entry);
+  };
 
   constructor(options: BullMQTaskRunnerOptions) {
     if (options === null || typeof options !== 'object') {
@@ -330,36 +346,52 @@ export class BullMQTaskRunner implements TaskRunner {
   /** Adds one attempt as a job; unsubscribing removes the job or asks its worker to abort it. */
   execute(call: RunnerCall): Observable<unknown> {
     return new (rxjs().Observable)<unknown>((subscriber) => {
-      const prepared = this.#prepare(call.task, call.args);
-      const data: JobData = {
-        v: JOB_PROTOCOL_VERSION,
-        task: call.task.name,
-        ...prepared,
-        runId: call.runId,
-        attempt: call.attempt,
-        runName: call.runName,
-        flowRunId: call.flowRunId,
-        flowName: call.flowName,
-        ...(call.parentRunId === undefined ? {} : { parentRunId: call.parentRunId }),
-      };
-      const entry: Pending = { id: `${this.#idBase}-${++this.#nextId}`, call, data, subscriber, addedAt: 0, checkedAt: 0, stopped: false, settled: false };
-      const conn = this.#connect();
-      if (conn.downSince !== undefined && Date.now() - conn.downSince >= this.#connectionTimeout) {
-        subscriber.error(this.#connectionError(conn));
-        return undefined;
-      }
-      this.#pending.set(entry.id, entry);
-      this.#batch.push(entry);
-      if (!this.#flushScheduled && !this.#adding) {
-        this.#flushScheduled = true;
-        // The runs that get a slot in this tick go in one addBulk.
-        rxjs().asapScheduler.schedule(() => void this.#pump());
-      }
-      this.#startTicker();
-      return () => {
-        if (!entry.settled) this.#stop(entry);
-      };
+      const job = this[START_ATTEMPT](call, {
+        succeeded: (value) => {
+          subscriber.next(value);
+          subscriber.complete();
+        },
+        failed: (error) => subscriber.error(error),
+      });
+      return () => job.unsubscribe();
     });
+  }
+
+  /**
+   * What `execute` does, reporting to `sink` rather than through an Observable: the engine's way
+   * in, so that a queued job holds one object.
+   *
+   * @internal
+   */
+  [START_ATTEMPT](call: RunnerCall, sink: AttemptSink): { unsubscribe(): void } {
+    const prepared = this.#prepare(call.task, call.args);
+    const data: JobData = {
+      v: JOB_PROTOCOL_VERSION,
+      task: call.task.name,
+      ...prepared,
+      runId: call.runId,
+      attempt: call.attempt,
+      runName: call.runName,
+      flowRunId: call.flowRunId,
+      flowName: call.flowName,
+      ...(call.parentRunId === undefined ? {} : { parentRunId: call.parentRunId }),
+    };
+    const entry = new Pending(`${this.#idBase}-${++this.#nextId}`, call, data, sink, this.#stopEntry);
+    const conn = this.#connect();
+    if (conn.downSince !== undefined && Date.now() - conn.downSince >= this.#connectionTimeout) {
+      entry.settled = true;
+      sink.failed(this.#connectionError(conn));
+      return entry;
+    }
+    this.#pending.set(entry.id, entry);
+    this.#batch.push(entry);
+    if (!this.#flushScheduled && !this.#adding) {
+      this.#flushScheduled = true;
+      // The runs that get a slot in this tick go in one addBulk.
+      rxjs().asapScheduler.schedule(() => void this.#pump());
+    }
+    this.#startTicker();
+    return entry;
   }
 
   /** The arguments as they cross: encoded by the task's `params` codec, checked for JSON. */
@@ -471,6 +503,7 @@ export class BullMQTaskRunner implements TaskRunner {
       const one = live.length === 1 ? live[0] : undefined;
       if (one !== undefined) await conn.queue.add(one.call.task.name, one.data, { ...this.#jobOptions, jobId: one.id });
       else await conn.queue.addBulk(live.map((entry) => ({ name: entry.call.task.name, data: entry.data, opts: { ...this.#jobOptions, jobId: entry.id } })));
+      for (const entry of live) entry.data = undefined;
     } catch (error) {
       conn.lastError = error instanceof Error ? error : new Error(String(error));
       for (const entry of live) {
@@ -567,12 +600,8 @@ export class BullMQTaskRunner implements TaskRunner {
     entry.settled = true;
     this.#pending.delete(entry.id);
     if (this.#pending.size === 0) this.#stopTicker();
-    if (error !== undefined) {
-      entry.subscriber.error(error);
-      return;
-    }
-    entry.subscriber.next(value);
-    entry.subscriber.complete();
+    if (error !== undefined) entry.sink.failed(error);
+    else entry.sink.succeeded(value);
   }
 
   /** The engine stopped the run (cancel, time-out): take its job back. */
