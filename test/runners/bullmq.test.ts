@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Queue, QueueEvents, Worker } from 'bullmq';
+import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BullMQTaskRunner, startWorker, type SluiceWorker } from '../../src/bullmq.js';
 import * as t from 'io-ts';
@@ -310,6 +311,33 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
       expect(seen).toEqual({ runName: expect.stringMatching(/^who_am_i-\d+$/) as unknown, flowName: 'bullmq-test' });
     } finally {
       await worker?.close();
+    }
+  });
+
+  it('still runs an attempt as an Observable through execute, for code that drives a runner itself', async () => {
+    const call = (args: unknown[]) => ({
+      task: { name: 'add', module: undefined, params: undefined, returns: undefined },
+      args,
+      runId: 'by-hand.1',
+      runName: 'add-by-hand',
+      attempt: 1,
+      flowRunId: 'by-hand',
+      flowName: 'by hand',
+      parentRunId: undefined,
+    });
+    await expect(firstValueFrom(runner.execute(call([20, 22])))).resolves.toBe(42);
+    await expect(firstValueFrom(runner.execute(call([1, () => 2])))).rejects.toMatchObject({ code: 'NOT_SERIALIZABLE', taskName: 'add' });
+    // Unsubscribed before its job is added: no job is (finished jobs are kept, so one would count).
+    const probe = new Queue(queue, { connection: { url: redis.url } });
+    const jobs = async (): Promise<number> => Object.values(await probe.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed')).reduce((a, b) => a + b, 0);
+    try {
+      const before = await jobs();
+      runner.execute(call([1, 1])).subscribe().unsubscribe();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await jobs()).toBe(before);
+      expect(runner.pendingJobs).toBe(0);
+    } finally {
+      await probe.close();
     }
   });
 
