@@ -6,7 +6,8 @@
  * @module sluice/bullmq
  */
 export { BullMQTaskRunner, BULLMQ_RUNNER_DEFAULTS } from './runners/bullmq/runner.js';
-export type { BullMQTaskRunnerOptions, KeepJobs } from './runners/bullmq/runner.js';
+export type { BullMQTaskRunnerOptions } from './runners/bullmq/runner.js';
+export type { KeepJobs } from './runners/bullmq/keep-jobs.js';
 export { startWorker, WORKER_DEFAULTS } from './runners/bullmq/worker.js';
 export type { WorkerOptions, SluiceWorker } from './runners/bullmq/worker.js';
 export type { RedisConnection, RedisConnectionOptions } from './runners/bullmq/connection.js';

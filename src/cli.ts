@@ -29,6 +29,8 @@ options:
   --max-stalled-count <n>    stalls a job survives before it fails (default ${WORKER_DEFAULTS.maxStalledCount})
   --lock-duration <ms>       a job's lock, renewed at half (default ${WORKER_DEFAULTS.lockDuration})
   --stalled-interval <ms>    how often stalled jobs are looked for (default ${WORKER_DEFAULTS.stalledInterval})
+  --keep-completed <s>       seconds a completed job stays in Redis (default ${WORKER_DEFAULTS.removeOnComplete.age})
+  --keep-failed <s>          seconds a failed job stays in Redis (default ${WORKER_DEFAULTS.removeOnFail.age})
 
 SIGTERM or SIGINT: stop taking jobs and finish the active ones; a second signal hands them back.`;
 
@@ -56,6 +58,10 @@ function integer(value: string | undefined, name: string): number | undefined {
   return parsed;
 }
 
+function age(seconds: number | undefined): { age: number } | undefined {
+  return seconds === undefined ? undefined : { age: seconds };
+}
+
 async function worker(argv: string[]): Promise<void> {
   let values;
   try {
@@ -70,6 +76,8 @@ async function worker(argv: string[]): Promise<void> {
         'max-stalled-count': { type: 'string' },
         'lock-duration': { type: 'string' },
         'stalled-interval': { type: 'string' },
+        'keep-completed': { type: 'string' },
+        'keep-failed': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -93,6 +101,8 @@ async function worker(argv: string[]): Promise<void> {
     ...optional('maxStalledCount', integer(values['max-stalled-count'], 'max-stalled-count')),
     ...optional('lockDuration', integer(values['lock-duration'], 'lock-duration')),
     ...optional('stalledInterval', integer(values['stalled-interval'], 'stalled-interval')),
+    ...optional('removeOnComplete', age(integer(values['keep-completed'], 'keep-completed'))),
+    ...optional('removeOnFail', age(integer(values['keep-failed'], 'keep-failed'))),
   });
   let signals = 0;
   const stop = (signal: NodeJS.Signals): void => {
@@ -150,8 +160,8 @@ function timeline(argv: string[]): void {
   console.log(`sluice timeline: ${runs} runs of ${model.flowRuns.length} flow run(s) drawn to ${output}${skipped}`);
 }
 
-function optional<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: number };
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -341,6 +341,43 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
     }
   });
 
+  it('keeps finished jobs as long as the worker says, unless the runner says otherwise', async () => {
+    const local = queueName('keep');
+    const worker = await startWorker({ queue: local, connection: redis.url, tasks: [add], concurrency: 4, removeOnComplete: 2, log: () => undefined });
+    const probe = new Queue(local, { connection: { url: redis.url } });
+    const five = [1, 2, 3, 4, 5];
+    try {
+      // A flow hears a value as BullMQ starts recording it: wait for the records to settle.
+      const settled = async (count: number): Promise<void> => {
+        await until(async () => (await probe.getCompletedCount()) === count, `${count} completed jobs are kept`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(await probe.getCompletedCount()).toBe(count);
+      };
+      await inFlow(() => add.map(five, 1).result(), new BullMQTaskRunner({ queue: local, connection: redis.url }));
+      await settled(2);
+      // The runner's own retention rides on its jobs, and wins.
+      await inFlow(() => add.map(five, 1).result(), new BullMQTaskRunner({ queue: local, connection: redis.url, removeOnComplete: false }));
+      await settled(7);
+    } finally {
+      await Promise.all([worker.close(), probe.close()]);
+    }
+    // `sluice worker --keep-completed 0`: gone as soon as they complete; the flow still gets every value.
+    const other = queueName('keep-cli');
+    const process = startWorkerProcess({ queue: other, url: redis.url, modules: MODULES, args: ['--keep-completed', '0'] });
+    const otherProbe = new Queue(other, { connection: { url: redis.url } });
+    try {
+      await process.ready;
+      await expect(inFlow(() => add.map(five, 1).result(), new BullMQTaskRunner({ queue: other, connection: redis.url }))).resolves.toEqual([2, 3, 4, 5, 6]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await otherProbe.getJobCounts('completed', 'active', 'waiting')).toEqual({ completed: 0, active: 0, waiting: 0 });
+    } finally {
+      await Promise.all([killWorkers([process]), otherProbe.close()]);
+    }
+    await expect(startWorker({ queue: local, connection: redis.url, tasks: [add], removeOnFail: { age: -1 } })).rejects.toThrow(
+      'sluice worker: `removeOnFail` must be a boolean, a count, or { age (seconds), count }, got {"age":-1}',
+    );
+  });
+
   it('adds the runs that get a slot together with addBulk, in chunks of bulkSize', async () => {
     const local = queueName('bulk');
     const sizes: number[] = [];

@@ -21,5 +21,7 @@ export const WORKER_DEFAULTS = {
   maxStalledCount: 2,
   lockDuration: 30_000,
   stalledInterval: 30_000,
+  removeOnComplete: { age: 3600 },
+  removeOnFail: { age: 86_400 },
 } as const;
 

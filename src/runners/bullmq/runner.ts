@@ -19,20 +19,9 @@ import { describeWireErrors } from '../worker-threads/protocol.js';
 import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
 import { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
+import { checkKeepJobs, type KeepJobs } from './keep-jobs.js';
 import { CANCEL_EVENT, controlQueue, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, OUTCOMES_EVENT, outcomesQueue, type JobData } from './protocol.js';
 
-/**
- * How long finished jobs stay in Redis, as BullMQ's `removeOnComplete` / `removeOnFail` take it:
- * `true` (remove at once), `false` (keep), a count, or `{ age (s), count }`.
- *
- * @example
- * ```ts
- * import { BullMQTaskRunner, type KeepJobs } from 'sluice/bullmq';
- * const keepADay: KeepJobs = { age: 86_400 };
- * const runner = new BullMQTaskRunner({ queue: 'etl', removeOnComplete: keepADay });
- * ```
- */
-export type KeepJobs = boolean | number | { readonly age?: number; readonly count?: number };
 
 /**
  * Options of {@link BullMQTaskRunner}.
@@ -82,9 +71,17 @@ export interface BullMQTaskRunnerOptions {
   readonly checkInterval?: number;
   /** At most this many jobs per `addBulk` call. @defaultValue `1000` */
   readonly bulkSize?: number;
-  /** BullMQ's `removeOnComplete` for the jobs. @defaultValue `{ age: 3600 }` (an hour) */
+  /**
+   * BullMQ's `removeOnComplete` for this runner's jobs, over the workers' own.
+   *
+   * @defaultValue the worker's (`sluice worker`'s: an hour, `{ age: 3600 }`)
+   */
   readonly removeOnComplete?: KeepJobs;
-  /** BullMQ's `removeOnFail` for the jobs. @defaultValue `{ age: 86400 }` (a day) */
+  /**
+   * BullMQ's `removeOnFail` for this runner's jobs, over the workers' own.
+   *
+   * @defaultValue the worker's (`sluice worker`'s: a day, `{ age: 86400 }`)
+   */
   readonly removeOnFail?: KeepJobs;
   /**
    * Keep the connections to Redis between flows. By default they are closed when the last flow
@@ -112,8 +109,6 @@ export const BULLMQ_RUNNER_DEFAULTS = {
   connectionTimeout: 10_000,
   checkInterval: 5_000,
   bulkSize: 1000,
-  removeOnComplete: { age: 3600 },
-  removeOnFail: { age: 86_400 },
   keepAlive: false,
 } as const;
 
@@ -181,12 +176,6 @@ function nonNegative(value: unknown, name: string, min = 0): number {
     throw new InvalidArgumentError(`BullMQTaskRunner: \`${name}\` must be a number from ${min} and up, got ${String(value)} (${typeof value})`);
   }
   return value;
-}
-
-function keepJobs(value: unknown, name: string): KeepJobs {
-  if (typeof value === 'boolean' || (typeof value === 'number' && Number.isInteger(value) && value >= 0)) return value;
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { ...(value) };
-  throw new InvalidArgumentError(`BullMQTaskRunner: \`${name}\` must be a boolean, a count, or { age, count }, got ${String(value)}`);
 }
 
 function messageOf(error: unknown): string {
@@ -279,11 +268,13 @@ export class BullMQTaskRunner implements TaskRunner, AttemptStarter {
     if (typeof keepAlive !== 'boolean') throw new InvalidArgumentError(`BullMQTaskRunner: \`keepAlive\` must be a boolean, got ${String(keepAlive)}`);
     this.keepAlive = keepAlive;
     this.#lease = new FlowLease(keepAlive, () => this.destroy());
+    // Retention is the workers' unless set here: every option a job carries is packed, stored and
+    // parsed again for each job.
     this.#jobOptions = {
       // Retries are the engine's: each attempt is a job of its own.
       attempts: 1,
-      removeOnComplete: keepJobs(options.removeOnComplete ?? BULLMQ_RUNNER_DEFAULTS.removeOnComplete, 'removeOnComplete') as JobsOptions['removeOnComplete'],
-      removeOnFail: keepJobs(options.removeOnFail ?? BULLMQ_RUNNER_DEFAULTS.removeOnFail, 'removeOnFail') as JobsOptions['removeOnFail'],
+      ...(options.removeOnComplete === undefined ? {} : { removeOnComplete: checkKeepJobs(options.removeOnComplete, 'removeOnComplete', 'BullMQTaskRunner') as JobsOptions['removeOnComplete'] }),
+      ...(options.removeOnFail === undefined ? {} : { removeOnFail: checkKeepJobs(options.removeOnFail, 'removeOnFail', 'BullMQTaskRunner') as JobsOptions['removeOnFail'] }),
     };
   }
 

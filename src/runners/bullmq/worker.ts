@@ -20,6 +20,7 @@ import { describeWireErrors } from '../worker-threads/protocol.js';
 import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
 import { WORKER_DEFAULTS } from './defaults.js';
 import { findNotJson } from './json-check.js';
+import { checkKeepJobs, keepJobsForWorker, type KeepJobs } from './keep-jobs.js';
 import { OutcomeOutbox } from './outbox.js';
 import { CANCEL_EVENT, controlQueue, JOB_PROTOCOL_VERSION, JobDataC, outcomesQueue, type JobFailure, type JobResult } from './protocol.js';
 
@@ -73,6 +74,21 @@ export interface WorkerOptions {
   readonly lockDuration?: number;
   /** How often workers look for stalled jobs, in ms. @defaultValue `30000` */
   readonly stalledInterval?: number;
+  /**
+   * How long the jobs this worker completes stay in Redis (BullMQ's `removeOnComplete`), unless
+   * the flow's runner set its own. A flow that missed a job's outcome looks the job up, so keep
+   * them longer than the runners' `checkInterval`.
+   *
+   * @defaultValue `{ age: 3600 }` (an hour)
+   */
+  readonly removeOnComplete?: KeepJobs;
+  /**
+   * How long the jobs that fail here stay in Redis (BullMQ's `removeOnFail`), unless the flow's
+   * runner set its own; a flow reads why a job failed from it.
+   *
+   * @defaultValue `{ age: 86400 }` (a day)
+   */
+  readonly removeOnFail?: KeepJobs;
   /**
    * Where the worker writes its log lines (readiness, failures, shutdown).
    *
@@ -283,6 +299,8 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   const maxStalledCount = positiveInteger(options.maxStalledCount ?? WORKER_DEFAULTS.maxStalledCount, 'maxStalledCount', 0);
   const lockDuration = positiveInteger(options.lockDuration ?? WORKER_DEFAULTS.lockDuration, 'lockDuration', 1);
   const stalledInterval = positiveInteger(options.stalledInterval ?? WORKER_DEFAULTS.stalledInterval, 'stalledInterval', 1);
+  const removeOnComplete = checkKeepJobs(options.removeOnComplete ?? WORKER_DEFAULTS.removeOnComplete, 'removeOnComplete', 'sluice worker');
+  const removeOnFail = checkKeepJobs(options.removeOnFail ?? WORKER_DEFAULTS.removeOnFail, 'removeOnFail', 'sluice worker');
   const prefix = options.prefix ?? WORKER_DEFAULTS.prefix;
   const log = options.log ?? defaultLog;
   const connection = bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker');
@@ -376,6 +394,9 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     maxStalledCount,
     lockDuration,
     stalledInterval,
+    // For the jobs that carry no retention of their own (a runner's default).
+    removeOnComplete: keepJobsForWorker(removeOnComplete),
+    removeOnFail: keepJobsForWorker(removeOnFail),
     autorun: false,
   });
   // Errors of the connection are BullMQ's to recover from (it reconnects); unheard, they would
