@@ -321,17 +321,18 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
     it("gives a body its run's context (names, attempt, flow, signal, logger) wherever it runs", async () => {
       const debug = vi.spyOn(console, 'debug').mockImplementation(() => undefined);
       try {
-        const out = (await inFlow(2, async () => {
+        const handle = flow({ name: `conformance-${name}`, taskRunner: runnerWith(2) }, async () => {
           const future = whoAmI.submit('x');
           return { context: await future.result(), runId: future.id };
-        })) as { context: unknown; runId: string };
+        }).start();
+        const out = (await handle.result()) as { context: unknown; runId: string };
         expect(out.context).toEqual({
           label: 'x',
           runName: 'who-x',
           taskName: 'who_am_i',
           attempt: 1,
           flowName: `conformance-${name}`,
-          flowRunId: expect.any(String) as string,
+          flowRunId: handle.id,
           runId: out.runId,
           signal: true,
         });

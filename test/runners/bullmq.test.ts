@@ -224,7 +224,7 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
       foreign,
       // eslint-disable-next-line @typescript-eslint/require-await
       async (job) => {
-        if (job.name === 'add') return 'not a sluice result';
+        if ((job.data as { task?: unknown }).task === 'add') return 'not a sluice result';
         throw new Error('this worker runs no sluice tasks');
       },
       { connection: { url: redis.url } },
@@ -239,6 +239,29 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
       expect((failed as Error).message).toMatch(/^task run "work-\d+" \(task "work", job sluice-\S+\) failed in BullMQ: this worker runs no sluice tasks$/);
     } finally {
       await impostor.close();
+    }
+  });
+
+  it("names a body's run from the job: its data's names, else the job's name and what its run id says", async () => {
+    const probe = new Queue(queue, { connection: { url: redis.url } });
+    const events = new QueueEvents(queue, { connection: { url: redis.url } });
+    try {
+      await events.waitUntilReady();
+      const run = async (name: string, data: Record<string, unknown>): Promise<unknown> => {
+        const job = await probe.add(name, { v: 1, task: 'who_am_i', attempt: 1, flowName: 'by hand', ...data });
+        return ((await job.waitUntilFinished(events, 20_000)) as { value: unknown }).value;
+      };
+      await expect(run('ignored', { args: ['a'], runId: 'r-1', runName: 'named-in-data', flowRunId: 'f-1' })).resolves.toMatchObject({
+        label: 'a',
+        runName: 'named-in-data',
+        runId: 'r-1',
+        flowRunId: 'f-1',
+        flowName: 'by hand',
+      });
+      // What a runner sends: the run's name as the job's, the flow run id implied by the run id.
+      await expect(run('who-b', { args: ['b'], runId: 'f-2.1c' })).resolves.toMatchObject({ label: 'b', runName: 'who-b', runId: 'f-2.1c', flowRunId: 'f-2' });
+    } finally {
+      await Promise.all([probe.close(), events.close()]);
     }
   });
 

@@ -19,7 +19,8 @@ export const JOB_PROTOCOL_VERSION = 1;
 
 /**
  * A job's data: run the task `task` with these arguments (`{ v, task, args, runId, attempt }`,
- * and the run's name and flow for the body's `getRunContext()`).
+ * and the run's flow for the body's `getRunContext()`). The run's name is the job's name. What
+ * can be told otherwise is left out, since every byte is stored and parsed again for each job.
  */
 export const JobDataC = t.intersection([
   t.type({
@@ -34,9 +35,11 @@ export const JobDataC = t.intersection([
     /** True when `args` were encoded by the task's `params` codec (absent otherwise). */
     encoded: t.boolean,
     /** The rest of the run, for the body's `getRunContext()`. */
-    runName: t.string,
-    flowRunId: t.string,
     flowName: t.string,
+    /** The run's name, when the job's name is not (a job added by hand); see {@link runNameOf}. */
+    runName: t.string,
+    /** Absent when `runId` is `<flowRunId>.<n>`; see {@link flowRunIdOf}. */
+    flowRunId: t.string,
     parentRunId: t.string,
     /** Indexes of top-level arguments that were `undefined` (JSON has none: they cross as null). */
     undefinedArgs: t.array(t.number),
@@ -48,6 +51,27 @@ export const JobDataC = t.intersection([
   }),
 ]);
 export type JobData = IoTs.TypeOf<typeof JobDataC>;
+
+/** The flow run id a job's data leaves out when its run id says it: what precedes the last dot. */
+function impliedFlowRunId(runId: string): string | undefined {
+  const dot = runId.lastIndexOf('.');
+  return dot > 0 ? runId.slice(0, dot) : undefined;
+}
+
+/** Whether a job's data can leave its flow run id out. */
+export function impliesFlowRunId(runId: string, flowRunId: string): boolean {
+  return impliedFlowRunId(runId) === flowRunId;
+}
+
+/** A job's flow run id: its data's, or what its run id implies. */
+export function flowRunIdOf(data: JobData): string | undefined {
+  return data.flowRunId ?? impliedFlowRunId(data.runId);
+}
+
+/** A job's run name: its data's, or the job's name. */
+export function runNameOf(data: JobData, jobName: string): string {
+  return data.runName ?? jobName;
+}
 
 /** What a worker returns for a run whose body finished: its value, as JSON. */
 export const JobResultC = t.intersection([

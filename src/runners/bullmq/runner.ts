@@ -20,7 +20,7 @@ import { bullmqConnection, checkQueueName, type RedisConnection } from './connec
 import { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
 import { checkKeepJobs, type KeepJobs } from './keep-jobs.js';
-import { CANCEL_EVENT, controlQueue, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, OUTCOMES_EVENT, outcomesQueue, type JobData } from './protocol.js';
+import { CANCEL_EVENT, controlQueue, impliesFlowRunId, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, OUTCOMES_EVENT, outcomesQueue, type JobData } from './protocol.js';
 
 
 /**
@@ -356,15 +356,15 @@ export class BullMQTaskRunner implements TaskRunner, AttemptStarter {
    */
   [START_ATTEMPT](call: RunnerCall, sink: AttemptSink): { unsubscribe(): void } {
     const prepared = this.#prepare(call.task, call.args);
+    // The run's name goes as the job's name; its flow run id only when its run id does not say it.
     const data: JobData = {
       v: JOB_PROTOCOL_VERSION,
       task: call.task.name,
       ...prepared,
       runId: call.runId,
       attempt: call.attempt,
-      runName: call.runName,
-      flowRunId: call.flowRunId,
       flowName: call.flowName,
+      ...(impliesFlowRunId(call.runId, call.flowRunId) ? {} : { flowRunId: call.flowRunId }),
       ...(call.parentRunId === undefined ? {} : { parentRunId: call.parentRunId }),
     };
     const entry = new Pending(`${this.#idBase}-${++this.#nextId}`, call, data, sink, this.#stopEntry);
@@ -492,8 +492,8 @@ export class BullMQTaskRunner implements TaskRunner, AttemptStarter {
     try {
       await conn.ready;
       const one = live.length === 1 ? live[0] : undefined;
-      if (one !== undefined) await conn.queue.add(one.call.task.name, one.data, { ...this.#jobOptions, jobId: one.id });
-      else await conn.queue.addBulk(live.map((entry) => ({ name: entry.call.task.name, data: entry.data, opts: { ...this.#jobOptions, jobId: entry.id } })));
+      if (one !== undefined) await conn.queue.add(one.call.runName, one.data, { ...this.#jobOptions, jobId: one.id });
+      else await conn.queue.addBulk(live.map((entry) => ({ name: entry.call.runName, data: entry.data, opts: { ...this.#jobOptions, jobId: entry.id } })));
       for (const entry of live) entry.data = undefined;
     } catch (error) {
       conn.lastError = error instanceof Error ? error : new Error(String(error));

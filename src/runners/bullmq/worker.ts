@@ -22,7 +22,7 @@ import { WORKER_DEFAULTS } from './defaults.js';
 import { findNotJson } from './json-check.js';
 import { checkKeepJobs, keepJobsForWorker, type KeepJobs } from './keep-jobs.js';
 import { OutcomeOutbox } from './outbox.js';
-import { CANCEL_EVENT, controlQueue, JOB_PROTOCOL_VERSION, JobDataC, outcomesQueue, type JobFailure, type JobResult } from './protocol.js';
+import { CANCEL_EVENT, controlQueue, flowRunIdOf, JOB_PROTOCOL_VERSION, JobDataC, outcomesQueue, runNameOf, type JobFailure, type JobResult } from './protocol.js';
 
 /**
  * Options of {@link startWorker}.
@@ -214,7 +214,7 @@ interface Runnable {
 }
 
 /** Reads one job's payload: what to run, or why it cannot run (a `params` codec may still throw). */
-function preparePayload(data: unknown, registry: ReadonlyMap<string, TaskBody>, queue: string): Runnable | Failed {
+function preparePayload(data: unknown, jobName: string, registry: ReadonlyMap<string, TaskBody>, queue: string): Runnable | Failed {
   // `is` checks without building a decoded copy (this codec decodes to its input); decode only
   // to say what is wrong.
   if (!JobDataC.is(data)) {
@@ -247,10 +247,11 @@ function preparePayload(data: unknown, registry: ReadonlyMap<string, TaskBody>, 
     }
     args = params.right as unknown[];
   }
+  const flowRunId = flowRunIdOf(job);
   const info: RemoteRunInfo | undefined =
-    job.runName === undefined || job.flowRunId === undefined || job.flowName === undefined
+    flowRunId === undefined || job.flowName === undefined
       ? undefined
-      : { runId: job.runId, runName: job.runName, taskName: job.task, attempt: job.attempt, flowRunId: job.flowRunId, flowName: job.flowName, parentRunId: job.parentRunId };
+      : { runId: job.runId, runName: runNameOf(job, jobName), taskName: job.task, attempt: job.attempt, flowRunId, flowName: job.flowName, parentRunId: job.parentRunId };
   return { ok: true, task: job.task, body, args, info };
 }
 
@@ -332,7 +333,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   const processor = (job: Job): Promise<JobResult> => {
     let prepared: Runnable | Failed;
     try {
-      prepared = preparePayload(job.data, registry, queue);
+      prepared = preparePayload(job.data, job.name, registry, queue);
     } catch (error) {
       prepared = thrownOutcome(error);
     }
