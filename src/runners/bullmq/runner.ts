@@ -232,8 +232,12 @@ export class BullMQTaskRunner implements TaskRunner, AttemptStarter {
   readonly #checkInterval: number;
   readonly #bulkSize: number;
   readonly #jobOptions: JobsOptions;
-  /** Job ids are this runner's: `<base>-<n>` (unique across processes, never an integer). */
-  readonly #idBase = `sluice-${randomBytes(6).toString('hex')}`;
+  /**
+   * Job ids are this runner's: `<base>.<n>`, 8 random characters and a base-36 count (unique
+   * across processes, never an integer, no ':'). Short, since an id is in every key, event and
+   * option of its job.
+   */
+  readonly #idBase = randomBytes(6).toString('base64url');
   #nextId = 0;
   readonly #lease: FlowLease;
   #conn: Connections | undefined;
@@ -271,8 +275,8 @@ export class BullMQTaskRunner implements TaskRunner, AttemptStarter {
     // Retention is the workers' unless set here: every option a job carries is packed, stored and
     // parsed again for each job.
     this.#jobOptions = {
-      // Retries are the engine's: each attempt is a job of its own.
-      attempts: 1,
+      // Retries are the engine's: each attempt is a job of its own. BullMQ's default (0 attempts)
+      // never retries a job, and costs nothing to pack and store.
       ...(options.removeOnComplete === undefined ? {} : { removeOnComplete: checkKeepJobs(options.removeOnComplete, 'removeOnComplete', 'BullMQTaskRunner') as JobsOptions['removeOnComplete'] }),
       ...(options.removeOnFail === undefined ? {} : { removeOnFail: checkKeepJobs(options.removeOnFail, 'removeOnFail', 'BullMQTaskRunner') as JobsOptions['removeOnFail'] }),
     };
@@ -367,7 +371,7 @@ export class BullMQTaskRunner implements TaskRunner, AttemptStarter {
       ...(impliesFlowRunId(call.runId, call.flowRunId) ? {} : { flowRunId: call.flowRunId }),
       ...(call.parentRunId === undefined ? {} : { parentRunId: call.parentRunId }),
     };
-    const entry = new Pending(`${this.#idBase}-${++this.#nextId}`, call, data, sink, this.#stopEntry);
+    const entry = new Pending(`${this.#idBase}.${(++this.#nextId).toString(36)}`, call, data, sink, this.#stopEntry);
     const conn = this.#connect();
     if (conn.downSince !== undefined && Date.now() - conn.downSince >= this.#connectionTimeout) {
       entry.settled = true;
