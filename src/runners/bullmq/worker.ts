@@ -323,13 +323,13 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     log(`sluice worker: job ${String(job.id)} (${job.name}) failed: ${outcome.message}`, 'error');
     throw new Error(outcome.message);
   };
-  // One promise per job on top of the body's own: callbacks, not an async chain, since every
-  // promise pays AsyncLocalStorage's hooks.
   // Outcomes go out in batches on a stream of their own: a flow reads a few events instead of the
   // job queue's three per job.
   const producer = new QueueEventsProducer(outcomesQueue(queue), { connection: bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker'), prefix });
   producer.on('error', () => undefined);
   const outbox = new OutcomeOutbox(producer);
+  // One promise per job on top of the body's own: callbacks, not an async chain, since every
+  // promise pays AsyncLocalStorage's hooks.
   const processor = (job: Job): Promise<JobResult> => {
     let prepared: Runnable | Failed;
     try {
