@@ -72,17 +72,20 @@ export function getRunContext(): RunContext {
 
 /** The context of a body that runs away from the engine. */
 function remoteContext(remote: RemoteRun): RunContext {
+  const { info } = remote;
   return {
-    runId: remote.runId,
-    runName: remote.runName,
-    taskName: remote.taskName,
-    attempt: remote.attempt,
-    signal: remote.signal,
-    parentRunId: remote.parentRunId,
-    flowRun: { id: remote.flowRunId, name: remote.flowName },
+    runId: info.runId,
+    runName: info.runName,
+    taskName: info.taskName,
+    attempt: info.attempt,
+    get signal() {
+      return remote.signal;
+    },
+    parentRunId: info.parentRunId,
+    flowRun: { id: info.flowRunId, name: info.flowName },
     get logger() {
       // The flow's own logger stays with the flow: a remote body logs to its console.
-      return runLogger(undefined, { flowName: remote.flowName, flowRunId: remote.flowRunId, taskName: remote.taskName, runName: remote.runName, runId: remote.runId, attempt: remote.attempt });
+      return runLogger(undefined, { flowName: info.flowName, flowRunId: info.flowRunId, taskName: info.taskName, runName: info.runName, runId: info.runId, attempt: info.attempt });
     },
   };
 }

@@ -20,8 +20,9 @@ export interface RemoteRunInfo {
 }
 
 /** A remote run, as its body sees it. */
-export interface RemoteRun extends RemoteRunInfo {
+export interface RemoteRun {
   readonly kind: 'remote';
+  readonly info: RemoteRunInfo;
   /** Aborts when the run is stopped (cancelled or timed out), where the worker can tell. */
   readonly signal: AbortSignal;
 }

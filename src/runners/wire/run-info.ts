@@ -25,30 +25,16 @@ export function runInfoOf(call: RunnerCall): RemoteRunInfo {
 /** A remote run as its body sees it: a class, since a worker makes one per job. */
 class RemoteRunScope implements RemoteRun {
   readonly kind = 'remote' as const;
-  readonly runId: string;
-  readonly runName: string;
-  readonly taskName: string;
-  readonly attempt: number;
-  readonly flowRunId: string;
-  readonly flowName: string;
-  readonly parentRunId: string | undefined;
   #signal: AbortSignal | undefined;
-  readonly #stopped: (() => AbortSignal) | undefined;
 
-  constructor(info: RemoteRunInfo, stopped: (() => AbortSignal) | undefined) {
-    this.runId = info.runId;
-    this.runName = info.runName;
-    this.taskName = info.taskName;
-    this.attempt = info.attempt;
-    this.flowRunId = info.flowRunId;
-    this.flowName = info.flowName;
-    this.parentRunId = info.parentRunId;
-    this.#stopped = stopped;
-  }
+  constructor(
+    readonly info: RemoteRunInfo,
+    private readonly stopped: (() => AbortSignal) | undefined,
+  ) {}
 
   /** Made on first read (most bodies never read it), from `stopped` when given. */
   get signal(): AbortSignal {
-    return (this.#signal ??= this.#stopped?.() ?? new AbortController().signal);
+    return (this.#signal ??= this.stopped?.() ?? new AbortController().signal);
   }
 }
 
