@@ -314,7 +314,7 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
     subscription?.unsubscribe();
   }
 
-  /** @internal */
+  /** An attempt's body returned `value`; a stale attempt is ignored. @internal (an `Attempt` calls it) */
   attemptSucceeded(attempt: number, value: R): void {
     if (attempt !== this.attempt || this.isTerminal) return;
     this.timer?.unsubscribe();
@@ -332,7 +332,7 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
     this.settle('Completed', value, undefined);
   }
 
-  /** @internal */
+  /** An attempt failed (or timed out); a stale attempt is ignored. @internal (an `Attempt` calls it) */
   attemptFailed(attempt: number, error: unknown, timedOut: boolean): void {
     if (attempt !== this.attempt || this.isTerminal) return;
     this.timer?.unsubscribe();

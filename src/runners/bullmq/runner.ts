@@ -22,7 +22,6 @@ import { findNotJson } from './json-check.js';
 import { checkKeepJobs, type KeepJobs } from './keep-jobs.js';
 import { CANCEL_EVENT, controlQueue, impliesFlowRunId, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, OUTCOMES_EVENT, outcomesQueue, type JobData } from './protocol.js';
 
-
 /**
  * Options of {@link BullMQTaskRunner}.
  *
@@ -198,8 +197,9 @@ function messageOf(error: unknown): string {
  *   one call at a time: runs that get a slot while a call is out go in the next.
  * - Outcomes come from the workers, batched, as events on a stream of the queue's own
  *   (`<queue>.sluice-outcomes`), with a look-up in Redis for a job not heard from within
- *   `checkInterval` (so a job finished by a worker that is not `sluice worker` is still read). If Redis is unreachable for `connectionTimeout`, the waiting runs fail
- *   with a {@link QueueConnectionError}.
+ *   `checkInterval` (so a job finished by a worker that is not `sluice worker` is still read).
+ *   If Redis is unreachable for `connectionTimeout`, the waiting runs fail with a
+ *   {@link QueueConnectionError}.
  * - Cancelling or timing out a run removes its job if it is still waiting, or asks the worker
  *   running it to abort it; a worker's late result is ignored.
  * - Delivery is at least once: a job whose worker dies is run again by another (BullMQ's
@@ -247,6 +247,7 @@ export class BullMQTaskRunner implements TaskRunner, AttemptStarter {
   /** An add is in flight: later runs wait for the next one. */
   #adding = false;
   #ticker: Subscription | undefined;
+  /** Made once and shared by every job's `Pending`, rather than a closure per job. */
   readonly #stopEntry = (entry: Pending): void => {
     this.#stop(entry);
   };
