@@ -1,6 +1,8 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { allowFailure, flow, task, unmapped, type TaskFuture, type TaskFutureList, type TaskRunError } from '../src/index.js';
+import type { BullMQTaskRunner } from '../src/bullmq.js';
+import type { AttemptStarter } from '../src/runners/runner.js';
 
 // These checks run in `npm run typecheck`; at run time the assertions are no-ops.
 describe('public types', () => {
@@ -55,5 +57,11 @@ describe('public types', () => {
 
   it('should type either() as an fp-ts Either', () => {
     expectTypeOf(task('n', () => 1).submit().either()).toEqualTypeOf<Promise<Either<TaskRunError, number>>>();
+  });
+});
+
+describe('runner internals', () => {
+  it('BullMQTaskRunner starts attempts the way the engine looks for', () => {
+    expectTypeOf<BullMQTaskRunner>().toMatchTypeOf<AttemptStarter>();
   });
 });

@@ -12,7 +12,7 @@ import { rxjs } from '../../engine/lazy.js';
 import { InvalidArgumentError, InvalidParamsError, InvalidReturnError } from '../../errors.js';
 import { checkConcurrency } from '../concurrent.js';
 import { FlowLease } from '../flow-lease.js';
-import { START_ATTEMPT, type AttemptSink, type AttemptStarter, type RunnerCall, type TaskRef, type TaskRunner } from '../runner.js';
+import { START_ATTEMPT, type AttemptSink, type RunnerCall, type TaskRef, type TaskRunner } from '../runner.js';
 import { describeSpecial } from '../wire/special.js';
 import { rebuildThrown, serializeThrown } from '../wire/thrown.js';
 import { describeWireErrors } from '../worker-threads/protocol.js';
@@ -218,7 +218,7 @@ function messageOf(error: unknown): string {
  * console.log(await thumbnails(['a.png', 'b.png']));
  * ```
  */
-export class BullMQTaskRunner implements TaskRunner, AttemptStarter {
+export class BullMQTaskRunner implements TaskRunner {
   readonly name = 'bullmq';
   readonly maxConcurrency: number;
   /** The queue jobs are added to. */
