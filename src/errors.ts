@@ -36,7 +36,8 @@ export type SluiceErrorCode =
   | 'JOB_STALLED'
   | 'JOB_FAILED'
   | 'JOB_PAYLOAD'
-  | 'QUEUE_CONNECTION';
+  | 'QUEUE_CONNECTION'
+  | 'WORKER_CRASHED';
 
 /**
  * The base class of every error sluice raises.
@@ -60,6 +61,13 @@ export class SluiceError extends Error {
    */
   get retryable(): boolean {
     return true;
+  }
+  /**
+   * True for errors that say what runs the body broke, not the body (its worker thread died, its
+   * job stalled out, Redis went away): a run that ends with one ends `Crashed`, not `Failed`.
+   */
+  get crashed(): boolean {
+    return false;
   }
   /** @internal */
   readonly [brand] = true;

@@ -363,7 +363,8 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
     }
     // Only a run that was actually retried wraps its error with the number of attempts.
     const final = attempt > 1 ? new RetriesExhaustedError(this, attempt, error) : error;
-    this.settle(timedOut ? 'TimedOut' : 'Failed', undefined, final);
+    // What runs the body broke (a thread died, a job stalled out, Redis went away): Crashed.
+    this.settle(timedOut ? 'TimedOut' : isSluiceError(error) && error.crashed ? 'Crashed' : 'Failed', undefined, final);
   }
 
   protected retryDelay(attempt: number, error: unknown): number {

@@ -74,16 +74,18 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
     await first.ready;
     const runner = new BullMQTaskRunner({ queue, connection: url });
     const probe = newProbe();
-    const error = await flow({ name: 'stall', taskRunner: runner }, async () => {
+    const { error, state } = await flow({ name: 'stall', taskRunner: runner }, async () => {
       const future = nap.submit(probe, 60_000);
       await until(() => napsStarted(probe) === 1, 'the nap started');
       first.signal('SIGKILL');
       // Another worker's stalled-job check finds the dead worker's job.
       const second = startWorkerProcess({ queue, url, modules: MODULES, concurrency: 1, args: strict });
       workers.push(second);
-      return future.result().catch((e: unknown) => e);
+      return { error: await future.result().catch((e: unknown) => e), state: future.state };
     })();
     expect(isSluiceError(error, 'JOB_STALLED')).toBe(true);
+    // Its workers died, not its body.
+    expect(state).toMatchObject({ type: 'Crashed', name: 'Crashed', error });
     expect((error as Error).message).toMatch(/^task run "nap-[^"]+" \(task "nap", job [^)]+\) stalled too often: job stalled more than allowable limit/);
     expect(napsStarted(probe)).toBe(1);
   }, 60_000);
@@ -124,9 +126,11 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
     // The default connectionTimeout (10 s).
     const runner = new BullMQTaskRunner({ queue, connection: server.url });
     let completed = 0;
+    let crashed = 0;
     const handle = flow({ name: 'redis-down', taskRunner: runner }, () => work.map(Array.from({ length: 200 }, (_, i) => i), 50).result()).start();
     handle.events$.subscribe((event: FlowEvent) => {
       if (event.type === 'run-state' && event.state.type === 'Completed') completed++;
+      if (event.type === 'run-state' && event.state.type === 'Crashed' && isSluiceError(event.state.error, 'QUEUE_CONNECTION')) crashed++;
     });
     await until(() => completed >= 5, 'some runs completed');
     await server.stop(true);
@@ -137,6 +141,8 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
     expect((error as Error).message).toMatch(/^queue "redis-down-[^"]+": Redis has been unreachable for \d+\.\d s/);
     expect(took).toBeLessThan(30_000);
     expect(completed).toBeLessThan(200);
+    // Redis went away, not the bodies: the runs it stranded ended Crashed.
+    expect(crashed).toBeGreaterThan(0);
   }, 60_000);
 });
 

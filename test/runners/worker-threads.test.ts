@@ -7,11 +7,14 @@ import { Socket } from 'node:net';
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  allowFailure,
   flow,
+  isCrashed,
   isSluiceError,
   NotCloneableError,
   task,
   TaskNotFoundError,
+  WorkerCrashedError,
   WorkerProtocolError,
   WorkerThreadsTaskRunner,
   type TaskFuture,
@@ -20,7 +23,7 @@ import { findNotCloneable } from '../../src/runners/worker-threads/clone-check.j
 import { rebuildThrown } from '../../src/runners/wire/thrown.js';
 import runJob, { serializeThrown } from '../../src/runners/worker-threads/worker.js';
 import { add } from '../conformance/tasks.js';
-import { describePoint, double, dupA, echo, makeLocalTask, makeShadowOfDouble, Point, returnsFunction, scale, spin, threadId } from '../fixtures/thread-tasks.js';
+import { describePoint, double, dupA, echo, exitThread, makeLocalTask, makeShadowOfDouble, Point, returnsFunction, scale, spin, threadId } from '../fixtures/thread-tasks.js';
 
 /** The error a future failed with. */
 function failure(future: TaskFuture<unknown>): Promise<unknown> {
@@ -294,6 +297,37 @@ describe('stopping a body that will not stop', () => {
     } finally {
       await runner.destroy();
     }
+  });
+});
+
+describe('a thread that dies', () => {
+  it('ends the run Crashed with a WorkerCrashedError; a retry runs it on a fresh thread', async () => {
+    const runner = new WorkerThreadsTaskRunner({ maxThreads: 1 });
+    const out = await onThreads(async () => {
+      const dead = exitThread.submit(99);
+      const error = await failure(dead);
+      // Retried: the second attempt survives, on the thread the pool started in its place.
+      const retried = await exitThread.with({ retries: 1 }).submit(2).result();
+      return { error, state: dead.state, retried, after: await double.submit(21).result() };
+    }, runner);
+    expect(out.error).toBeInstanceOf(WorkerCrashedError);
+    expect(out.error).toMatchObject({ code: 'WORKER_CRASHED', taskName: 'exit_thread', crashed: true, retryable: true });
+    expect((out.error as Error).message).toMatch(/^task run "exit_thread-0" \(task "exit_thread"\): its worker thread died before the body finished: worker exited with code: 3$/);
+    expect(out.state).toMatchObject({ type: 'Crashed', name: 'Crashed', error: out.error });
+    expect(isCrashed(out.state)).toBe(true);
+    expect(out.retried).toBe('survived');
+    expect(out.after).toBe(42);
+  });
+
+  it('does not let allowFailure admit a crashed upstream: its downstream does not run', async () => {
+    const runner = new WorkerThreadsTaskRunner({ maxThreads: 1 });
+    const out = await onThreads(async () => {
+      const dead = exitThread.submit(99);
+      const downstream = echo.submit(allowFailure(dead));
+      return { error: await failure(downstream), state: downstream.state, upstream: await failure(dead) };
+    }, runner);
+    expect(out.error).toMatchObject({ code: 'UPSTREAM_CANCELLED', upstreamTaskName: 'exit_thread', cause: out.upstream });
+    expect(out.state).toMatchObject({ type: 'Cancelled', name: 'UpstreamCancelled' });
   });
 });
 

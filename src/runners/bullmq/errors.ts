@@ -94,6 +94,11 @@ export class JobStalledError extends SluiceError {
   readonly taskName: string;
   readonly jobId: string;
 
+  /** The run ends `Crashed`: its workers died, not its body. */
+  override get crashed(): boolean {
+    return true;
+  }
+
   constructor(taskName: string, runName: string, jobId: string, reason: string) {
     super(
       'JOB_STALLED',
@@ -118,6 +123,11 @@ export class JobStalledError extends SluiceError {
  */
 export class QueueConnectionError extends SluiceError {
   readonly queue: string;
+
+  /** The run ends `Crashed`: Redis went away, not the body. */
+  override get crashed(): boolean {
+    return true;
+  }
 
   constructor(queue: string, message: string, options?: { readonly cause?: unknown }) {
     super('QUEUE_CONNECTION', `queue "${queue}": ${message}`, options);

@@ -104,3 +104,30 @@ export class WorkerProtocolError extends SluiceError {
     this.taskName = taskName;
   }
 }
+
+/**
+ * The worker thread running a body died before the body finished (it called `process.exit`, an
+ * error escaped the body's own handling, the thread ran out of memory). The run ends `Crashed`;
+ * `retries` retries it on a fresh thread. `cause` is what the pool reported.
+ *
+ * @example
+ * ```ts
+ * import { isSluiceError } from 'sluice';
+ * const err = await future.result().catch((e: unknown) => e);
+ * if (isSluiceError(err, 'WORKER_CRASHED')) console.error(err.message);
+ * ```
+ */
+export class WorkerCrashedError extends SluiceError {
+  readonly taskName: string;
+  readonly runName: string;
+
+  override get crashed(): boolean {
+    return true;
+  }
+
+  constructor(taskName: string, runName: string, cause: unknown) {
+    super('WORKER_CRASHED', `task run "${runName}" (task "${taskName}"): its worker thread died before the body finished: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.taskName = taskName;
+    this.runName = runName;
+  }
+}

@@ -16,7 +16,7 @@ import { checkConcurrency } from '../concurrent.js';
 import { FlowLease } from '../flow-lease.js';
 import type { RunnerCall, TaskRef, TaskRunner } from '../runner.js';
 import { describeNotCloneable, findNotCloneable } from './clone-check.js';
-import { NotCloneableError, TaskNotFoundError, WorkerProtocolError } from './errors.js';
+import { NotCloneableError, TaskNotFoundError, WorkerCrashedError, WorkerProtocolError } from './errors.js';
 import { isTypeScript, threadSetup } from './loader.js';
 import { findTask, howToDefine } from './lookup.js';
 import { runInfoOf } from '../wire/run-info.js';
@@ -384,7 +384,10 @@ export class WorkerThreadsTaskRunner implements TaskRunner {
     try {
       raw = await this.#poolFor(moduleUrl).run(request, { signal });
     } catch (error) {
-      if (!isDataCloneError(error)) throw error;
+      // Stopped by the engine: nobody listens any more.
+      if (signal.aborted) throw error;
+      // A body's own error comes back as a response; a rejection is the pool's: the thread died.
+      if (!isDataCloneError(error)) throw new WorkerCrashedError(task.name, call.runName, error);
       // Something the walk did not recognise (a port, a native handle): find which argument.
       const index = args.findIndex((arg) => {
         try {
