@@ -103,7 +103,8 @@ export type JobFailure = IoTs.TypeOf<typeof JobFailureC>;
 /**
  * The custom event a worker publishes with the outcomes of jobs it has finished. Its `outcomes`
  * field is the JSON text of a flat list, `[jobId, outcome, jobId, outcome, ...]`: the job's
- * {@link JobResult} when it completed, or `0` when it failed (the flow reads why from the job).
+ * {@link JobResult} as its body returned it, or `0` once BullMQ has recorded it failed or stalled
+ * (the flow looks the job up for why, and for whether it is back in the queue).
  */
 export const OUTCOMES_EVENT = 'sluice:outcomes';
 
