@@ -6,6 +6,9 @@
  * @module
  */
 
+import type { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './runners/bullmq/errors.js';
+import type { NotCloneableError, TaskNotFoundError, WorkerCrashedError, WorkerProtocolError } from './runners/worker-threads/errors.js';
+
 const brand = Symbol.for('sluice.error');
 
 /** The stable codes of sluice's errors. */
@@ -39,16 +42,22 @@ export type SluiceErrorCode =
   | 'QUEUE_CONNECTION'
   | 'WORKER_CRASHED';
 
+// Every code has its class in SluiceErrorsByCode, and nothing else does.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const codesHaveClasses: Same<SluiceErrorCode, keyof SluiceErrorsByCode> = true;
+void codesHaveClasses;
+
 /**
  * The base class of every error sluice raises.
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
+ * import { isSluiceError, task } from 'sluice';
+ * const add = task('add', (x: number, y: number) => x + y);
  * try {
- *   await someFuture.result();
+ *   add.map([1, 2, 3], [1, 2]);
  * } catch (error) {
- *   if (isSluiceError(error, 'UPSTREAM_FAILED')) console.log(error.message);
+ *   if (isSluiceError(error)) console.log(error.name, error.code); // MappingLengthMismatchError MAP_LENGTH_MISMATCH
  * }
  * ```
  */
@@ -80,14 +89,60 @@ export class SluiceError extends Error {
 }
 
 /**
- * Tells whether `error` is an error raised by sluice, optionally with a given code.
+ * The error class behind each {@link SluiceErrorCode}: what {@link isSluiceError} narrows an
+ * error to when given a code.
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
- * if (isSluiceError(err, 'MAP_LENGTH_MISMATCH')) console.error(err.message);
+ * import type { SluiceErrorsByCode } from 'sluice';
+ * type Stalled = SluiceErrorsByCode['JOB_STALLED']; // JobStalledError, with its jobId
  * ```
  */
+export interface SluiceErrorsByCode {
+  readonly INVALID_ARGUMENT: InvalidArgumentError;
+  readonly INVALID_TASK_OPTIONS: InvalidTaskOptionsError;
+  readonly MAP_NO_ITERABLE: MappingMissingIterableError;
+  readonly MAP_LENGTH_MISMATCH: MappingLengthMismatchError;
+  readonly UPSTREAM_FAILED: UpstreamFailedError;
+  readonly UPSTREAM_CANCELLED: UpstreamCancelledError;
+  readonly SELF_DEPENDENCY: SelfDependencyError;
+  readonly WAIT_TIMEOUT: WaitTimeoutError;
+  readonly TIMED_OUT: TaskTimeoutError;
+  readonly RETRIES_EXHAUSTED: RetriesExhaustedError;
+  readonly CANCELLED: CancelledError;
+  readonly EMPTY_RESULT: EmptyResultError;
+  readonly UNOBSERVED_FAILURES: UnobservedFailuresError;
+  readonly NO_RUN_CONTEXT: NoRunContextError;
+  readonly INVALID_PARAMS: InvalidParamsError;
+  readonly INVALID_RETURN: InvalidReturnError;
+  readonly TASK_RUN_FAILED: TaskRunError;
+  readonly TASK_NOT_FOUND: TaskNotFoundError;
+  readonly NOT_CLONEABLE: NotCloneableError;
+  readonly WORKER_PROTOCOL: WorkerProtocolError;
+  readonly WORKER_CRASHED: WorkerCrashedError;
+  readonly STREAM_OVERFLOW: StreamOverflowError;
+  readonly UNKNOWN_TASK: UnknownTaskError;
+  readonly NOT_SERIALIZABLE: NotSerializableError;
+  readonly JOB_STALLED: JobStalledError;
+  readonly JOB_FAILED: JobFailedError;
+  readonly JOB_PAYLOAD: JobPayloadError;
+  readonly QUEUE_CONNECTION: QueueConnectionError;
+}
+
+/**
+ * Tells whether `error` is an error raised by sluice, optionally with a given code; with a code,
+ * it narrows `error` to that code's class (see {@link SluiceErrorsByCode}).
+ *
+ * @example
+ * ```ts
+ * import { isSluiceError, task } from 'sluice';
+ * const flaky = task({ name: 'flaky', retries: 1 }, () => { throw new Error('down'); });
+ * const err = await flaky().catch((e: unknown) => e);
+ * if (isSluiceError(err, 'RETRIES_EXHAUSTED')) console.log(err.attempts, err.message); // 2 ...
+ * ```
+ */
+export function isSluiceError<C extends SluiceErrorCode>(error: unknown, code: C): error is SluiceErrorsByCode[C];
+export function isSluiceError(error: unknown): error is SluiceError;
 export function isSluiceError(error: unknown, code?: SluiceErrorCode): error is SluiceError {
   if (typeof error !== 'object' || error === null || !(brand in error)) return false;
   return code === undefined || (error as SluiceError).code === code;
@@ -200,9 +255,15 @@ export interface UpstreamRunInfo {
  *
  * @example
  * ```ts
- * import { UpstreamError } from 'sluice';
- * const err = await downstream.result().catch((e: unknown) => e);
- * if (err instanceof UpstreamError) console.log(err.upstreamTaskName, err.cause);
+ * import { flow, task, UpstreamError } from 'sluice';
+ * const fail = task('fail', (): number => {
+ *   throw new Error('no');
+ * });
+ * const double = task('double', (x: number) => 2 * x);
+ * await flow({ name: 'demo' }, async () => {
+ *   const err = await double.submit(fail.submit()).result().catch((e: unknown) => e);
+ *   if (err instanceof UpstreamError) console.log(err.upstreamTaskName, err.cause); // fail Error: no
+ * })();
  * ```
  */
 export abstract class UpstreamError extends SluiceError implements UpstreamRunInfo {
@@ -240,9 +301,15 @@ export abstract class UpstreamError extends SluiceError implements UpstreamRunIn
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
- * const err = await downstream.result().catch((e: unknown) => e);
- * if (isSluiceError(err, 'UPSTREAM_FAILED')) console.log(err.cause);
+ * import { flow, isSluiceError, task } from 'sluice';
+ * const fail = task('fail', (): number => {
+ *   throw new Error('no');
+ * });
+ * const double = task('double', (x: number) => 2 * x);
+ * await flow({ name: 'demo' }, async () => {
+ *   const err = await double.submit(fail.submit()).result().catch((e: unknown) => e);
+ *   if (isSluiceError(err, 'UPSTREAM_FAILED')) console.log(err.upstreamRunName, err.cause); // fail-0 Error: no
+ * })();
  * ```
  */
 export class UpstreamFailedError extends UpstreamError {
@@ -256,9 +323,15 @@ export class UpstreamFailedError extends UpstreamError {
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
- * const err = await downstream.result().catch((e: unknown) => e);
- * if (isSluiceError(err, 'UPSTREAM_CANCELLED')) console.log(err.message);
+ * import { flow, isSluiceError, task } from 'sluice';
+ * const slow = task('slow', () => new Promise<number>((resolve) => setTimeout(() => resolve(1), 1000)));
+ * const double = task('double', (x: number) => 2 * x);
+ * await flow({ name: 'demo' }, async () => {
+ *   const up = slow.submit();
+ *   up.cancel();
+ *   const err = await double.submit(up).result().catch((e: unknown) => e);
+ *   if (isSluiceError(err, 'UPSTREAM_CANCELLED')) console.log(err.message);
+ * })();
  * ```
  */
 export class UpstreamCancelledError extends UpstreamError {
@@ -273,7 +346,8 @@ export class UpstreamCancelledError extends UpstreamError {
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
+ * import { isSluiceError, type TaskFuture } from 'sluice';
+ * declare const child: TaskFuture<number>; // a run that was given the future of the run that submitted it
  * const err = await child.result().catch((e: unknown) => e);
  * if (isSluiceError(err, 'SELF_DEPENDENCY')) console.log(err.message);
  * ```
@@ -299,9 +373,12 @@ export class SelfDependencyError extends SluiceError {
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
+ * import { isSluiceError, task } from 'sluice';
+ * const slow = task('slow', () => new Promise<string>((resolve) => setTimeout(() => resolve('done'), 100)));
+ * const future = slow.submit();
  * const err = await future.result({ timeout: 10 }).catch((e: unknown) => e);
- * if (isSluiceError(err, 'WAIT_TIMEOUT')) console.log(err.message);
+ * if (isSluiceError(err, 'WAIT_TIMEOUT')) console.log(err.message); // the run goes on
+ * console.log(await future.result()); // done
  * ```
  */
 export class WaitTimeoutError extends SluiceError {
@@ -316,7 +393,9 @@ export class WaitTimeoutError extends SluiceError {
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
+ * import { isSluiceError, task } from 'sluice';
+ * const slow = task('slow', () => new Promise<string>((resolve) => setTimeout(() => resolve('done'), 100)));
+ * const future = slow.submit();
  * future.cancel();
  * const err = await future.result().catch((e: unknown) => e);
  * console.log(isSluiceError(err, 'CANCELLED')); // true
@@ -372,9 +451,15 @@ export interface UnobservedFailure {
  *
  * @example
  * ```ts
- * import { flow, isSluiceError } from 'sluice';
- * const err = await myFlow().catch((e: unknown) => e);
- * if (isSluiceError(err, 'UNOBSERVED_FAILURES')) for (const f of err.failures) console.log(f.runName);
+ * import { flow, isSluiceError, task } from 'sluice';
+ * const fail = task('fail', () => {
+ *   throw new Error('no');
+ * });
+ * const careless = flow({ name: 'careless' }, () => {
+ *   fail.submit(); // never looked at
+ * });
+ * const err = await careless().catch((e: unknown) => e);
+ * if (isSluiceError(err, 'UNOBSERVED_FAILURES')) for (const f of err.failures) console.log(f.runName); // fail-0
  * ```
  */
 export class UnobservedFailuresError extends SluiceError {
@@ -494,8 +579,11 @@ export function describeValue(value: unknown): string {
  *
  * @example
  * ```ts
- * import { CodecMismatchError } from 'sluice';
- * const err = await checked(1).catch((e: unknown) => e);
+ * import * as t from 'io-ts';
+ * import { CodecMismatchError, task } from 'sluice';
+ * const length = task({ name: 'length', params: t.tuple([t.string]) }, (text: string) => text.length);
+ * const untyped = length as unknown as (value: unknown) => Promise<number>; // as data from outside would arrive
+ * const err = await untyped(1).catch((e: unknown) => e);
  * if (err instanceof CodecMismatchError) for (const problem of err.problems) console.log(problem);
  * ```
  */
@@ -555,8 +643,12 @@ export class InvalidReturnError extends CodecMismatchError {
  * @example
  * ```ts
  * import { isLeft } from 'fp-ts/lib/Either.js';
- * const outcome = await future.either();
- * if (isLeft(outcome)) console.log(outcome.left.stateName, outcome.left.cause);
+ * import { task } from 'sluice';
+ * const fail = task('fail', (): number => {
+ *   throw new Error('no');
+ * });
+ * const outcome = await fail.submit().either();
+ * if (isLeft(outcome)) console.log(outcome.left.stateName, outcome.left.cause); // Failed Error: no
  * ```
  */
 export class TaskRunError extends SluiceError {

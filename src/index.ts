@@ -84,4 +84,4 @@ export {
   TaskRunError,
   StreamOverflowError,
 } from './errors.js';
-export type { SluiceErrorCode, UpstreamRunInfo, UnobservedFailure } from './errors.js';
+export type { SluiceErrorCode, SluiceErrorsByCode, UpstreamRunInfo, UnobservedFailure } from './errors.js';

@@ -49,9 +49,12 @@ export type StateName = keyof typeof STATE_NAMES;
  *
  * @example
  * ```ts
- * import { isFailed } from 'sluice';
+ * import { isFailed, task } from 'sluice';
+ * const slow = task({ name: 'slow', timeout: 10 }, () => new Promise((resolve) => setTimeout(resolve, 100)));
+ * const future = slow.submit();
+ * await future.wait();
  * const state = future.state;
- * if (isFailed(state)) console.log(state.name, state.error); // e.g. 'TimedOut'
+ * if (isFailed(state)) console.log(state.name, state.error); // TimedOut TaskTimeoutError: ...
  * ```
  */
 export type State<R = unknown> =
@@ -125,8 +128,10 @@ export type TerminalState<R = unknown> = CompletedState<R> | FailedState | Cance
  *
  * @example
  * ```ts
- * import { isTerminal } from 'sluice';
- * if (isTerminal(future.state)) console.log('done:', future.state.name);
+ * import { isTerminal, task } from 'sluice';
+ * const future = task('one', () => 1).submit();
+ * await future.wait();
+ * if (isTerminal(future.state)) console.log('done:', future.state.name); // done: Completed
  * ```
  */
 export function isTerminal<R>(state: State<R>): state is TerminalState<R> {
@@ -138,8 +143,10 @@ export function isTerminal<R>(state: State<R>): state is TerminalState<R> {
  *
  * @example
  * ```ts
- * import { isPending } from 'sluice';
- * console.log(isPending(future.state));
+ * import { isPending, task } from 'sluice';
+ * const first = task('first', () => new Promise((resolve) => setTimeout(resolve, 10))).submit();
+ * const later = task('later', () => 2).waitFor([first]);
+ * console.log(isPending(later.submit().state)); // true: it waits for its upstream
  * ```
  */
 export function isPending(state: State): state is PendingState {
@@ -151,8 +158,10 @@ export function isPending(state: State): state is PendingState {
  *
  * @example
  * ```ts
- * import { isRunning } from 'sluice';
- * console.log(isRunning(future.state));
+ * import { isRunning, task } from 'sluice';
+ * const future = task('slow', () => new Promise((resolve) => setTimeout(resolve, 100))).submit();
+ * await new Promise((resolve) => setTimeout(resolve, 10));
+ * console.log(isRunning(future.state)); // true
  * ```
  */
 export function isRunning(state: State): state is RunningState {
@@ -164,9 +173,11 @@ export function isRunning(state: State): state is RunningState {
  *
  * @example
  * ```ts
- * import { isCompleted } from 'sluice';
+ * import { isCompleted, task } from 'sluice';
+ * const future = task('one', () => 1).submit();
+ * await future.wait();
  * const s = future.state;
- * if (isCompleted(s)) console.log(s.value);
+ * if (isCompleted(s)) console.log(s.value); // 1
  * ```
  */
 export function isCompleted<R>(state: State<R>): state is CompletedState<R> {
@@ -178,9 +189,13 @@ export function isCompleted<R>(state: State<R>): state is CompletedState<R> {
  *
  * @example
  * ```ts
- * import { isFailed } from 'sluice';
+ * import { isFailed, task } from 'sluice';
+ * const future = task('fail', () => {
+ *   throw new Error('no');
+ * }).submit();
+ * await future.wait();
  * const s = future.state;
- * if (isFailed(s)) console.log(s.name, s.error);
+ * if (isFailed(s)) console.log(s.name, s.error); // Failed Error: no
  * ```
  */
 export function isFailed(state: State): state is FailedState {
@@ -192,7 +207,8 @@ export function isFailed(state: State): state is FailedState {
  *
  * @example
  * ```ts
- * import { isCancelled } from 'sluice';
+ * import { isCancelled, task } from 'sluice';
+ * const future = task('slow', () => new Promise((resolve) => setTimeout(resolve, 100))).submit();
  * future.cancel();
  * console.log(isCancelled(future.state)); // true
  * ```
@@ -206,8 +222,9 @@ export function isCancelled(state: State): state is CancelledState {
  *
  * @example
  * ```ts
- * import { isCrashed } from 'sluice';
- * console.log(isCrashed(future.state));
+ * import { isCrashed, type TaskFuture } from 'sluice';
+ * declare const future: TaskFuture<unknown>; // a run on a worker thread that died under it
+ * console.log(isCrashed(future.state)); // true
  * ```
  */
 export function isCrashed(state: State): state is CrashedState {

@@ -1,6 +1,19 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { Either } from 'fp-ts/lib/Either.js';
-import { allowFailure, flow, task, unmapped, type TaskFuture, type TaskFutureList, type TaskRunError } from '../src/index.js';
+import {
+  allowFailure,
+  flow,
+  isSluiceError,
+  task,
+  unmapped,
+  type NotCloneableError,
+  type RetriesExhaustedError,
+  type SluiceError,
+  type SluiceErrorsByCode,
+  type TaskFuture,
+  type TaskFutureList,
+  type TaskRunError,
+} from '../src/index.js';
 import type { BullMQTaskRunner } from '../src/bullmq.js';
 import type { AttemptStarter } from '../src/runners/runner.js';
 
@@ -63,5 +76,15 @@ describe('public types', () => {
 describe('runner internals', () => {
   it('BullMQTaskRunner starts attempts the way the engine looks for', () => {
     expectTypeOf<BullMQTaskRunner>().toMatchTypeOf<AttemptStarter>();
+  });
+});
+
+describe('isSluiceError', () => {
+  it("narrows to the code's own class, and to SluiceError without a code", () => {
+    const error: unknown = new Error('x');
+    if (isSluiceError(error, 'RETRIES_EXHAUSTED')) expectTypeOf(error).toEqualTypeOf<RetriesExhaustedError>();
+    if (isSluiceError(error, 'JOB_STALLED')) expectTypeOf(error.jobId).toEqualTypeOf<string>();
+    if (isSluiceError(error)) expectTypeOf(error).toEqualTypeOf<SluiceError>();
+    expectTypeOf<SluiceErrorsByCode['NOT_CLONEABLE']>().toEqualTypeOf<NotCloneableError>();
   });
 });

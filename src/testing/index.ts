@@ -35,6 +35,7 @@ export interface TestFlowOptions {
  * import { TestScheduler } from 'rxjs/testing';
  * import { task } from 'sluice';
  * import { runTestFlow } from 'sluice/testing';
+ * import { expect } from 'vitest';
  *
  * const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
  * scheduler.run(({ cold, expectObservable }) => {
@@ -59,9 +60,12 @@ export function runTestFlow<R>(scheduler: SchedulerLike, body: () => R, options:
  * @example
  * ```ts
  * import { map } from 'rxjs';
+ * import { TestScheduler } from 'rxjs/testing';
  * import { task } from 'sluice';
  * import { startTestFlow } from 'sluice/testing';
+ * import { expect } from 'vitest';
  *
+ * const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
  * scheduler.run(({ expectObservable }) => {
  *   const handle = startTestFlow(scheduler, () => task('t', () => 1).submit());
  *   expectObservable(handle.events$.pipe(map((e) => e.type))).toBe('(abcdef|)', {
@@ -82,8 +86,23 @@ export function startTestFlow<R>(scheduler: SchedulerLike, body: () => R, option
  *
  * @example
  * ```ts
- * import { stateNames } from 'sluice/testing';
- * expectObservable(stateNames(future)).toBe('r-a--b-(c|)', { r: 'Running', a: 'AwaitingRetry', b: 'Retrying', c: 'Completed' });
+ * import { TestScheduler } from 'rxjs/testing';
+ * import { task } from 'sluice';
+ * import { runTestFlow, stateNames } from 'sluice/testing';
+ * import { expect } from 'vitest';
+ *
+ * let calls = 0;
+ * const flaky = task({ name: 'flaky', retries: 1, retryDelay: 2 }, () => {
+ *   if (++calls === 1) throw new Error('once');
+ *   return 'ok';
+ * });
+ * const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
+ * scheduler.run(({ expectObservable }) => {
+ *   void runTestFlow(scheduler, () => {
+ *     // The first attempt has failed by the time the expectation subscribes: it sees the state now.
+ *     expectObservable(stateNames(flaky.submit())).toBe('a-(bc|)', { a: 'AwaitingRetry', b: 'Retrying', c: 'Completed' });
+ *   });
+ * });
  * ```
  */
 export function stateNames(future: TaskFuture<unknown>): Observable<StateName> {

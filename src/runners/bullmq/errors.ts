@@ -12,7 +12,8 @@ import { SluiceError } from '../../errors.js';
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
+ * import { isSluiceError, type TaskFuture } from 'sluice';
+ * declare const future: TaskFuture<unknown>; // a run on a BullMQTaskRunner
  * const err = await future.result().catch((e: unknown) => e);
  * if (isSluiceError(err, 'UNKNOWN_TASK')) console.error(err.message); // unknown task "x" on queue "q"; ...
  * ```
@@ -48,8 +49,11 @@ export class UnknownTaskError extends SluiceError {
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
- * const err = await report.submit(new Map()).result().catch((e: unknown) => e);
+ * import { flow, isSluiceError, task } from 'sluice';
+ * import { BullMQTaskRunner } from 'sluice/bullmq';
+ * const report = task('report', (totals: Map<string, number>) => totals.size);
+ * const runner = new BullMQTaskRunner({ queue: 'reports' });
+ * const err = await flow({ name: 'reports', taskRunner: runner }, () => report.submit(new Map()).result())().catch((e: unknown) => e);
  * if (isSluiceError(err, 'NOT_SERIALIZABLE')) console.log(err.argumentIndex, err.path); // 0 ''
  * ```
  */
@@ -85,7 +89,8 @@ export class NotSerializableError extends SluiceError {
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
+ * import { isSluiceError, type TaskFuture } from 'sluice';
+ * declare const future: TaskFuture<unknown>; // a run on a BullMQTaskRunner
  * const err = await future.result().catch((e: unknown) => e);
  * if (isSluiceError(err, 'JOB_STALLED')) console.error(`${err.jobId}: ${err.message}`);
  * ```
@@ -116,7 +121,8 @@ export class JobStalledError extends SluiceError {
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
+ * import { isSluiceError, type TaskFuture } from 'sluice';
+ * declare const future: TaskFuture<unknown>; // a run on a BullMQTaskRunner
  * const err = await future.result().catch((e: unknown) => e);
  * if (isSluiceError(err, 'QUEUE_CONNECTION')) console.error(err.message);
  * ```
@@ -142,7 +148,8 @@ export class QueueConnectionError extends SluiceError {
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
+ * import { isSluiceError, type TaskFuture } from 'sluice';
+ * declare const future: TaskFuture<unknown>; // a run on a BullMQTaskRunner
  * const err = await future.result().catch((e: unknown) => e);
  * if (isSluiceError(err, 'JOB_PAYLOAD')) console.error(err.message);
  * ```
@@ -167,7 +174,8 @@ export class JobPayloadError extends SluiceError {
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
+ * import { isSluiceError, type TaskFuture } from 'sluice';
+ * declare const future: TaskFuture<unknown>; // a run on a BullMQTaskRunner
  * const err = await future.result().catch((e: unknown) => e);
  * if (isSluiceError(err, 'JOB_FAILED')) console.error(err.jobId, err.message);
  * ```

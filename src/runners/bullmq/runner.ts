@@ -209,9 +209,10 @@ function messageOf(error: unknown): string {
  * @example
  * ```ts
  * // flow.ts (the workers: sluice worker --module tasks.ts --queue etl)
- * import { flow } from 'sluice';
+ * import { flow, task } from 'sluice';
  * import { BullMQTaskRunner } from 'sluice/bullmq';
- * import { resize } from './tasks.js';
+ * // tasks.ts, which the workers load too, exports it:
+ * const resize = task('resize', (path: string) => path.replace(/\.png$/, '.thumb.png'));
  *
  * const runner = new BullMQTaskRunner({ queue: 'etl', connection: 'redis://127.0.0.1:6379' });
  * const thumbnails = flow({ name: 'thumbnails', taskRunner: runner }, (paths: string[]) => resize.map(paths).result());
@@ -304,6 +305,7 @@ export class BullMQTaskRunner implements TaskRunner {
    *
    * @example
    * ```ts
+   * import { BullMQTaskRunner } from 'sluice/bullmq';
    * const runner = new BullMQTaskRunner({ queue: 'etl', keepAlive: true });
    * // ... several flows with taskRunner: runner ...
    * await runner.destroy();

@@ -53,8 +53,10 @@ export class TaskNotFoundError extends SluiceError {
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
- * const err = await hashIt.submit(() => 'a function').result().catch((e: unknown) => e);
+ * import { flow, isSluiceError, task, WorkerThreadsTaskRunner } from 'sluice';
+ * const hashIt = task({ name: 'hash_it', module: import.meta.url }, (value: unknown) => String(value));
+ * const threads = new WorkerThreadsTaskRunner();
+ * const err = await flow({ name: 'hash', taskRunner: threads }, () => hashIt.submit(() => 'a function').result())().catch((e: unknown) => e);
  * if (isSluiceError(err, 'NOT_CLONEABLE')) console.log(err.argumentIndex, err.path); // 0 ''
  * ```
  */
@@ -91,7 +93,8 @@ export class NotCloneableError extends SluiceError {
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
+ * import { isSluiceError, type TaskFuture } from 'sluice';
+ * declare const future: TaskFuture<unknown>; // a run on a WorkerThreadsTaskRunner
  * const err = await future.result().catch((e: unknown) => e);
  * if (isSluiceError(err, 'WORKER_PROTOCOL')) console.error(err.message);
  * ```
@@ -112,7 +115,8 @@ export class WorkerProtocolError extends SluiceError {
  *
  * @example
  * ```ts
- * import { isSluiceError } from 'sluice';
+ * import { isSluiceError, type TaskFuture } from 'sluice';
+ * declare const future: TaskFuture<unknown>; // a run on a WorkerThreadsTaskRunner
  * const err = await future.result().catch((e: unknown) => e);
  * if (isSluiceError(err, 'WORKER_CRASHED')) console.error(err.message);
  * ```

@@ -261,6 +261,7 @@ export class WorkerThreadsTaskRunner implements TaskRunner {
    *
    * @example
    * ```ts
+   * import { WorkerThreadsTaskRunner } from 'sluice';
    * const runner = new WorkerThreadsTaskRunner({ keepAlive: true });
    * // ... several flows with taskRunner: runner ...
    * await runner.destroy();
