@@ -35,7 +35,20 @@ export function unmapped<T>(value: T): Unmapped<T> {
   return new Unmapped(value);
 }
 
-/** Options of {@link allowFailure}. */
+/**
+ * Options of {@link allowFailure}.
+ *
+ * @example
+ * ```ts
+ * import { allowFailure, task, type AllowFailureOptions } from 'sluice';
+ * const fail = task('fail', (): number => {
+ *   throw new Error('no');
+ * });
+ * const describe = task('describe', (value: unknown) => String(value));
+ * const onlyDirect: AllowFailureOptions = { includeBlocked: false };
+ * console.log(await describe(allowFailure(fail.submit(), onlyDirect))); // Error: no
+ * ```
+ */
 export interface AllowFailureOptions {
   /**
    * Also admit an upstream run that did not run because a run further up failed

@@ -8,7 +8,18 @@ import { currentRun } from './engine/run.js';
 import { runLogger, type Logger } from './observe/logger.js';
 import { currentRemoteRun, type RemoteRun } from './remote-run.js';
 
-/** The current run, as seen from inside its body. */
+/**
+ * The current run, as seen from inside its body.
+ *
+ * @example
+ * ```ts
+ * import { getRunContext, task, type RunContext } from 'sluice';
+ * const whoAmI = task('who_am_i', () => {
+ *   const context: RunContext = getRunContext();
+ *   return `${context.runName} (attempt ${context.attempt}) in ${context.flowRun.name}`;
+ * });
+ * ```
+ */
 export interface RunContext {
   readonly runId: string;
   readonly runName: string;

@@ -11,7 +11,21 @@ import type { NotCloneableError, TaskNotFoundError, WorkerCrashedError, WorkerPr
 
 const brand = Symbol.for('sluice.error');
 
-/** The stable codes of sluice's errors. */
+/**
+ * The stable codes of sluice's errors.
+ *
+ * @example
+ * ```ts
+ * import { isSluiceError, task, type SluiceErrorCode } from 'sluice';
+ * const add = task('add', (x: number, y: number) => x + y);
+ * const code: SluiceErrorCode = 'MAP_LENGTH_MISMATCH';
+ * try {
+ *   add.map([1, 2, 3], [1, 2]);
+ * } catch (error) {
+ *   console.log(isSluiceError(error, code)); // true
+ * }
+ * ```
+ */
 export type SluiceErrorCode =
   | 'INVALID_ARGUMENT'
   | 'INVALID_TASK_OPTIONS'
@@ -239,7 +253,25 @@ export class MappingLengthMismatchError extends SluiceError {
   }
 }
 
-/** What a run that did not start because of another run says about that other run. */
+/**
+ * What a run that did not start because of another run says about that other run.
+ *
+ * @example
+ * ```ts
+ * import { flow, task, UpstreamError, type UpstreamRunInfo } from 'sluice';
+ * const fail = task('fail', (): number => {
+ *   throw new Error('no');
+ * });
+ * const double = task('double', (x: number) => 2 * x);
+ * await flow({ name: 'demo' }, async () => {
+ *   const err = await double.submit(fail.submit()).result().catch((e: unknown) => e);
+ *   if (err instanceof UpstreamError) {
+ *     const upstream: UpstreamRunInfo = err;
+ *     console.log(upstream.upstreamRunName); // fail-0
+ *   }
+ * })();
+ * ```
+ */
 export interface UpstreamRunInfo {
   /** The upstream run's id. */
   readonly upstreamRunId: string;
@@ -436,7 +468,24 @@ export class EmptyResultError extends SluiceError {
   }
 }
 
-/** One failed run that nothing looked at, as listed by {@link UnobservedFailuresError}. */
+/**
+ * One failed run that nothing looked at, as listed by {@link UnobservedFailuresError}.
+ *
+ * @example
+ * ```ts
+ * import { flow, isSluiceError, task, type UnobservedFailure } from 'sluice';
+ * const fail = task('fail', () => {
+ *   throw new Error('no');
+ * });
+ * const err = await flow({ name: 'careless' }, () => {
+ *   fail.submit();
+ * })().catch((e: unknown) => e);
+ * if (isSluiceError(err, 'UNOBSERVED_FAILURES')) {
+ *   const first: UnobservedFailure | undefined = err.failures[0];
+ *   console.log(first?.runName, first?.error); // fail-0 Error: no
+ * }
+ * ```
+ */
 export interface UnobservedFailure {
   readonly runId: string;
   readonly runName: string;

@@ -6,7 +6,21 @@
  */
 import type { State } from './states.js';
 
-/** Fields every run event carries. */
+/**
+ * Fields every run event carries.
+ *
+ * @example
+ * ```ts
+ * import { flow, task, type RunEventBase } from 'sluice';
+ * const handle = flow({ name: 'demo' }, () => task('one', () => 1).submit()).start();
+ * handle.events$.subscribe((event) => {
+ *   if (event.type === 'flow-started' || event.type === 'flow-finished') return;
+ *   const base: RunEventBase = event;
+ *   console.log(event.type, base.runName, base.timestamp);
+ * });
+ * await handle.result();
+ * ```
+ */
 export interface RunEventBase {
   /** Scheduler time (ms). */
   readonly timestamp: number;

@@ -22,7 +22,17 @@ import { attachObservers } from './observe/attach.js';
 import { isLogger, type Logger } from './observe/logger.js';
 import type { RecordSink } from './observe/record.js';
 
-/** Options of {@link flow}. */
+/**
+ * Options of {@link flow}.
+ *
+ * @example
+ * ```ts
+ * import { ConcurrentTaskRunner, flow, type FlowOptions } from 'sluice';
+ * const options: FlowOptions = { name: 'nightly', taskRunner: new ConcurrentTaskRunner({ maxConcurrency: 4 }), onExit: 'cancel' };
+ * const nightly = flow(options, async () => 'done');
+ * console.log(await nightly()); // done
+ * ```
+ */
 export interface FlowOptions {
   /** The flow's name, used in events and errors. */
   readonly name: string;
@@ -91,12 +101,30 @@ export interface FlowOptions {
   readonly tracer?: Tracer;
 }
 
-/** A future's value type; anything else as it is. */
+/**
+ * A future's value type; anything else as it is.
+ *
+ * @example
+ * ```ts
+ * import { task, type FutureValue, type TaskFuture } from 'sluice';
+ * const future: TaskFuture<number> = task('one', () => 1).submit();
+ * const value: FutureValue<typeof future> = await future.result(); // number
+ * ```
+ */
 export type FutureValue<T> = T extends TaskFuture<infer U> ? U : T;
 
 /**
  * What a flow resolves to: a returned future or list is replaced by its value(s), and so are
  * futures one level inside a returned array or plain object.
+ *
+ * @example
+ * ```ts
+ * import { flow, task, type FlowResult } from 'sluice';
+ * const double = task('double', (x: number) => 2 * x);
+ * const body = () => ({ a: double.submit(1), b: 'plain' });
+ * const out: FlowResult<ReturnType<typeof body>> = await flow({ name: 'demo' }, body)();
+ * console.log(out); // { a: 2, b: 'plain' }: futures are resolved
+ * ```
  */
 export type FlowResult<R> =
   R extends TaskFutureList<infer T>
@@ -111,7 +139,17 @@ export type FlowResult<R> =
             : { [K in keyof R]: FutureValue<R[K]> }
           : R;
 
-/** A running flow: its id, its events, and its result. Returned by {@link Flow.start}. */
+/**
+ * A running flow: its id, its events, and its result. Returned by {@link Flow.start}.
+ *
+ * @example
+ * ```ts
+ * import { flow, type FlowRunHandle } from 'sluice';
+ * const handle: FlowRunHandle<string> = flow({ name: 'demo' }, async () => 'done').start();
+ * handle.events$.subscribe((event) => console.log(event.type));
+ * console.log(handle.id, await handle.result());
+ * ```
+ */
 export interface FlowRunHandle<R> {
   readonly id: string;
   readonly name: string;
@@ -123,7 +161,17 @@ export interface FlowRunHandle<R> {
   cancel(reason?: string): void;
 }
 
-/** A flow: call it to run it; `start` to run it with a handle on its events. */
+/**
+ * A flow: call it to run it; `start` to run it with a handle on its events.
+ *
+ * @example
+ * ```ts
+ * import { flow, task, type Flow } from 'sluice';
+ * const double = task('double', (x: number) => 2 * x);
+ * const pipeline: Flow<[number[]], number[]> = flow({ name: 'pipeline' }, (xs: number[]) => double.map(xs).result());
+ * console.log(await pipeline([1, 2])); // [2, 4]
+ * ```
+ */
 export interface Flow<A extends unknown[], R> {
   (...args: A): Promise<FlowResult<R>>;
   readonly name: string;

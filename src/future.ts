@@ -13,7 +13,19 @@ import { Run } from './engine/run.js';
 import type { State } from './states.js';
 import { toAsyncIterable } from './engine/async-iterable.js';
 
-/** Options of {@link TaskFuture.result}. */
+/**
+ * Options of {@link TaskFuture.result}.
+ *
+ * @example
+ * ```ts
+ * import { task, type ResultOptions } from 'sluice';
+ * const fail = task('fail', (): number => {
+ *   throw new Error('no');
+ * });
+ * const options: ResultOptions = { raiseOnFailure: false, timeout: 1000 };
+ * console.log(await fail.submit().result(options)); // Error: no (returned, not thrown)
+ * ```
+ */
 export interface ResultOptions {
   /**
    * Reject with a `WaitTimeoutError` (code `WAIT_TIMEOUT`) if the run has not finished within
@@ -118,7 +130,17 @@ function schedulerOf(runs: readonly Run<unknown>[], given: SchedulerLike | undef
   return given ?? runs[0]?.flow.scheduler ?? rxjs().asyncScheduler;
 }
 
-/** Options of {@link TaskFutureList.result}. */
+/**
+ * Options of {@link TaskFutureList.result}.
+ *
+ * @example
+ * ```ts
+ * import { task, type ListResultOptions } from 'sluice';
+ * const double = task('double', (x: number) => 2 * x);
+ * const options: ListResultOptions = { timeout: 1000 };
+ * console.log(await double.map([1, 2]).result(options)); // [2, 4]
+ * ```
+ */
 export type ListResultOptions = ResultOptions;
 
 /**
@@ -242,7 +264,18 @@ export class TaskFutureList<R> extends Array<TaskFuture<R>> {
   }
 }
 
-/** Options of {@link wait}. */
+/**
+ * Options of {@link wait}.
+ *
+ * @example
+ * ```ts
+ * import { task, wait, type WaitOptions } from 'sluice';
+ * const slow = task('slow', () => new Promise<void>((resolve) => setTimeout(resolve, 100)));
+ * const options: WaitOptions = { timeout: 10 };
+ * const { done, notDone } = await wait([slow.submit()], options);
+ * console.log(done.size, notDone.size); // 0 1
+ * ```
+ */
 export interface WaitOptions {
   /**
    * Stop waiting after this many ms and report what finished by then. Never rejects on time-out.
@@ -258,7 +291,17 @@ export interface WaitOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-/** What {@link wait} returns: the futures that finished and those that did not, as Sets in completion order. */
+/**
+ * What {@link wait} returns: the futures that finished and those that did not, as Sets in completion order.
+ *
+ * @example
+ * ```ts
+ * import { task, wait, type DoneAndNotDone } from 'sluice';
+ * const one = task('one', () => 1);
+ * const { done }: DoneAndNotDone<number> = await wait([one.submit(), one.submit()]);
+ * for (const future of done) console.log(future.name, await future.result());
+ * ```
+ */
 export interface DoneAndNotDone<R> {
   readonly done: Set<TaskFuture<R>>;
   readonly notDone: Set<TaskFuture<R>>;
@@ -302,10 +345,30 @@ export function wait<R>(futures: Iterable<TaskFuture<R>>, options: WaitOptions =
   });
 }
 
-/** Options of {@link asCompleted}. */
+/**
+ * Options of {@link asCompleted}.
+ *
+ * @example
+ * ```ts
+ * import { asCompleted, task, type AsCompletedOptions } from 'sluice';
+ * const one = task('one', () => 1);
+ * const options: AsCompletedOptions = { timeout: 1000 };
+ * for await (const future of asCompleted([one.submit(), one.submit()], options)) console.log(future.name);
+ * ```
+ */
 export type AsCompletedOptions = WaitOptions;
 
-/** Futures as they finish: an Observable and an AsyncIterable at once. */
+/**
+ * Futures as they finish: an Observable and an AsyncIterable at once.
+ *
+ * @example
+ * ```ts
+ * import { asCompleted, task, type CompletionStream } from 'sluice';
+ * const one = task('one', () => 1);
+ * const stream: CompletionStream<number> = asCompleted([one.submit(), one.submit()]);
+ * stream.subscribe((future) => console.log(future.name)); // also an AsyncIterable
+ * ```
+ */
 export type CompletionStream<R> = Observable<TaskFuture<R>> & AsyncIterable<TaskFuture<R>>;
 
 /**

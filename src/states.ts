@@ -5,7 +5,18 @@
  * @module
  */
 
-/** The kinds of state a run can be in. Terminal types are `Completed`, `Failed`, `Cancelled`, `Crashed`. */
+/**
+ * The kinds of state a run can be in. Terminal types are `Completed`, `Failed`, `Cancelled`, `Crashed`.
+ *
+ * @example
+ * ```ts
+ * import { task, type StateType } from 'sluice';
+ * const future = task('one', () => 1).submit();
+ * await future.wait();
+ * const type: StateType = future.state.type;
+ * console.log(type); // Completed
+ * ```
+ */
 export type StateType = 'Pending' | 'Scheduled' | 'Running' | 'Completed' | 'Failed' | 'Cancelled' | 'Crashed';
 
 /**
@@ -40,7 +51,16 @@ export const STATE_NAMES = {
   Crashed: 'Crashed',
 } as const satisfies Record<string, StateType>;
 
-/** A state's name. */
+/**
+ * A state's name.
+ *
+ * @example
+ * ```ts
+ * import { STATE_NAMES, type StateName } from 'sluice';
+ * const name: StateName = 'TimedOut';
+ * console.log(STATE_NAMES[name]); // Failed
+ * ```
+ */
 export type StateName = keyof typeof STATE_NAMES;
 
 /**
@@ -76,51 +96,167 @@ interface StateBase {
   readonly timestamp: number;
 }
 
-/** Submitted, not yet running. */
+/**
+ * Submitted, not yet running.
+ *
+ * @example
+ * ```ts
+ * import { isPending, task, type PendingState } from 'sluice';
+ * const first = task('first', () => new Promise((resolve) => setTimeout(resolve, 10))).submit();
+ * const state = task('later', () => 2).waitFor([first]).submit().state;
+ * if (isPending(state)) {
+ *   const pending: PendingState = state;
+ *   console.log(pending.name); // Pending
+ * }
+ * ```
+ */
 export interface PendingState extends StateBase {
   readonly type: 'Pending';
   readonly name: 'Pending';
 }
-/** Waiting out a retry delay. */
+/**
+ * Waiting out a retry delay.
+ *
+ * @example
+ * ```ts
+ * import { task, type ScheduledState } from 'sluice';
+ * let calls = 0;
+ * const flaky = task({ name: 'flaky', retries: 1, retryDelay: 100 }, () => {
+ *   if (++calls === 1) throw new Error('once');
+ *   return 'ok';
+ * });
+ * const future = flaky.submit();
+ * const state = future.state;
+ * if (state.type === 'Scheduled') {
+ *   const scheduled: ScheduledState = state;
+ *   console.log(scheduled.name, scheduled.attempt); // AwaitingRetry 2
+ * }
+ * ```
+ */
 export interface ScheduledState extends StateBase {
   readonly type: 'Scheduled';
   readonly name: 'AwaitingRetry';
   /** The attempt that will run next (1 is the first). */
   readonly attempt: number;
 }
-/** The body is running. */
+/**
+ * The body is running.
+ *
+ * @example
+ * ```ts
+ * import { isRunning, task, type RunningState } from 'sluice';
+ * const future = task('slow', () => new Promise((resolve) => setTimeout(resolve, 100))).submit();
+ * await new Promise((resolve) => setTimeout(resolve, 10));
+ * const state = future.state;
+ * if (isRunning(state)) {
+ *   const running: RunningState = state;
+ *   console.log(running.name, running.attempt); // Running 1
+ * }
+ * ```
+ */
 export interface RunningState extends StateBase {
   readonly type: 'Running';
   readonly name: 'Running' | 'Retrying';
   /** The attempt that is running (1 is the first). */
   readonly attempt: number;
 }
-/** The run finished with a value. */
+/**
+ * The run finished with a value.
+ *
+ * @example
+ * ```ts
+ * import { isCompleted, task, type CompletedState } from 'sluice';
+ * const future = task('one', () => 1).submit();
+ * await future.wait();
+ * const state = future.state;
+ * if (isCompleted(state)) {
+ *   const completed: CompletedState<number> = state;
+ *   console.log(completed.value); // 1
+ * }
+ * ```
+ */
 export interface CompletedState<R = unknown> extends StateBase {
   readonly type: 'Completed';
   readonly name: 'Completed';
   readonly value: R;
 }
-/** The run failed: its body threw, timed out, or an upstream run failed. */
+/**
+ * The run failed: its body threw, timed out, or an upstream run failed.
+ *
+ * @example
+ * ```ts
+ * import { isFailed, task, type FailedState } from 'sluice';
+ * const future = task('fail', () => {
+ *   throw new Error('no');
+ * }).submit();
+ * await future.wait();
+ * const state = future.state;
+ * if (isFailed(state)) {
+ *   const failed: FailedState = state;
+ *   console.log(failed.name, failed.error); // Failed Error: no
+ * }
+ * ```
+ */
 export interface FailedState extends StateBase {
   readonly type: 'Failed';
   readonly name: 'Failed' | 'TimedOut' | 'UpstreamFailed';
   readonly error: unknown;
 }
-/** The run was cancelled, or did not start because an upstream run was cancelled or crashed. */
+/**
+ * The run was cancelled, or did not start because an upstream run was cancelled or crashed.
+ *
+ * @example
+ * ```ts
+ * import { isCancelled, task, type CancelledState } from 'sluice';
+ * const future = task('slow', () => new Promise((resolve) => setTimeout(resolve, 100))).submit();
+ * future.cancel();
+ * const state = future.state;
+ * if (isCancelled(state)) {
+ *   const cancelled: CancelledState = state;
+ *   console.log(cancelled.name); // Cancelled
+ * }
+ * ```
+ */
 export interface CancelledState extends StateBase {
   readonly type: 'Cancelled';
   readonly name: 'Cancelled' | 'UpstreamCancelled';
   readonly error: unknown;
 }
-/** Something outside the body broke. */
+/**
+ * Something outside the body broke.
+ *
+ * @example
+ * ```ts
+ * import { isCrashed, type CrashedState, type TaskFuture } from 'sluice';
+ * declare const future: TaskFuture<unknown>; // a run whose worker thread died under it
+ * const state = future.state;
+ * if (isCrashed(state)) {
+ *   const crashed: CrashedState = state;
+ *   console.log(crashed.error); // WorkerCrashedError: ...
+ * }
+ * ```
+ */
 export interface CrashedState extends StateBase {
   readonly type: 'Crashed';
   readonly name: 'Crashed';
   readonly error: unknown;
 }
 
-/** A state a run never leaves. */
+/**
+ * A state a run never leaves.
+ *
+ * @example
+ * ```ts
+ * import { isTerminal, task, type TerminalState } from 'sluice';
+ * const future = task('one', () => 1).submit();
+ * await future.wait();
+ * const state = future.state;
+ * if (isTerminal(state)) {
+ *   const final: TerminalState<number> = state;
+ *   console.log(final.name); // Completed
+ * }
+ * ```
+ */
 export type TerminalState<R = unknown> = CompletedState<R> | FailedState | CancelledState | CrashedState;
 
 /**

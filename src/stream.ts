@@ -11,10 +11,31 @@ import { bufferedIterator } from './engine/async-iterable.js';
 import { trampolineCall } from './engine/trampoline.js';
 import { checkConcurrency } from './runners/concurrent.js';
 
-/** What `mapStream` reads: pulled on demand (iterables) or pushed (Observables). */
+/**
+ * What `mapStream` reads: pulled on demand (iterables) or pushed (Observables).
+ *
+ * @example
+ * ```ts
+ * import { interval, take } from 'rxjs';
+ * import { task, type StreamSource } from 'sluice';
+ * const double = task('double', (x: number) => 2 * x);
+ * const ticks: StreamSource<number> = interval(10).pipe(take(3));
+ * double.mapStream(ticks).subscribe((value) => console.log(value)); // 0, 2, 4
+ * ```
+ */
 export type StreamSource<T> = Iterable<T> | AsyncIterable<T> | Observable<T>;
 
-/** Options of `task.mapStream`. */
+/**
+ * Options of `task.mapStream`.
+ *
+ * @example
+ * ```ts
+ * import { task, type MapStreamOptions } from 'sluice';
+ * const double = task('double', (x: number) => 2 * x);
+ * const options: MapStreamOptions = { maxConcurrency: 8, ordered: false };
+ * for await (const value of double.mapStream([1, 2, 3], options)) console.log(value);
+ * ```
+ */
 export interface MapStreamOptions {
   /**
    * How many runs of the stream may be unfinished at once (on top of the runner's limit). With
@@ -63,7 +84,17 @@ export const MAP_STREAM_DEFAULTS = {
   overflow: 'error',
 } as const satisfies Required<MapStreamOptions>;
 
-/** Results of `mapStream`: an Observable and an AsyncIterable at once. */
+/**
+ * Results of `mapStream`: an Observable and an AsyncIterable at once.
+ *
+ * @example
+ * ```ts
+ * import { task, type TaskStream } from 'sluice';
+ * const double = task('double', (x: number) => 2 * x);
+ * const stream: TaskStream<number> = double.mapStream([1, 2, 3]);
+ * for await (const value of stream) console.log(value); // 2, 4, 6
+ * ```
+ */
 export type TaskStream<R> = Observable<R> & AsyncIterable<R>;
 
 interface Options {

@@ -28,10 +28,30 @@ import { watchMapProgress } from './observe/progress.js';
  * An argument: the value, a future of it, an upstream whose failure is allowed, or (for an array
  * or object parameter) an array or plain object with futures among its items or values, one
  * level deep.
+ *
+ * @example
+ * ```ts
+ * import { flow, task, type Arg } from 'sluice';
+ * const double = task('double', (x: number) => 2 * x);
+ * await flow({ name: 'demo' }, async () => {
+ *   const six: Arg<number> = double.submit(3); // a future stands in for a number
+ *   console.log(await double(six)); // 12
+ * })();
+ * ```
  */
 export type Arg<P> = P | TaskFuture<P> | AllowedFailure<P> | WithFutures<P>;
 
-/** An array or object type whose items or values (one level deep) may be futures. */
+/**
+ * An array or object type whose items or values (one level deep) may be futures.
+ *
+ * @example
+ * ```ts
+ * import { task, type WithFutures } from 'sluice';
+ * const sum = task('sum', (values: readonly number[]) => values.reduce((a, b) => a + b, 0));
+ * const values: WithFutures<readonly number[]> = [1, sum.submit([2, 3])];
+ * console.log(await sum(values)); // 6
+ * ```
+ */
 export type WithFutures<P> = P extends readonly (infer E)[]
   ? readonly (E | TaskFuture<E>)[]
   : P extends (...args: never[]) => unknown
@@ -40,27 +60,97 @@ export type WithFutures<P> = P extends readonly (infer E)[]
       ? { readonly [K in keyof P]: P[K] | TaskFuture<P[K]> }
       : never;
 
-/** A task's parameters, each of which may also be given as a future. */
+/**
+ * A task's parameters, each of which may also be given as a future.
+ *
+ * @example
+ * ```ts
+ * import { task, type Args } from 'sluice';
+ * const add = task('add', (x: number, y: number) => x + y);
+ * const args: Args<[number, number]> = [add.submit(1, 2), 4];
+ * console.log(await add(...args)); // 7
+ * ```
+ */
 export type Args<A extends readonly unknown[]> = { [K in keyof A]: Arg<A[K]> };
 
-/** A `map` argument: an iterable to map over, or a value (or `unmapped(...)`) passed to every run. */
+/**
+ * A `map` argument: an iterable to map over, or a value (or `unmapped(...)`) passed to every run.
+ *
+ * @example
+ * ```ts
+ * import { task, unmapped, type MapArg } from 'sluice';
+ * const scale = task('scale', (x: number, factor: number) => x * factor);
+ * const xs: MapArg<number> = [1, 2, 3];
+ * const factor: MapArg<number> = unmapped(10);
+ * console.log(await scale.map(xs, factor).result()); // [10, 20, 30]
+ * ```
+ */
 export type MapArg<P> = Arg<P> | Iterable<Arg<P>> | Unmapped<P>;
 
-/** A task's parameters as `map` takes them. */
+/**
+ * A task's parameters as `map` takes them.
+ *
+ * @example
+ * ```ts
+ * import { task, type MapArgs } from 'sluice';
+ * const add = task('add', (x: number, y: number) => x + y);
+ * const args: MapArgs<[number, number]> = [[1, 2, 3], 10];
+ * console.log(await add.map(...args).result()); // [11, 12, 13]
+ * ```
+ */
 export type MapArgs<A extends readonly unknown[]> = { [K in keyof A]: MapArg<A[K]> };
 
-/** What `waitFor` takes: futures, or upstreams whose failure is allowed. */
+/**
+ * What `waitFor` takes: futures, or upstreams whose failure is allowed.
+ *
+ * @example
+ * ```ts
+ * import { allowFailure, task, type Upstreams } from 'sluice';
+ * const setup = task('setup', () => 'ready');
+ * const optional = task('optional', (): string => {
+ *   throw new Error('skipped');
+ * });
+ * const after: Upstreams = [setup.submit(), allowFailure(optional.submit())];
+ * console.log(await task('report', () => 'done').waitFor(after)()); // done
+ * ```
+ */
 export type Upstreams = Iterable<TaskFuture<unknown> | AllowedFailure<unknown>>;
 
-/** A task function: returns a value, a Promise, or an Observable (whose last value is the result). */
+/**
+ * A task function: returns a value, a Promise, or an Observable (whose last value is the result).
+ *
+ * @example
+ * ```ts
+ * import { task, type TaskFunction } from 'sluice';
+ * const slowDouble: TaskFunction<[number], number> = async (x) => 2 * x;
+ * const double = task('double', slowDouble);
+ * ```
+ */
 export type TaskFunction<A extends unknown[], R> = (...args: A) => R | PromiseLike<R> | Observable<R>;
 
-/** Delay before retry number `retry` (1 is the first retry), in ms. */
+/**
+ * Delay before retry number `retry` (1 is the first retry), in ms.
+ *
+ * @example
+ * ```ts
+ * import { task, type RetryDelay } from 'sluice';
+ * const backoff: RetryDelay = (retry) => 100 * 2 ** (retry - 1); // 100, 200, 400 ms
+ * const flaky = task({ name: 'flaky', retries: 3, retryDelay: backoff }, () => Math.random());
+ * ```
+ */
 export type RetryDelay = number | readonly number[] | ((retry: number, error: unknown) => number);
 
 /**
  * Run settings of a task, given to `task()` or, per call, to `task.with()`.
  * Every time is in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { task, type TaskRunOptions } from 'sluice';
+ * const add = task('add', (x: number, y: number) => x + y);
+ * const patient: TaskRunOptions<[number, number]> = { retries: 3, timeout: 1000 };
+ * console.log(await add.with(patient)(1, 2)); // 3
+ * ```
  */
 export interface TaskRunOptions<A extends unknown[]> {
   /**
@@ -130,7 +220,16 @@ export interface TaskRunOptions<A extends unknown[]> {
   readonly progress?: boolean;
 }
 
-/** The options of `task()`: a name, optional io-ts codecs, and the run settings. */
+/**
+ * The options of `task()`: a name, optional io-ts codecs, and the run settings.
+ *
+ * @example
+ * ```ts
+ * import { task, type TaskOptions } from 'sluice';
+ * const options: TaskOptions<[string], string> = { name: 'fetch_page', retries: 2, retryDelay: [100, 1000], timeout: 5000 };
+ * const fetchPage = task(options, async (url: string) => (await fetch(url)).text());
+ * ```
+ */
 export interface TaskOptions<A extends unknown[], R = unknown> extends TaskRunOptions<A> {
   /** The task's name, used in run names, events and errors. */
   readonly name: string;
@@ -187,6 +286,13 @@ export const TASK_DEFAULTS = {
 /**
  * A task: call it directly, `submit` it, `map` it, gate it with `waitFor`, configure a copy with
  * `with`. Made by {@link task}.
+ *
+ * @example
+ * ```ts
+ * import { task, type Task } from 'sluice';
+ * const double: Task<[number], number> = task('double', (x: number) => 2 * x);
+ * console.log(await double(21)); // 42
+ * ```
  */
 export interface Task<A extends unknown[], R> {
   /**

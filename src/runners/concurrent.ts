@@ -1,7 +1,16 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { TaskRunner } from './runner.js';
 
-/** Options of {@link ConcurrentTaskRunner}. */
+/**
+ * Options of {@link ConcurrentTaskRunner}.
+ *
+ * @example
+ * ```ts
+ * import { ConcurrentTaskRunner, type ConcurrentTaskRunnerOptions } from 'sluice';
+ * const options: ConcurrentTaskRunnerOptions = { maxConcurrency: 8 };
+ * const runner = new ConcurrentTaskRunner(options);
+ * ```
+ */
 export interface ConcurrentTaskRunnerOptions {
   /**
    * How many runs of one flow run at once. A run waiting on futures or `waitFor` holds no slot,

@@ -3,6 +3,14 @@ import type { Mixed } from 'io-ts';
 
 /**
  * What a runner is told about a task when it runs one of its bodies elsewhere.
+ *
+ * @example
+ * ```ts
+ * import type { TaskRef, TaskRunner } from 'sluice';
+ * // What a runner is told about a task: its name, where it is defined, its codecs.
+ * const describeTask = (task: TaskRef): string => `${task.name} from ${task.module ?? 'an unknown module'}`;
+ * const logging: Pick<TaskRunner, 'checkArgs'> = { checkArgs: (task) => console.log(describeTask(task)) };
+ * ```
  */
 export interface TaskRef {
   /** The task's name. */
@@ -18,7 +26,21 @@ export interface TaskRef {
   readonly returns: Mixed | undefined;
 }
 
-/** One attempt of one run, as handed to {@link TaskRunner.execute}. */
+/**
+ * One attempt of one run, as handed to {@link TaskRunner.execute}.
+ *
+ * @example
+ * ```ts
+ * import { of, type Observable } from 'rxjs';
+ * import type { RunnerCall, TaskRunner } from 'sluice';
+ * // A runner that answers every attempt with its arguments: what a runner is given per attempt.
+ * const echo: TaskRunner = {
+ *   name: 'echo',
+ *   maxConcurrency: Infinity,
+ *   execute: (call: RunnerCall): Observable<unknown> => of(`${call.runName} #${call.attempt}: ${JSON.stringify(call.args)}`),
+ * };
+ * ```
+ */
 export interface RunnerCall {
   readonly task: TaskRef;
   /** Resolved argument values: no futures, no `unmapped` or `allowFailure` wrappers. */

@@ -13,7 +13,26 @@ import { flow, newFlowRunFor, startFlowRun, type FlowOptions, type FlowResult, t
 import { ConcurrentTaskRunner } from '../runners/concurrent.js';
 import type { TaskRunner } from '../runners/runner.js';
 
-/** Options of {@link runTestFlow}. */
+/**
+ * Options of {@link runTestFlow}.
+ *
+ * @example
+ * ```ts
+ * import { TestScheduler } from 'rxjs/testing';
+ * import { task } from 'sluice';
+ * import { runTestFlow, type TestFlowOptions } from 'sluice/testing';
+ * import { expect } from 'vitest';
+ *
+ * const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
+ * const options: TestFlowOptions = { name: 'marbles', maxConcurrency: 1 };
+ * scheduler.run(({ cold, expectObservable }) => {
+ *   const work = task('work', (x: string) => cold('-(v|)', { v: x }));
+ *   let futures!: ReturnType<typeof work.map>;
+ *   void runTestFlow(scheduler, () => { futures = work.map(['a', 'b']); }, options);
+ *   expectObservable(futures.result$).toBe('--(x|)', { x: ['a', 'b'] });
+ * });
+ * ```
+ */
 export interface TestFlowOptions {
   /** The flow's name. @defaultValue `'test-flow'` */
   readonly name?: string;

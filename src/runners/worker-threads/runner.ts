@@ -23,7 +23,17 @@ import { runInfoOf } from '../wire/run-info.js';
 import { rebuildThrown } from '../wire/thrown.js';
 import { describeWireErrors, PROTOCOL_VERSION, ResponseC, type Request } from './protocol.js';
 
-/** Options of {@link WorkerThreadsTaskRunner}. */
+/**
+ * Options of {@link WorkerThreadsTaskRunner}.
+ *
+ * @example
+ * ```ts
+ * import { WorkerThreadsTaskRunner, type WorkerThreadsTaskRunnerOptions } from 'sluice';
+ * const options: WorkerThreadsTaskRunnerOptions = { maxThreads: 2, keepAlive: true };
+ * const runner = new WorkerThreadsTaskRunner(options);
+ * await runner.destroy();
+ * ```
+ */
 export interface WorkerThreadsTaskRunnerOptions {
   /**
    * How many worker threads the pool runs. They start together, on the first run that needs
