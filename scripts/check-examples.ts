@@ -2,7 +2,7 @@
  * Type-checks every ```ts example in the TSDoc of src/ (`npm run typecheck` runs it): an example
  * on an export is what users copy, so it must compile against the package as users import it
  * (`sluice`, `sluice/bullmq`, `sluice/testing`, `sluice/timeline`). Each example is its own module
- * and may use top-level await.
+ * and may use top-level await. Also fails when an export of those entry points has no example.
  *
  *   npx tsx scripts/check-examples.ts
  */
@@ -90,8 +90,23 @@ for (const diagnostic of problems) {
   const { line } = file.getLineAndCharacterOfPosition(diagnostic.start ?? 0);
   console.error(`${example.file}:${example.line + line - 1}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`);
 }
-if (problems.length > 0) {
-  console.error(`\n${problems.length} problem(s) in the TSDoc examples of src/ (${examples.length} examples checked)`);
+
+// Every export of every entry point has an example.
+const ENTRIES = ['src/index.ts', 'src/bullmq.ts', 'src/testing/index.ts', 'src/timeline.ts'].map((entry) => path.join(ROOT, entry));
+const api = ts.createProgram(ENTRIES, { ...base.options, noEmit: true });
+const checker = api.getTypeChecker();
+const undocumented: string[] = [];
+for (const entry of ENTRIES) {
+  const moduleSymbol = checker.getSymbolAtLocation(api.getSourceFile(entry) as ts.SourceFile);
+  for (const exported of moduleSymbol === undefined ? [] : checker.getExportsOfModule(moduleSymbol)) {
+    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    if (!symbol.getJsDocTags(checker).some((tag) => tag.name === 'example')) undocumented.push(`${path.relative(ROOT, entry)}: ${exported.name}`);
+  }
+}
+for (const what of undocumented) console.error(`${what} has no @example in its TSDoc`);
+
+if (problems.length > 0 || undocumented.length > 0) {
+  console.error(`\n${problems.length} problem(s) in the TSDoc examples of src/ (${examples.length} examples checked), ${undocumented.length} export(s) without one`);
   process.exit(1);
 }
-console.log(`${examples.length} TSDoc examples type-check`);
+console.log(`${examples.length} TSDoc examples type-check; every export has one`);
