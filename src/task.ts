@@ -497,15 +497,17 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
     return settled;
   };
 
-  // A submit loop in one flow (or one parent body) reuses the same group.
-  let lastGroup: RunGroup | undefined;
+  // A submit loop in one flow (or one parent body) reuses the same group. Held weakly: its runs
+  // hold it while they matter, and a task must not keep a finished flow (or a parent run and its
+  // value) alive until its next submit.
+  let lastGroup: WeakRef<RunGroup> | undefined;
   const submit = (...args: unknown[]): TaskFuture<R> => {
     const scope = currentScope();
     const flow = flowOf(scope);
     const parent = parentOf(scope);
-    let group = lastGroup;
+    let group = lastGroup?.deref();
     if (group?.flow !== flow || group.parent !== parent) {
-      group = lastGroup = {
+      group = {
         spec,
         flow,
         parent,
@@ -514,6 +516,7 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
         mapSlots: limiterFor(limits, flow, config.maxConcurrency),
         direct: false,
       };
+      lastGroup = new WeakRef(group);
     }
     const run = new Run<R>(group, unwrapUnmapped(args));
     trampolineCall(startRun, run as Run<unknown>);
