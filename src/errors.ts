@@ -40,6 +40,7 @@ export type SluiceErrorCode =
   | 'CANCELLED'
   | 'EMPTY_RESULT'
   | 'UNOBSERVED_FAILURES'
+  | 'RUNS_FAILED'
   | 'NO_RUN_CONTEXT'
   | 'INVALID_PARAMS'
   | 'INVALID_RETURN'
@@ -126,6 +127,7 @@ export interface SluiceErrorsByCode {
   readonly CANCELLED: CancelledError;
   readonly EMPTY_RESULT: EmptyResultError;
   readonly UNOBSERVED_FAILURES: UnobservedFailuresError;
+  readonly RUNS_FAILED: FailedRunsError;
   readonly NO_RUN_CONTEXT: NoRunContextError;
   readonly INVALID_PARAMS: InvalidParamsError;
   readonly INVALID_RETURN: InvalidReturnError;
@@ -420,8 +422,28 @@ export class WaitTimeoutError extends SluiceError {
 }
 
 /**
- * A run was cancelled: by `future.cancel()`, a list's `cancel()`, or its flow (a flow that
- * failed, was aborted through its `signal`, or ended with `onExit: 'cancel'`).
+ * What was cancelled: a task run (its task and run names), or a whole flow run (its name, id,
+ * and how many of its runs ended cancelled).
+ *
+ * @example
+ * ```ts
+ * import type { CancelledTarget } from 'sluice';
+ * const target: CancelledTarget = { flowName: 'nightly', flowRunId: 'a1b2c3d4-0', cancelledRuns: 3 };
+ * ```
+ */
+export type CancelledTarget =
+  | { readonly taskName: string; readonly name: string }
+  | { readonly flowName: string; readonly flowRunId: string; readonly cancelledRuns: number };
+
+/**
+ * A run, or a whole flow, was cancelled: by `future.cancel()`, a list's `cancel()`, or its flow
+ * (a flow that failed, was cancelled through its `signal`, its handle or its parent, or ended
+ * with `onExit: 'cancel'`).
+ *
+ * A cancelled flow rejects with one `CancelledError` that names the flow (`flowName`,
+ * `flowRunId`), says how many of its runs were cancelled (`cancelledRuns`), and carries the
+ * user's abort reason (the signal's `reason`, or what was given to `cancel(reason)`) as `cause`.
+ * For a cancelled task run, `taskName` and `runName` name the run.
  *
  * @example
  * ```ts
@@ -432,15 +454,47 @@ export class WaitTimeoutError extends SluiceError {
  * const err = await future.result().catch((e: unknown) => e);
  * console.log(isSluiceError(err, 'CANCELLED')); // true
  * ```
+ *
+ * @example A cancelled flow
+ * ```ts
+ * import { flow, isSluiceError, task } from 'sluice';
+ * const slow = task('slow', (n: number) => new Promise((resolve) => setTimeout(() => resolve(n), 1000)));
+ * const controller = new AbortController();
+ * const pending = flow({ name: 'nightly' }, () => slow.map([1, 2, 3])).with({ signal: controller.signal })();
+ * controller.abort('user pressed stop');
+ * const err = await pending.catch((e: unknown) => e);
+ * if (isSluiceError(err, 'CANCELLED')) console.log(err.flowName, err.cancelledRuns, err.cause); // nightly 3 user pressed stop
+ * ```
  */
 export class CancelledError extends SluiceError {
-  readonly taskName: string;
-  readonly runName: string;
+  /** The cancelled run's task; undefined when a whole flow was cancelled. */
+  readonly taskName: string | undefined;
+  /** The cancelled run's name; undefined when a whole flow was cancelled. */
+  readonly runName: string | undefined;
+  /** The cancelled flow's name; undefined when a single run was cancelled. */
+  readonly flowName: string | undefined;
+  /** The cancelled flow run's id; undefined when a single run was cancelled. */
+  readonly flowRunId: string | undefined;
+  /** How many runs of the cancelled flow ended cancelled; undefined when a single run was cancelled. */
+  readonly cancelledRuns: number | undefined;
 
-  constructor(run: { readonly taskName: string; readonly name: string }, reason: string) {
-    super('CANCELLED', `task run "${run.name}" (task "${run.taskName}") was cancelled: ${reason}`);
-    this.taskName = run.taskName;
-    this.runName = run.name;
+  constructor(target: CancelledTarget, reason: string, options?: { readonly cause?: unknown }) {
+    if ('cancelledRuns' in target) {
+      const n = target.cancelledRuns;
+      super('CANCELLED', `flow "${target.flowName}" (flow run ${target.flowRunId}) was cancelled: ${reason}; ${n} run${n === 1 ? ' was' : 's were'} cancelled`, options);
+      this.taskName = undefined;
+      this.runName = undefined;
+      this.flowName = target.flowName;
+      this.flowRunId = target.flowRunId;
+      this.cancelledRuns = n;
+    } else {
+      super('CANCELLED', `task run "${target.name}" (task "${target.taskName}") was cancelled: ${reason}`, options);
+      this.taskName = target.taskName;
+      this.runName = target.name;
+      this.flowName = undefined;
+      this.flowRunId = undefined;
+      this.cancelledRuns = undefined;
+    }
   }
 }
 
@@ -528,6 +582,47 @@ export class UnobservedFailuresError extends SluiceError {
       { cause: failures[0]?.error },
     );
     this.flowName = flowName;
+    this.failures = failures;
+  }
+}
+
+/**
+ * A flow returned several futures (a list, or an array or object holding futures) and some of
+ * their runs did not complete. The error lists every one of them by name, with its error, as
+ * Prefect reports "2/3 states failed"; `cause` is the first one's error.
+ *
+ * @example
+ * ```ts
+ * import { flow, isSluiceError, task } from 'sluice';
+ * const fail = task('fail', (n: number): number => {
+ *   throw new Error(`no ${n}`);
+ * });
+ * const ok = task('ok', () => 1);
+ * const err = await flow({ name: 'batch' }, () => [fail.submit(1), fail.submit(2), ok.submit()])().catch((e: unknown) => e);
+ * if (isSluiceError(err, 'RUNS_FAILED')) {
+ *   console.log(err.message); // flow "batch": 2 of 3 returned runs did not complete: "fail-0" ...
+ *   for (const f of err.failures) console.log(f.runName, f.error); // fail-0 Error: no 1, fail-1 Error: no 2
+ * }
+ * ```
+ */
+export class FailedRunsError extends SluiceError {
+  readonly flowName: string;
+  /** How many runs the flow returned. */
+  readonly returned: number;
+  /** Every returned run that did not complete, in the order they were returned. */
+  readonly failures: readonly UnobservedFailure[];
+
+  constructor(flowName: string, returned: number, failures: readonly UnobservedFailure[]) {
+    const shown = failures
+      .slice(0, 10)
+      .map((f) => `"${f.runName}" (task "${f.taskName}"): ${describeError(f.error)}`)
+      .join('; ');
+    const more = failures.length > 10 ? `; and ${failures.length - 10} more` : '';
+    super('RUNS_FAILED', `flow "${flowName}": ${failures.length} of ${returned} returned runs did not complete: ${shown}${more}`, {
+      cause: failures[0]?.error,
+    });
+    this.flowName = flowName;
+    this.returned = returned;
     this.failures = failures;
   }
 }

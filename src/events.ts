@@ -44,13 +44,23 @@ export interface RunEventBase {
  * ```
  */
 export type FlowEvent =
-  | { readonly type: 'flow-started'; readonly timestamp: number; readonly flowRunId: string; readonly flowName: string }
+  | {
+      readonly type: 'flow-started';
+      readonly timestamp: number;
+      readonly flowRunId: string;
+      readonly flowName: string;
+      /** For a subflow: the flow run that called it. Its events also go to that flow run's stream. */
+      readonly parentFlowRunId?: string | undefined;
+      /** For a subflow called in a task body: that task run. */
+      readonly parentRunId?: string | undefined;
+    }
   | {
       readonly type: 'flow-finished';
       readonly timestamp: number;
       readonly flowRunId: string;
       readonly flowName: string;
-      readonly outcome: 'Completed' | 'Failed';
+      /** `Cancelled` when the flow was cancelled (its signal, its handle, or its parent). */
+      readonly outcome: 'Completed' | 'Failed' | 'Cancelled';
       readonly error: unknown;
     }
   | (RunEventBase & { readonly type: 'run-submitted' })

@@ -7,10 +7,10 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { rxjs } from './engine/lazy.js';
-import { CancelledError, InvalidArgumentError, UnobservedFailuresError } from './errors.js';
+import { CancelledError, FailedRunsError, InvalidArgumentError, UnobservedFailuresError, describeValue } from './errors.js';
 import type { FlowEvent } from './events.js';
 import { scopeStorage } from './scope-storage.js';
-import { FlowRun } from './engine/flow-run.js';
+import { FlowRun, type FlowParent } from './engine/flow-run.js';
 import { awaitRuns } from './engine/await.js';
 import { Run } from './engine/run.js';
 import { findUpstreams, substituteUpstreams } from './engine/upstream.js';
@@ -56,7 +56,14 @@ export interface FlowOptions {
    * @defaultValue `'wait'`
    */
   readonly onExit?: 'wait' | 'cancel';
-  /** Aborting this signal cancels every run of the flow; the flow then rejects. */
+  /**
+   * Aborting this signal cancels the flow: every unfinished run and subflow is cancelled, and
+   * the flow rejects with a `CancelledError` whose `cause` is the signal's `reason`. A flow
+   * called with a signal that has already fired starts nothing and rejects at once. Given here,
+   * the signal covers every call of the flow; for one call, use `myFlow.with({ signal })(...args)`.
+   *
+   * @defaultValue no signal
+   */
   readonly signal?: AbortSignal;
   /**
    * Records every event of each run of the flow: a file path (written as JSON lines, one per
@@ -157,7 +164,10 @@ export interface FlowRunHandle<R> {
   readonly events$: Observable<FlowEvent>;
   /** The flow's result, once every run it started has finished. */
   result(): Promise<FlowResult<R>>;
-  /** Cancels every run of the flow that has not finished. */
+  /**
+   * Cancels the flow run: every run and subflow that has not finished is cancelled, and
+   * `result()` rejects with a `CancelledError` whose `cause` is `reason`.
+   */
   cancel(reason?: string): void;
 }
 
@@ -180,6 +190,19 @@ export interface Flow<A extends unknown[], R> {
    * synchronously), so a subscriber to `events$` added right away sees every event.
    */
   start(...args: A): FlowRunHandle<R>;
+  /**
+   * A copy of the flow with other options, for one call or many: `signal` is added to the
+   * flow's own (aborting either cancels the call), the others replace the flow's.
+   *
+   * @example
+   * ```ts
+   * import { flow } from 'sluice';
+   * const mirror = flow({ name: 'mirror' }, async (url: string) => url);
+   * // The time-out starts with this call, not when the module loaded.
+   * console.log(await mirror.with({ signal: AbortSignal.timeout(60_000) })('https://example.com/'));
+   * ```
+   */
+  with(options: Partial<FlowOptions>): Flow<A, R>;
 }
 
 let ambient: FlowRun | undefined;
@@ -213,57 +236,136 @@ export function parentOf(scope: FlowRun | Run<unknown>): Run<unknown> | undefine
   return scope.kind === 'run' ? scope : undefined;
 }
 
+/**
+ * Where a flow being called now is called from: a flow's function or a task body of this engine,
+ * whose flow run has not settled (a subflow), or nowhere (a top-level flow).
+ */
+function parentScope(): FlowParent | undefined {
+  const scope = scopeStorage.getStore();
+  if (scope instanceof Run) {
+    const run = scope as Run<unknown>;
+    if (!run.flow.closed && run.flow.tracked) return { flow: run.flow, run };
+  } else if (scope instanceof FlowRun && !scope.closed && scope.tracked) {
+    return { flow: scope, run: undefined };
+  }
+  return undefined;
+}
+
+/** The runs that did not complete, each once, in the order given. */
+function failuresAmong(runs: readonly Run<unknown>[]): Run<unknown>[] {
+  const seen = new Set<Run<unknown>>();
+  const failed: Run<unknown>[] = [];
+  for (const run of runs) {
+    if (run.isCompleted || seen.has(run)) continue;
+    seen.add(run);
+    failed.push(run);
+  }
+  return failed;
+}
+
 /** Replaces futures in a flow's return value by their values (one level deep, like arguments). */
-function resolveReturn(value: unknown, done: (error: unknown, result?: unknown) => void): void {
+function resolveReturn(flowName: string, value: unknown, done: (error: unknown, result?: unknown) => void): void {
   // Callbacks, not Promises: a flow whose body is synchronous ends in the same virtual frame.
-  if (value instanceof TaskFutureList) {
-    const runs = [...(value as TaskFutureList<unknown>)] as Run<unknown>[];
-    for (const run of runs) run.markObserved();
-    awaitRuns(runs, { timeout: undefined, scheduler: rxjs().asyncScheduler, stopOnFailure: true }, (_t, failed) => {
-      if (failed !== undefined) done(failed.failureError() ?? new Error('flow result failed'));
-      else done(undefined, runs.map((run) => run.outcomeValue()));
+  if (value instanceof Run) {
+    // One future: the flow fails as its run did, with its error.
+    const run = value as Run<unknown>;
+    run.markObserved();
+    awaitRuns([run], { timeout: undefined, scheduler: rxjs().asyncScheduler, stopOnFailure: false }, () => {
+      if (run.isCompleted) done(undefined, run.outcomeValue());
+      else done(run.failureError() ?? new Error(`flow "${flowName}": its result failed`));
     });
     return;
   }
-  const upstreams = findUpstreams([value], undefined, undefined);
-  if (upstreams === undefined) {
-    done(undefined, value);
-    return;
+  let runs: Run<unknown>[];
+  let substitute: () => unknown;
+  if (value instanceof TaskFutureList) {
+    runs = [...(value as TaskFutureList<unknown>)] as Run<unknown>[];
+    substitute = () => runs.map((run) => run.outcomeValue());
+  } else {
+    const upstreams = findUpstreams([value], undefined, undefined);
+    if (upstreams === undefined) {
+      done(undefined, value);
+      return;
+    }
+    runs = upstreams.map((up) => up.run);
+    substitute = () => substituteUpstreams([value], upstreams)[0];
   }
-  const runs = upstreams.map((up) => up.run);
   for (const run of runs) run.markObserved();
-  awaitRuns(runs, { timeout: undefined, scheduler: rxjs().asyncScheduler, stopOnFailure: true }, (_t, failed) => {
-    if (failed !== undefined) done(failed.failureError() ?? new Error('flow result failed'));
-    else done(undefined, substituteUpstreams([value], upstreams)[0]);
+  // Every returned run is waited for, so a failure report names all of them, not the first.
+  awaitRuns(runs, { timeout: undefined, scheduler: rxjs().asyncScheduler, stopOnFailure: false }, () => {
+    const failed = failuresAmong(runs);
+    if (failed.length === 0) {
+      done(undefined, substitute());
+      return;
+    }
+    const distinct = new Set(runs).size;
+    done(
+      new FailedRunsError(
+        flowName,
+        distinct,
+        failed.map((run) => ({ runId: run.id, runName: run.name, taskName: run.taskName, error: run.failureError() })),
+      ),
+    );
   });
 }
 
-function runFlow<A extends unknown[], R>(options: Required<Pick<FlowOptions, 'name'>> & FlowOptions, fn: (...args: A) => R | PromiseLike<R>, args: A, flowRun: FlowRun): Promise<FlowResult<R>> {
+/** What a flow is called with: its options, and every signal that cancels this call. @internal */
+export interface FlowCall extends FlowOptions {
+  readonly name: string;
+  /** The flow's own `signal` and those added by `with`: any of them cancels the call. */
+  readonly signals?: readonly AbortSignal[] | undefined;
+}
+
+function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => R | PromiseLike<R>, args: A, flowRun: FlowRun): Promise<FlowResult<R>> {
   const scheduler = flowRun.scheduler;
+  const parent = flowRun.parent;
   return new Promise<FlowResult<R>>((resolve, reject) => {
     if (flowRun.hasListeners) {
-      flowRun.emit({ type: 'flow-started', timestamp: scheduler.now(), flowRunId: flowRun.id, flowName: flowRun.name });
+      flowRun.emit({
+        type: 'flow-started',
+        timestamp: scheduler.now(),
+        flowRunId: flowRun.id,
+        flowName: flowRun.name,
+        ...(parent === undefined ? {} : { parentFlowRunId: parent.flow.id, parentRunId: parent.run?.id }),
+      });
     }
+    // A subflow is a run of its parent's: the parent waits for it, and cancels it with itself.
+    parent?.flow.childStarted(flowRun);
     const runner = flowRun.runner;
-    runner.open?.();
+    let opened = false;
+    const stops: (() => void)[] = [];
     const settle = (error: unknown, value: unknown): void => {
+      const cancelled = flowRun.cancellation !== undefined;
       if (flowRun.hasListeners) {
         flowRun.emit({
           type: 'flow-finished',
           timestamp: scheduler.now(),
           flowRunId: flowRun.id,
           flowName: flowRun.name,
-          outcome: error === undefined ? 'Completed' : 'Failed',
+          outcome: cancelled ? 'Cancelled' : error === undefined ? 'Completed' : 'Failed',
           error,
         });
       }
       flowRun.completeEvents();
       if (error === undefined) resolve(value as FlowResult<R>);
       else reject(error);
+      parent?.flow.childSettled(flowRun);
     };
-    const finish = (error: unknown, value?: unknown): void => {
+    const finish = (bodyError: unknown, value?: unknown): void => {
       flowRun.close();
-      if (runner.close === undefined) {
+      for (const stop of stops.splice(0)) stop();
+      const cancellation = flowRun.cancellation;
+      // One error for one cause: whatever the function threw on the way (a cancelled run's
+      // error, say), a cancelled flow rejects with its own cancellation.
+      const error =
+        cancellation === undefined
+          ? bodyError
+          : new CancelledError(
+              { flowName: flowRun.name, flowRunId: flowRun.id, cancelledRuns: flowRun.cancelledRuns },
+              cancellation.reason,
+              cancellation.cause === undefined ? undefined : { cause: cancellation.cause },
+            );
+      if (!opened || runner.close === undefined) {
         settle(error, value);
         return;
       }
@@ -274,26 +376,58 @@ function runFlow<A extends unknown[], R>(options: Required<Pick<FlowOptions, 'na
       };
       runner.close().then(closed, closed);
     };
-    const signal = options.signal;
-    const onAbort = (): void => {
-      flowRun.cancelAll(`flow "${flowRun.name}" was aborted`);
-    };
-    if (signal?.aborted === true) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // What cancels this call: its signals, the task run that called it, its parent flow.
+    for (const signal of options.signals ?? []) {
+      if (signal.aborted) {
+        flowRun.cancel({ reason: 'its signal was aborted', cause: signal.reason });
+        break;
+      }
+      const onAbort = (): void => {
+        flowRun.cancel({ reason: 'its signal was aborted', cause: signal.reason });
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      stops.push(() => {
+        signal.removeEventListener('abort', onAbort);
+      });
+    }
+    const parentRun = parent?.run;
+    if (parentRun !== undefined && flowRun.cancellation === undefined) {
+      const signal = parentRun.signal;
+      const onAbort = (): void => {
+        flowRun.cancel({ reason: `the task run "${parentRun.name}" that called it was stopped`, cause: signal.reason });
+      };
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        stops.push(() => {
+          signal.removeEventListener('abort', onAbort);
+        });
+      }
+    }
+    const parentCancellation = parent?.flow.cancellation;
+    if (parentCancellation !== undefined) {
+      flowRun.cancel({ reason: `its parent flow "${parent?.flow.name ?? ''}" was cancelled`, cause: parentCancellation.cause });
+    }
+    if (flowRun.cancellation !== undefined) {
+      // Cancelled before it began: nothing starts, not even the runner.
+      finish(undefined);
+      return;
+    }
+    opened = true;
+    runner.open?.();
     const afterBody = (bodyError: { error: unknown } | undefined, value: unknown): void => {
       if (bodyError !== undefined) flowRun.cancelAll(`flow "${flowRun.name}" failed`);
       else if (options.onExit === 'cancel') flowRun.cancelAll(`flow "${flowRun.name}" returned (onExit: 'cancel')`);
       flowRun.whenIdle(() => {
-        signal?.removeEventListener('abort', onAbort);
         if (bodyError !== undefined) {
           finish(bodyError.error ?? new Error(`flow "${flowRun.name}" failed`));
           return;
         }
-        if (signal?.aborted === true) {
-          finish(signal.reason ?? new CancelledError({ taskName: flowRun.name, name: flowRun.name }, 'the flow was aborted'));
+        if (flowRun.cancellation !== undefined) {
+          finish(undefined);
           return;
         }
-        resolveReturn(value, (error, result) => {
+        resolveReturn(flowRun.name, value, (error, result) => {
           if (error !== undefined) {
             finish(error);
             return;
@@ -358,6 +492,12 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
     throw new InvalidArgumentError(`flow(): the name must be a non-empty string, got ${String((options as FlowOptions | null)?.name)}`);
   }
   if (typeof fn !== 'function') throw new InvalidArgumentError(`flow "${options.name}": expected a function, got ${typeof fn}`);
+  checkFlowOptions(options);
+  return makeFlow({ ...options, signals: options.signal === undefined ? [] : [options.signal] }, fn as (...a: A) => Awaited<R>);
+}
+
+/** Checks the options of `flow()` and `flow.with()`; throws an `InvalidArgumentError` naming the option. */
+function checkFlowOptions(options: Partial<FlowOptions> & { readonly name: string }): void {
   if (options.record !== undefined && typeof options.record !== 'function' && (typeof options.record !== 'string' || options.record === '')) {
     throw new InvalidArgumentError(`flow "${options.name}": \`record\` must be a file path or a function, got ${String(options.record)}`);
   }
@@ -373,20 +513,41 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
   if (options.tracer !== undefined && typeof (options.tracer as Partial<Tracer> | null)?.startSpan !== 'function') {
     throw new InvalidArgumentError(`flow "${options.name}": \`tracer\` must be an OpenTelemetry Tracer (with startSpan)`);
   }
-  const name = options.name;
-  const newFlowRun = (): FlowRun => newFlowRunFor(options);
-  const call = (...args: A): Promise<FlowResult<Awaited<R>>> => {
+  const signal: unknown = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError(`flow "${options.name}": \`signal\` must be an AbortSignal, got ${describeValue(signal)}`);
+  }
+}
+
+function makeFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => R): Flow<A, R> {
+  const call = (...args: A): Promise<FlowResult<R>> => {
     let flowRun: FlowRun;
     try {
-      flowRun = newFlowRun();
+      flowRun = newFlowRunFor(options, parentScope());
     } catch (error) {
       // A recording file that cannot be opened, say: the call's failure, not a throw.
       return Promise.reject(error);
     }
-    return runFlow({ ...options, name }, fn as (...a: A) => Awaited<R>, args, flowRun);
+    return runFlow(options, fn, args, flowRun);
   };
-  const start = (...args: A): FlowRunHandle<Awaited<R>> => startFlowRun({ ...options, name }, fn as (...a: A) => Awaited<R>, args, newFlowRun());
-  return Object.defineProperties(call, { name: { value: name }, start: { value: start } }) as unknown as Flow<A, Awaited<R>>;
+  const start = (...args: A): FlowRunHandle<R> => startFlowRun(options, fn, args, newFlowRunFor(options, parentScope()));
+  const withOptions = (more: Partial<FlowOptions>): Flow<A, R> => {
+    if (more === null || typeof more !== 'object') {
+      throw new InvalidArgumentError(`flow "${options.name}": with() takes an options object, got ${describeValue(more)}`);
+    }
+    const name = more.name ?? options.name;
+    if (typeof name !== 'string' || name.trim() === '') {
+      throw new InvalidArgumentError(`flow "${options.name}": with(): the name must be a non-empty string, got ${describeValue(name)}`);
+    }
+    checkFlowOptions({ ...more, name });
+    const { signal, ...rest } = more;
+    return makeFlow({ ...options, ...rest, name, signals: signal === undefined ? options.signals : [...(options.signals ?? []), signal] }, fn);
+  };
+  return Object.defineProperties(call, {
+    name: { value: options.name },
+    start: { value: start },
+    with: { value: withOptions },
+  }) as unknown as Flow<A, R>;
 }
 
 /**
@@ -396,7 +557,7 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
  * @internal
  */
 export function startFlowRun<A extends unknown[], R>(
-  options: Required<Pick<FlowOptions, 'name'>> & FlowOptions,
+  options: FlowCall,
   fn: (...args: A) => R | PromiseLike<R>,
   args: A,
   flowRun: FlowRun,
@@ -417,15 +578,15 @@ export function startFlowRun<A extends unknown[], R>(
     name: options.name,
     events$: flowRun.events$,
     result: () => result,
-    cancel: (reason = 'cancel() was called') => {
-      flowRun.cancelAll(reason);
+    cancel: (reason?: string) => {
+      flowRun.cancel({ reason: reason ?? 'cancel() was called', cause: reason });
     },
   };
 }
 
 /** A new flow run for these options, with the consumers they ask for subscribed to its events. @internal */
-export function newFlowRunFor(options: FlowOptions): FlowRun {
-  const flowRun = new FlowRun(options.name, options.taskRunner ?? new ConcurrentTaskRunner(), options.scheduler ?? rxjs().asyncScheduler, true);
+export function newFlowRunFor(options: FlowOptions, parent?: FlowParent): FlowRun {
+  const flowRun = new FlowRun(options.name, options.taskRunner ?? new ConcurrentTaskRunner(), options.scheduler ?? rxjs().asyncScheduler, true, parent);
   flowRun.logger = options.logger;
   attachObservers(flowRun, options);
   return flowRun;

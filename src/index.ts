@@ -73,6 +73,7 @@ export {
   SelfDependencyError,
   WaitTimeoutError,
   CancelledError,
+  FailedRunsError,
   EmptyResultError,
   UnobservedFailuresError,
   TaskTimeoutError,
@@ -84,4 +85,4 @@ export {
   TaskRunError,
   StreamOverflowError,
 } from './errors.js';
-export type { SluiceErrorCode, SluiceErrorsByCode, UpstreamRunInfo, UnobservedFailure } from './errors.js';
+export type { SluiceErrorCode, SluiceErrorsByCode, UpstreamRunInfo, UnobservedFailure, CancelledTarget } from './errors.js';

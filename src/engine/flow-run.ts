@@ -22,7 +22,25 @@ export interface TrackedRun {
   readonly taskName: string;
   isFailedUnobserved(): boolean;
   failureError(): unknown;
-  cancel(reason?: string): boolean;
+  cancel(reason?: string, cause?: unknown): boolean;
+}
+
+/** How a run ended, as its flow counts it: 0 completed, 1 failed or crashed, 2 cancelled. @internal */
+export type RunEnd = 0 | 1 | 2;
+
+/** Why a flow run was cancelled from outside: what its error says, and the user's own reason. @internal */
+export interface Cancellation {
+  /** Says what cancelled it, e.g. `its signal was aborted`. */
+  readonly reason: string;
+  /** The user's abort reason (a signal's `reason`, `cancel(reason)`'s argument), if any. */
+  readonly cause: unknown;
+}
+
+/** Where a subflow was called: the flow run whose function (or task body) called it. @internal */
+export interface FlowParent {
+  readonly flow: FlowRun;
+  /** The task run in whose body the subflow was called, if it was called in one. */
+  readonly run: { readonly id: string; readonly name: string; readonly signal: AbortSignal } | undefined;
 }
 
 /**
@@ -54,6 +72,12 @@ export class FlowRun implements ScopeMarker {
    */
   bodyScope: (<T>(runId: string, body: () => T) => T) | undefined;
   private recording = false;
+  /** Set once something outside cancelled the flow run (its signal, its handle, its parent). */
+  cancellation: Cancellation | undefined;
+  /** Runs of this flow run that ended `Cancelled` or `UpstreamCancelled`. */
+  cancelledRuns = 0;
+  /** Subflows called in this flow run that have not settled: they are cancelled with it. */
+  private children: Set<FlowRun> | undefined;
 
   constructor(
     readonly name: string,
@@ -61,6 +85,8 @@ export class FlowRun implements ScopeMarker {
     readonly scheduler: SchedulerLike,
     /** False for the ambient scope: nothing waits for it, so it keeps no record of its runs. */
     readonly tracked: boolean,
+    /** For a subflow, where it was called; its events also go to that flow run's stream. */
+    readonly parent?: FlowParent,
   ) {
     this.id = `${processPrefix}-${(flowSeq++).toString(36)}`;
     this.slots = new Slots(runner.maxConcurrency);
@@ -90,20 +116,37 @@ export class FlowRun implements ScopeMarker {
     this.liveHead = run;
   }
 
-  runSettled(run: TrackedRun, failed: boolean): void {
+  runSettled(run: TrackedRun, end: RunEnd): void {
     if (this.tracked) {
       const { prevLive, nextLive } = run;
       if (prevLive !== undefined) prevLive.nextLive = nextLive;
       else if (this.liveHead === run) this.liveHead = nextLive;
       if (nextLive !== undefined) nextLive.prevLive = prevLive;
       run.prevLive = run.nextLive = undefined;
-      if (failed) this.failed.push(run);
+      if (end === 1) this.failed.push(run);
+      else if (end === 2) this.cancelledRuns++;
     }
+    this.settledOne();
+  }
+
+  private settledOne(): void {
     if (--this.active === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const waiter of waiters) waiter();
     }
+  }
+
+  /** A subflow called in this flow run started: this flow run does not settle before it. */
+  childStarted(child: FlowRun): void {
+    this.active++;
+    (this.children ??= new Set()).add(child);
+  }
+
+  /** A subflow called in this flow run settled. */
+  childSettled(child: FlowRun): void {
+    if (this.children?.delete(child) !== true) return;
+    this.settledOne();
   }
 
   /** Calls `done` once no run of this flow is left unfinished (at once if none is). */
@@ -112,11 +155,25 @@ export class FlowRun implements ScopeMarker {
     else this.idleWaiters.push(done);
   }
 
-  /** Cancels every run of this flow that has not finished. */
-  cancelAll(reason: string): void {
+  /** Cancels every run of this flow that has not finished, and every subflow it called. */
+  cancelAll(reason: string, cause?: unknown): void {
     const runs: TrackedRun[] = [];
     for (let run = this.liveHead; run !== undefined; run = run.nextLive) runs.push(run);
-    for (const run of runs) run.cancel(reason);
+    for (const run of runs) run.cancel(reason, cause);
+    if (this.children !== undefined) {
+      for (const child of [...this.children]) child.cancel({ reason: `its parent flow "${this.name}" was cancelled or ended`, cause });
+    }
+  }
+
+  /**
+   * Cancels the flow run from outside (its signal, its handle, its parent): every unfinished run
+   * and subflow is cancelled, runs submitted later are cancelled as they start, and the flow
+   * rejects with one `CancelledError`. The first cancellation wins.
+   */
+  cancel(cancellation: Cancellation): void {
+    if (this.closed || this.cancellation !== undefined) return;
+    this.cancellation = cancellation;
+    this.cancelAll(`flow "${this.name}" was cancelled: ${cancellation.reason}`, cancellation.cause);
   }
 
   /** Failed runs that nothing looked at. */
@@ -133,13 +190,18 @@ export class FlowRun implements ScopeMarker {
     this.recording = true;
   }
 
-  /** True when someone listens to this flow's events: only then are events built. */
+  /**
+   * True when someone listens to this flow's events (or, for a subflow, to its parent's): only
+   * then are events built.
+   */
   get hasListeners(): boolean {
-    return this.events !== undefined && (this.recording || this.events.observed);
+    return (this.events !== undefined && (this.recording || this.events.observed)) || (this.parent?.flow.hasListeners ?? false);
   }
 
+  /** Emits on this flow run's stream and, for a subflow, on its parent's (which records it too). */
   emit(event: FlowEvent): void {
     this.events?.next(event);
+    this.parent?.flow.emit(event);
   }
 
   get events$(): Observable<FlowEvent> {

@@ -52,6 +52,12 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
    * Called once, by the engine.
    */
   start(): void {
+    const cancelled = this.flow.cancellation;
+    if (cancelled !== undefined) {
+      // Submitted after its flow was cancelled (by code still running in the flow's function).
+      this.cancel(`flow "${this.flow.name}" was cancelled: ${cancelled.reason}`, cancelled.cause);
+      return;
+    }
     if (this.args === DEFERRED_ARGS) {
       this.takeSlots();
       return;
@@ -387,9 +393,9 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
   }
 
   /** Cancels the run if it has not finished. Returns true if this call cancelled it. */
-  cancel(reason = 'cancel() was called'): boolean {
+  cancel(reason = 'cancel() was called', cause?: unknown): boolean {
     if (this.isTerminal) return false;
-    const error = new CancelledError(this, reason);
+    const error = new CancelledError(this, reason, cause === undefined ? undefined : { cause });
     this.stopBody(error);
     this.settle('Cancelled', undefined, error);
     return true;
@@ -428,7 +434,8 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
     this.listeners = undefined;
     if (first !== undefined) trampolineCall(first, this as Run<unknown>);
     if (listeners !== undefined) for (const listener of listeners) trampolineCall(listener, this as Run<unknown>);
-    this.flow.runSettled(this, STATE_NAMES[phase] === 'Failed' || phase === 'Crashed');
+    const type = STATE_NAMES[phase];
+    this.flow.runSettled(this, type === 'Failed' || type === 'Crashed' ? 1 : type === 'Cancelled' ? 2 : 0);
   }
 
   // ---- a body waiting on other runs lends its slot --------------------------------------------

@@ -121,6 +121,18 @@ class BarDisplay {
     };
     process.once('exit', onExit);
     this.restores.push(() => process.removeListener('exit', onExit));
+    // Ctrl-C ends the process without 'exit' handlers, unless the program listens for SIGINT
+    // itself. When nobody else does, the bar gives its line back first (so the shell's prompt
+    // starts on a line of its own), then the signal is raised again and ends the process as usual.
+    const onSigint = (): void => {
+      if (process.listenerCount('SIGINT') > 1) return;
+      process.removeListener('SIGINT', onSigint);
+      process.removeListener('exit', onExit);
+      rawErr('\n');
+      process.kill(process.pid, 'SIGINT');
+    };
+    process.on('SIGINT', onSigint);
+    this.restores.push(() => process.removeListener('SIGINT', onSigint));
     const { clearScreenDown } = requireCjs('node:readline') as typeof Readline;
     // A bar must not keep the process alive: cli-progress re-arms its redraw timer (a plain
     // setTimeout, its `timer` field) on every update, and it is let go of each time.

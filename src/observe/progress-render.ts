@@ -43,8 +43,9 @@ function stats(s: ProgressSnapshot): string {
 }
 
 function bar(s: ProgressSnapshot, size: number): string {
-  const fraction = s.total > 0 ? Math.min(1, (s.done + s.failed + s.cancelled) / s.total) : 0;
-  // Floor: the bar is full only when every run has finished.
+  // Cancelled runs did no work: a cancelled flow's bar shows how far it got, not a full bar.
+  const fraction = s.total > 0 ? Math.min(1, (s.done + s.failed) / s.total) : 0;
+  // Floor: the bar is full only when every run has run.
   const filled = Math.floor(fraction * size);
   return FILLED.repeat(filled) + EMPTY.repeat(size - filled);
 }

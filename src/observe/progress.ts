@@ -102,7 +102,8 @@ function show(model: ProgressModel, scheduler: SchedulerLike, mode: 'bar' | 'lin
 /** Subscribes a progress bar to a new flow run's events when its options ask for one. */
 export function attachProgress(flowRun: FlowRun, options: FlowOptions, env?: ProgressEnv): void {
   const option = options.progress;
-  if (option === false) return;
+  // A subflow's runs are counted in its parent's bar (its events reach the parent's stream).
+  if (option === false || (option === undefined && flowRun.parent !== undefined)) return;
   if (option !== undefined && typeof option !== 'boolean') {
     throw new InvalidArgumentError(`flow "${options.name}": \`progress\` must be true or false, got ${String(option)}`);
   }
@@ -114,6 +115,8 @@ export function attachProgress(flowRun: FlowRun, options: FlowOptions, env?: Pro
   const end = (): void => shown?.end();
   flowRun.events$.subscribe({
     next: (event) => {
+      // A subflow's start and end are not this flow's (its runs are counted here all the same).
+      if ((event.type === 'flow-started' || event.type === 'flow-finished') && event.flowRunId !== flowRun.id) return;
       model.apply(event);
       if (event.type === 'flow-started') shown ??= show(model, flowRun.scheduler, mode, environment);
       else if (event.type === 'flow-finished') end();

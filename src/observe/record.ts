@@ -73,14 +73,24 @@ export interface RecordedRunBase {
  * ```
  */
 export type RecordedEvent =
-  | { readonly v: typeof RECORD_FORMAT_VERSION; readonly type: 'flow-started'; readonly time: number; readonly flowRunId: string; readonly flowName: string }
+  | {
+      readonly v: typeof RECORD_FORMAT_VERSION;
+      readonly type: 'flow-started';
+      readonly time: number;
+      readonly flowRunId: string;
+      readonly flowName: string;
+      /** For a subflow: the flow run that called it (its events are in that flow run's recording too). */
+      readonly parentFlowRunId?: string;
+      /** For a subflow called in a task body: that task run. */
+      readonly parentRunId?: string;
+    }
   | {
       readonly v: typeof RECORD_FORMAT_VERSION;
       readonly type: 'flow-finished';
       readonly time: number;
       readonly flowRunId: string;
       readonly flowName: string;
-      readonly outcome: 'Completed' | 'Failed';
+      readonly outcome: 'Completed' | 'Failed' | 'Cancelled';
       readonly error?: RecordedError;
     }
   | (RecordedRunBase & { readonly type: 'run-submitted' })
@@ -126,7 +136,15 @@ export function toRecorded(event: FlowEvent): RecordedEvent {
   const v = RECORD_FORMAT_VERSION;
   switch (event.type) {
     case 'flow-started':
-      return { v, type: event.type, time: event.timestamp, flowRunId: event.flowRunId, flowName: event.flowName };
+      return {
+        v,
+        type: event.type,
+        time: event.timestamp,
+        flowRunId: event.flowRunId,
+        flowName: event.flowName,
+        ...(event.parentFlowRunId === undefined ? {} : { parentFlowRunId: event.parentFlowRunId }),
+        ...(event.parentRunId === undefined ? {} : { parentRunId: event.parentRunId }),
+      };
     case 'flow-finished':
       return {
         v,
@@ -135,7 +153,7 @@ export function toRecorded(event: FlowEvent): RecordedEvent {
         flowRunId: event.flowRunId,
         flowName: event.flowName,
         outcome: event.outcome,
-        ...(event.outcome === 'Failed' ? { error: recordError(event.error) } : {}),
+        ...(event.outcome === 'Completed' ? {} : { error: recordError(event.error) }),
       };
     case 'run-submitted':
       return { v, type: event.type, time: event.timestamp, flowRunId: event.flowRunId, runId: event.runId, runName: event.runName, taskName: event.taskName, parentRunId: event.parentRunId ?? null };
@@ -185,9 +203,12 @@ export function recorder(sink: RecordSink, flowName: string): (event: FlowEvent)
     writeSync(fd, `${lines.join('\n')}\n`);
     lines = [];
   };
+  // A subflow's events come on its parent's stream too: the file ends with the parent's finish.
+  let own: string | undefined;
   return (event) => {
+    if (event.type === 'flow-started') own ??= event.flowRunId;
     lines.push(JSON.stringify(toRecorded(event)));
-    if (event.type === 'flow-finished') {
+    if (event.type === 'flow-finished' && event.flowRunId === own) {
       flush();
       closeSync(fd);
     } else if (lines.length >= FLUSH_LINES) {

@@ -59,6 +59,8 @@ export function attachTracing(flowRun: FlowRun, options: FlowOptions): void {
     return inSpan === undefined ? body() : o.context.with(inSpan, body);
   };
   flowRun.events$.subscribe((event) => {
+    // A subflow records its own spans (nested under the run that called it).
+    if (event.flowRunId !== flowRun.id) return;
     // Tracing must not break the flow: RxJS would rethrow a subscriber's error on a timer.
     try {
       record(event);

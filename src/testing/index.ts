@@ -9,7 +9,7 @@
 import { map, type Observable, type SchedulerLike } from 'rxjs';
 import type { TaskFuture } from '../future.js';
 import type { StateName } from '../states.js';
-import { flow, newFlowRunFor, startFlowRun, type FlowOptions, type FlowResult, type FlowRunHandle } from '../flow.js';
+import { flow, newFlowRunFor, startFlowRun, type FlowCall, type FlowResult, type FlowRunHandle } from '../flow.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent.js';
 import type { TaskRunner } from '../runners/runner.js';
 
@@ -95,7 +95,14 @@ export function runTestFlow<R>(scheduler: SchedulerLike, body: () => R, options:
  */
 export function startTestFlow<R>(scheduler: SchedulerLike, body: () => R, options: TestFlowOptions = {}): FlowRunHandle<Awaited<R>> {
   const runner = options.taskRunner ?? new ConcurrentTaskRunner({ maxConcurrency: options.maxConcurrency ?? Number.POSITIVE_INFINITY });
-  const flowOptions: FlowOptions & { name: string } = { name: options.name ?? 'test-flow', taskRunner: runner, scheduler, onExit: options.onExit ?? 'wait', progress: false };
+  const flowOptions: FlowCall = {
+    name: options.name ?? 'test-flow',
+    taskRunner: runner,
+    scheduler,
+    onExit: options.onExit ?? 'wait',
+    progress: false,
+    signals: [],
+  };
   // Events are recorded from the start: a marble expectation subscribes after the flow began.
   return startFlowRun(flowOptions, body as () => Awaited<R>, [], newFlowRunFor(flowOptions), true);
 }

@@ -382,6 +382,24 @@ describe('task.with({ progress: true }).map: a bar for one map', () => {
   });
 });
 
+describe('a cancelled flow', () => {
+  it('should fill the bar with the runs that ran, not with the cancelled ones', () => {
+    const snapshot: ProgressSnapshot = {
+      label: 'evaluate',
+      total: 10,
+      done: 2,
+      failed: 1,
+      cancelled: 7,
+      running: 0,
+      elapsed: 1000,
+      rate: 10,
+      eta: undefined,
+      finished: true,
+    };
+    expect(renderProgressLine(snapshot, 80)).toBe('evaluate █████░░░░░░░░░░░░░ 2/10 done · 1 failed · 7 cancelled · 10/s · took 1s');
+  });
+});
+
 // ---- in a real pseudo-terminal ------------------------------------------------------------------
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -395,7 +413,7 @@ const hasScript = ((): boolean => {
 })();
 
 /** Runs the fixture under `script` (a pseudo-terminal on stdin, stdout and stderr) or through pipes. */
-async function runChild(mode: 'flow' | 'map', pty: boolean): Promise<{ stdout: string; stderr: string }> {
+async function runChild(mode: 'flow' | 'map' | 'cancel' | 'sigint', pty: boolean): Promise<{ stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm' };
   delete env.CI;
   const command = ['node', '--import', 'tsx', 'test/fixtures/progress-child.ts', mode];
@@ -421,6 +439,29 @@ describe.skipIf(!hasScript)('in a pseudo-terminal (util-linux script)', () => {
     expect(stdout).toMatch(new RegExp(`${label} █+░+ \\d+/30 done`, 'u'));
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${label} █{24} 29/30 done · 1 failed · [\\d.]+/s · took \\ds$`, 'u')));
     expect(lines.at(-1)).toBe('completed 29');
+  });
+
+  it('should draw a cancelled flow as far as it got, not full', async () => {
+    const { stdout } = await runChild('cancel', true);
+    const lines = new Screen();
+    lines.feed(stdout);
+    const final = lines.text().find((line) => line.startsWith('evaluate ') && line.includes('took'));
+    expect(final).toMatch(/^evaluate █*░+ \d+\/30 done · 1 failed · \d+ cancelled · /u);
+    expect(lines.text()).toContain('flow ended: CancelledError');
+  });
+
+  it('should give the line back on Ctrl-C, so the shell prompt starts on a line of its own', async () => {
+    // SIGINT with nobody listening ends the process: script reports it as a failure.
+    const out = await runChild('sigint', true).then(
+      (r) => r.stdout,
+      (error: { stdout?: string }) => error.stdout ?? '',
+    );
+    expect(out).toMatch(/evaluate █*░+ \d+\/30 done/u);
+    const screen = new Screen();
+    screen.feed(out);
+    // What the shell prints next lands where the cursor was left.
+    screen.feed('PROMPT$ ');
+    expect(screen.text().at(-1)).toBe('PROMPT$');
   });
 
   it('should print nothing on stderr when it is not a terminal', async () => {

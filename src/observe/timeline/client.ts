@@ -82,7 +82,7 @@ export const TIMELINE_SCRIPT = String.raw`
     labelFrag.appendChild(label);
     var band = el('div', 'band flow');
     band.style.cssText = 'top:' + y + 'px;height:' + FLOW_H + 'px';
-    var flowSpan = el('div', 'flowspan state-' + (f.o === 'Completed' ? 'Completed' : f.o === 'Failed' ? 'Failed' : 'Unfinished'));
+    var flowSpan = el('div', 'flowspan state-' + (f.o === 'Completed' ? 'Completed' : f.o === 'Failed' ? 'Failed' : f.o === 'Cancelled' ? 'Cancelled' : 'Unfinished'));
     flowSpan.style.cssText = 'left:0;width:' + (f.d / span * 100) + '%;top:' + (FLOW_H / 2 - 3) + 'px';
     band.appendChild(flowSpan);
     bandFrag.appendChild(band);

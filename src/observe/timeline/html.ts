@@ -51,7 +51,7 @@ interface Payload {
     readonly i: string;
     readonly s: number;
     readonly d: number;
-    readonly o: 'Completed' | 'Failed' | null;
+    readonly o: 'Completed' | 'Failed' | 'Cancelled' | null;
     readonly r: number;
     readonly err?: RecordedError;
     /** groups: task name, path label, depth, lanes, run count */

@@ -155,7 +155,7 @@ export interface TimelineFlowRun {
   /** When it finished, or the last time recorded for it when it did not. */
   readonly end: number;
   readonly finished: boolean;
-  readonly outcome?: 'Completed' | 'Failed';
+  readonly outcome?: 'Completed' | 'Failed' | 'Cancelled';
   readonly error?: RecordedError;
   readonly runs: readonly TimelineRun[];
   readonly groups: readonly TimelineGroup[];
@@ -214,7 +214,7 @@ interface FlowBuilder {
   name: string;
   start: number | undefined;
   finishedAt: number | undefined;
-  outcome?: 'Completed' | 'Failed';
+  outcome?: 'Completed' | 'Failed' | 'Cancelled';
   error?: RecordedError;
   /** The last time any event of this flow run was recorded. */
   last: number;
@@ -268,7 +268,7 @@ function collect(events: Iterable<RecordedEvent>): { flows: FlowBuilder[]; skipp
       if (type === 'flow-started') flow.start = time;
       else {
         flow.finishedAt = time;
-        if (e.outcome === 'Completed' || e.outcome === 'Failed') flow.outcome = e.outcome;
+        if (e.outcome === 'Completed' || e.outcome === 'Failed' || e.outcome === 'Cancelled') flow.outcome = e.outcome;
         const error = asError(e.error);
         if (error !== undefined) flow.error = error;
       }
