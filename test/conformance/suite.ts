@@ -314,7 +314,10 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
         },
         { signal: controller.signal },
       );
-      await expect(aborted).rejects.toThrow('stop now');
+      // One error for the flow, naming it, with the abort reason as its cause.
+      const error: unknown = await aborted.catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'CANCELLED', flowName: expect.stringContaining('conformance') as unknown, cancelledRuns: 1 });
+      expect((error as Error).cause).toMatchObject({ message: 'stop now' });
       expect(await inFlow(2, () => add.submit(3, 4).result())).toBe(7);
     });
 
