@@ -59,8 +59,9 @@ export interface RecordedRunBase {
 }
 
 /**
- * One line of a recording (format version 1). A recording holds, in order: `flow-started`, then
- * for each run a `run-submitted` and its `run-state` changes, then `flow-finished`. A `run-state`
+ * One line of a recording (format version 1). A flow run's lines are, in order: `flow-started`,
+ * then for each run a `run-submitted` and its `run-state` changes, then `flow-finished`; a file
+ * that several flow runs share interleaves their lines, told apart by `flowRunId`. A `run-state`
  * carries the state's `type` (Pending, Scheduled, Running, Completed, Failed, Cancelled, Crashed)
  * and `name` (Pending, AwaitingRetry, Running, Retrying, Completed, Failed, TimedOut,
  * UpstreamFailed, Cancelled, UpstreamCancelled, Crashed), the `attempt` for Scheduled and Running
