@@ -39,10 +39,12 @@ const TIMELINE_USAGE = `usage: sluice timeline <recording.jsonl> [-o <file.html>
 Draws a recording (flow({ record: 'runs.jsonl' })) as one self-contained HTML page: every task
 run as a bar on a time axis, grouped by task, coloured by final state, with waits, attempts and
 retries; click a bar for its states, times and error. The page loads nothing from the network.
+A recording that several flow runs share draws each, subflows under the flow run that called them.
 
 options:
   --output, -o <file>        the HTML file to write (default: the recording's path, with .html)
-  --title <title>            the page's title (default: the recording's flow names)`;
+  --title <title>            the page's title (default: the recording's flow names)
+  --flow-run <id>            draw only this flow run and its subflows; repeatable`;
 
 const USAGE = `${WORKER_USAGE}\n\n${TIMELINE_USAGE}`;
 
@@ -137,6 +139,7 @@ function timeline(argv: string[]): void {
       options: {
         output: { type: 'string', short: 'o' },
         title: { type: 'string' },
+        'flow-run': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -153,12 +156,25 @@ function timeline(argv: string[]): void {
   if (recording === undefined) fail('give the recording to draw (a file written by flow({ record }))', TIMELINE_USAGE);
   if (extra.length > 0) fail(`one recording at a time, got ${positionals.length}`, TIMELINE_USAGE);
   const output = resolve(values.output ?? `${recording.replace(/\.jsonl?$/, '')}.html`);
-  const model = buildTimeline(readRecording(recording));
+  const events = readRecording(recording);
+  const wanted = values['flow-run'];
+  const model = buildTimeline(events, wanted === undefined ? {} : { flowRunIds: wanted });
+  const missing = wanted?.filter((id) => !model.flowRuns.some((flowRun) => flowRun.id === id)) ?? [];
+  if (missing.length > 0) {
+    const found = buildTimeline(events).flowRuns;
+    const list = found.slice(0, LIST_LIMIT).map((flowRun) => `  ${flowRun.id}  ${flowRun.name}  ${flowRun.outcome ?? 'unfinished'}  ${flowRun.runs.length} runs`);
+    if (found.length > LIST_LIMIT) list.push(`  ... and ${found.length - LIST_LIMIT} more`);
+    console.error(`sluice timeline: no flow run ${missing.join(', ')} in ${recording}; it holds ${found.length} flow run(s)${found.length === 0 ? '' : `:\n${list.join('\n')}`}`);
+    process.exit(1);
+  }
   writeFileSync(output, renderTimeline(model, values.title === undefined ? {} : { title: values.title }));
   const runs = model.flowRuns.reduce((sum, flowRun) => sum + flowRun.runs.length, 0);
   const skipped = model.skipped > 0 ? ` (${model.skipped} events of unknown types skipped)` : '';
   console.log(`sluice timeline: ${runs} runs of ${model.flowRuns.length} flow run(s) drawn to ${output}${skipped}`);
 }
+
+/** How many flow runs an unknown `--flow-run` lists. */
+const LIST_LIMIT = 50;
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };

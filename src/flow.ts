@@ -68,7 +68,9 @@ export interface FlowOptions {
   /**
    * Records every event of each run of the flow: a file path (written as JSON lines, one per
    * event, complete when the flow settles; `sluice timeline` draws it) or a function called with
-   * each event. The format is {@link RecordedEvent}, version {@link RECORD_FORMAT_VERSION}.
+   * each event. Runs in one process that record to one path share the file, each line whole: the
+   * first starts it afresh, the others append. `{flowRunId}` in the path gives each run a file
+   * of its own. The format is {@link RecordedEvent}, version {@link RECORD_FORMAT_VERSION}.
    *
    * @defaultValue no recording
    */

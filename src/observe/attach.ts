@@ -14,7 +14,7 @@ import { attachTracing } from './tracing.js';
 
 /** Subscribes the consumers the flow's options ask for to a new flow run's events. */
 export function attachObservers(flowRun: FlowRun, options: FlowOptions): void {
-  if (options.record !== undefined) flowRun.events$.subscribe(recorder(options.record, options.name));
+  if (options.record !== undefined) flowRun.events$.subscribe(recorder(options.record, options.name, flowRun.id));
   attachProgress(flowRun, options);
   attachTracing(flowRun, options);
 }

@@ -4,7 +4,9 @@
  *
  * @module
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Observer } from 'rxjs';
 import type { FlowEvent } from '../events.js';
 import { InvalidArgumentError } from '../errors.js';
 
@@ -57,8 +59,9 @@ export interface RecordedRunBase {
 }
 
 /**
- * One line of a recording (format version 1). A recording holds, in order: `flow-started`, then
- * for each run a `run-submitted` and its `run-state` changes, then `flow-finished`. A `run-state`
+ * One line of a recording (format version 1). A flow run's lines are, in order: `flow-started`,
+ * then for each run a `run-submitted` and its `run-state` changes, then `flow-finished`; a file
+ * that several flow runs share interleaves their lines, told apart by `flowRunId`. A `run-state`
  * carries the state's `type` (Pending, Scheduled, Running, Completed, Failed, Cancelled, Crashed)
  * and `name` (Pending, AwaitingRetry, Running, Retrying, Completed, Failed, TimedOut,
  * UpstreamFailed, Cancelled, UpstreamCancelled, Crashed), the `attempt` for Scheduled and Running
@@ -105,13 +108,17 @@ export type RecordedEvent =
     });
 
 /**
- * Where a recording goes: a file path (JSON lines, overwritten), or a function called per event.
+ * Where a recording goes: a file path, or a function called per event. A path is written as JSON
+ * lines; flow runs of one process that record to the same path share the file, each line whole
+ * and each run's lines in order (the first of them starts the file afresh, later ones append).
+ * `{flowRunId}` in the path is replaced by the run's id: a file per flow run.
  *
  * @example
  * ```ts
  * import { flow, type RecordSink } from 'sluice';
  * const sink: RecordSink = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
  * const etl = flow({ name: 'etl', record: sink }, async () => 1);
+ * const perRequest = flow({ name: 'handle', record: 'recordings/handle-{flowRunId}.jsonl' }, async () => 1);
  * ```
  */
 export type RecordSink = string | ((event: RecordedEvent) => void);
@@ -180,39 +187,103 @@ export function toRecorded(event: FlowEvent): RecordedEvent {
 /** How many lines a file recording keeps in memory before it writes them. */
 const FLUSH_LINES = 1000;
 
+/** The placeholder a `record` path may hold, replaced by each flow run's id. */
+const FLOW_RUN_ID = '{flowRunId}';
+
 /**
- * A function that takes each event of one flow run and records it; the file of a path sink is
- * written in chunks and complete when `flow-finished` has been taken (before the flow settles).
+ * One open recording file, shared by every flow run of this process that records to its path:
+ * lines are queued in the order their events happen and written as whole lines, so concurrent
+ * runs never interleave within a line. Closed when the last run using it has settled.
+ */
+interface SharedWriter {
+  /** The resolved path: two spellings of one path share a writer. */
+  readonly key: string;
+  readonly fd: number;
+  users: number;
+  lines: string[];
+}
+
+const writers = new Map<string, SharedWriter>();
+/**
+ * Paths this process has started afresh: later runs append. Paths with `{flowRunId}` are not
+ * kept, so a long-lived process that writes a file per run does not grow this set.
+ */
+const started = new Set<string>();
+
+function flushWriter(writer: SharedWriter): void {
+  if (writer.lines.length === 0) return;
+  const text = `${writer.lines.join('\n')}\n`;
+  writer.lines = [];
+  writeSync(writer.fd, text);
+}
+
+function acquireWriter(path: string, perRun: boolean): SharedWriter {
+  const key = resolve(path);
+  const open = writers.get(key);
+  if (open !== undefined) {
+    open.users++;
+    return open;
+  }
+  const fresh = !started.has(key);
+  // O_APPEND: every write lands at the end as a whole, also next to another process's writes.
+  const fd = openSync(key, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | (fresh ? constants.O_TRUNC : 0));
+  if (!perRun) started.add(key);
+  const writer: SharedWriter = { key, fd, users: 1, lines: [] };
+  writers.set(key, writer);
+  return writer;
+}
+
+function releaseWriter(writer: SharedWriter): void {
+  flushWriter(writer);
+  if (--writer.users > 0) return;
+  writers.delete(writer.key);
+  closeSync(writer.fd);
+}
+
+/**
+ * The file a flow run records to: `sink` with `{flowRunId}` replaced by the run's id.
  *
  * @internal
  */
-export function recorder(sink: RecordSink, flowName: string): (event: FlowEvent) => void {
-  if (typeof sink === 'function') return (event) => sink(toRecorded(event));
+export function recordPath(sink: string, flowRunId: string): string {
+  return sink.split(FLOW_RUN_ID).join(flowRunId);
+}
+
+/**
+ * An observer of one flow run's events that records each. A path sink is one file per path in
+ * this process, shared by the flow runs that record to it (each line whole, each run's lines in
+ * order): started afresh by the first run of the process that opens it, then appended to. Its
+ * lines are written in chunks, all of a run's by its `flow-finished`, and the file is closed
+ * when the last run using it has settled.
+ *
+ * @internal
+ */
+export function recorder(sink: RecordSink, flowName: string, flowRunId: string): Partial<Observer<FlowEvent>> {
+  if (typeof sink === 'function') return { next: (event) => sink(toRecorded(event)) };
   if (typeof sink !== 'string' || sink === '') {
     throw new InvalidArgumentError(`flow "${flowName}": \`record\` must be a file path or a function, got ${String(sink)}`);
   }
-  let fd: number;
+  const path = recordPath(sink, flowRunId);
+  let writer: SharedWriter;
   try {
-    fd = openSync(sink, 'w');
+    writer = acquireWriter(path, sink.includes(FLOW_RUN_ID));
   } catch (error) {
-    throw new InvalidArgumentError(`flow "${flowName}": cannot write the recording to ${sink}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new InvalidArgumentError(`flow "${flowName}": cannot write the recording to ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  let lines: string[] = [];
-  const flush = (): void => {
-    if (lines.length === 0) return;
-    writeSync(fd, `${lines.join('\n')}\n`);
-    lines = [];
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    releaseWriter(writer);
   };
-  // A subflow's events come on its parent's stream too: the file ends with the parent's finish.
-  let own: string | undefined;
-  return (event) => {
-    if (event.type === 'flow-started') own ??= event.flowRunId;
-    lines.push(JSON.stringify(toRecorded(event)));
-    if (event.type === 'flow-finished' && event.flowRunId === own) {
-      flush();
-      closeSync(fd);
-    } else if (lines.length >= FLUSH_LINES) {
-      flush();
-    }
+  return {
+    next: (event) => {
+      if (released) return;
+      writer.lines.push(JSON.stringify(toRecorded(event)));
+      if (event.type === 'flow-finished' || writer.lines.length >= FLUSH_LINES) flushWriter(writer);
+    },
+    // The stream completes as the flow settles, after its (and any subflow's) last event.
+    complete: release,
+    error: release,
   };
 }

@@ -1,11 +1,13 @@
 /**
- * flow({ record }): every event of a flow run as one JSON line, in the documented format (v1).
+ * flow({ record }): every event of a flow run as one JSON line, in the documented format (v1),
+ * whole and in order also when many runs record to one file at once.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flow, RECORD_FORMAT_VERSION, task, type RecordedEvent } from '../../src/index.js';
+import { buildTimeline, readRecording } from '../../src/timeline.js';
 
 const dirs: string[] = [];
 
@@ -24,6 +26,17 @@ function readLines(file: string): RecordedEvent[] {
     .trimEnd()
     .split('\n')
     .map((line) => JSON.parse(line) as RecordedEvent);
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [item]);
+    else group.push(item);
+  }
+  return groups;
 }
 
 let attempts = 0;
@@ -98,14 +111,73 @@ describe('flow({ record })', () => {
     });
   });
 
-  it('rewrites the file for each flow run, in chunks for long flows', async () => {
+  it('keeps every line whole and in order when ten runs of a flow record to one path at once', async () => {
+    const file = tempFile('shared.jsonl');
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const step = task('step', async (x: number) => {
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return x;
+    });
+    // One flow run per request, as in a server; 300 runs each is more than one chunk of lines.
+    const perRequest = flow({ name: 'per-request', record: file }, (n: number) => step.map(Array.from({ length: n }, (_, i) => i)).result());
+    await Promise.all(Array.from({ length: 10 }, () => perRequest(300)));
+    expect(mostInFlight).toBeGreaterThan(300);
+
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    const events = lines.map((line) => JSON.parse(line) as RecordedEvent);
+    const byFlowRun = groupBy(events, (event) => event.flowRunId);
+    expect(byFlowRun.size).toBe(10);
+    for (const own of byFlowRun.values()) {
+      expect(own).toHaveLength(300 * 4 + 2);
+      expect(own[0]).toMatchObject({ type: 'flow-started', flowName: 'per-request' });
+      expect(own.at(-1)).toMatchObject({ type: 'flow-finished', outcome: 'Completed' });
+      const times = own.map((e) => e.time);
+      expect([...times].sort((x, y) => x - y)).toEqual(times);
+      const byRun = groupBy(
+        own.filter((e) => e.type === 'run-submitted' || e.type === 'run-state'),
+        (e) => (e as Extract<RecordedEvent, { type: 'run-state' }>).runId,
+      );
+      expect(byRun.size).toBe(300);
+      for (const run of byRun.values()) {
+        expect(run.map((e) => (e.type === 'run-state' ? e.state : e.type))).toEqual(['run-submitted', 'Pending', 'Running', 'Completed']);
+      }
+    }
+    const model = buildTimeline(readRecording(file));
+    expect(model.skipped).toBe(0);
+    expect(model.flowRuns).toHaveLength(10);
+    expect(model.flowRuns.every((flowRun) => flowRun.finished && flowRun.runs.length === 300)).toBe(true);
+  });
+
+  it('starts the file afresh once per process, then appends each flow run, in chunks for long flows', async () => {
     const file = tempFile('many.jsonl');
+    writeFileSync(file, 'left by an earlier process\n');
     const many = flow({ name: 'many', record: file }, (n: number) => child.map(Array.from({ length: n }, (_, i) => i)).result());
     await many(3000);
     // run-submitted + Pending + Running + Completed per run, and the two flow events.
     expect(readLines(file)).toHaveLength(3000 * 4 + 2);
     await many(2);
-    expect(readLines(file)).toHaveLength(2 * 4 + 2);
+    const events = readLines(file);
+    expect(events).toHaveLength(3000 * 4 + 2 + 2 * 4 + 2);
+    expect(new Set(events.map((e) => e.flowRunId)).size).toBe(2);
+  });
+
+  it('writes a file per flow run when the path holds {flowRunId}', async () => {
+    const dir = path.dirname(tempFile('x'));
+    const pattern = path.join(dir, 'run-{flowRunId}.jsonl');
+    const perRun = flow({ name: 'per-run', record: pattern }, (n: number) => child.map(Array.from({ length: n }, (_, i) => i)).result());
+    const handles = Array.from({ length: 3 }, (_, i) => perRun.start(i + 1));
+    await Promise.all(handles.map((handle) => handle.result()));
+    for (const [i, handle] of handles.entries()) {
+      const events = readLines(path.join(dir, `run-${handle.id}.jsonl`));
+      expect(events.every((e) => e.flowRunId === handle.id)).toBe(true);
+      expect(events.filter((e) => e.type === 'run-submitted')).toHaveLength(i + 1);
+    }
+    expect(readdirSync(dir).filter((name) => name.startsWith('run-'))).toHaveLength(3);
   });
 
   it('refuses a record option that is neither a path nor a function, or a file it cannot write', async () => {

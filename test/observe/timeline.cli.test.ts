@@ -91,6 +91,33 @@ describe('sluice timeline', () => {
     expect(existsSync(join(dir, 'later.html'))).toBe(true);
   }, 70_000);
 
+  it('draws the ten flow runs that recorded to one file at once, or the one given with --flow-run', async () => {
+    const recording = join(dir, 'shared.jsonl');
+    const step = task('step', async (x: number) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return x;
+    });
+    // One flow run per request, as in a server, all recording to one path.
+    const perRequest = flow({ name: 'per-request', record: recording }, (n: number) => step.map(Array.from({ length: n }, (_, i) => i)).result());
+    const handles = Array.from({ length: 10 }, () => perRequest.start(300));
+    await Promise.all(handles.map((handle) => handle.result()));
+
+    const out = join(dir, 'shared.html');
+    const all = await sluice('timeline', recording, '-o', out);
+    expect(all.code).toBe(0);
+    expect(all.stdout.trim()).toBe(`sluice timeline: 3000 runs of 10 flow run(s) drawn to ${out}`);
+
+    const picked = handles[3]?.id as string;
+    const one = await sluice('timeline', recording, '--flow-run', picked, '-o', join(dir, 'one.html'));
+    expect(one.stdout.trim()).toBe(`sluice timeline: 300 runs of 1 flow run(s) drawn to ${join(dir, 'one.html')}`);
+    expect(readFileSync(join(dir, 'one.html'), 'utf8')).toContain(picked);
+
+    const unknown = await sluice('timeline', recording, '--flow-run', 'nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`sluice timeline: no flow run nope in ${recording}; it holds 10 flow run(s):`);
+    for (const handle of handles) expect(unknown.stderr).toContain(`  ${handle.id}  per-request  Completed  300 runs`);
+  }, 120_000);
+
   it('prints its usage on a wrong call, with exit code 2, and on --help', async () => {
     const none = await sluice('timeline');
     expect(none.code).toBe(2);

@@ -82,6 +82,18 @@ describe('renderTimeline', () => {
     expect(payload(fromModel).runs.map((r) => r.s)).toEqual(buildTimeline(events).flowRuns[0]?.runs.map((r) => r.state));
   });
 
+  it('labels a subflow with the flow run and task run that called it', () => {
+    const subflowStarted = { v: 1, type: 'flow-started', time: 1, flowRunId: 'f2', flowName: 'load_one', parentFlowRunId: 'f1', parentRunId: 'a' } as const;
+    const events: RecordedEvent[] = [
+      { v: 1, type: 'flow-started', time: 0, flowRunId: 'f1', flowName: 'nightly' },
+      { v: 1, type: 'run-submitted', time: 0, flowRunId: 'f1', runId: 'a', runName: 'load-0', taskName: 'load', parentRunId: null },
+      subflowStarted,
+    ];
+    const flows = (payload(renderTimeline(events)) as unknown as { flows: { n: string; sd?: number; sub?: string }[] }).flows;
+    expect(flows).toMatchObject([{ n: 'nightly' }, { n: 'load_one', sd: 1, sub: 'subflow of nightly / load-0' }]);
+    expect(flows[0]).not.toHaveProperty('sub');
+  });
+
   it('marks runs that never finished', () => {
     const data = payload(renderTimeline(syntheticRecording(2_000, { finished: false })));
     expect(data.runs.filter((r) => r.d === 0).length).toBeGreaterThan(0);

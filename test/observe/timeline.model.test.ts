@@ -38,6 +38,12 @@ function recording(flowRunId = 'f1', flowName = 'etl') {
 
 const TYPES: Readonly<Record<string, string>> = STATE_NAMES;
 
+/** A subflow's `flow-started`: it also names the flow run and the task run that called it. */
+function subflowStarted(flowRunId: string, flowName: string, time: number, parentFlowRunId: string, parentRunId: string): RecordedEvent {
+  const event = { v: 1, type: 'flow-started', time, flowRunId, flowName, parentFlowRunId, parentRunId } as const;
+  return event;
+}
+
 const boom = { name: 'Error', message: 'boom' };
 
 function only(model: { flowRuns: readonly TimelineFlowRun[] }): TimelineFlowRun {
@@ -238,6 +244,38 @@ describe('buildTimeline', () => {
       ['f1', 'extract', 100, 160, ['extract:150']],
       ['f2', 'load', 500, 520, ['load:510']],
     ]);
+  });
+
+  it('draws each subflow right after the flow run that called it, linked to it, and selects a flow run with its subflows', () => {
+    const parent = recording('f1', 'nightly').started(100).run('a', 'load', 100, [[101, 'Running', { attempt: 1 }], [190, 'Completed']]).finished(200);
+    const other = recording('f3', 'nightly').started(120).finished(130);
+    const child = recording('f2', 'load_one').run('b', 'fetch', 150, [[151, 'Running', { attempt: 1 }], [160, 'Completed']]).finished(170);
+    const grandchild = recording('f4', 'parse').finished(158);
+    const events = [
+      ...parent.events.slice(0, -1),
+      ...other.events,
+      subflowStarted('f2', 'load_one', 150, 'f1', 'a'),
+      subflowStarted('f4', 'parse', 155, 'f2', 'b'),
+      ...grandchild.events,
+      ...child.events,
+      ...parent.events.slice(-1),
+    ];
+    const model = buildTimeline(events);
+    expect(model.skipped).toBe(0);
+    expect(model.flowRuns.map((f) => [f.id, f.parent, f.parentFlowRunId, f.parentRunId])).toEqual([
+      ['f1', null, undefined, undefined],
+      ['f2', 0, 'f1', 'a'],
+      ['f4', 1, 'f2', 'b'],
+      ['f3', null, undefined, undefined],
+    ]);
+    expect(buildTimeline(events, { flowRunIds: ['f2'] }).flowRuns.map((f) => [f.id, f.parent])).toEqual([
+      ['f2', null],
+      ['f4', 0],
+    ]);
+    expect(buildTimeline(events, { flowRunIds: ['f3', 'nope'] }).flowRuns.map((f) => f.id)).toEqual(['f3']);
+    // Parents in a cycle (a malformed file): every flow run still drawn, once.
+    const cycle = [subflowStarted('x', 'x', 1, 'y', 'r'), subflowStarted('y', 'y', 2, 'x', 'r')];
+    expect(buildTimeline(cycle).flowRuns.map((f) => f.id).sort()).toEqual(['x', 'y']);
   });
 
   it('gives a run first seen by a state change (a recording that starts mid-flow) a bar, and an empty recording no flow runs', () => {

@@ -75,9 +75,9 @@ export const TIMELINE_SCRIPT = String.raw`
   var y = 0;
   var bandFrag = document.createDocumentFragment(), labelFrag = document.createDocumentFragment();
   flows.forEach(function (f, fi) {
-    var label = el('div', 'label flow');
-    label.appendChild(labelText(f.n, (f.o || 'unfinished') + ' \u00b7 ' + fmt(f.d) + ' \u00b7 ' + f.r + ' runs'));
-    label.style.cssText = 'top:' + y + 'px;height:' + FLOW_H + 'px;padding-top:5px';
+    var label = el('div', 'label flow' + (f.sd ? ' nested' : ''));
+    label.appendChild(labelText(f.n, (f.sub ? f.sub + ' \u00b7 ' : '') + (f.o || 'unfinished') + ' \u00b7 ' + fmt(f.d) + ' \u00b7 ' + f.r + ' runs'));
+    label.style.cssText = 'top:' + y + 'px;height:' + FLOW_H + 'px;padding-top:5px;padding-left:' + (10 + (f.sd || 0) * 18) + 'px';
     label.title = f.n + ' (' + f.i + ')';
     labelFrag.appendChild(label);
     var band = el('div', 'band flow');

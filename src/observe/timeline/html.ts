@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { RecordedError, RecordedEvent } from '../record.js';
 import { TIMELINE_SCRIPT } from './client.js';
-import { buildTimeline, type TimelineModel, type TimelineSegmentKind } from './model.js';
+import { buildTimeline, type TimelineFlowRun, type TimelineModel, type TimelineSegmentKind } from './model.js';
 import { STATE_COLOURS, TIMELINE_CSS } from './style.js';
 
 /**
@@ -54,6 +54,9 @@ interface Payload {
     readonly o: 'Completed' | 'Failed' | 'Cancelled' | null;
     readonly r: number;
     readonly err?: RecordedError;
+    /** for a subflow: its depth (1 under a top-level flow run) and what called it */
+    readonly sd?: number;
+    readonly sub?: string;
     /** groups: task name, path label, depth, lanes, run count */
     readonly g: readonly { readonly t: string; readonly p: string; readonly d: number; readonly l: number; readonly n: number }[];
   }[];
@@ -84,7 +87,24 @@ interface Payload {
 /** Times to a thousandth, relative to an origin: shorter numbers, same picture. */
 const rel = (time: number, origin: number): number => Math.round((time - origin) * 1000) / 1000;
 
+/** A subflow's depth and label: the flow run and task run that called it. */
+function subflowOf(model: TimelineModel, f: number, runNames: Map<number, Map<string, string>>): { sd: number; sub: string } | undefined {
+  const flowRun = model.flowRuns[f] as TimelineFlowRun;
+  if (flowRun.parent === null) return undefined;
+  const parent = model.flowRuns[flowRun.parent] as TimelineFlowRun;
+  let names = runNames.get(flowRun.parent);
+  if (names === undefined) {
+    names = new Map(parent.runs.map((run) => [run.id, run.name]));
+    runNames.set(flowRun.parent, names);
+  }
+  const runName = flowRun.parentRunId === undefined ? undefined : names.get(flowRun.parentRunId);
+  let depth = 0;
+  for (let at: number | null = f; at !== null && depth < model.flowRuns.length; at = (model.flowRuns[at] as TimelineFlowRun).parent) depth++;
+  return { sd: depth - 1, sub: `subflow of ${parent.name}${runName === undefined ? '' : ` / ${runName}`}` };
+}
+
 function toPayload(model: TimelineModel, title: string): Payload {
+  const runNames = new Map<number, Map<string, string>>();
   const offsets: number[] = [];
   let total = 0;
   for (const flowRun of model.flowRuns) {
@@ -96,7 +116,7 @@ function toPayload(model: TimelineModel, title: string): Payload {
     span: Math.max(0, ...model.flowRuns.map((flowRun) => flowRun.end - flowRun.start)),
     skipped: model.skipped,
     states: KNOWN_STATES,
-    flows: model.flowRuns.map((flowRun) => ({
+    flows: model.flowRuns.map((flowRun, f) => ({
       n: flowRun.name,
       i: flowRun.id,
       s: flowRun.start,
@@ -104,6 +124,7 @@ function toPayload(model: TimelineModel, title: string): Payload {
       o: flowRun.outcome ?? null,
       r: flowRun.runs.length,
       ...(flowRun.error === undefined ? {} : { err: flowRun.error }),
+      ...subflowOf(model, f, runNames),
       g: flowRun.groups.map((group) => ({ t: group.taskName, p: group.path.join(' \u203a '), d: group.depth, l: group.lanes, n: group.runs.length })),
     })),
     runs: model.flowRuns.flatMap((flowRun, f) =>

@@ -159,6 +159,12 @@ export interface TimelineFlowRun {
   readonly error?: RecordedError;
   readonly runs: readonly TimelineRun[];
   readonly groups: readonly TimelineGroup[];
+  /** For a subflow: the id of the flow run that called it, as recorded. */
+  readonly parentFlowRunId?: string;
+  /** For a subflow: the id of the task run in whose body it was called, as recorded. */
+  readonly parentRunId?: string;
+  /** For a subflow: its parent flow run's index in the model's `flowRuns`, or `null` (none, or not in the recording). */
+  readonly parent: number | null;
 }
 
 /**
@@ -195,6 +201,13 @@ export interface TimelineOptions {
    * @defaultValue `0.004` (4 pixels of a 1000-pixel-wide axis)
    */
   readonly minBarFraction?: number;
+  /**
+   * Only these flow runs (by id), each with its subflows: for a recording that many flow runs
+   * share. Ids that are not in the recording select nothing.
+   *
+   * @defaultValue every flow run of the recording
+   */
+  readonly flowRunIds?: readonly string[];
 }
 
 const TERMINAL_TYPES: ReadonlySet<string> = new Set(['Completed', 'Failed', 'Cancelled', 'Crashed']);
@@ -216,6 +229,8 @@ interface FlowBuilder {
   finishedAt: number | undefined;
   outcome?: 'Completed' | 'Failed' | 'Cancelled';
   error?: RecordedError;
+  parentFlowRunId?: string;
+  parentRunId?: string;
   /** The last time any event of this flow run was recorded. */
   last: number;
   first: number;
@@ -265,8 +280,12 @@ function collect(events: Iterable<RecordedEvent>): { flows: FlowBuilder[]; skipp
     if (type === 'flow-started' || type === 'flow-finished') {
       const flow = flowOf(flowRunId, time);
       if (isString(e.flowName)) flow.name = e.flowName;
-      if (type === 'flow-started') flow.start = time;
-      else {
+      if (type === 'flow-started') {
+        flow.start = time;
+        // A subflow's, written into its parent flow's recording too.
+        if (isString(e.parentFlowRunId)) flow.parentFlowRunId = e.parentFlowRunId;
+        if (isString(e.parentRunId)) flow.parentRunId = e.parentRunId;
+      } else {
         flow.finishedAt = time;
         if (e.outcome === 'Completed' || e.outcome === 'Failed' || e.outcome === 'Cancelled') flow.outcome = e.outcome;
         const error = asError(e.error);
@@ -368,7 +387,7 @@ function draw(run: RunBuilder, horizon: number): Drawn {
 }
 
 /** Flow runs' builders into the model's flow runs: runs drawn, grouped, nested, and laned. */
-function finish(flow: FlowBuilder, minBarFraction: number): TimelineFlowRun {
+function finish(flow: FlowBuilder, minBarFraction: number): Omit<TimelineFlowRun, 'parent'> {
   const start = flow.start ?? flow.first;
   const end = flow.finishedAt ?? flow.last;
   const builders = [...flow.runs.values()].sort((a, b) => a.submitted - b.submitted);
@@ -469,6 +488,8 @@ function finish(flow: FlowBuilder, minBarFraction: number): TimelineFlowRun {
     finished: flow.finishedAt !== undefined,
     ...(flow.outcome === undefined ? {} : { outcome: flow.outcome }),
     ...(flow.error === undefined ? {} : { error: flow.error }),
+    ...(flow.parentFlowRunId === undefined ? {} : { parentFlowRunId: flow.parentFlowRunId }),
+    ...(flow.parentRunId === undefined ? {} : { parentRunId: flow.parentRunId }),
     runs,
     groups: ordered.map((group, i) => ({
       taskName: group.taskName,
@@ -481,13 +502,30 @@ function finish(flow: FlowBuilder, minBarFraction: number): TimelineFlowRun {
   };
 }
 
+/** The flow runs of `ids`, and the subflows they called, at any depth. */
+function withSubflows(flows: FlowBuilder[], ids: readonly string[]): FlowBuilder[] {
+  const selected = new Set(ids);
+  const subflows = new Map<string, FlowBuilder[]>();
+  for (const flow of flows) {
+    if (flow.parentFlowRunId === undefined) continue;
+    const siblings = subflows.get(flow.parentFlowRunId);
+    if (siblings === undefined) subflows.set(flow.parentFlowRunId, [flow]);
+    else siblings.push(flow);
+  }
+  // A set grown while iterated visits what is added: every descendant, once.
+  for (const id of selected) for (const child of subflows.get(id) ?? []) selected.add(child.id);
+  return flows.filter((flow) => selected.has(flow.id));
+}
+
 /**
  * A recording as a timeline model: every task run with the spans of its bar (waiting, each
  * attempt running, retry delays), its final state, attempts and error, grouped by task (runs
  * submitted inside another run's body in a group nested under the parent's), stacked in lanes so
- * bars don't overlap. Several flow runs in one recording each get their own; events of unknown
- * types (a later format) are skipped and counted; runs that never reached a terminal state are
- * kept, `finished: false`, up to the end of their flow run's recording.
+ * bars don't overlap. Several flow runs in one recording (concurrent runs sharing a file, or a
+ * flow and its subflows) each get their own, in the order they started, each subflow right
+ * after the flow run that called it; events of unknown types (a later format) are skipped and
+ * counted; runs that never reached a terminal state are kept, `finished: false`, up to the end
+ * of their flow run's recording.
  *
  * @example
  * ```ts
@@ -501,9 +539,41 @@ function finish(flow: FlowBuilder, minBarFraction: number): TimelineFlowRun {
  */
 export function buildTimeline(events: Iterable<RecordedEvent>, options: TimelineOptions = {}): TimelineModel {
   const minBarFraction = options.minBarFraction ?? 0.004;
-  const { flows, skipped } = collect(events);
-  const flowRuns = flows
-    .map((flow) => finish(flow, minBarFraction))
-    .sort((a, b) => a.start - b.start);
+  const collected = collect(events);
+  const { skipped } = collected;
+  const flows = options.flowRunIds === undefined ? collected.flows : withSubflows(collected.flows, options.flowRunIds);
+  const finished = flows.map((flow) => finish(flow, minBarFraction)).sort((a, b) => a.start - b.start);
+  // Each subflow right after its parent (and the parent's earlier subflows), with a guard
+  // against a (malformed) cycle of parents: a flow run in one is drawn at the top level.
+  const ids = new Set(finished.map((flowRun) => flowRun.id));
+  const parentId = (flowRun: (typeof finished)[number]): string | null => {
+    const id = flowRun.parentFlowRunId;
+    return id !== undefined && id !== flowRun.id && ids.has(id) ? id : null;
+  };
+  const subflows = new Map<string, (typeof finished)[number][]>();
+  for (const flowRun of finished) {
+    const parent = parentId(flowRun);
+    if (parent === null) continue;
+    const siblings = subflows.get(parent);
+    if (siblings === undefined) subflows.set(parent, [flowRun]);
+    else siblings.push(flowRun);
+  }
+  const ordered: (typeof finished)[number][] = [];
+  const placed = new Set<string>();
+  const place = (flowRun: (typeof finished)[number]): void => {
+    if (placed.has(flowRun.id)) return;
+    placed.add(flowRun.id);
+    ordered.push(flowRun);
+    for (const child of subflows.get(flowRun.id) ?? []) place(child);
+  };
+  for (const flowRun of finished) if (parentId(flowRun) === null) place(flowRun);
+  for (const flowRun of finished) place(flowRun);
+  const index = new Map(ordered.map((flowRun, i) => [flowRun.id, i]));
+  const flowRuns = ordered.map((flowRun): TimelineFlowRun => {
+    const parent = parentId(flowRun);
+    const at = parent === null ? undefined : index.get(parent);
+    // A parent drawn after its child is one of a cycle: no link back to it.
+    return { ...flowRun, parent: at === undefined || at > (index.get(flowRun.id) as number) ? null : at };
+  });
   return { flowRuns, skipped };
 }
