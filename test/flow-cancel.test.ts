@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FlowEvent } from '../src/events.js';
+import { buildTimeline, readRecording } from '../src/timeline.js';
 import { CancelledError, ConcurrentTaskRunner, FailedRunsError, flow, getRunContext, isSluiceError, task } from '../src/index.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -222,6 +226,26 @@ describe('subflows', () => {
     // The parent's own stream ends with its own flow-finished.
     expect(events.at(-1)).toMatchObject({ type: 'flow-finished', flowRunId: handle.id });
     expect(events.filter((e) => e.type === 'flow-finished').map((e) => e.flowRunId)).toEqual([childRunId, handle.id]);
+  });
+
+  it('should put the subflow’s runs in the parent’s recording, linked to the run that called it, for the timeline', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sluice-subflow-'));
+    try {
+      const file = path.join(dir, 'runs.jsonl');
+      const double = task('double', (x: number) => 2 * x);
+      const child = flow({ name: 'child' }, (xs: number[]) => double.map(xs));
+      const outer = task('outer', (xs: number[]) => child(xs));
+      expect(await flow({ name: 'parent', record: file }, () => outer([1, 2, 3]))()).toEqual([2, 4, 6]);
+      const model = buildTimeline(readRecording(file));
+      const [parentRun, childRun] = model.flowRuns;
+      expect(model.flowRuns.map((f) => f.name)).toEqual(['parent', 'child']);
+      expect(childRun?.parentFlowRunId).toBe(parentRun?.id);
+      expect(childRun?.parentRunId).toBe(parentRun?.runs.find((r) => r.taskName === 'outer')?.id);
+      expect(childRun?.runs.map((r) => r.name)).toEqual(['double-0', 'double-1', 'double-2']);
+      expect(childRun?.outcome).toBe('Completed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('should not let a parent settle before a subflow it started and did not await', async () => {
