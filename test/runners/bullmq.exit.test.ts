@@ -3,7 +3,7 @@
  * flow runs in a process of its own (test/fixtures/bullmq-exit-flow.ts) against a real
  * redis-server and a `sluice worker` process, and that process must exit by itself.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newProbe, removeProbes } from '../conformance/tasks.js';
@@ -27,10 +27,19 @@ interface FlowProcess {
   aborted(): Promise<void>;
 }
 
+/** The flow processes started, to kill any a failed test leaves running. */
+const children = new Set<ChildProcess>();
+
+function killChildren(): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  children.clear();
+}
+
 /** Runs the fixture's flow for `outcome` in a process of its own, and watches it exit. */
 function runFlow(outcome: string, url: string, queue: string): FlowProcess {
   const probe = newProbe();
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/bullmq-exit-flow.ts', outcome, url, queue, probe.file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
   let output = '';
   let outcomeAt = 0;
   let onOutcome: (line: string) => void = () => undefined;
@@ -88,6 +97,8 @@ describe.skipIf(!hasRedis)('a BullMQ flow process exits by itself', () => {
     await worker.ready;
   }, 60_000);
 
+  afterEach(killChildren);
+
   afterAll(async () => {
     await killWorkers(workers);
     workers = [];
@@ -137,6 +148,7 @@ describe.skipIf(!hasRedis)('a BullMQ flow process that lost Redis exits by itsel
   let workers: WorkerProcess[] = [];
 
   afterEach(async () => {
+    killChildren();
     await killWorkers(workers);
     workers = [];
     await redis?.stop(true);
