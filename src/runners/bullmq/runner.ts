@@ -143,7 +143,11 @@ class Pending {
 interface RedisClientLike {
   readonly status: string;
   disconnect(): void;
+  connect(): Promise<unknown>;
 }
+
+/** A part of the connections (each holds its own ioredis client). */
+type Part = Queue | QueueEvents | QueueEventsProducer;
 
 /** The connections of a runner while flows use it. */
 interface Connections {
@@ -155,8 +159,14 @@ interface Connections {
   lastError: Error | undefined;
   /** Since when (ms) a connection has not been ready. */
   downSince: number | undefined;
-  /** The ioredis clients, once connected: their status is watched, and they are dropped when Redis is gone at close. */
+  /** The ioredis clients of the queue and the events, once connected: their status is watched. */
   clients: RedisClientLike[];
+  /** Removals and cancels under way: closing lets them go out first. */
+  readonly removing: Set<Promise<void>>;
+  /** Closing has begun: no removal or cancel starts any more. */
+  closing: boolean;
+  /** The parts to close are counted: none may be made after. */
+  sealed: boolean;
 }
 
 /** What a stalled-out job's `failedReason` says (BullMQ's scripts). */
@@ -175,6 +185,23 @@ function nonNegative(value: unknown, name: string, min = 0): number {
     throw new InvalidArgumentError(`BullMQTaskRunner: \`${name}\` must be a number from ${min} and up, got ${String(value)} (${typeof value})`);
   }
   return value;
+}
+
+/** The parts of a set of connections, the producer of cancels once it is made. */
+function partsOf(conn: Connections): Part[] {
+  return conn.producer === undefined ? [conn.queue, conn.events] : [conn.queue, conn.events, conn.producer];
+}
+
+/**
+ * Drops an ioredis client's socket. disconnect() alone leaves a client that is waiting to
+ * reconnect parked: its queued commands (BullMQ's blocking XREAD) never settle, and BullMQ's
+ * watchdog timer on them keeps the process alive. One last attempt ends it and fails them (or,
+ * should Redis be back, is closed at once).
+ */
+function endClient(client: RedisClientLike): void {
+  if (client.status === 'end') return;
+  client.disconnect();
+  if (client.status === 'reconnecting') client.connect().then(() => client.disconnect(), () => undefined);
 }
 
 function messageOf(error: unknown): string {
@@ -248,6 +275,8 @@ export class BullMQTaskRunner implements TaskRunner {
   /** An add is in flight: later runs wait for the next one. */
   #adding = false;
   #ticker: Subscription | undefined;
+  /** Connections being closed: destroy() returns once all of them are. */
+  readonly #closing = new Set<Promise<void>>();
   /** Made once and shared by every job's `Pending`, rather than a closure per job. */
   readonly #stopEntry = (entry: Pending): void => {
     this.#stop(entry);
@@ -301,7 +330,9 @@ export class BullMQTaskRunner implements TaskRunner {
 
   /**
    * Closes the connections to Redis now; runs still waiting on jobs fail. The next run opens them
-   * again. For a runner made with `keepAlive`, call it when you are done.
+   * again. For a runner made with `keepAlive`, call it when you are done. It can be called any
+   * number of times, and resolves once every connection the runner opened is closed (dropped, if
+   * Redis does not answer within 2 s), so nothing of the runner keeps the process alive.
    *
    * @example
    * ```ts
@@ -318,12 +349,30 @@ export class BullMQTaskRunner implements TaskRunner {
       this.#settle(entry, new QueueConnectionError(this.queue, `the runner was closed while task run "${entry.call.runName}" waited on job ${entry.id}`));
     }
     this.#stopTicker();
-    if (conn === undefined) return;
-    const parts = [conn.queue, conn.events, ...(conn.producer === undefined ? [] : [conn.producer])];
+    if (conn !== undefined) {
+      const closing = this.#close(conn);
+      this.#closing.add(closing);
+      void closing.then(() => this.#closing.delete(closing));
+    }
+    // A second call (or one on a runner whose connections are closing already) waits as long.
+    await Promise.all(this.#closing);
+  }
+
+  /**
+   * Closes one set of connections, once (destroy() takes it from the runner first). The cancels
+   * asked for before go out first: a worker would otherwise run their bodies to the end. Every
+   * part is closed, whatever the others do.
+   */
+  async #close(conn: Connections): Promise<void> {
+    conn.closing = true;
+    const closed = Promise.allSettled(conn.removing).then(async () => {
+      conn.sealed = true;
+      await Promise.allSettled(partsOf(conn).map((part) => part.close()));
+      return true;
+    });
     // A graceful close waits for Redis to answer; when it is gone, that is never. Then drop the
     // sockets: BullMQ's own disconnect() waits for an 'end' that a reconnecting ioredis client
     // never emits.
-    const closed = Promise.allSettled(parts.map((part) => part.close())).then(() => true);
     let timer: Subscription | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
       timer = rxjs().asyncScheduler.schedule(() => resolve(false), conn.downSince === undefined ? CLOSE_PATIENCE_MS : 0);
@@ -331,9 +380,9 @@ export class BullMQTaskRunner implements TaskRunner {
     const graceful = await Promise.race([closed, timedOut]);
     // A pending timer would keep the process alive for nothing.
     timer?.unsubscribe();
+    conn.sealed = true;
     if (graceful) return;
-    for (const client of conn.clients) client.disconnect();
-    if (conn.clients.length === 0) for (const part of parts) void part.disconnect().catch(() => undefined);
+    for (const part of partsOf(conn)) void part.backend.client.then((client) => endClient(client as RedisClientLike), () => undefined);
   }
 
   /** Checks, before a run takes a slot, that its arguments can cross as JSON. */
@@ -456,6 +505,9 @@ export class BullMQTaskRunner implements TaskRunner {
       lastError: undefined,
       downSince: undefined,
       clients: [],
+      removing: new Set(),
+      closing: false,
+      sealed: false,
     };
     // Unheard, a connection error would end the process; the ticker turns a lasting one into
     // failed runs.
@@ -513,7 +565,7 @@ export class BullMQTaskRunner implements TaskRunner {
     for (const entry of live) {
       entry.addedAt = now;
       entry.checkedAt = now;
-      if (entry.stopped) void this.#removeJob(entry.id);
+      if (entry.stopped) this.#removeJob(conn, entry.id);
     }
   }
 
@@ -609,16 +661,22 @@ export class BullMQTaskRunner implements TaskRunner {
     this.#pending.delete(entry.id);
     if (this.#pending.size === 0) this.#stopTicker();
     // Not yet added: #add skips it, or removes it once the add returns.
-    if (entry.addedAt !== 0) void this.#removeJob(entry.id);
+    if (entry.addedAt !== 0 && this.#conn !== undefined) this.#removeJob(this.#conn, entry.id);
   }
 
-  /** Removes a waiting job, or asks the worker running it to abort it. */
-  async #removeJob(id: string): Promise<void> {
-    const conn = this.#conn;
-    if (conn === undefined) return;
+  /** Removes a waiting job, or asks the worker running it to abort it; closing waits for it. */
+  #removeJob(conn: Connections, id: string): void {
+    if (conn.closing) return;
+    const removing = this.#removeOrCancel(conn, id);
+    conn.removing.add(removing);
+    void removing.then(() => conn.removing.delete(removing));
+  }
+
+  async #removeOrCancel(conn: Connections, id: string): Promise<void> {
     try {
       const removed = await conn.queue.remove(id);
-      if (removed === 1) return;
+      // Sealed: closing gave up waiting (Redis is gone), and a producer made now would stay open.
+      if (removed === 1 || conn.sealed) return;
       if (conn.producer === undefined) {
         conn.producer = new QueueEventsProducer(controlQueue(this.queue), { connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'), prefix: this.#prefix });
         conn.producer.on('error', () => undefined);
