@@ -21,6 +21,7 @@ import type { TaskRunner } from './runners/runner.js';
 import { attachObservers } from './observe/attach.js';
 import { isLogger, type Logger } from './observe/logger.js';
 import type { RecordSink } from './observe/record.js';
+import { checkOptionKeys, FLOW_OPTION_KEYS } from './option-keys.js';
 
 /**
  * Options of {@link flow}.
@@ -493,6 +494,7 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
   if (options === null || typeof options !== 'object' || typeof options.name !== 'string' || options.name.trim() === '') {
     throw new InvalidArgumentError(`flow(): the name must be a non-empty string, got ${String((options as FlowOptions | null)?.name)}`);
   }
+  checkOptionKeys('flow', options.name, options, FLOW_OPTION_KEYS);
   if (typeof fn !== 'function') throw new InvalidArgumentError(`flow "${options.name}": expected a function, got ${typeof fn}`);
   checkFlowOptions(options);
   return makeFlow({ ...options, signals: options.signal === undefined ? [] : [options.signal] }, fn as (...a: A) => Awaited<R>);

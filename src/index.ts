@@ -65,6 +65,7 @@ export {
   isSluiceError,
   InvalidArgumentError,
   InvalidTaskOptionsError,
+  UnknownOptionError,
   MappingMissingIterableError,
   MappingLengthMismatchError,
   UpstreamError,
