@@ -494,14 +494,17 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
   if (options === null || typeof options !== 'object' || typeof options.name !== 'string' || options.name.trim() === '') {
     throw new InvalidArgumentError(`flow(): the name must be a non-empty string, got ${String((options as FlowOptions | null)?.name)}`);
   }
-  checkOptionKeys('flow', options.name, options, FLOW_OPTION_KEYS);
   if (typeof fn !== 'function') throw new InvalidArgumentError(`flow "${options.name}": expected a function, got ${typeof fn}`);
   checkFlowOptions(options);
   return makeFlow({ ...options, signals: options.signal === undefined ? [] : [options.signal] }, fn as (...a: A) => Awaited<R>);
 }
 
-/** Checks the options of `flow()` and `flow.with()`; throws an `InvalidArgumentError` naming the option. */
+/**
+ * Checks the options of `flow()` and `flow.with()`; throws an `InvalidArgumentError` naming the
+ * option, or an `UnknownOptionError` for one flows do not have.
+ */
 function checkFlowOptions(options: Partial<FlowOptions> & { readonly name: string }): void {
+  checkOptionKeys('flow', options.name, options, FLOW_OPTION_KEYS);
   if (options.record !== undefined && typeof options.record !== 'function' && (typeof options.record !== 'string' || options.record === '')) {
     throw new InvalidArgumentError(`flow "${options.name}": \`record\` must be a file path or a function, got ${String(options.record)}`);
   }

@@ -94,6 +94,7 @@ describe('unknown options (a typo or a Prefect name is an error, not silence)', 
     );
     expect(() => flow(looseFlow({ name: 'nightly', retries: 2 }), body)).toThrow(/^flow "nightly": unknown option `retries`; flows are not retried/);
     expect(() => flow(looseFlow({ name: 'nightly', timeoutSeconds: 60 }), body)).toThrow(/did you mean `signal`\? \(pass `signal: AbortSignal.timeout\(ms\)`/);
+    expect(() => flow('nightly', body).with(looseFlow({ signl: AbortSignal.timeout(10) }))).toThrow(/^flow "nightly": unknown option `signl`; did you mean `signal`\?$/);
   });
 
   it('should still take every documented option', () => {
