@@ -131,14 +131,31 @@ export type Upstreams = Iterable<TaskFuture<unknown> | AllowedFailure<unknown>>;
 export type TaskFunction<A extends unknown[], R> = (...args: A) => R | PromiseLike<R> | Observable<R>;
 
 /**
- * A task body's parameters as the task takes them. The body is read whole (not its parameters and
- * result separately) so that a defaulted parameter, `(x: number, y = 10)`, keeps its type; a
- * parameter without a type (`never` here) is taken as `unknown`.
+ * The parameters of a task function as its task takes them. `task()` reads the function's type
+ * whole (not its parameters and result separately) so that a parameter with a default value,
+ * `(x: number, y = 10)`, keeps its type; a parameter without a type is taken as `unknown`.
+ *
+ * @example
+ * ```ts
+ * import type { TaskFunctionArgs } from 'sluice';
+ * const add = (x: number, y = 10) => x + y;
+ * const args: TaskFunctionArgs<typeof add> = [1]; // [x: number, y?: number]
+ * ```
  */
-type BodyArgs<F> = F extends (...args: infer A) => unknown ? { [K in keyof A]: [A[K]] extends [never] ? unknown : A[K] } : never;
+export type TaskFunctionArgs<F> = F extends (...args: infer A) => unknown ? { [K in keyof A]: [A[K]] extends [never] ? unknown : A[K] } : never;
 
-/** A task body's value: what its Promise resolves to or its Observable last emits, else what it returns. */
-type BodyValue<F> = F extends (...args: never) => infer T ? (T extends Observable<infer U> ? U : Awaited<T>) : never;
+/**
+ * The value of a task function: what its Promise resolves to or its Observable last emits, else
+ * what it returns.
+ *
+ * @example
+ * ```ts
+ * import type { TaskFunctionValue } from 'sluice';
+ * const fetchText = async (url: string) => (await fetch(url)).text();
+ * const text: TaskFunctionValue<typeof fetchText> = '<html></html>'; // string
+ * ```
+ */
+export type TaskFunctionValue<F> = F extends (...args: never) => infer T ? (T extends Observable<infer U> ? U : Awaited<T>) : never;
 
 /**
  * Delay before retry number `retry` (1 is the first retry), in ms.
@@ -683,6 +700,8 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
  * given one. An option `task()` does not know throws an `UnknownOptionError` that names the
  * nearest known one.
  *
+ * @typeParam F - the task function: the task's parameters and value are read from its type
+ *
  * @example
  * ```ts
  * import { flow, task, wait } from 'sluice';
@@ -705,12 +724,12 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
  * console.log(shout.name); // shout
  * ```
  */
-export function task<F extends (...args: never) => unknown>(fn: F): Task<BodyArgs<F>, BodyValue<F>>;
-export function task<F extends (...args: never) => unknown>(name: string, fn: F): Task<BodyArgs<F>, BodyValue<F>>;
+export function task<F extends (...args: never) => unknown>(fn: F): Task<TaskFunctionArgs<F>, TaskFunctionValue<F>>;
+export function task<F extends (...args: never) => unknown>(name: string, fn: F): Task<TaskFunctionArgs<F>, TaskFunctionValue<F>>;
 export function task<F extends (...args: never) => unknown>(
-  options: TaskOptions<BodyArgs<NoInfer<F>>, BodyValue<NoInfer<F>>>,
+  options: TaskOptions<TaskFunctionArgs<NoInfer<F>>, TaskFunctionValue<NoInfer<F>>>,
   fn: F,
-): Task<BodyArgs<F>, BodyValue<F>>;
+): Task<TaskFunctionArgs<F>, TaskFunctionValue<F>>;
 export function task(first: string | TaskOptions<unknown[]> | TaskSpec['fn'], second?: TaskSpec['fn']): Task<unknown[], unknown> {
   // `task(fn)`: the function alone, named by its own name.
   const alone = typeof first === 'function' && second === undefined;
