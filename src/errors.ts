@@ -29,6 +29,7 @@ const brand = Symbol.for('sluice.error');
 export type SluiceErrorCode =
   | 'INVALID_ARGUMENT'
   | 'INVALID_TASK_OPTIONS'
+  | 'UNKNOWN_OPTION'
   | 'MAP_NO_ITERABLE'
   | 'MAP_LENGTH_MISMATCH'
   | 'UPSTREAM_FAILED'
@@ -116,6 +117,7 @@ export class SluiceError extends Error {
 export interface SluiceErrorsByCode {
   readonly INVALID_ARGUMENT: InvalidArgumentError;
   readonly INVALID_TASK_OPTIONS: InvalidTaskOptionsError;
+  readonly UNKNOWN_OPTION: UnknownOptionError;
   readonly MAP_NO_ITERABLE: MappingMissingIterableError;
   readonly MAP_LENGTH_MISMATCH: MappingLengthMismatchError;
   readonly UPSTREAM_FAILED: UpstreamFailedError;
@@ -199,6 +201,42 @@ export class InvalidTaskOptionsError extends SluiceError {
     super('INVALID_TASK_OPTIONS', `task "${taskName}": option \`${option}\` ${message}`);
     this.taskName = taskName;
     this.option = option;
+  }
+}
+
+/**
+ * `task()`, `task.with()` or `flow()` was given an option it does not have: a typo, a name from
+ * Prefect, or an option sluice has no counterpart for. Unknown options are rejected rather than
+ * ignored, so a misspelt `retries` does not silently mean no retries. The message names the
+ * option and, when there is one, the nearest known option (`suggestion`).
+ *
+ * @example
+ * ```ts
+ * import { isSluiceError, task } from 'sluice';
+ * const options = { name: 'fetch', retires: 3 }; // a typo; a literal would not compile
+ * try {
+ *   task(options, (url: string) => url);
+ * } catch (error) {
+ *   if (isSluiceError(error, 'UNKNOWN_OPTION')) console.log(error.option, error.suggestion); // retires retries
+ * }
+ * ```
+ */
+export class UnknownOptionError extends SluiceError {
+  /** Whether the options were a task's or a flow's. */
+  readonly kind: 'task' | 'flow';
+  /** The task's or flow's name. */
+  readonly ownerName: string;
+  /** The option that is not known, as given. */
+  readonly option: string;
+  /** The known option it most likely meant, if any. */
+  readonly suggestion: string | undefined;
+
+  constructor(kind: 'task' | 'flow', ownerName: string, option: string, suggestion: string | undefined, hint: string) {
+    super('UNKNOWN_OPTION', `${kind} "${ownerName}": unknown option \`${option}\`; ${hint}`);
+    this.kind = kind;
+    this.ownerName = ownerName;
+    this.option = option;
+    this.suggestion = suggestion;
   }
 }
 

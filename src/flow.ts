@@ -21,6 +21,7 @@ import type { TaskRunner } from './runners/runner.js';
 import { attachObservers } from './observe/attach.js';
 import { isLogger, type Logger } from './observe/logger.js';
 import type { RecordSink } from './observe/record.js';
+import { checkOptionKeys, FLOW_OPTION_KEYS } from './option-keys.js';
 
 /**
  * Options of {@link flow}.
@@ -498,8 +499,12 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
   return makeFlow({ ...options, signals: options.signal === undefined ? [] : [options.signal] }, fn as (...a: A) => Awaited<R>);
 }
 
-/** Checks the options of `flow()` and `flow.with()`; throws an `InvalidArgumentError` naming the option. */
+/**
+ * Checks the options of `flow()` and `flow.with()`; throws an `InvalidArgumentError` naming the
+ * option, or an `UnknownOptionError` for one flows do not have.
+ */
 function checkFlowOptions(options: Partial<FlowOptions> & { readonly name: string }): void {
+  checkOptionKeys('flow', options.name, options, FLOW_OPTION_KEYS);
   if (options.record !== undefined && typeof options.record !== 'function' && (typeof options.record !== 'string' || options.record === '')) {
     throw new InvalidArgumentError(`flow "${options.name}": \`record\` must be a file path or a function, got ${String(options.record)}`);
   }

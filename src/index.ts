@@ -8,7 +8,7 @@
 
 /* Tasks and flows */
 export { task, TASK_DEFAULTS } from './task.js';
-export type { Task, TaskOptions, TaskRunOptions, TaskFunction, RetryDelay, Arg, Args, MapArg, MapArgs, Upstreams, WithFutures } from './task.js';
+export type { Task, TaskOptions, TaskRunOptions, TaskFunction, TaskFunctionArgs, TaskFunctionValue, RetryDelay, Arg, Args, MapArg, MapArgs, Upstreams, WithFutures } from './task.js';
 export { flow } from './flow.js';
 export { MAP_STREAM_DEFAULTS } from './stream.js';
 export type { MapStreamOptions, StreamSource, TaskStream } from './stream.js';
@@ -65,6 +65,7 @@ export {
   isSluiceError,
   InvalidArgumentError,
   InvalidTaskOptionsError,
+  UnknownOptionError,
   MappingMissingIterableError,
   MappingLengthMismatchError,
   UpstreamError,

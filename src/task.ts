@@ -8,6 +8,7 @@ import { rxjs } from './engine/lazy.js';
 import type { Mixed, Type } from 'io-ts';
 import type { AllowedFailure, Unmapped } from './annotations.js';
 import { describeValue, InvalidArgumentError, InvalidTaskOptionsError } from './errors.js';
+import { checkOptionKeys, type KeyList } from './option-keys.js';
 import type { TaskFuture } from './future.js';
 import { TaskFutureList } from './future.js';
 import { Run, type RunGroup } from './engine/run.js';
@@ -74,7 +75,8 @@ export type WithFutures<P> = P extends readonly (infer E)[]
 export type Args<A extends readonly unknown[]> = { [K in keyof A]: Arg<A[K]> };
 
 /**
- * A `map` argument: an iterable to map over, or a value (or `unmapped(...)`) passed to every run.
+ * A `map` argument: an iterable to map over, or a value (or `unmapped(...)`, of a value or of a
+ * future) passed to every run.
  *
  * @example
  * ```ts
@@ -85,7 +87,7 @@ export type Args<A extends readonly unknown[]> = { [K in keyof A]: Arg<A[K]> };
  * console.log(await scale.map(xs, factor).result()); // [10, 20, 30]
  * ```
  */
-export type MapArg<P> = Arg<P> | Iterable<Arg<P>> | Unmapped<P>;
+export type MapArg<P> = Arg<P> | Iterable<Arg<P>> | Unmapped<Arg<P>>;
 
 /**
  * A task's parameters as `map` takes them.
@@ -127,6 +129,33 @@ export type Upstreams = Iterable<TaskFuture<unknown> | AllowedFailure<unknown>>;
  * ```
  */
 export type TaskFunction<A extends unknown[], R> = (...args: A) => R | PromiseLike<R> | Observable<R>;
+
+/**
+ * The parameters of a task function as its task takes them. `task()` reads the function's type
+ * whole (not its parameters and result separately) so that a parameter with a default value,
+ * `(x: number, y = 10)`, keeps its type; a parameter without a type is taken as `unknown`.
+ *
+ * @example
+ * ```ts
+ * import type { TaskFunctionArgs } from 'sluice';
+ * const add = (x: number, y = 10) => x + y;
+ * const args: TaskFunctionArgs<typeof add> = [1]; // [x: number, y?: number]
+ * ```
+ */
+export type TaskFunctionArgs<F> = F extends (...args: infer A) => unknown ? { [K in keyof A]: [A[K]] extends [never] ? unknown : A[K] } : never;
+
+/**
+ * The value of a task function: what its Promise resolves to or its Observable last emits, else
+ * what it returns.
+ *
+ * @example
+ * ```ts
+ * import type { TaskFunctionValue } from 'sluice';
+ * const fetchText = async (url: string) => (await fetch(url)).text();
+ * const text: TaskFunctionValue<typeof fetchText> = '<html></html>'; // string
+ * ```
+ */
+export type TaskFunctionValue<F> = F extends (...args: never) => infer T ? (T extends Observable<infer U> ? U : Awaited<T>) : never;
 
 /**
  * Delay before retry number `retry` (1 is the first retry), in ms.
@@ -231,8 +260,13 @@ export interface TaskRunOptions<A extends unknown[]> {
  * ```
  */
 export interface TaskOptions<A extends unknown[], R = unknown> extends TaskRunOptions<A> {
-  /** The task's name, used in run names, events and errors. */
-  readonly name: string;
+  /**
+   * The task's name, used in run names, events and errors (and by worker-thread and BullMQ
+   * runners to find the task in its module).
+   *
+   * @defaultValue the function's own name (`fn.name`); an anonymous function needs one
+   */
+  readonly name?: string;
   /**
    * An io-ts codec for the argument tuple (`t.tuple([...])`). Arguments are checked after futures
    * resolve and before the run takes a slot; a misfit fails the run with an `InvalidParamsError`
@@ -267,12 +301,16 @@ export interface TaskOptions<A extends unknown[], R = unknown> extends TaskRunOp
  * ```
  */
 export const TASK_DEFAULTS = {
+  /** Runs are named `<task name>-<n>`, counting from 0 in each flow run. */
+  taskRunName: undefined,
   /** No retries. */
   retries: 0,
   /** Retry at once. */
   retryDelay: 0,
   /** No jitter. */
   retryJitterFactor: 0,
+  /** Every error is retried while retries remain. */
+  retryCondition: undefined,
   /** No time-out. */
   timeout: undefined,
   /** Jitter draws from `Math.random`. */
@@ -281,7 +319,22 @@ export const TASK_DEFAULTS = {
   maxConcurrency: Number.POSITIVE_INFINITY,
   /** No progress bar for a map. */
   progress: false,
-} as const;
+  // Every run option has its entry here: the unknown-option check reads its keys from this object.
+} as const satisfies { readonly [K in keyof TaskRunOptions<unknown[]>]-?: unknown };
+
+/** The options `with()` takes: every run option. */
+const RUN_OPTION_KEYS: readonly string[] = Object.keys(TASK_DEFAULTS);
+
+/** The options `task()` takes: the run options and the task's definition. */
+const TASK_OPTION_KEYS: readonly string[] = [
+  ...RUN_OPTION_KEYS,
+  ...Object.keys({ name: true, params: true, returns: true, module: true } satisfies KeyList<Omit<TaskOptions<unknown[]>, keyof TaskRunOptions<unknown[]>>>),
+];
+
+/** What `with()` says of an option that only `task()` takes. */
+const TASK_ONLY: Readonly<Record<string, string>> = Object.fromEntries(
+  TASK_OPTION_KEYS.filter((key) => !RUN_OPTION_KEYS.includes(key)).map((key) => [key, `\`${key}\` is set by task(), not with()`]),
+);
 
 /**
  * A task: call it directly, `submit` it, `map` it, gate it with `waitFor`, configure a copy with
@@ -318,8 +371,9 @@ export interface Task<A extends unknown[], R> {
    * come in input order (or as they finish, with `ordered: false`) as an Observable that is also
    * an AsyncIterable. Cold: nothing runs until it is subscribed or iterated; unsubscribing (or
    * leaving the loop) cancels the unfinished runs. A failed run ends the stream with its error.
+   * Only for a task that can be called with one argument: for another, `source` is `never`.
    */
-  mapStream(source: StreamSource<A[0]>, options?: MapStreamOptions): TaskStream<R>;
+  mapStream(source: [A[0]] extends A ? StreamSource<A[0]> : never, options?: MapStreamOptions): TaskStream<R>;
   /**
    * A cold Observable of one run, the RxJS way: each subscription submits a new run, which emits
    * its value and completes (or errors); unsubscribing before it finishes cancels the run.
@@ -609,6 +663,10 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
   };
 
   const withOptions = (options: TaskRunOptions<A>): Task<A, R> => {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError(`task "${spec.name}": with() takes an options object, got ${describeValue(options)}`);
+    }
+    checkOptionKeys('task', spec.name, options, RUN_OPTION_KEYS, TASK_ONLY);
     const built = buildSpec(spec.name, spec.fn, options as TaskRunOptions<unknown[]>, spec);
     const ownLimit = built.maxConcurrency !== undefined;
     return makeTask<A, R>({
@@ -637,7 +695,12 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
 /**
  * Wraps a function as a task. The function may return a value, a Promise, or an Observable (its
  * last value is the result). Its body receives only its own arguments; `getRunContext()` gives it
- * the run's name, attempt, and `AbortSignal`.
+ * the run's name, attempt, and `AbortSignal`. Without a name (`task(fn)`, or options without
+ * `name`) the task takes the function's own name, as Prefect does; an anonymous function must be
+ * given one. An option `task()` does not know throws an `UnknownOptionError` that names the
+ * nearest known one.
+ *
+ * @typeParam F - the task function: the task's parameters and value are read from its type
  *
  * @example
  * ```ts
@@ -653,19 +716,30 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
  *   await wait(stopAtFloor.map([3, 2, 1]));
  * });
  * await elevator();
+ *
+ * // Named after its function, as in Prefect:
+ * const shout = task(function shout(word: string) {
+ *   return word.toUpperCase();
+ * });
+ * console.log(shout.name); // shout
  * ```
  */
-export function task<A extends unknown[], R>(name: string, fn: TaskFunction<A, R>): Task<A, R>;
-export function task<A extends unknown[], R>(options: TaskOptions<NoInfer<A>, NoInfer<R>>, fn: TaskFunction<A, R>): Task<A, R>;
-export function task<A extends unknown[], R>(nameOrOptions: string | TaskOptions<A, R>, fn: TaskFunction<A, R>): Task<A, R> {
-  const options: TaskOptions<A, R> = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions;
+export function task<F extends (...args: never) => unknown>(fn: F): Task<TaskFunctionArgs<F>, TaskFunctionValue<F>>;
+export function task<F extends (...args: never) => unknown>(name: string, fn: F): Task<TaskFunctionArgs<F>, TaskFunctionValue<F>>;
+export function task<F extends (...args: never) => unknown>(
+  options: TaskOptions<TaskFunctionArgs<NoInfer<F>>, TaskFunctionValue<NoInfer<F>>>,
+  fn: F,
+): Task<TaskFunctionArgs<F>, TaskFunctionValue<F>>;
+export function task(first: string | TaskOptions<unknown[]> | TaskSpec['fn'], second?: TaskSpec['fn']): Task<unknown[], unknown> {
+  // `task(fn)`: the function alone, named by its own name.
+  const alone = typeof first === 'function' && second === undefined;
+  const fn = alone ? first : second;
+  const options: TaskOptions<unknown[]> = alone ? {} : typeof first === 'string' ? { name: first } : (first as TaskOptions<unknown[]>);
   if (options === null || typeof options !== 'object') {
-    throw new InvalidTaskOptionsError(String(options), 'name', 'task() takes a name or an options object first');
+    throw new InvalidTaskOptionsError(String(options), 'name', 'task() takes a name, an options object or a named function first');
   }
-  const name: unknown = options.name;
-  if (typeof name !== 'string' || name.trim() === '') {
-    throw new InvalidTaskOptionsError(String(name), 'name', `must be a non-empty string, got ${JSON.stringify(name) ?? String(name)}`);
-  }
+  const name = taskName(options.name, fn);
+  checkOptionKeys('task', name, options, TASK_OPTION_KEYS);
   if (options.module !== undefined && typeof options.module !== 'string') {
     throw new InvalidTaskOptionsError(name, 'module', `must be a module URL string such as import.meta.url, got ${describeValue(options.module)}`);
   }
@@ -674,12 +748,29 @@ export function task<A extends unknown[], R>(nameOrOptions: string | TaskOptions
     returns: checkCodec(name, 'returns', options.returns),
     module: options.module,
   };
-  const built = buildSpec(name, fn as TaskSpec['fn'], options as TaskRunOptions<unknown[]>, undefined, codecs);
-  return makeTask<A, R>({
+  const built = buildSpec(name, fn as TaskSpec['fn'], options, undefined, codecs);
+  return makeTask<unknown[], unknown>({
     spec: built.spec,
     waitFor: undefined,
     maxConcurrency: built.maxConcurrency ?? TASK_DEFAULTS.maxConcurrency,
     progress: built.progress ?? TASK_DEFAULTS.progress,
     limits: new WeakMap<FlowRun, Slots>(),
   });
+}
+
+/** The given name, else the function's own (as Prefect names a task after its function). */
+function taskName(given: unknown, fn: unknown): string {
+  if (given === undefined) {
+    const own: unknown = typeof fn === 'function' ? fn.name : undefined;
+    if (typeof own === 'string' && own !== '') return own;
+    throw new InvalidTaskOptionsError(
+      '(anonymous)',
+      'name',
+      "is missing and the function has no name of its own: write task('name', fn) or task({ name: 'name', ... }, fn), or pass a named function",
+    );
+  }
+  if (typeof given !== 'string' || given.trim() === '') {
+    throw new InvalidTaskOptionsError(typeof given === 'string' ? given : describeValue(given), 'name', `must be a non-empty string, got ${describeValue(given)}`);
+  }
+  return given;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asCompleted, InvalidArgumentError, isCompleted, isFailed, task, wait, WaitTimeoutError, type TaskFuture } from '../src/index.js';
+import { asCompleted, flow, InvalidArgumentError, isCompleted, isFailed, task, wait, WaitTimeoutError, type TaskFuture } from '../src/index.js';
 
 const sleep = <T>(ms: number, value: T): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value), ms));
 const sleepy = task('sleepy', (ms: number) => sleep(ms, ms));
@@ -170,5 +170,55 @@ describe('TaskFutureList', () => {
     const state = f.state;
     if (isCompleted(state)) expect(state.value).toBe(1);
     else throw new Error('expected Completed');
+  });
+});
+
+describe('how a future shows itself', () => {
+  const double = task('double', (x: number) => 2 * x);
+
+  it('should print its name, task, state and value with console.log (util.inspect), not engine internals', async () => {
+    const { inspect } = await import('node:util');
+    await flow('show', async () => {
+      const future = double.submit(1);
+      await future.wait();
+      expect(inspect(future)).toBe("TaskFuture { name: 'double-0', task: 'double', state: 'Completed', value: 2 }");
+      const list = double.map([2, 3]);
+      await list.wait();
+      expect(inspect(list)).toBe(
+        [
+          'TaskFutureList(2) [',
+          "  TaskFuture { name: 'double-1', task: 'double', state: 'Completed', value: 4 },",
+          "  TaskFuture { name: 'double-2', task: 'double', state: 'Completed', value: 6 }",
+          ']',
+        ].join('\n'),
+      );
+    })();
+  });
+
+  it('should turn into JSON, alone, in a list and inside other values', async () => {
+    await flow('json', async () => {
+      const future = double.submit(1);
+      await future.wait();
+      expect(JSON.parse(JSON.stringify({ step: future }))).toEqual({ step: { id: future.id, name: 'double-0', task: 'double', state: 'Completed', value: 2 } });
+      const list = double.map([2]);
+      await list.wait();
+      expect(JSON.parse(JSON.stringify(list))).toEqual([{ id: list[0]?.id, name: 'double-1', task: 'double', state: 'Completed', value: 4 }]);
+    })();
+  });
+
+  it('should show a failure as a line, without counting as looking at it', async () => {
+    const { inspect } = await import('node:util');
+    const boom = task('boom', (): number => {
+      throw new Error('no');
+    });
+    const shown: string[] = [];
+    const careless = flow('careless', async () => {
+      const future = boom.submit();
+      await future.wait();
+      shown.push(inspect(future), JSON.stringify(future));
+    });
+    await expect(careless()).rejects.toMatchObject({ code: 'UNOBSERVED_FAILURES' });
+    expect(shown[0]).toBe("TaskFuture { name: 'boom-0', task: 'boom', state: 'Failed', error: 'Error: no' }");
+    expect(JSON.parse(shown[1] ?? '')).toMatchObject({ state: 'Failed', error: 'Error: no' });
   });
 });

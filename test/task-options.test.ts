@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, InvalidTaskOptionsError, task, TASK_DEFAULTS } from '../src/index.js';
+import * as t from 'io-ts';
+import { flow, InvalidArgumentError, InvalidTaskOptionsError, task, TASK_DEFAULTS, UnknownOptionError, type FlowOptions, type TaskOptions } from '../src/index.js';
 
 const fn = (x: number) => x;
 
@@ -59,5 +60,85 @@ describe('taskRunName templates', () => {
   it('should fail the run when a taskRunName function throws', async () => {
     const a = task({ name: 'a', taskRunName: () => { throw new Error('no name'); } }, () => 1);
     await expect(a.submit().result()).rejects.toThrow('no name');
+  });
+});
+
+describe('unknown options (a typo or a Prefect name is an error, not silence)', () => {
+  // Literals with unknown keys do not compile, so these come as plain JavaScript would pass them.
+  const loose = (options: Record<string, unknown>): TaskOptions<[number], number> => options;
+  const cases: [string, () => unknown, { option: string; suggestion: string | undefined }, RegExp][] = [
+    ['a typo', () => task(loose({ name: 'fetch', retires: 3 }), fn), { option: 'retires', suggestion: 'retries' }, /^task "fetch": unknown option `retires`; did you mean `retries`\?$/],
+    ['a typo in with()', () => task('fetch', fn).with(loose({ timout: 5 })), { option: 'timout', suggestion: 'timeout' }, /did you mean `timeout`\?/],
+    ['another case', () => task(loose({ name: 'fetch', maxconcurrency: 2 }), fn), { option: 'maxconcurrency', suggestion: 'maxConcurrency' }, /did you mean `maxConcurrency`\?/],
+    ['a Prefect snake_case name', () => task(loose({ name: 'fetch', retry_jitter_factor: 0.1 }), fn), { option: 'retry_jitter_factor', suggestion: 'retryJitterFactor' }, /did you mean `retryJitterFactor`\?/],
+    ["Prefect's timeoutSeconds", () => task(loose({ name: 'fetch', timeoutSeconds: 5 }), fn), { option: 'timeoutSeconds', suggestion: 'timeout' }, /did you mean `timeout`\? \(sluice takes milliseconds\)/],
+    ["Prefect's retryDelaySeconds", () => task(loose({ name: 'fetch', retryDelaySeconds: 5 }), fn), { option: 'retryDelaySeconds', suggestion: 'retryDelay' }, /did you mean `retryDelay`\? \(sluice takes milliseconds\)/],
+    ["Prefect's cacheKeyFn", () => task(loose({ name: 'fetch', cacheKeyFn: () => 'k' }), fn), { option: 'cacheKeyFn', suggestion: undefined }, /unknown option `cacheKeyFn`; sluice does not cache or persist results$/],
+    ["Prefect's onFailure", () => task(loose({ name: 'fetch', onFailure: [] }), fn), { option: 'onFailure', suggestion: undefined }, /sluice has no state hooks/],
+    ['a name near nothing', () => task(loose({ name: 'fetch', colour: 'red' }), fn), { option: 'colour', suggestion: undefined }, /unknown option `colour`; a task takes `taskRunName`, `retries`, .*`name`, `params`, `returns`, `module`$/],
+    ["task()'s name given to with()", () => task('fetch', fn).with(loose({ name: 'other' })), { option: 'name', suggestion: undefined }, /`name` is set by task\(\), not with\(\)/],
+  ];
+  for (const [what, call, fields, message] of cases) {
+    it(`should reject ${what} with an UnknownOptionError naming the option`, () => {
+      expect(call).toThrow(UnknownOptionError);
+      expect(call).toThrow(message);
+      expect(call).toThrow(expect.objectContaining({ name: 'UnknownOptionError', code: 'UNKNOWN_OPTION', kind: 'task', ownerName: 'fetch', ...fields }));
+    });
+  }
+
+  it('should reject a flow option it does not know, suggesting the nearest', () => {
+    const body = () => 1;
+    const looseFlow = (options: Record<string, unknown>): FlowOptions => options as never;
+    expect(() => flow(looseFlow({ name: 'nightly', taskrunner: undefined }), body)).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_OPTION', kind: 'flow', ownerName: 'nightly', option: 'taskrunner', suggestion: 'taskRunner' }),
+    );
+    expect(() => flow(looseFlow({ name: 'nightly', retries: 2 }), body)).toThrow(/^flow "nightly": unknown option `retries`; flows are not retried/);
+    expect(() => flow(looseFlow({ name: 'nightly', timeoutSeconds: 60 }), body)).toThrow(/did you mean `signal`\? \(pass `signal: AbortSignal.timeout\(ms\)`/);
+    expect(() => flow('nightly', body).with(looseFlow({ signl: AbortSignal.timeout(10) }))).toThrow(/^flow "nightly": unknown option `signl`; did you mean `signal`\?$/);
+  });
+
+  it('should still take every documented option', () => {
+    const options: Required<TaskOptions<[number], number>> = {
+      name: 'all',
+      taskRunName: 'all-{x}',
+      retries: 1,
+      retryDelay: 1,
+      retryJitterFactor: 0,
+      retryCondition: () => true,
+      timeout: 10,
+      random: Math.random,
+      maxConcurrency: 2,
+      progress: false,
+      params: t.tuple([t.number]),
+      returns: t.number,
+      module: import.meta.url,
+    };
+    const { name: _name, params: _params, returns: _returns, module: _module, ...runOptions } = options;
+    expect(task(options, fn).with(runOptions).name).toBe('all');
+  });
+});
+
+describe('a task named by its function', () => {
+  it('should take the name of a named function, as Prefect does', async () => {
+    function fetchPage(url: string): string {
+      return `<html>${url}</html>`;
+    }
+    const fetchTask = task(fetchPage);
+    expect(fetchTask.name).toBe('fetchPage');
+    expect(fetchTask.submit('a').name).toBe('fetchPage-0');
+    expect(await fetchTask('a')).toBe('<html>a</html>');
+  });
+
+  it('should take the name a const gives an arrow function, with options or without', () => {
+    const double = (x: number) => 2 * x;
+    expect(task(double).name).toBe('double');
+    expect(task({ retries: 1 }, double).name).toBe('double');
+  });
+
+  it('should reject an anonymous function with no name given, saying how to name it', () => {
+    const call = () => task((x: number) => x);
+    expect(call).toThrow(InvalidTaskOptionsError);
+    expect(call).toThrow(/option `name` is missing and the function has no name of its own: write task\('name', fn\)/);
+    expect(() => task({ retries: 1 }, (x: number) => x)).toThrow(/option `name` is missing/);
   });
 });

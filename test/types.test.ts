@@ -10,8 +10,10 @@ import {
   type RetriesExhaustedError,
   type SluiceError,
   type SluiceErrorsByCode,
+  type Task,
   type TaskFuture,
   type TaskFutureList,
+  type TaskStream,
   type TaskRunError,
 } from '../src/index.js';
 import type { BullMQTaskRunner } from '../src/bullmq.js';
@@ -70,6 +72,48 @@ describe('public types', () => {
 
   it('should type either() as an fp-ts Either', () => {
     expectTypeOf(task('n', () => 1).submit().either()).toEqualTypeOf<Promise<Either<TaskRunError, number>>>();
+  });
+
+  it('should keep the type of a parameter with a default value', () => {
+    const add = task('add', (x: number, y = 10) => x + y);
+    expectTypeOf(add.submit(1)).toEqualTypeOf<TaskFuture<number>>();
+    add.submit(1, 2);
+    // @ts-expect-error y is a number, not a string
+    add.submit(1, 'two');
+    const later = task({ name: 'later', retries: 1 }, (x: string, times = 2) => Promise.resolve(x.repeat(times)));
+    expectTypeOf(later.submit('a', 3)).toEqualTypeOf<TaskFuture<string>>();
+  });
+
+  it('should still accept any argument for a parameter whose type is not written', () => {
+    const loose = task('loose', (x) => String(x));
+    expectTypeOf(loose.submit('anything')).toEqualTypeOf<TaskFuture<string>>();
+    loose.submit(1);
+  });
+
+  it('should type task(fn) and options without a name, named by the function', () => {
+    function triple(x: number): number {
+      return 3 * x;
+    }
+    expectTypeOf(task(triple)).toEqualTypeOf<Task<[x: number], number>>();
+    expectTypeOf(task({ retries: 1 }, triple)).toEqualTypeOf<Task<[x: number], number>>();
+  });
+
+  it('should let map take unmapped(future) for a parameter', () => {
+    const scale = task('scale', (x: number, factor: number) => x * factor);
+    const factor = task('factor', () => 10).submit();
+    expectTypeOf(scale.map([1, 2], unmapped(factor))).toEqualTypeOf<TaskFutureList<number>>();
+    // @ts-expect-error a future of a string is not a number
+    scale.map([1, 2], unmapped(task('text', () => 'ten').submit()));
+  });
+
+  it('should offer mapStream only to tasks that take one argument', () => {
+    const one = task('one', (x: number) => x);
+    expectTypeOf(one.mapStream([1, 2])).toEqualTypeOf<TaskStream<number>>();
+    const optional = task('optional', (x: number, y?: number) => x + (y ?? 0));
+    expectTypeOf(optional.mapStream([1, 2])).toEqualTypeOf<TaskStream<number>>();
+    const two = task('two', (x: number, y: number) => x + y);
+    // @ts-expect-error mapStream passes one argument; two needs two
+    two.mapStream([1, 2]);
   });
 });
 

@@ -1,13 +1,21 @@
 import type { Observable } from 'rxjs';
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
-import { TaskRunError, WaitTimeoutError } from '../errors.js';
+import { describeError, TaskRunError, WaitTimeoutError } from '../errors.js';
 import type { ResultOptions } from '../future.js';
 import type { State } from '../states.js';
 import { awaitOne, checkTimeout } from './await.js';
 import { rxjs } from './lazy.js';
 import { RunRecord, type Listener } from './run-record.js';
 import { currentRun, type Run } from './run.js';
+
+/** Node's hook for `util.inspect` (and so `console.log`), read without importing node:util. */
+const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
+
+/** The part of `util.inspect`'s options a custom inspector passes on. */
+interface InspectOptions {
+  readonly depth?: number | null;
+}
 
 /**
  * The future's side of a run: waiting for it as a Promise, an fp-ts Either, or an Observable.
@@ -153,5 +161,26 @@ export abstract class RunHandle<R> extends RunRecord<R> {
 
   override toString(): string {
     return `TaskFuture(${this.name}: ${this.phase})`;
+  }
+
+  /**
+   * What a future shows of itself to `console.log` and `JSON.stringify`: its name, task and state,
+   * and its value or error once it has one, not the engine's links (which are circular). Reading
+   * it does not count as looking at a failure.
+   */
+  toJSON(): { id: string; name: string; task: string; state: string; value?: unknown; error?: string } {
+    return { id: this.id, ...this.summary() };
+  }
+
+  [INSPECT](depth: number, options: InspectOptions, inspect: (value: unknown, options: InspectOptions) => string): string {
+    if (depth < 0) return `[TaskFuture ${this.name}]`;
+    const depthLeft = options.depth === null || options.depth === undefined ? options.depth : options.depth - 1;
+    return `TaskFuture ${inspect(this.summary(), { ...options, depth: depthLeft })}`;
+  }
+
+  private summary(): { name: string; task: string; state: string; value?: unknown; error?: string } {
+    const base = { name: this.name, task: this.taskName, state: this.phase };
+    if (!this.terminal) return base;
+    return this.phase === 'Completed' ? { ...base, value: this.value } : { ...base, error: describeError(this.error) };
   }
 }
