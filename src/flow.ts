@@ -20,6 +20,8 @@ import { ConcurrentTaskRunner } from './runners/concurrent.js';
 import type { TaskRunner } from './runners/runner.js';
 import { attachObservers } from './observe/attach.js';
 import { isLogger, type Logger } from './observe/logger.js';
+import { FlowInWorkerImportError } from './runners/worker-threads/errors.js';
+import { taskModuleImport } from './runners/wire/task-module-import.js';
 import type { RecordSink } from './observe/record.js';
 
 /**
@@ -376,6 +378,7 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
   const name = options.name;
   const newFlowRun = (): FlowRun => newFlowRunFor(options);
   const call = (...args: A): Promise<FlowResult<Awaited<R>>> => {
+    refuseInWorkerImport(name);
     let flowRun: FlowRun;
     try {
       flowRun = newFlowRun();
@@ -385,8 +388,24 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
     }
     return runFlow({ ...options, name }, fn as (...a: A) => Awaited<R>, args, flowRun);
   };
-  const start = (...args: A): FlowRunHandle<Awaited<R>> => startFlowRun({ ...options, name }, fn as (...a: A) => Awaited<R>, args, newFlowRun());
+  const start = (...args: A): FlowRunHandle<Awaited<R>> => {
+    refuseInWorkerImport(name);
+    return startFlowRun({ ...options, name }, fn as (...a: A) => Awaited<R>, args, newFlowRun());
+  };
   return Object.defineProperties(call, { name: { value: name }, start: { value: start } }) as unknown as Flow<A, Awaited<R>>;
+}
+
+/**
+ * Throws when a sluice worker is importing the module that starts this flow: at the top level of a
+ * task module, the flow would run again in every worker thread, each with a pool of its own. A
+ * throw, not a rejected promise: the module's import then fails however the call's promise is
+ * used (awaited, `.then`, `.catch`, or not at all), and the worker reports it once.
+ */
+function refuseInWorkerImport(name: string): void {
+  const importing = taskModuleImport();
+  if (importing === undefined) return;
+  importing.flows.push(name);
+  throw new FlowInWorkerImportError(name, importing.importer, importing.module);
 }
 
 /**
