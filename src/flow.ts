@@ -340,7 +340,9 @@ function runFlow<A extends unknown[], R>(options: Required<Pick<FlowOptions, 'na
  * Defines a flow. Calling it runs `fn` with task runs going to the flow's runner, waits for every
  * run it started (Prefect does not), and resolves to `fn`'s value (futures in it are replaced by
  * their values). It rejects with `fn`'s error, or with an `UnobservedFailuresError` when runs
- * failed and the flow's code never looked at them.
+ * failed and the flow's code never looked at them. Called or started by a module that a worker
+ * thread or `sluice worker` is importing, it throws a {@link FlowInWorkerImportError} (guard the
+ * call with {@link isMainModule}).
  *
  * @example
  * ```ts

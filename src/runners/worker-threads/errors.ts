@@ -5,7 +5,7 @@
  */
 import { SluiceError } from '../../errors.js';
 import type { NotFoundReason } from './protocol.js';
-import { flowInImportMessage, type TaskModuleImporter } from '../wire/task-module-import.js';
+import { flowInImportMessage } from '../wire/task-module-import.js';
 
 /**
  * A task cannot be found where a worker thread looks for it. A function cannot cross to another
@@ -165,9 +165,9 @@ export class FlowInWorkerImportError extends SluiceError {
   /** The module being imported. */
   readonly module: string;
   /** Who was importing it: a worker thread, or `sluice worker`. */
-  readonly importer: TaskModuleImporter;
+  readonly importer: 'worker-thread' | 'sluice-worker';
 
-  constructor(flowName: string, importer: TaskModuleImporter, module: string) {
+  constructor(flowName: string, importer: 'worker-thread' | 'sluice-worker', module: string) {
     super('FLOW_STARTED_IN_WORKER', flowInImportMessage(flowName, importer, module));
     this.flowName = flowName;
     this.module = module;
