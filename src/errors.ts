@@ -7,7 +7,7 @@
  */
 
 import type { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './runners/bullmq/errors.js';
-import type { NotCloneableError, TaskNotFoundError, WorkerCrashedError, WorkerProtocolError } from './runners/worker-threads/errors.js';
+import type { FlowInWorkerImportError, NotCloneableError, TaskNotFoundError, WorkerCrashedError, WorkerProtocolError } from './runners/worker-threads/errors.js';
 
 const brand = Symbol.for('sluice.error');
 
@@ -56,7 +56,8 @@ export type SluiceErrorCode =
   | 'JOB_FAILED'
   | 'JOB_PAYLOAD'
   | 'QUEUE_CONNECTION'
-  | 'WORKER_CRASHED';
+  | 'WORKER_CRASHED'
+  | 'FLOW_STARTED_IN_WORKER';
 
 // Every code has its class in SluiceErrorsByCode, and nothing else does.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
@@ -138,6 +139,7 @@ export interface SluiceErrorsByCode {
   readonly NOT_CLONEABLE: NotCloneableError;
   readonly WORKER_PROTOCOL: WorkerProtocolError;
   readonly WORKER_CRASHED: WorkerCrashedError;
+  readonly FLOW_STARTED_IN_WORKER: FlowInWorkerImportError;
   readonly STREAM_OVERFLOW: StreamOverflowError;
   readonly UNKNOWN_TASK: UnknownTaskError;
   readonly NOT_SERIALIZABLE: NotSerializableError;

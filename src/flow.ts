@@ -20,6 +20,8 @@ import { ConcurrentTaskRunner } from './runners/concurrent.js';
 import type { TaskRunner } from './runners/runner.js';
 import { attachObservers } from './observe/attach.js';
 import { isLogger, type Logger } from './observe/logger.js';
+import { FlowInWorkerImportError } from './runners/worker-threads/errors.js';
+import { taskModuleImport } from './runners/wire/task-module-import.js';
 import type { RecordSink } from './observe/record.js';
 import { checkOptionKeys, FLOW_OPTION_KEYS } from './option-keys.js';
 
@@ -475,7 +477,9 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
  * Defines a flow. Calling it runs `fn` with task runs going to the flow's runner, waits for every
  * run it started (Prefect does not), and resolves to `fn`'s value (futures in it are replaced by
  * their values). It rejects with `fn`'s error, or with an `UnobservedFailuresError` when runs
- * failed and the flow's code never looked at them.
+ * failed and the flow's code never looked at them. Called or started by a module that a worker
+ * thread or `sluice worker` is importing, it throws a {@link FlowInWorkerImportError} (guard the
+ * call with {@link isMainModule}).
  *
  * @example
  * ```ts
@@ -528,6 +532,7 @@ function checkFlowOptions(options: Partial<FlowOptions> & { readonly name: strin
 
 function makeFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => R): Flow<A, R> {
   const call = (...args: A): Promise<FlowResult<R>> => {
+    refuseInWorkerImport(options.name);
     let flowRun: FlowRun;
     try {
       flowRun = newFlowRunFor(options, parentScope());
@@ -537,7 +542,10 @@ function makeFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) =>
     }
     return runFlow(options, fn, args, flowRun);
   };
-  const start = (...args: A): FlowRunHandle<R> => startFlowRun(options, fn, args, newFlowRunFor(options, parentScope()));
+  const start = (...args: A): FlowRunHandle<R> => {
+    refuseInWorkerImport(options.name);
+    return startFlowRun(options, fn, args, newFlowRunFor(options, parentScope()));
+  };
   const withOptions = (more: Partial<FlowOptions>): Flow<A, R> => {
     if (more === null || typeof more !== 'object') {
       throw new InvalidArgumentError(`flow "${options.name}": with() takes an options object, got ${describeValue(more)}`);
@@ -555,6 +563,19 @@ function makeFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) =>
     start: { value: start },
     with: { value: withOptions },
   }) as unknown as Flow<A, R>;
+}
+
+/**
+ * Throws when a sluice worker is importing the module that starts this flow: at the top level of a
+ * task module, the flow would run again in every worker thread, each with a pool of its own. A
+ * throw, not a rejected promise: the module's import then fails however the call's promise is
+ * used (awaited, `.then`, `.catch`, or not at all), and the worker reports it once.
+ */
+function refuseInWorkerImport(name: string): void {
+  const importing = taskModuleImport();
+  if (importing === undefined) return;
+  importing.flows.push(name);
+  throw new FlowInWorkerImportError(name, importing.importer, importing.module);
 }
 
 /**

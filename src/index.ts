@@ -10,6 +10,7 @@
 export { task, TASK_DEFAULTS } from './task.js';
 export type { Task, TaskOptions, TaskRunOptions, TaskFunction, TaskFunctionArgs, TaskFunctionValue, RetryDelay, Arg, Args, MapArg, MapArgs, Upstreams, WithFutures } from './task.js';
 export { flow } from './flow.js';
+export { isMainModule } from './main-module.js';
 export { MAP_STREAM_DEFAULTS } from './stream.js';
 export type { MapStreamOptions, StreamSource, TaskStream } from './stream.js';
 export type { Flow, FlowOptions, FlowResult, FlowRunHandle, FutureValue } from './flow.js';
@@ -57,7 +58,7 @@ export type { TaskRunner, TaskRef, RunnerCall } from './runners/runner.js';
 /* Runners */
 export { WorkerThreadsTaskRunner, WORKER_THREADS_RUNNER_DEFAULTS } from './runners/worker-threads/runner.js';
 export type { WorkerThreadsTaskRunnerOptions } from './runners/worker-threads/runner.js';
-export { TaskNotFoundError, NotCloneableError, WorkerProtocolError, WorkerCrashedError } from './runners/worker-threads/errors.js';
+export { TaskNotFoundError, NotCloneableError, WorkerProtocolError, WorkerCrashedError, FlowInWorkerImportError } from './runners/worker-threads/errors.js';
 
 /* Errors */
 export {

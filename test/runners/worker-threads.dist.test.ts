@@ -95,6 +95,7 @@ describe('WorkerThreadsTaskRunner, built, on plain node', () => {
       'runners/wire/body.ts',
       'runners/wire/io-ts.ts',
       'runners/wire/run-info.ts',
+      'runners/wire/task-module-import.ts',
       'runners/wire/thrown.ts',
       'runners/worker-threads/clone-check.ts',
       'runners/worker-threads/loader.ts',

@@ -15,6 +15,8 @@ import { settleBody } from '../wire/body.js';
 import { runAsRemote } from '../wire/run-info.js';
 import { rebuildThrown, serializeThrown, WireThrownC } from '../wire/thrown.js';
 import { findTsxEsmApi, hasTsx, isTypeScript, registerTsx } from '../worker-threads/loader.js';
+import { importTaskModule } from '../wire/task-module-import.js';
+import { FlowInWorkerImportError } from '../worker-threads/errors.js';
 import { taskBodyOf, type TaskBody } from '../worker-threads/lookup.js';
 import { describeWireErrors } from '../worker-threads/protocol.js';
 import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
@@ -166,12 +168,20 @@ async function loadTasks(modules: readonly string[], tasks: readonly unknown[]):
   };
   for (const specifier of modules) {
     if (typeof specifier !== 'string' || specifier === '') throw new InvalidArgumentError('sluice worker: every module must be a non-empty path or URL');
-    let namespace: Readonly<Record<string, unknown>>;
+    // Marked: a flow the module starts when imported fails at once (it would run again here).
+    const { mark, loaded } = importTaskModule('sluice-worker', specifier, () => importModule(specifier));
+    let namespace: Readonly<Record<string, unknown>> | undefined;
+    let failure: unknown;
     try {
-      namespace = await importModule(specifier);
+      namespace = await loaded;
     } catch (error) {
-      if (error instanceof InvalidArgumentError) throw error;
-      throw new InvalidArgumentError(`sluice worker: module ${specifier} cannot be imported: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+      failure = error;
+    }
+    const flowName = mark.flows[0];
+    if (flowName !== undefined) throw new FlowInWorkerImportError(flowName, 'sluice-worker', specifier);
+    if (namespace === undefined) {
+      if (failure instanceof InvalidArgumentError) throw failure;
+      throw new InvalidArgumentError(`sluice worker: module ${specifier} cannot be imported: ${failure instanceof Error ? `${failure.name}: ${failure.message}` : String(failure)}`);
     }
     let found = 0;
     for (const key of Object.keys(namespace)) {

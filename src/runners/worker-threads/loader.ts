@@ -8,8 +8,9 @@
  * - the worker entry, when sluice runs from its own sources (`worker.ts`), is loaded through
  *   tsx's CommonJS hook (`--require tsx/cjs`, added when the process's flags have no tsx);
  * - a TypeScript task module that the thread cannot import is imported again after the worker
- *   registers tsx's ESM hooks itself (`tsx/esm/api`), found from the task's module, from sluice
- *   or from the working directory, and handed to the threads in `workerData`.
+ *   registers tsx's ESM hooks itself (`tsx/esm/api`), found from the tsx files the process's
+ *   flags load (the `tsx` command's own, under `npx tsx` perhaps nowhere else), from the task's
+ *   module, from sluice or from the working directory, and handed to the threads in `workerData`.
  *
  * @module
  * @internal
@@ -17,7 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Whether a module URL or path names a TypeScript file. */
 export function isTypeScript(url: string): boolean {
@@ -33,6 +34,26 @@ export function isTypeScript(url: string): boolean {
 /** Whether these flags load tsx already (so its CommonJS hook reaches the threads). */
 export function hasTsx(execArgv: readonly string[]): boolean {
   return execArgv.some((arg) => /(^|[/\\=])tsx([/\\]|$)/.test(arg));
+}
+
+/**
+ * The files of tsx that these flags load (`--import file:///…/tsx/dist/loader.mjs`, as the `tsx`
+ * command starts node), as bases to find tsx's package from: a program run with `npx tsx` loads a
+ * tsx that neither its modules nor sluice can resolve.
+ */
+export function tsxFilesIn(execArgv: readonly string[]): string[] {
+  const files: string[] = [];
+  for (const arg of execArgv) {
+    const value = arg.startsWith('--') && arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : arg;
+    if (!hasTsx([value])) continue;
+    try {
+      if (value.startsWith('file:')) files.push(fileURLToPath(value));
+      else if (path.isAbsolute(value) || value.startsWith('.')) files.push(path.resolve(value));
+    } catch {
+      // not a file URL after all
+    }
+  }
+  return files;
 }
 
 /** The path of `specifier` as resolved from the first base that reaches it. */
@@ -86,7 +107,8 @@ export function threadSetup(entryIsTypeScript: boolean, extra: readonly string[]
   const needsHook = entryIsTypeScript && !hasTsx([...inherited, ...extra]);
   const cjsHook = needsHook ? resolveFrom('tsx/cjs', bases) : undefined;
   const execArgv = cjsHook === undefined && extra.length === 0 ? undefined : [...inherited, ...(cjsHook === undefined ? [] : ['--require', cjsHook]), ...extra];
-  return { execArgv, workerData: { tsxApi: findTsxEsmApi(bases) } };
+  // The tsx the program was started with first: the threads then load TypeScript as it does.
+  return { execArgv, workerData: { tsxApi: findTsxEsmApi([...tsxFilesIn([...inherited, ...extra]), ...bases]) } };
 }
 
 let tsxRegistered: Promise<void> | undefined;

@@ -82,14 +82,19 @@ export function findTask(namespace: Readonly<Record<string, unknown>>, name: str
   return { ok: true, body: first };
 }
 
-/** Why a module could not be imported, with a hint for TypeScript modules. */
-export function notImportable(name: string, moduleUrl: string, error: unknown, where: 'a worker thread' | 'the main thread'): string {
+/**
+ * Why a module could not be imported, with a hint for TypeScript modules; `tsxInFlags` when the
+ * thread's Node flags load tsx already (the program was started with tsx).
+ */
+export function notImportable(name: string, moduleUrl: string, error: unknown, where: 'a worker thread' | 'the main thread', tsxInFlags = false): string {
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   const code = (error as { code?: unknown } | null)?.code;
   const ts = /\.[cm]?tsx?$/.test(new URL(moduleUrl, 'file:///').pathname);
-  const hint =
-    ts && code === 'ERR_UNKNOWN_FILE_EXTENSION'
-      ? ' The module is TypeScript and the thread has no TypeScript loader: run the program with tsx (`tsx main.ts`, or `node --import tsx main.js`), install tsx where the module can find it, pass `execArgv` to the runner, or build the module to JavaScript.'
-      : '';
+  let hint = '';
+  if (ts && code === 'ERR_UNKNOWN_FILE_EXTENSION') {
+    hint = tsxInFlags
+      ? " The module is TypeScript, and the program's tsx loader does not reach worker threads on this version of Node (only the main thread's imports go through it); sluice registers tsx in the threads itself, but could not find tsx's package from the loader's flags, the module, sluice or the working directory: install tsx in the project (`npm install --save-dev tsx`), pass `execArgv` to the runner, or build the module to JavaScript."
+      : ' The module is TypeScript and the thread has no TypeScript loader: run the program with tsx (`tsx main.ts`, or `node --import tsx main.js`), install tsx where the module can find it, pass `execArgv` to the runner, or build the module to JavaScript.';
+  }
   return `task "${name}": its module ${moduleUrl} cannot be imported in ${where}: ${detail}.${hint} A task that runs on worker threads must be defined at the top level of a module that can be imported on its own (give it \`module: import.meta.url\`).`;
 }

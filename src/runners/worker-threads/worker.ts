@@ -15,16 +15,23 @@
 import { workerData } from 'node:worker_threads';
 import { describeProblems } from '../../codecs.js';
 import { findNotCloneable } from './clone-check.js';
-import { isTypeScript, registerTsx, type WorkerData } from './loader.js';
+import { hasTsx, isTypeScript, registerTsx, type WorkerData } from './loader.js';
 import { findTask, notImportable, type Lookup, type TaskBody } from './lookup.js';
 import type { RemoteRunInfo } from '../../remote-run.js';
 import { settleBody } from '../wire/body.js';
 import { runAsRemote } from '../wire/run-info.js';
 import { serializeThrown as serializeThrown_, type WireThrown } from '../wire/thrown.js';
+import { flowInImportMessage, importTaskModule } from '../wire/task-module-import.js';
 import { describeWireErrors, PROTOCOL_VERSION, RequestC, type Failure, type Response } from './protocol.js';
 
 /** One lookup per module and task name in this thread. */
 const lookups = new Map<string, Promise<Lookup>>();
+
+/** A module as this thread imported it: its exports, or why not. */
+type Imported = { readonly ok: true; readonly namespace: Readonly<Record<string, unknown>> } | { readonly ok: false; readonly failure: (name: string) => string };
+
+/** One import per module in this thread. */
+const imports = new Map<string, Promise<Imported>>();
 
 /**
  * Imports a task module. A TypeScript module this thread has no loader for is imported again
@@ -43,13 +50,36 @@ async function importModule(moduleUrl: string): Promise<Readonly<Record<string, 
   }
 }
 
+/**
+ * Imports a task module once, marked as a worker's import: a flow the module starts meanwhile
+ * fails at once (it would run again in this thread, with a pool of its own), and so does every
+ * lookup in the module, whether or not the module let that failure end its import.
+ */
+function importOnce(moduleUrl: string): Promise<Imported> {
+  let imported = imports.get(moduleUrl);
+  if (imported === undefined) {
+    const { mark, loaded } = importTaskModule('worker-thread', moduleUrl, () => importModule(moduleUrl));
+    const startedFlow = (): Imported | undefined => {
+      const flowName = mark.flows[0];
+      if (flowName === undefined) return undefined;
+      const why = flowInImportMessage(flowName, 'worker-thread', moduleUrl);
+      return { ok: false, failure: (name) => `task "${name}": its module ${moduleUrl} cannot be imported in a worker thread: ${why}` };
+    };
+    imported = loaded.then(
+      (namespace): Imported => startedFlow() ?? { ok: true, namespace },
+      (error: unknown): Imported => startedFlow() ?? { ok: false, failure: (name) => notImportable(name, moduleUrl, error, 'a worker thread', hasTsx(process.execArgv)) },
+    );
+    imports.set(moduleUrl, imported);
+  }
+  return imported;
+}
+
 function lookup(moduleUrl: string, name: string): Promise<Lookup> {
   const key = `${moduleUrl}\0${name}`;
   let found = lookups.get(key);
   if (found === undefined) {
-    found = importModule(moduleUrl).then(
-      (namespace) => findTask(namespace, name, moduleUrl),
-      (error: unknown): Lookup => ({ ok: false, reason: 'not-importable', message: notImportable(name, moduleUrl, error, 'a worker thread') }),
+    found = importOnce(moduleUrl).then((imported) =>
+      imported.ok ? findTask(imported.namespace, name, moduleUrl) : { ok: false, reason: 'not-importable', message: imported.failure(name) },
     );
     lookups.set(key, found);
   }
