@@ -3,6 +3,7 @@ import { rxjs } from './lazy.js';
 import type { TaskRunner } from '../runners/runner.js';
 import type { FlowEvent } from '../events.js';
 import type { ScopeMarker } from '../scope-storage.js';
+import { Deque } from './deque.js';
 import { Slots } from './slots.js';
 import type { Logger } from '../observe/logger.js';
 
@@ -23,6 +24,12 @@ export interface TrackedRun {
   isFailedUnobserved(): boolean;
   failureError(): unknown;
   cancel(reason?: string): boolean;
+}
+
+/** A run whose start `submit` and `map` leave to {@link FlowRun.startSoon}. @internal */
+export interface StartableRun {
+  readonly isTerminal: boolean;
+  start(): void;
 }
 
 /**
@@ -54,6 +61,9 @@ export class FlowRun implements ScopeMarker {
    */
   bodyScope: (<T>(runId: string, body: () => T) => T) | undefined;
   private recording = false;
+  /** Runs submitted since the last `startSoon` drain, and whether one is scheduled. */
+  private toStart: Deque<StartableRun> | undefined;
+  private startScheduled = false;
 
   constructor(
     readonly name: string,
@@ -80,6 +90,32 @@ export class FlowRun implements ScopeMarker {
     this.counters.set(taskName, n + count);
     return n;
   }
+
+  /**
+   * Starts `run` after the caller's synchronous code: on the next microtask (one for a whole
+   * submit loop), or in the current frame of a virtual scheduler, so a marble test's runs still
+   * start in virtual time. A body then never runs inside `submit` or `map`, and whoever
+   * subscribes to a run's states right after submitting it sees every one of them.
+   */
+  startSoon(run: StartableRun): void {
+    (this.toStart ??= new Deque()).push(run);
+    if (this.startScheduled) return;
+    this.startScheduled = true;
+    const rx = rxjs();
+    const scheduler = this.scheduler;
+    // asapScheduler is a microtask, or virtual inside `TestScheduler.run`.
+    (scheduler instanceof rx.VirtualTimeScheduler ? scheduler : rx.asapScheduler).schedule(this.startQueued);
+  }
+
+  private readonly startQueued = (): void => {
+    const runs = this.toStart;
+    // Runs submitted while these start (by their bodies) wait for the next drain: after the
+    // synchronous code of their caller too.
+    this.toStart = undefined;
+    this.startScheduled = false;
+    if (runs === undefined) return;
+    for (let run = runs.shift(); run !== undefined; run = runs.shift()) if (!run.isTerminal) run.start();
+  };
 
   runStarted(run: TrackedRun): void {
     this.active++;
