@@ -303,12 +303,16 @@ export interface Task<A extends unknown[], R> {
   (...args: Args<A>): Promise<R>;
   /** The task's name. */
   readonly name: string;
-  /** Starts a run on the current flow's runner (or the default runner) and returns its future at once. */
+  /**
+   * Submits a run to the current flow's runner (or the default runner) and returns its future at
+   * once. The run starts right after the caller's synchronous code, never inside `submit`.
+   */
   submit(...args: Args<A>): TaskFuture<R>;
   /**
    * Starts one run per item of the iterable arguments (non-iterables, strings, byte arrays, plain
    * objects and `unmapped(...)` values go whole to every run). Throws before anything runs if no
-   * argument is iterable or their lengths differ.
+   * argument is iterable or their lengths differ. The runs start after the caller's synchronous
+   * code, as submitted ones do.
    */
   map(...args: MapArgs<A>): TaskFutureList<R>;
   /**
