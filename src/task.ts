@@ -14,7 +14,7 @@ import { TaskFutureList } from './future.js';
 import { Run, type RunGroup } from './engine/run.js';
 import type { TaskSpec } from './engine/spec.js';
 import { Slots } from './engine/slots.js';
-import { trampoline, trampolineCall } from './engine/trampoline.js';
+import { trampoline } from './engine/trampoline.js';
 import { unwrapUnmapped } from './engine/upstream.js';
 import { currentScope, flowOf, parentOf } from './flow.js';
 import type { FlowRun } from './engine/flow-run.js';
@@ -356,12 +356,16 @@ export interface Task<A extends unknown[], R> {
   (...args: Args<A>): Promise<R>;
   /** The task's name. */
   readonly name: string;
-  /** Starts a run on the current flow's runner (or the default runner) and returns its future at once. */
+  /**
+   * Submits a run to the current flow's runner (or the default runner) and returns its future at
+   * once. The run starts right after the caller's synchronous code, never inside `submit`.
+   */
   submit(...args: Args<A>): TaskFuture<R>;
   /**
    * Starts one run per item of the iterable arguments (non-iterables, strings, byte arrays, plain
    * objects and `unmapped(...)` values go whole to every run). Throws before anything runs if no
-   * argument is iterable or their lengths differ.
+   * argument is iterable or their lengths differ. The runs start after the caller's synchronous
+   * code, as submitted ones do.
    */
   map(...args: MapArgs<A>): TaskFutureList<R>;
   /**
@@ -524,10 +528,6 @@ function limiterFor(limits: WeakMap<FlowRun, Slots>, flowRun: FlowRun, max: numb
   return slots;
 }
 
-function startRun(run: Run<unknown>): void {
-  run.start();
-}
-
 function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
   const { spec, limits } = config;
 
@@ -573,7 +573,7 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
       lastGroup = new WeakRef(group);
     }
     const run = new Run<R>(group, unwrapUnmapped(args));
-    trampolineCall(startRun, run as Run<unknown>);
+    flow.startSoon(run);
     return run;
   };
 
@@ -604,14 +604,13 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
     const list = new TaskFutureList<R>();
     // Subscribed before the first run exists, so the bar sees every state of every run.
     const watch = config.progress && plan.length > 0 ? watchMapProgress(flow, spec.name, plan.length) : undefined;
-    // Each run starts as soon as it exists: the first bodies are already running while the rest of
-    // a large map is being created. Slots are granted on the trampoline, so synchronous bodies
-    // still hand their slot on in a loop, not by recursion.
+    // Runs start after the caller's synchronous code, as submitted ones do. Slots are granted on
+    // the trampoline, so synchronous bodies still hand their slot on in a loop, not by recursion.
     for (let i = 0; i < plan.length; i++) {
       const run = new Run<R>(group, deferrable && !hasObjectAt(plan, i) ? DEFERRED_ARGS : argsAt(plan, i), firstName + i);
       list.push(run);
       if (watch !== undefined) watch(run.id);
-      run.start();
+      flow.startSoon(run);
     }
     return list;
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asCompleted, flow, InvalidArgumentError, isCompleted, isFailed, task, wait, WaitTimeoutError, type TaskFuture } from '../src/index.js';
+import { asCompleted, flow, InvalidArgumentError, isCompleted, isFailed, task, wait, WaitTimeoutError, type StateName, type TaskFuture } from '../src/index.js';
 
 const sleep = <T>(ms: number, value: T): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value), ms));
 const sleepy = task('sleepy', (ms: number) => sleep(ms, ms));
@@ -8,6 +8,59 @@ const failing = task('failing', async (ms: number): Promise<number> => {
   throw new Error(`failed after ${ms}`);
 });
 const never = task('never', (_n?: number) => new Promise<number>(() => undefined));
+
+describe('submit and map return before any body starts', () => {
+  /** A synchronous body that would hold its caller for `ms`, counting its starts. */
+  const busy = (starts: { n: number }) =>
+    task('busy', (ms: number) => {
+      starts.n++;
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        // a synchronous body: nothing else runs meanwhile
+      }
+      return ms;
+    });
+
+  it('a submit loop of synchronous bodies returns before the first body starts', async () => {
+    const starts = { n: 0 };
+    const slow = busy(starts);
+    const out = await flow('loop', async () => {
+      const futures = [slow.submit(200), slow.submit(1), slow.submit(1)];
+      const startedInSubmit = starts.n;
+      return { startedInSubmit, values: await Promise.all(futures.map((f) => f.result())) };
+    })();
+    expect(out).toEqual({ startedInSubmit: 0, values: [200, 1, 1] });
+    expect(starts.n).toBe(3);
+  });
+
+  it('map returns before its synchronous bodies start', async () => {
+    const starts = { n: 0 };
+    const list = busy(starts).map([1, 2, 3]);
+    expect(starts.n).toBe(0);
+    expect(await list.result()).toEqual([1, 2, 3]);
+    expect(starts.n).toBe(3);
+  });
+
+  it('a state$ subscriber attached right after submit sees every state of a failing synchronous body', async () => {
+    const failing = task({ name: 'failing', retries: 2 }, () => {
+      throw new Error('no');
+    });
+    const names: StateName[] = [];
+    const future = failing.submit();
+    future.state$.subscribe((state) => names.push(state.name));
+    await future.wait();
+    expect(names).toEqual(['Pending', 'Running', 'Retrying', 'Retrying', 'Failed']);
+  });
+
+  it('a run cancelled right after submit never starts its body', async () => {
+    const starts = { n: 0 };
+    const future = busy(starts).submit(1);
+    expect(future.cancel('changed my mind')).toBe(true);
+    await future.wait();
+    expect(future.state.name).toBe('Cancelled');
+    expect(starts.n).toBe(0);
+  });
+});
 
 describe('future.result()', () => {
   it('should return the value, or throw the error as thrown', async () => {

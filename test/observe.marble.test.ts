@@ -40,6 +40,8 @@ describe('task.observe (cold, cancel on unsubscribe)', () => {
     });
     const values: string[] = [];
     const subscription = slow.observe().pipe(take(1)).subscribe((v) => values.push(v));
+    await Promise.resolve(); // the body starts after the caller's synchronous code
+    expect(signal?.aborted).toBe(false);
     subscription.unsubscribe();
     expect(signal?.aborted).toBe(true);
     expect(values).toEqual([]);

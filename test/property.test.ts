@@ -67,31 +67,18 @@ function blockedBy(deps: readonly { on: number; allow: boolean }[], out: readonl
 }
 
 /**
- * What a plain sequential evaluation of the graph gives, node by node. Bodies are asynchronous, so
- * only cancellations, and blocks by upstreams already settled at submission, are decided
- * synchronously; a `cancel()` right after `submit` loses to such a block and wins otherwise.
+ * What a plain sequential evaluation of the graph gives, node by node. Runs start after the
+ * caller's synchronous code, so a `cancel()` right after `submit` always wins, even over an
+ * upstream that had already failed.
  */
 function reference(nodes: readonly NodeSpec[]): Outcome[] {
   const out: Outcome[] = [];
-  const settledAtSubmit: boolean[] = [];
   for (const node of nodes) {
-    const argsSettled = node.argDeps.every((d) => settledAtSubmit[d.on] === true);
-    const waitsSettled = node.waitDeps.every((d) => settledAtSubmit[d.on] === true);
-    const argBlock = blockedBy(node.argDeps, out);
-    const waitBlock = blockedBy(node.waitDeps, out);
-    const syncBlock = argsSettled ? (argBlock ?? (waitsSettled ? waitBlock : undefined)) : undefined;
-    if (syncBlock !== undefined) {
-      out.push(syncBlock);
-      settledAtSubmit.push(true);
-      continue;
-    }
     if (node.cancel && node.kind === 'submit') {
       out.push({ name: 'Cancelled' });
-      settledAtSubmit.push(true);
       continue;
     }
-    settledAtSubmit.push(false);
-    const blocked = argBlock ?? waitBlock;
+    const blocked = blockedBy(node.argDeps, out) ?? blockedBy(node.waitDeps, out);
     if (blocked !== undefined) {
       out.push(blocked);
       continue;

@@ -3,6 +3,7 @@ import { rxjs } from './lazy.js';
 import type { TaskRunner } from '../runners/runner.js';
 import type { FlowEvent } from '../events.js';
 import type { ScopeMarker } from '../scope-storage.js';
+import { Deque } from './deque.js';
 import { Slots } from './slots.js';
 import type { Logger } from '../observe/logger.js';
 
@@ -43,6 +44,12 @@ export interface FlowParent {
   readonly run: { readonly id: string; readonly name: string; readonly signal: AbortSignal } | undefined;
 }
 
+/** A run whose start `submit` and `map` leave to {@link FlowRun.startSoon}. @internal */
+export interface StartableRun {
+  readonly isTerminal: boolean;
+  start(): void;
+}
+
 /**
  * One execution of a flow (or the ambient scope used outside flows): its runner and slots, the
  * runs it started, and its event stream. Runs register when created and unregister when they
@@ -78,6 +85,9 @@ export class FlowRun implements ScopeMarker {
   cancelledRuns = 0;
   /** Subflows called in this flow run that have not settled: they are cancelled with it. */
   private children: Set<FlowRun> | undefined;
+  /** Runs submitted since the last `startSoon` drain, and whether one is scheduled. */
+  private toStart: Deque<StartableRun> | undefined;
+  private startScheduled = false;
 
   constructor(
     readonly name: string,
@@ -106,6 +116,32 @@ export class FlowRun implements ScopeMarker {
     this.counters.set(taskName, n + count);
     return n;
   }
+
+  /**
+   * Starts `run` after the caller's synchronous code: on the next microtask (one for a whole
+   * submit loop), or in the current frame of a virtual scheduler, so a marble test's runs still
+   * start in virtual time. A body then never runs inside `submit` or `map`, and whoever
+   * subscribes to a run's states right after submitting it sees every one of them.
+   */
+  startSoon(run: StartableRun): void {
+    (this.toStart ??= new Deque()).push(run);
+    if (this.startScheduled) return;
+    this.startScheduled = true;
+    const rx = rxjs();
+    const scheduler = this.scheduler;
+    // asapScheduler is a microtask, or virtual inside `TestScheduler.run`.
+    (scheduler instanceof rx.VirtualTimeScheduler ? scheduler : rx.asapScheduler).schedule(this.startQueued);
+  }
+
+  private readonly startQueued = (): void => {
+    const runs = this.toStart;
+    // Runs submitted while these start (by their bodies) wait for the next drain: after the
+    // synchronous code of their caller too.
+    this.toStart = undefined;
+    this.startScheduled = false;
+    if (runs === undefined) return;
+    for (let run = runs.shift(); run !== undefined; run = runs.shift()) if (!run.isTerminal) run.start();
+  };
 
   runStarted(run: TrackedRun): void {
     this.active++;

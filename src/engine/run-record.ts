@@ -41,9 +41,11 @@ export const DEFERRED_ARGS: unknown[] = [];
 /** Flag bits of `RunRecord.flags`. */
 export const TERMINAL = 1;
 const OBSERVED = 2;
-const HOLDS_SLOT = 4;
-const HOLDS_MAP_SLOT = 8;
+export const HOLDS_SLOT = 4;
+export const HOLDS_MAP_SLOT = 8;
 const LENT_SLOT = 16;
+/** The current attempt's Promise body, called in this process, has not settled yet. */
+export const BODY_LIVE = 32;
 
 /** The fields of a run that most runs never use. @internal */
 interface RunExtra<R> {
@@ -56,6 +58,11 @@ interface RunExtra<R> {
   controller?: AbortController | undefined;
   bodySubscription?: Unsubscribable | undefined;
   timer?: Unsubscribable | undefined;
+  /**
+   * Bodies that were timed out or cancelled but are still executing, as pairs of their attempt and
+   * the slot bits (`HOLDS_SLOT`, `HOLDS_MAP_SLOT`) they keep until they settle.
+   */
+  abandoned?: number[] | undefined;
   /** The promise `result()` hands out in the common case, and how to settle it (no object for the pair). */
   result?: Promise<unknown>;
   resolveResult?: (value: unknown) => void;
@@ -186,6 +193,12 @@ export abstract class RunRecord<R> {
   }
   protected set bodySubscription(value: Unsubscribable | undefined) {
     if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).bodySubscription = value;
+  }
+  protected get abandoned(): number[] | undefined {
+    return this.extra?.abandoned;
+  }
+  protected set abandoned(value: number[] | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).abandoned = value;
   }
   protected get timer(): Unsubscribable | undefined {
     return this.extra?.timer;

@@ -20,7 +20,7 @@ import { START_ATTEMPT, type AttemptSink, type AttemptStarter, type RunnerCall }
 import type { TrackedRun } from './flow-run.js';
 import { rxjs } from './lazy.js';
 import { RunHandle } from './run-handle.js';
-import { DEFERRED_ARGS, TERMINAL, type Listener } from './run-record.js';
+import { BODY_LIVE, DEFERRED_ARGS, HOLDS_MAP_SLOT, HOLDS_SLOT, TERMINAL, type Listener } from './run-record.js';
 import type { SlotWaiter } from './slots.js';
 import { trampoline, trampolineCall } from './trampoline.js';
 import { findUpstreams, substituteUpstreams, type Upstream } from './upstream.js';
@@ -182,7 +182,7 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
       trampoline(() => {
         this.runAttempt();
       });
-    } else if (this.group.mapSlots !== undefined) {
+    } else if (this.group.mapSlots !== undefined && !this.holdsMapSlot) {
       this.group.mapSlots.acquire({
         wantsSlot: () => !this.isTerminal,
         onSlot: () => {
@@ -266,19 +266,48 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
    * every promise costs a hook call, and an async function with an `await` makes two.
    */
   protected settleFrom(body: PromiseLike<R>, attempt: number): void {
+    this.flags |= BODY_LIVE;
     // A thenable's own `then` may throw: that fails the attempt, as `await` would.
     try {
       body.then(
         (value) => {
-          this.attemptSucceeded(attempt, value);
+          if (this.bodySettled(attempt)) this.attemptSucceeded(attempt, value);
         },
         (error: unknown) => {
-          this.attemptFailed(attempt, error, false);
+          if (this.bodySettled(attempt)) this.attemptFailed(attempt, error, false);
         },
       );
     } catch (error) {
-      this.attemptFailed(attempt, error, false);
+      if (this.bodySettled(attempt)) this.attemptFailed(attempt, error, false);
     }
+  }
+
+  /**
+   * A Promise body of `attempt` has settled. True when it is the current attempt's; false when it
+   * had been timed out or cancelled, and then it gives back the slots it kept while it executed.
+   */
+  protected bodySettled(attempt: number): boolean {
+    if ((this.flags & BODY_LIVE) !== 0 && attempt === this.attempt) {
+      this.flags &= ~BODY_LIVE;
+      return true;
+    }
+    this.releaseKeptSlots(HOLDS_SLOT | HOLDS_MAP_SLOT, attempt);
+    return false;
+  }
+
+  /** Gives back the `bits` slots that abandoned bodies (of `attempt`, or all) still keep. */
+  protected releaseKeptSlots(bits: number, attempt?: number): void {
+    const kept = this.abandoned;
+    if (kept === undefined) return;
+    for (let i = kept.length - 2; i >= 0; i -= 2) {
+      if (attempt !== undefined && kept[i] !== attempt) continue;
+      const held = kept[i + 1] as number;
+      if ((held & bits & HOLDS_SLOT) !== 0) this.flow.slots.release();
+      if ((held & bits & HOLDS_MAP_SLOT) !== 0) this.group.mapSlots?.release();
+      if ((held & ~bits) === 0) kept.splice(i, 2);
+      else kept[i + 1] = held & ~bits;
+    }
+    if (kept.length === 0) this.abandoned = undefined;
   }
 
   protected subscribeBody(body: Observable<unknown>, attempt: number): void {
@@ -310,10 +339,23 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
     this.attemptFailed(attempt, error, true);
   }
 
-  /** Stops the current attempt's body: abort its signal, unsubscribe its Observable. */
+  /**
+   * Stops the current attempt's body: abort its signal, unsubscribe its Observable. A Promise body
+   * cannot be stopped from outside: it keeps the run's slots until it settles, so that
+   * `maxConcurrency` still bounds the bodies executing. (A runner's body and an Observable body
+   * are gone once unsubscribed, and their slots come back at once.)
+   */
   protected stopBody(reason: unknown): void {
     this.timer?.unsubscribe();
     this.timer = undefined;
+    if ((this.flags & BODY_LIVE) !== 0) {
+      this.flags &= ~BODY_LIVE;
+      const bits = this.flags & (HOLDS_SLOT | HOLDS_MAP_SLOT);
+      if (bits !== 0) {
+        this.flags &= ~bits;
+        (this.abandoned ??= []).push(this.attempt, bits);
+      }
+    }
     this.controller?.abort(reason);
     const subscription = this.bodySubscription;
     this.bodySubscription = undefined;
@@ -358,11 +400,11 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
         this.setPhase('AwaitingRetry');
         this.timer = this.flow.scheduler.schedule(() => {
           this.timer = undefined;
-          if (!this.isTerminal) this.runAttempt();
+          this.nextAttempt();
         }, delay);
       } else {
         trampoline(() => {
-          if (!this.isTerminal) this.runAttempt();
+          this.nextAttempt();
         });
       }
       return;
@@ -371,6 +413,28 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
     const final = attempt > 1 ? new RetriesExhaustedError(this, attempt, error) : error;
     // What runs the body broke (a thread died, a job stalled out, Redis went away): Crashed.
     this.settle(timedOut ? 'TimedOut' : isSluiceError(error) && error.crashed ? 'Crashed' : 'Failed', undefined, final);
+  }
+
+  /**
+   * Runs the next attempt in the slot the run holds, or once it has one again: a timed-out body
+   * that goes on executing keeps its slot, and the retry queues for another.
+   */
+  protected nextAttempt(): void {
+    if (this.isTerminal) return;
+    if (this.holdsSlot || this.direct) {
+      this.runAttempt();
+      return;
+    }
+    // The last body may still be waiting on other runs with its slot lent: that wait no longer
+    // takes a slot back for this run (the new attempt takes its own); the body just goes on.
+    this.lentSlot = false;
+    const reclaim = this.reclaim;
+    this.reclaim = undefined;
+    reclaim?.();
+    const mapSlots = this.group.mapSlots;
+    const mustWait = !this.flow.slots.free || (mapSlots !== undefined && !this.holdsMapSlot && !mapSlots.free);
+    if (mustWait && this.phase !== 'AwaitingRetry') this.setPhase('AwaitingRetry');
+    this.takeSlots();
   }
 
   protected retryDelay(attempt: number, error: unknown): number {
@@ -451,11 +515,16 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
   beginWait(): void {
     const owner = this.slotOwner();
     if (owner === undefined) return;
-    if (owner.waits++ === 0 && owner.holdsSlot) {
+    owner.waits++;
+    // Not only on the first wait: the count may include waits of a body that timed out and goes on.
+    if (owner.holdsSlot) {
       owner.holdsSlot = false;
       owner.lentSlot = true;
       owner.flow.slots.release();
     }
+    // The waiting body may be one that was timed out or cancelled and goes on: those give their
+    // runner slots back for good rather than hold them while the runs they wait for need one.
+    if (owner.abandoned !== undefined) owner.releaseKeptSlots(HOLDS_SLOT);
   }
 
   /** The wait is over: take the slot back (ahead of queued runs) before the body goes on. */
@@ -472,11 +541,12 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
     owner.lentSlot = false;
     owner.reclaim = resume;
     owner.flow.slots.reacquire({
-      wantsSlot: () => !owner.isTerminal,
+      // No longer wanted once the run ended, or a retry took a slot of its own (`nextAttempt`).
+      wantsSlot: () => !owner.isTerminal && owner.reclaim !== undefined,
       onSlot: () => {
         const pending = owner.reclaim;
         owner.reclaim = undefined;
-        if (owner.isTerminal) owner.flow.slots.release();
+        if (owner.isTerminal || pending === undefined) owner.flow.slots.release();
         else owner.holdsSlot = true;
         pending?.();
       },

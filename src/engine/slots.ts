@@ -22,6 +22,11 @@ export class Slots {
 
   constructor(readonly limit: number) {}
 
+  /** True when `acquire` would grant a slot without queueing. */
+  get free(): boolean {
+    return this.active < this.limit;
+  }
+
   acquire(waiter: SlotWaiter): void {
     if (this.active < this.limit) {
       this.active++;
