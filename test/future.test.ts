@@ -150,10 +150,10 @@ describe('wait(futures)', () => {
 
 describe('asCompleted', () => {
   it('should yield futures as they finish, each once', async () => {
-    const futures = sleepy.map([30, 1, 15]);
+    const futures = sleepy.map([150, 1, 60]);
     const order: number[] = [];
     for await (const future of asCompleted([...futures, futures[0] as TaskFuture<number>])) order.push(await future.result());
-    expect(order).toEqual([1, 15, 30]);
+    expect(order).toEqual([1, 60, 150]);
   });
 
   it('should yield finished futures first', async () => {
