@@ -69,7 +69,7 @@ async function transpile(): Promise<void> {
 }
 
 const CONTENDERS = ['hand-loop', 'p-map', 'rxjs-mergeMap', 'effect-forEach', 'sluice-map', 'sluice-submit', 'sluice-mapStream'] as const;
-/** Contenders the issue lists that do not exist yet: shown in the tables, not run. */
+/** Contenders planned but not written yet: shown in the tables, not run. */
 const PLANNED: Record<string, string> = {};
 const SLUICE = ['sluice-map', 'sluice-submit', 'sluice-mapStream'];
 const LABEL: Readonly<Record<string, string>> = { 'sluice-map': '`map`', 'sluice-submit': '`submit` loop', 'sluice-mapStream': '`mapStream`' };
@@ -109,7 +109,7 @@ function parseArgs(argv: readonly string[]): Config {
     only,
     out,
     a: { n: 100_000, c: 16 },
-    // RxJS mergeMap over a pushed source is O(N^2) (PEER-BENCH.md: 40 s at 1M): capped so each run stays well under a minute.
+    // RxJS mergeMap over a pushed source is O(N^2) (40 s at 1M on this machine type): capped so each run stays well under a minute.
     b: quick
       ? { small: 100_000, n: 200_000, c: 16, caps: { 'rxjs-mergeMap': 100_000 } }
       : { small: 100_000, n: 1_000_000, c: 16, caps: { 'rxjs-mergeMap': 300_000 } },
@@ -117,7 +117,7 @@ function parseArgs(argv: readonly string[]): Config {
     leak: quick ? { n: 20_000, flows: 10, c: 16, reps: 1 } : { n: 100_000, flows: 10, c: 16, reps: 3 },
     // 16 tasks of ~200 ms CPU on 2 threads (the worker-thread runner's issue); quick: shorter tasks, one rep.
     d: quick ? { n: 16, threads: 2, taskMs: 100, reps: 1 } : { n: 16, threads: 2, taskMs: 200, reps },
-    // PEER-BENCH.md section E: 10k jobs, addBulk chunks of 1000, worker concurrency 50; 500 single round trips.
+    // The peers' BullMQ measurement: 10k jobs, addBulk chunks of 1000, worker concurrency 50; 500 single round trips.
     e: { bulkN: 10_000, bulkWarm: 1000, trips: 500, warmTrips: 50, concurrency: 50, chunk: 1000, reps, timeoutMs: quick ? 60_000 : 120_000 },
     timeoutMs: quick ? 60_000 : 240_000,
   };
@@ -262,7 +262,7 @@ function tableB(cfg: Config, outcomes: readonly Outcome[]): string[] {
     const cap = cfg.b.caps[c];
     const capped = cap !== undefined && cap < cfg.b.n;
     const mark = capped ? ' †' : '';
-    if (capped) notes.push(`† ${c} measured at ${k(cap)}, not ${k(cfg.b.n)}: \`mergeMap\` over a pushed source is O(N²) (PEER-BENCH.md: ~40 µs/task, 40 s per run at 1M). Its "vs hand-loop" compares its ${k(cap)} per-task cost with hand-loop's at ${k(cfg.b.n)}.`);
+    if (capped) notes.push(`† ${c} measured at ${k(cap)}, not ${k(cfg.b.n)}: \`mergeMap\` over a pushed source is O(N²) (~40 µs/task, 40 s per run at 1M on this machine type). Its "vs hand-loop" compares its ${k(cap)} per-task cost with hand-loop's at ${k(cfg.b.n)}.`);
     lines.push(
       `| ${c} | ${big[0]?.source ?? small[0]?.source ?? '-'} | ${stat(small.map((r) => r.perTaskUs))} | ${stat(big.map((r) => r.perTaskUs))}${mark} | ${ratio(usBig, usSmall)}${mark} | ${ratio(usBig, hand)}${mark} | ${stat(big.map((r) => r.ms), 1)} | ${stat(big.map((r) => r.peakRssMb), 1)} | ${runsOk(outcomes, 'B', c)} | ${ordered(big)} |`,
     );
@@ -503,7 +503,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
   const lines = [
     '# Benchmarks',
     '',
-    `Produced by \`npm run bench${cfg.mode === 'quick' ? ' -- --quick' : ''}\` (bench/run.ts); do not edit by hand. Method as in PEER-BENCH.md: each run is a fresh`,
+    `Produced by \`npm run bench${cfg.mode === 'quick' ? ' -- --quick' : ''}\` (bench/run.ts); do not edit by hand. Method: each run is a fresh`,
     `${cfg.tsx ? '`node --expose-gc --import tsx bench/contender.ts`' : '`node --expose-gc bench/contender.js` (src/ bundled as the package ships it, bench/ transpiled by `typescript`)'} process that imports only its own contender; repetitions are`,
     'interleaved (rep 1 of every contender, then rep 2, ...); cells are median [min..max] over the repetitions; "vs hand-loop" is',
     "median / hand-loop's median from this same invocation. The hand loop is `c` async workers pulling from one shared iterator.",
@@ -517,7 +517,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
     '- µs/task = wall time of the timed pass / N. Peak RSS = the process\'s peak resident set (`VmHWM`, includes imports; not getrusage `maxRSS`, which in a spawned child starts at the parent\'s RSS on Linux). Heap used = `heapUsed` when the pass ended, before any GC.',
     '- "ok" = every result present and correct (count and sum); "ordered" = results came back in input order.',
     '',
-    '## Targets (from the performance issue)',
+    '## Targets',
     '',
     '| target | limit | measured | verdict |',
     '|---|---|---|---|',

@@ -1,6 +1,6 @@
 /**
- * Workload E, raw BullMQ: what a hand-written producer and in-process Worker do, as PEER-BENCH.md
- * section E measured it. Imports bullmq only (never sluice).
+ * Workload E, raw BullMQ: what a hand-written producer and in-process Worker do (bulk adds, then
+ * single round trips). Imports bullmq only (never sluice).
  */
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import { cpuMeter, percentile, type ECase, type EMeasured } from './common.js';

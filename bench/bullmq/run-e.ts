@@ -1,5 +1,5 @@
 /**
- * Workload E: BullMQ on a local Redis, raw against sluice, as PEER-BENCH.md section E measured it.
+ * Workload E: BullMQ on a local Redis, raw against sluice, measured the way the peers' comparison measures it.
  * Starts its own `redis-server` on a free loopback port (no persistence), runs every variant in a
  * fresh process with a fresh queue (Redis flushed between runs), repetitions interleaved, and stops
  * the server at the end. Called by bench/run.ts for `--only ...,E`.
@@ -200,12 +200,12 @@ export function tableE(run: ERun): string[] {
   }
   lines.push(
     '',
-    'PEER-BENCH.md section E (same machine type, its own harness): raw bulk ~12.3k jobs/s (813 ms for 10k, enqueue 371 ms); single-caller round trip p50 0.53 ms, p99 4.20 ms.',
+    'For reference, raw BullMQ measured earlier on the same machine type with a separate harness: raw bulk ~12.3k jobs/s (813 ms for 10k, enqueue 371 ms); single-caller round trip p50 0.53 ms, p99 4.20 ms.',
   );
   return lines;
 }
 
-/** The issue's targets for E: sluice `map` at least 0.70x raw bulk throughput; round-trip p50 at most 1.5x raw. */
+/** The targets for E: sluice `map` at least 0.70x raw bulk throughput; round-trip p50 at most 1.5x raw. */
 export function targetsE(run: ERun): { what: string; target: string; measured: string; value: number | undefined; limit: number; kind: 'atLeast' | 'atMost' }[] {
   const rawJps = med(run.results, 'raw-bulk', (r) => r.jobsPerS);
   const sluiceJps = med(run.results, 'sluice-map', (r) => r.jobsPerS);

@@ -4,7 +4,7 @@ import type { Contender } from '../lib.js';
 /**
  * Stock RxJS: `from(source).pipe(mergeMap(fn, c), toArray())`, completion order. `from()` pushes
  * every item at subscribe time and `mergeMap` drains its buffer with `shift()`: O(N^2) at large N
- * (PEER-BENCH.md), lazy source or not.
+ * (measured on this machine type), lazy source or not.
  */
 export const contender: Contender = {
   name: 'rxjs-mergeMap',
