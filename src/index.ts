@@ -7,18 +7,18 @@
  */
 
 /* Tasks and flows */
-export { task, TASK_DEFAULTS } from './task.js';
-export type { Task, TaskOptions, TaskRunOptions, TaskFunction, TaskFunctionArgs, TaskFunctionValue, RetryDelay, Arg, Args, MapArg, MapArgs, Upstreams, WithFutures } from './task.js';
-export { flow } from './flow.js';
-export { isMainModule } from './main-module.js';
-export { MAP_STREAM_DEFAULTS } from './stream.js';
-export type { MapStreamOptions, StreamSource, TaskStream } from './stream.js';
-export type { Flow, FlowOptions, FlowResult, FlowRunHandle, FutureValue } from './flow.js';
-export { getRunContext } from './context.js';
-export type { RunContext } from './context.js';
+export { task, TASK_DEFAULTS } from './api/task.js';
+export type { Task, TaskOptions, TaskRunOptions, TaskFunction, TaskFunctionArgs, TaskFunctionValue, RetryDelay, Arg, Args, MapArg, MapArgs, Upstreams, WithFutures } from './api/task.js';
+export { flow } from './api/flow.js';
+export { isMainModule } from './api/main-module.js';
+export { MAP_STREAM_DEFAULTS } from './api/stream.js';
+export type { MapStreamOptions, StreamSource, TaskStream } from './api/stream.js';
+export type { Flow, FlowOptions, FlowResult, FlowRunHandle, FutureValue } from './api/flow.js';
+export { getRunContext } from './api/context.js';
+export type { RunContext } from './api/context.js';
 
 /* Futures */
-export { TaskFutureList, wait, asCompleted, isTaskFuture } from './future.js';
+export { TaskFutureList, wait, asCompleted, isTaskFuture } from './api/future.js';
 export type {
   TaskFuture,
   ResultOptions,
@@ -27,12 +27,12 @@ export type {
   DoneAndNotDone,
   AsCompletedOptions,
   CompletionStream,
-} from './future.js';
-export { unmapped, allowFailure, Unmapped, AllowedFailure } from './annotations.js';
-export type { AllowFailureOptions } from './annotations.js';
+} from './api/future.js';
+export { unmapped, allowFailure, Unmapped, AllowedFailure } from './core/annotations.js';
+export type { AllowFailureOptions } from './core/annotations.js';
 
 /* States and events */
-export { isTerminal, isPending, isRunning, isCompleted, isFailed, isCancelled, isCrashed, STATE_NAMES } from './states.js';
+export { isTerminal, isPending, isRunning, isCompleted, isFailed, isCancelled, isCrashed, STATE_NAMES } from './core/states.js';
 export type {
   State,
   StateType,
@@ -45,11 +45,11 @@ export type {
   FailedState,
   CancelledState,
   CrashedState,
-} from './states.js';
-export type { FlowEvent, RunEventBase } from './events.js';
+} from './core/states.js';
+export type { FlowEvent, RunEventBase } from './core/events.js';
 export { RECORD_FORMAT_VERSION } from './observe/record.js';
 export type { RecordedEvent, RecordedError, RecordedRunBase, RecordSink } from './observe/record.js';
-export type { Logger, LogFn, RunLogFields } from './observe/logger.js';
+export type { Logger, LogFn, RunLogFields } from './core/logger.js';
 
 /* Runners */
 export { ConcurrentTaskRunner, CONCURRENT_RUNNER_DEFAULTS } from './runners/concurrent.js';
@@ -86,5 +86,5 @@ export {
   InvalidReturnError,
   TaskRunError,
   StreamOverflowError,
-} from './errors.js';
-export type { SluiceErrorCode, SluiceErrorsByCode, UpstreamRunInfo, UnobservedFailure, CancelledTarget } from './errors.js';
+} from './core/errors.js';
+export type { SluiceErrorCode, SluiceErrorsByCode, UpstreamRunInfo, UnobservedFailure, CancelledTarget } from './core/errors.js';

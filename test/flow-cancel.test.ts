@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FlowEvent } from '../src/events.js';
+import type { FlowEvent } from '../src/core/events.js';
 import { buildTimeline, readRecording } from '../src/timeline.js';
 import { CancelledError, ConcurrentTaskRunner, FailedRunsError, flow, getRunContext, isSluiceError, task } from '../src/index.js';
 

@@ -1,5 +1,5 @@
 import type { SchedulerLike, Unsubscribable } from 'rxjs';
-import { describeValue, InvalidArgumentError } from '../errors.js';
+import { describeValue, InvalidArgumentError } from '../core/errors.js';
 import { currentRun, type Run } from './run.js';
 
 /** @internal */

@@ -1,11 +1,11 @@
 import type { Observable, SchedulerLike, Subject } from 'rxjs';
-import { rxjs } from './lazy.js';
+import { rxjs } from '../core/lazy-rxjs.js';
 import type { TaskRunner } from '../runners/runner.js';
-import type { FlowEvent } from '../events.js';
-import type { ScopeMarker } from '../scope-storage.js';
+import type { FlowEvent } from '../core/events.js';
+import type { ScopeMarker } from '../core/scope-storage.js';
 import { Deque } from './deque.js';
 import { Slots } from './slots.js';
-import type { Logger } from '../observe/logger.js';
+import type { Logger } from '../core/logger.js';
 
 let flowSeq = 0;
 // Ids must not collide between processes (runs cross Redis later), yet cost nothing per run:

@@ -1,11 +1,11 @@
 import type { Observable } from 'rxjs';
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
-import { describeError, TaskRunError, WaitTimeoutError } from '../errors.js';
-import type { ResultOptions } from '../future.js';
-import type { State } from '../states.js';
+import { describeError, TaskRunError, WaitTimeoutError } from '../core/errors.js';
+import type { ResultOptions } from '../api/future.js';
+import type { State } from '../core/states.js';
 import { awaitOne, checkTimeout } from './await.js';
-import { rxjs } from './lazy.js';
+import { rxjs } from '../core/lazy-rxjs.js';
 import { RunRecord, type Listener } from './run-record.js';
 import { currentRun, type Run } from './run.js';
 

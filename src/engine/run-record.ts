@@ -1,10 +1,10 @@
 import type { Unsubscribable } from 'rxjs';
-import type { State, StateName } from '../states.js';
-import { STATE_NAMES } from '../states.js';
+import type { State, StateName } from '../core/states.js';
+import { STATE_NAMES } from '../core/states.js';
 import type { FlowRun, TrackedRun } from './flow-run.js';
 import type { Run } from './run.js';
 import type { Slots } from './slots.js';
-import type { TaskSpec } from './spec.js';
+import type { TaskSpec } from '../core/task-spec.js';
 
 /** Told once, when a run reaches a terminal state. @internal */
 export type Listener = (run: Run<unknown>) => void;

@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { checkParams, checkReturn } from '../codecs.js';
+import { checkParams, checkReturn } from '../core/codecs.js';
 import {
   CancelledError,
   EmptyResultError,
@@ -11,14 +11,14 @@ import {
   UpstreamCancelledError,
   UpstreamFailedError,
   isSluiceError,
-} from '../errors.js';
-import type { TaskFuture } from '../future.js';
-import type { StateName } from '../states.js';
-import { STATE_NAMES } from '../states.js';
-import { scopeStorage, type ScopeMarker } from '../scope-storage.js';
+} from '../core/errors.js';
+import type { TaskFuture } from '../api/future.js';
+import type { StateName } from '../core/states.js';
+import { STATE_NAMES } from '../core/states.js';
+import { scopeStorage, type ScopeMarker } from '../core/scope-storage.js';
 import { START_ATTEMPT, type AttemptSink, type AttemptStarter, type RunnerCall } from '../runners/runner.js';
 import type { TrackedRun } from './flow-run.js';
-import { rxjs } from './lazy.js';
+import { rxjs } from '../core/lazy-rxjs.js';
 import { RunHandle } from './run-handle.js';
 import { BODY_LIVE, DEFERRED_ARGS, HOLDS_MAP_SLOT, HOLDS_SLOT, TERMINAL, type Listener } from './run-record.js';
 import type { SlotWaiter } from './slots.js';

@@ -1,4 +1,4 @@
-import { AllowedFailure, Unmapped } from '../annotations.js';
+import { AllowedFailure, Unmapped } from '../core/annotations.js';
 import { Run } from './run.js';
 
 /**

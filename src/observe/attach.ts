@@ -7,7 +7,7 @@
  * @internal
  */
 import type { FlowRun } from '../engine/flow-run.js';
-import type { FlowOptions } from '../flow.js';
+import type { FlowOptions } from '../api/flow.js';
 import { attachProgress } from './progress.js';
 import { recorder } from './record.js';
 import { attachTracing } from './tracing.js';

@@ -5,7 +5,7 @@
  * @module
  * @internal
  */
-import type { FlowEvent } from '../events.js';
+import type { FlowEvent } from '../core/events.js';
 
 /** One moment of a progress bar. @internal */
 export interface ProgressSnapshot {

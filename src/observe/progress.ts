@@ -9,9 +9,9 @@
  */
 import type { SchedulerLike } from 'rxjs';
 import type { FlowRun } from '../engine/flow-run.js';
-import { rxjs } from '../engine/lazy.js';
-import { InvalidArgumentError } from '../errors.js';
-import type { FlowOptions } from '../flow.js';
+import { rxjs } from '../core/lazy-rxjs.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { FlowOptions } from '../api/flow.js';
 import { displayFor, type ProgressStreams, type ShownBar } from './progress-display.js';
 import { ProgressModel } from './progress-model.js';
 import { renderProgressLine } from './progress-render.js';

@@ -7,8 +7,8 @@
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Observer } from 'rxjs';
-import type { FlowEvent } from '../events.js';
-import { InvalidArgumentError } from '../errors.js';
+import type { FlowEvent } from '../core/events.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 /**
  * The version of the recording format, in every line's `v`.

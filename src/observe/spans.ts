@@ -7,8 +7,8 @@
  * @internal
  */
 import type * as Otel from '@opentelemetry/api';
-import type { FlowEvent } from '../events.js';
-import type { State } from '../states.js';
+import type { FlowEvent } from '../core/events.js';
+import type { State } from '../core/states.js';
 import { recordError } from './record.js';
 
 /** Attribute keys on sluice's spans (README "Tracing" lists them). */

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import type * as Otel from '@opentelemetry/api';
 import type { FlowRun } from '../engine/flow-run.js';
-import type { FlowOptions } from '../flow.js';
+import type { FlowOptions } from '../api/flow.js';
 import { spanRecorder } from './spans.js';
 
 // Loaded on the first flow that traces, not with sluice: most programs never register an SDK.

@@ -7,9 +7,9 @@
  * @module sluice/testing
  */
 import { map, type Observable, type SchedulerLike } from 'rxjs';
-import type { TaskFuture } from '../future.js';
-import type { StateName } from '../states.js';
-import { flow, newFlowRunFor, startFlowRun, type FlowCall, type FlowResult, type FlowRunHandle } from '../flow.js';
+import type { TaskFuture } from '../api/future.js';
+import type { StateName } from '../core/states.js';
+import { flow, newFlowRunFor, startFlowRun, type FlowCall, type FlowResult, type FlowRunHandle } from '../api/flow.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent.js';
 import type { TaskRunner } from '../runners/runner.js';
 

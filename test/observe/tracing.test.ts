@@ -10,7 +10,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { VirtualTimeScheduler } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { flow, InvalidArgumentError, task, type FlowOptions } from '../../src/index.js';
-import { newFlowRunFor } from '../../src/flow.js';
+import { newFlowRunFor } from '../../src/api/flow.js';
 
 const exec = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;

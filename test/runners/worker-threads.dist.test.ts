@@ -91,7 +91,8 @@ describe('WorkerThreadsTaskRunner, built, on plain node', () => {
     };
     visit(path.join(dist, 'runners', 'worker-threads', 'worker.js'));
     expect([...sources].sort()).toEqual([
-      'codecs.ts',
+      'core/codecs.ts',
+      'core/scope-storage.ts',
       'runners/wire/body.ts',
       'runners/wire/io-ts.ts',
       'runners/wire/run-info.ts',
@@ -102,7 +103,6 @@ describe('WorkerThreadsTaskRunner, built, on plain node', () => {
       'runners/worker-threads/lookup.ts',
       'runners/worker-threads/protocol.ts',
       'runners/worker-threads/worker.ts',
-      'scope-storage.ts',
     ]);
     // io-ts is required (its CommonJS build, see src/runners/wire/io-ts.ts), not imported.
     expect([...packages].filter((p) => !p.startsWith('node:')).sort()).toEqual([]);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SluiceError } from '../../errors.js';
+import { SluiceError } from '../../core/errors.js';
 
 /**
  * The worker that took the job has no task of that name: it runs only the tasks exported by the

@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { Job, Queue, QueueEvents, QueueEventsProducer, type JobsOptions } from 'bullmq';
 import type { Observable, Subscription } from 'rxjs';
-import { describeProblems } from '../../codecs.js';
-import { rxjs } from '../../engine/lazy.js';
-import { InvalidArgumentError, InvalidParamsError, InvalidReturnError } from '../../errors.js';
+import { describeProblems } from '../../core/codecs.js';
+import { rxjs } from '../../core/lazy-rxjs.js';
+import { InvalidArgumentError, InvalidParamsError, InvalidReturnError } from '../../core/errors.js';
 import { checkConcurrency } from '../concurrent.js';
 import { FlowLease } from '../flow-lease.js';
 import { START_ATTEMPT, type AttemptSink, type RunnerCall, type TaskRef, type TaskRunner } from '../runner.js';

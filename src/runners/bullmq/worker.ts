@@ -8,9 +8,9 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { QueueEvents, QueueEventsProducer, Worker, type Job } from 'bullmq';
-import { describeProblems } from '../../codecs.js';
-import { InvalidArgumentError } from '../../errors.js';
-import type { RemoteRunInfo } from '../../remote-run.js';
+import { describeProblems } from '../../core/codecs.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { RemoteRunInfo } from '../wire/remote-run.js';
 import { settleBody } from '../wire/body.js';
 import { runAsRemote } from '../wire/run-info.js';
 import { rebuildThrown, serializeThrown, WireThrownC } from '../wire/thrown.js';

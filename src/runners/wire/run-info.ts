@@ -5,8 +5,8 @@
  * @module
  * @internal
  */
-import type { RemoteRun, RemoteRunInfo } from '../../remote-run.js';
-import { scopeStorage } from '../../scope-storage.js';
+import type { RemoteRun, RemoteRunInfo } from './remote-run.js';
+import { scopeStorage } from '../../core/scope-storage.js';
 import type { RunnerCall } from '../runner.js';
 import { t } from './io-ts.js';
 

@@ -5,8 +5,8 @@
  * @module
  * @internal
  */
-import { AllowedFailure, Unmapped } from '../../annotations.js';
-import { isTaskFuture } from '../../future.js';
+import { AllowedFailure, Unmapped } from '../../core/annotations.js';
+import { isTaskFuture } from '../../api/future.js';
 
 /** What may cross to a worker but must not: wrappers and futures, named for the message. */
 export function describeSpecial(value: object): string | undefined {

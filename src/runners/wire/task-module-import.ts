@@ -13,7 +13,7 @@
  * @module
  * @internal
  */
-import { scopeStorage, type ScopeMarker } from '../../scope-storage.js';
+import { scopeStorage, type ScopeMarker } from '../../core/scope-storage.js';
 
 /** Who imports a task module. */
 export type TaskModuleImporter = 'worker-thread' | 'sluice-worker';

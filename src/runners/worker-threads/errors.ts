@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SluiceError } from '../../errors.js';
+import { SluiceError } from '../../core/errors.js';
 import type { NotFoundReason } from './protocol.js';
 import { flowInImportMessage } from '../wire/task-module-import.js';
 

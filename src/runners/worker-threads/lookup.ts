@@ -8,7 +8,7 @@
  */
 import type { NotFoundReason } from './protocol.js';
 
-/** `Symbol.for('sluice.task.spec')`: the definition a task function carries (see src/task.ts). */
+/** `Symbol.for('sluice.task.spec')`: the definition a task function carries (see src/api/task.ts). */
 export const TASK_SPEC = Symbol.for('sluice.task.spec');
 
 /** A decoder/encoder, as the worker uses a task's io-ts codecs (duck-typed: no io-ts import needed). */

@@ -13,11 +13,11 @@
  * @internal
  */
 import { workerData } from 'node:worker_threads';
-import { describeProblems } from '../../codecs.js';
+import { describeProblems } from '../../core/codecs.js';
 import { findNotCloneable } from './clone-check.js';
 import { hasTsx, isTypeScript, registerTsx, type WorkerData } from './loader.js';
 import { findTask, notImportable, type Lookup, type TaskBody } from './lookup.js';
-import type { RemoteRunInfo } from '../../remote-run.js';
+import type { RemoteRunInfo } from '../wire/remote-run.js';
 import { settleBody } from '../wire/body.js';
 import { runAsRemote } from '../wire/run-info.js';
 import { serializeThrown as serializeThrown_, type WireThrown } from '../wire/thrown.js';

@@ -7,7 +7,7 @@
  * @internal
  */
 import { UnknownOptionError } from './errors.js';
-import type { FlowOptions } from './flow.js';
+import type { FlowOptions } from '../api/flow.js';
 
 /**
  * Every key of `T`, each mapped to `true`: a key list typed this way stops compiling when `T` gains

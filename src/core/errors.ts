@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './runners/bullmq/errors.js';
-import type { FlowInWorkerImportError, NotCloneableError, TaskNotFoundError, WorkerCrashedError, WorkerProtocolError } from './runners/worker-threads/errors.js';
+import type { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, UnknownTaskError } from '../runners/bullmq/errors.js';
+import type { FlowInWorkerImportError, NotCloneableError, TaskNotFoundError, WorkerCrashedError, WorkerProtocolError } from '../runners/worker-threads/errors.js';
 
 const brand = Symbol.for('sluice.error');
 

@@ -4,26 +4,26 @@
  * @module
  */
 import type { Observable } from 'rxjs';
-import { rxjs } from './engine/lazy.js';
+import { rxjs } from '../core/lazy-rxjs.js';
 import type { Mixed, Type } from 'io-ts';
-import type { AllowedFailure, Unmapped } from './annotations.js';
-import { describeValue, InvalidArgumentError, InvalidTaskOptionsError } from './errors.js';
-import { checkOptionKeys, type KeyList } from './option-keys.js';
+import type { AllowedFailure, Unmapped } from '../core/annotations.js';
+import { describeValue, InvalidArgumentError, InvalidTaskOptionsError } from '../core/errors.js';
+import { checkOptionKeys, type KeyList } from '../core/option-keys.js';
 import type { TaskFuture } from './future.js';
 import { TaskFutureList } from './future.js';
-import { Run, type RunGroup } from './engine/run.js';
-import type { TaskSpec } from './engine/spec.js';
-import { Slots } from './engine/slots.js';
-import { trampoline } from './engine/trampoline.js';
-import { unwrapUnmapped } from './engine/upstream.js';
+import { Run, type RunGroup } from '../engine/run.js';
+import type { TaskSpec } from '../core/task-spec.js';
+import { Slots } from '../engine/slots.js';
+import { trampoline } from '../engine/trampoline.js';
+import { unwrapUnmapped } from '../engine/upstream.js';
 import { currentScope, flowOf, parentOf } from './flow.js';
-import type { FlowRun } from './engine/flow-run.js';
-import { argsAt, hasObjectAt, planMap } from './map.js';
-import { DEFERRED_ARGS } from './engine/run-record.js';
+import type { FlowRun } from '../engine/flow-run.js';
+import { argsAt, hasObjectAt, planMap } from '../engine/map-plan.js';
+import { DEFERRED_ARGS } from '../engine/run-record.js';
 import { mapStream, type MapStreamOptions, type StreamSource, type TaskStream } from './stream.js';
-import { checkConcurrency } from './runners/concurrent.js';
-import { compileRunName, parameterNames } from './run-name.js';
-import { watchMapProgress } from './observe/progress.js';
+import { checkConcurrency } from '../runners/concurrent.js';
+import { compileRunName, parameterNames } from '../engine/run-names.js';
+import { watchMapProgress } from '../observe/progress.js';
 
 /**
  * An argument: the value, a future of it, an upstream whose failure is allowed, or (for an array

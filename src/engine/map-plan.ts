@@ -4,10 +4,10 @@
  * @module
  * @internal
  */
-import { AllowedFailure, Unmapped } from './annotations.js';
-import { MappingLengthMismatchError, MappingMissingIterableError } from './errors.js';
-import { Run } from './engine/run.js';
-import { findUpstreams } from './engine/upstream.js';
+import { AllowedFailure, Unmapped } from '../core/annotations.js';
+import { MappingLengthMismatchError, MappingMissingIterableError } from '../core/errors.js';
+import { Run } from './run.js';
+import { findUpstreams } from './upstream.js';
 
 /** The arguments of one `map` call, sorted out once for all its runs. @internal */
 export interface MapPlan {

@@ -4,12 +4,12 @@
  * @module
  */
 import type { Observable, Subscription } from 'rxjs';
-import { rxjs } from './engine/lazy.js';
-import { InvalidArgumentError, StreamOverflowError } from './errors.js';
-import { Run, type RunGroup } from './engine/run.js';
-import { bufferedIterator } from './engine/async-iterable.js';
-import { trampolineCall } from './engine/trampoline.js';
-import { checkConcurrency } from './runners/concurrent.js';
+import { rxjs } from '../core/lazy-rxjs.js';
+import { InvalidArgumentError, StreamOverflowError } from '../core/errors.js';
+import { Run, type RunGroup } from '../engine/run.js';
+import { bufferedIterator } from '../engine/async-iterable.js';
+import { trampolineCall } from '../engine/trampoline.js';
+import { checkConcurrency } from '../runners/concurrent.js';
 
 /**
  * What `mapStream` reads: pulled on demand (iterables) or pushed (Observables).

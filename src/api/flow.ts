@@ -6,24 +6,24 @@
  */
 import type { Tracer } from '@opentelemetry/api';
 import type { Observable, SchedulerLike } from 'rxjs';
-import { rxjs } from './engine/lazy.js';
-import { CancelledError, FailedRunsError, InvalidArgumentError, UnobservedFailuresError, describeValue } from './errors.js';
-import type { FlowEvent } from './events.js';
-import { scopeStorage } from './scope-storage.js';
-import { FlowRun, type FlowParent } from './engine/flow-run.js';
-import { awaitRuns } from './engine/await.js';
-import { Run } from './engine/run.js';
-import { findUpstreams, substituteUpstreams } from './engine/upstream.js';
+import { rxjs } from '../core/lazy-rxjs.js';
+import { CancelledError, FailedRunsError, InvalidArgumentError, UnobservedFailuresError, describeValue } from '../core/errors.js';
+import type { FlowEvent } from '../core/events.js';
+import { scopeStorage } from '../core/scope-storage.js';
+import { FlowRun, type FlowParent } from '../engine/flow-run.js';
+import { awaitRuns } from '../engine/await.js';
+import { Run } from '../engine/run.js';
+import { findUpstreams, substituteUpstreams } from '../engine/upstream.js';
 import type { TaskFuture } from './future.js';
 import { TaskFutureList } from './future.js';
-import { ConcurrentTaskRunner } from './runners/concurrent.js';
-import type { TaskRunner } from './runners/runner.js';
-import { attachObservers } from './observe/attach.js';
-import { isLogger, type Logger } from './observe/logger.js';
-import { FlowInWorkerImportError } from './runners/worker-threads/errors.js';
-import { taskModuleImport } from './runners/wire/task-module-import.js';
-import type { RecordSink } from './observe/record.js';
-import { checkOptionKeys, FLOW_OPTION_KEYS } from './option-keys.js';
+import { ConcurrentTaskRunner } from '../runners/concurrent.js';
+import type { TaskRunner } from '../runners/runner.js';
+import { attachObservers } from '../observe/attach.js';
+import { isLogger, type Logger } from '../core/logger.js';
+import { FlowInWorkerImportError } from '../runners/worker-threads/errors.js';
+import { taskModuleImport } from '../runners/wire/task-module-import.js';
+import type { RecordSink } from '../observe/record.js';
+import { checkOptionKeys, FLOW_OPTION_KEYS } from '../core/option-keys.js';
 
 /**
  * Options of {@link flow}.

@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import { scopeStorage } from './scope-storage.js';
+import { scopeStorage } from '../../core/scope-storage.js';
 
 /** What crosses with a job about its run, for the body's `getRunContext()`. */
 export interface RemoteRunInfo {

@@ -3,10 +3,10 @@
  *
  * @module
  */
-import { NoRunContextError } from './errors.js';
-import { currentRun } from './engine/run.js';
-import { runLogger, type Logger } from './observe/logger.js';
-import { currentRemoteRun, type RemoteRun } from './remote-run.js';
+import { NoRunContextError } from '../core/errors.js';
+import { currentRun } from '../engine/run.js';
+import { runLogger, type Logger } from '../core/logger.js';
+import { currentRemoteRun, type RemoteRun } from '../runners/wire/remote-run.js';
 
 /**
  * The current run, as seen from inside its body.

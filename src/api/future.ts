@@ -4,14 +4,14 @@
  * @module
  */
 import type { Observable, SchedulerLike } from 'rxjs';
-import { rxjs } from './engine/lazy.js';
+import { rxjs } from '../core/lazy-rxjs.js';
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
-import { describeValue, InvalidArgumentError, WaitTimeoutError, type TaskRunError } from './errors.js';
-import { awaitRuns, checkTimeout } from './engine/await.js';
-import { Run } from './engine/run.js';
-import type { State } from './states.js';
-import { toAsyncIterable } from './engine/async-iterable.js';
+import { describeValue, InvalidArgumentError, WaitTimeoutError, type TaskRunError } from '../core/errors.js';
+import { awaitRuns, checkTimeout } from '../engine/await.js';
+import { Run } from '../engine/run.js';
+import type { State } from '../core/states.js';
+import { toAsyncIterable } from '../engine/async-iterable.js';
 
 /**
  * Options of {@link TaskFuture.result}.
