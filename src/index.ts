@@ -18,10 +18,10 @@ export { getRunContext } from './api/context.js';
 export type { RunContext } from './api/context.js';
 
 /* Futures */
-export { TaskFutureList, wait, asCompleted, isTaskFuture } from './api/future.js';
+export { TaskFutureList, wait, asCompleted } from './api/future.js';
+export { isTaskFuture } from './core/future.js';
+export type { TaskFuture, ResultOptions } from './core/future.js';
 export type {
-  TaskFuture,
-  ResultOptions,
   ListResultOptions,
   WaitOptions,
   DoneAndNotDone,

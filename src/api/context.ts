@@ -4,7 +4,7 @@
  * @module
  */
 import { NoRunContextError } from '../core/errors.js';
-import { currentRun } from '../engine/run.js';
+import { currentRun } from '../engine/run-record.js';
 import { runLogger, type Logger } from '../core/logger.js';
 import { currentRemoteRun, type RemoteRun } from '../runners/wire/remote-run.js';
 

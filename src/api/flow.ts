@@ -14,7 +14,7 @@ import { FlowRun, type FlowParent } from '../engine/flow-run.js';
 import { awaitRuns } from '../engine/await.js';
 import { Run } from '../engine/run.js';
 import { findUpstreams, substituteUpstreams } from '../engine/upstream.js';
-import type { TaskFuture } from './future.js';
+import type { TaskFuture } from '../core/future.js';
 import { TaskFutureList } from './future.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent.js';
 import type { TaskRunner } from '../runners/runner.js';
@@ -23,7 +23,7 @@ import { isLogger, type Logger } from '../core/logger.js';
 import { FlowInWorkerImportError } from '../runners/worker-threads/errors.js';
 import { taskModuleImport } from '../runners/wire/task-module-import.js';
 import type { RecordSink } from '../observe/record.js';
-import { checkOptionKeys, FLOW_OPTION_KEYS } from '../core/option-keys.js';
+import { checkOptionKeys, type KeyList } from '../core/option-keys.js';
 
 /**
  * Options of {@link flow}.
@@ -292,7 +292,7 @@ function resolveReturn(flowName: string, value: unknown, done: (error: unknown, 
       done(undefined, value);
       return;
     }
-    runs = upstreams.map((up) => up.run);
+    runs = upstreams.map((up) => up.run as Run<unknown>);
     substitute = () => substituteUpstreams([value], upstreams)[0];
   }
   for (const run of runs) run.markObserved();
@@ -502,6 +502,19 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
   checkFlowOptions(options);
   return makeFlow({ ...options, signals: options.signal === undefined ? [] : [options.signal] }, fn as (...a: A) => Awaited<R>);
 }
+
+/** The options of `flow()`: typed as a list of `FlowOptions`' keys, so a new option cannot be left out. */
+const FLOW_OPTION_KEYS: readonly string[] = Object.keys({
+  name: true,
+  taskRunner: true,
+  scheduler: true,
+  onExit: true,
+  signal: true,
+  record: true,
+  logger: true,
+  progress: true,
+  tracer: true,
+} satisfies KeyList<FlowOptions>);
 
 /**
  * Checks the options of `flow()` and `flow.with()`; throws an `InvalidArgumentError` naming the

@@ -7,6 +7,7 @@ import type { Observable, Subscription } from 'rxjs';
 import { rxjs } from '../core/lazy-rxjs.js';
 import { InvalidArgumentError, StreamOverflowError } from '../core/errors.js';
 import { Run, type RunGroup } from '../engine/run.js';
+import type { RunRecord } from '../engine/run-record.js';
 import { bufferedIterator } from '../engine/async-iterable.js';
 import { trampolineCall } from '../engine/trampoline.js';
 import { checkConcurrency } from '../runners/concurrent.js';
@@ -321,8 +322,8 @@ function runStream<R>(
       nextToDeliver++;
     }
   };
-  const onRunDone = (finished: Run<unknown>): void => {
-    const run = finished as Run<R>;
+  const onRunDone = (finished: RunRecord<unknown>): void => {
+    const run = finished as unknown as Run<R>;
     const index = live.get(run) ?? 0;
     live.delete(run);
     if (stopped) return;

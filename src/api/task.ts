@@ -9,7 +9,7 @@ import type { Mixed, Type } from 'io-ts';
 import type { AllowedFailure, Unmapped } from '../core/annotations.js';
 import { describeValue, InvalidArgumentError, InvalidTaskOptionsError } from '../core/errors.js';
 import { checkOptionKeys, type KeyList } from '../core/option-keys.js';
-import type { TaskFuture } from './future.js';
+import type { TaskFuture } from '../core/future.js';
 import { TaskFutureList } from './future.js';
 import { Run, type RunGroup } from '../engine/run.js';
 import type { TaskSpec } from '../core/task-spec.js';

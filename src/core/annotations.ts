@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { TaskFuture } from '../api/future.js';
+import type { TaskFuture } from './future.js';
 
 /**
  * An argument that `map` passes whole to every run instead of mapping over it. Made by

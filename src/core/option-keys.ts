@@ -7,7 +7,6 @@
  * @internal
  */
 import { UnknownOptionError } from './errors.js';
-import type { FlowOptions } from '../api/flow.js';
 
 /**
  * Every key of `T`, each mapped to `true`: a key list typed this way stops compiling when `T` gains
@@ -17,22 +16,6 @@ import type { FlowOptions } from '../api/flow.js';
  */
 export type KeyList<T> = { readonly [K in keyof T]-?: true };
 
-/**
- * The options of `flow()`.
- *
- * @internal
- */
-export const FLOW_OPTION_KEYS: readonly string[] = Object.keys({
-  name: true,
-  taskRunner: true,
-  scheduler: true,
-  onExit: true,
-  signal: true,
-  record: true,
-  logger: true,
-  progress: true,
-  tracer: true,
-} satisfies KeyList<FlowOptions>);
 
 /** What to tell someone who used a name from Prefect: the sluice option, if there is one, and why. */
 interface PrefectName {

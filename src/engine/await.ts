@@ -1,6 +1,6 @@
 import type { SchedulerLike, Unsubscribable } from 'rxjs';
 import { describeValue, InvalidArgumentError } from '../core/errors.js';
-import { currentRun, type Run } from './run.js';
+import { currentRun, type RunRecord } from './run-record.js';
 
 /** @internal */
 export interface AwaitOptions {
@@ -10,7 +10,7 @@ export interface AwaitOptions {
   /** Finish as soon as one run ends in a state other than `Completed`. */
   readonly stopOnFailure: boolean;
   /** Called once per distinct run as it finishes: first those already finished, in input order. */
-  readonly onEach?: (run: Run<unknown>) => void;
+  readonly onEach?: (run: RunRecord<unknown>) => void;
 }
 
 /**
@@ -31,7 +31,7 @@ let awaitSeq = 0;
  *
  * @internal
  */
-export function awaitOne(run: Run<unknown>, options: AwaitOptions, done: (timedOut: boolean, failed: Run<unknown> | undefined) => void): void {
+export function awaitOne(run: RunRecord<unknown>, options: AwaitOptions, done: (timedOut: boolean, failed: RunRecord<unknown> | undefined) => void): void {
   if (run.isTerminal) {
     done(false, undefined);
     return;
@@ -46,15 +46,15 @@ export function awaitOne(run: Run<unknown>, options: AwaitOptions, done: (timedO
 }
 
 export function awaitRuns(
-  runs: readonly Run<unknown>[],
+  runs: readonly RunRecord<unknown>[],
   options: AwaitOptions,
-  done: (timedOut: boolean, failed: Run<unknown> | undefined) => void,
+  done: (timedOut: boolean, failed: RunRecord<unknown> | undefined) => void,
 ): () => void {
   const { onEach, stopOnFailure } = options;
   // Distinct runs are told apart by stamping them with this call's number: no Set per wait.
   const mark = ++awaitSeq;
-  const pending: Run<unknown>[] = [];
-  const finishedAlready: Run<unknown>[] = [];
+  const pending: RunRecord<unknown>[] = [];
+  const finishedAlready: RunRecord<unknown>[] = [];
   for (const run of runs) {
     if (run.awaitMark === mark) continue;
     run.awaitMark = mark;
@@ -83,7 +83,7 @@ export function awaitRuns(
     timer?.unsubscribe();
     for (const run of pending) if (!run.isTerminal) run.offTerminal(listener);
   };
-  const finish = (timedOut: boolean, failed: Run<unknown> | undefined): void => {
+  const finish = (timedOut: boolean, failed: RunRecord<unknown> | undefined): void => {
     if (finished) return;
     detach();
     if (waiter === undefined) done(timedOut, failed);
@@ -92,7 +92,7 @@ export function awaitRuns(
         done(timedOut, failed);
       });
   };
-  const listener = (run: Run<unknown>): void => {
+  const listener = (run: RunRecord<unknown>): void => {
     if (finished) return;
     unfinished--;
     onEach?.(run);

@@ -2,12 +2,11 @@ import type { Observable } from 'rxjs';
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
 import { describeError, TaskRunError, WaitTimeoutError } from '../core/errors.js';
-import type { ResultOptions } from '../api/future.js';
+import { FUTURE, type ResultOptions } from '../core/future.js';
 import type { State } from '../core/states.js';
 import { awaitOne, checkTimeout } from './await.js';
 import { rxjs } from '../core/lazy-rxjs.js';
-import { RunRecord, type Listener } from './run-record.js';
-import { currentRun, type Run } from './run.js';
+import { currentRun, RunRecord, type Listener } from './run-record.js';
 
 /** Node's hook for `util.inspect` (and so `console.log`), read without importing node:util. */
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
@@ -24,17 +23,7 @@ interface InspectOptions {
  * @internal
  */
 export abstract class RunHandle<R> extends RunRecord<R> {
-  /** A body of this run starts waiting on other runs (lends its slot). */
-  abstract beginWait(): void;
-  /** The wait is over: `resume` once the slot is back. */
-  abstract endWait(resume: () => void): void;
-
   // ---- run context ----------------------------------------------------------------------------
-
-  /** The current attempt's signal, created on first read. */
-  get signal(): AbortSignal {
-    return (this.controller ??= new AbortController()).signal;
-  }
 
   // ---- the future's API -----------------------------------------------------------------------
 
@@ -59,7 +48,7 @@ export abstract class RunHandle<R> extends RunRecord<R> {
       }));
     }
     return new Promise((resolve, reject) => {
-      awaitOne(this as unknown as Run<unknown>, { timeout, scheduler: this.flow.scheduler, stopOnFailure: false }, (timedOut) => {
+      awaitOne(this as unknown as RunRecord<unknown>, { timeout, scheduler: this.flow.scheduler, stopOnFailure: false }, (timedOut) => {
         if (timedOut) {
           reject(new WaitTimeoutError(`task run "${this.name}" (id ${this.id}) did not finish within ${timeout}ms`));
         } else if (this.phase === 'Completed') {
@@ -79,7 +68,7 @@ export abstract class RunHandle<R> extends RunRecord<R> {
       if (problem !== undefined) return Promise.reject(problem);
     }
     return new Promise((resolve) => {
-      awaitOne(this as unknown as Run<unknown>, { timeout, scheduler: this.flow.scheduler, stopOnFailure: false }, () => {
+      awaitOne(this as unknown as RunRecord<unknown>, { timeout, scheduler: this.flow.scheduler, stopOnFailure: false }, () => {
         resolve();
       });
     });
@@ -88,7 +77,7 @@ export abstract class RunHandle<R> extends RunRecord<R> {
   either(): Promise<Either<TaskRunError, R>> {
     this.observed = true;
     return new Promise((resolve) => {
-      awaitOne(this as unknown as Run<unknown>, { timeout: undefined, scheduler: this.flow.scheduler, stopOnFailure: false }, () => {
+      awaitOne(this as unknown as RunRecord<unknown>, { timeout: undefined, scheduler: this.flow.scheduler, stopOnFailure: false }, () => {
         resolve(
           this.phase === 'Completed'
             ? { _tag: 'Right', right: this.value as R }
@@ -157,6 +146,11 @@ export abstract class RunHandle<R> extends RunRecord<R> {
         if (i >= 0) list.splice(i, 1);
       };
     });
+  }
+
+  /** A future's brand, on the prototype: `isTaskFuture` recognises it without the engine. */
+  get [FUTURE](): true {
+    return true;
   }
 
   override toString(): string {

@@ -2,12 +2,12 @@ import type { Unsubscribable } from 'rxjs';
 import type { State, StateName } from '../core/states.js';
 import { STATE_NAMES } from '../core/states.js';
 import type { FlowRun, TrackedRun } from './flow-run.js';
-import type { Run } from './run.js';
+import { scopeStorage } from '../core/scope-storage.js';
 import type { Slots } from './slots.js';
 import type { TaskSpec } from '../core/task-spec.js';
 
 /** Told once, when a run reaches a terminal state. @internal */
-export type Listener = (run: Run<unknown>) => void;
+export type Listener = (run: RunRecord<unknown>) => void;
 
 /**
  * What the runs of one call have in common (one `submit`, or every run of one `map`): shared, so
@@ -16,7 +16,7 @@ export type Listener = (run: Run<unknown>) => void;
 export interface RunGroup {
   readonly spec: TaskSpec;
   readonly flow: FlowRun;
-  readonly parent: Run<unknown> | undefined;
+  readonly parent: RunRecord<unknown> | undefined;
   /** Argument positions to scan for futures; undefined scans all. */
   readonly argIndices: readonly number[] | undefined;
   readonly waitFor: readonly unknown[] | undefined;
@@ -78,6 +78,10 @@ interface RunExtra<R> {
 export abstract class RunRecord<R> {
   /** Cancels the run if it has not finished; returns true if this call cancelled it. */
   abstract cancel(reason?: string): boolean;
+  /** A body of this run starts waiting on other runs (lends its slot). */
+  abstract beginWait(): void;
+  /** The wait is over: `resume` once the slot is back. */
+  abstract endWait(resume: () => void): void;
 
   /** Links in the flow's list of unfinished runs. @internal */
   prevLive: TrackedRun | undefined;
@@ -224,6 +228,11 @@ export abstract class RunRecord<R> {
 
   // ---- identity -------------------------------------------------------------------------------
 
+  /** The current attempt's signal, created on first read. */
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
   get spec(): TaskSpec {
     return this.group.spec;
   }
@@ -232,7 +241,7 @@ export abstract class RunRecord<R> {
     return this.group.flow;
   }
 
-  get parent(): Run<unknown> | undefined {
+  get parent(): RunRecord<unknown> | undefined {
     return this.group.parent;
   }
 
@@ -373,7 +382,7 @@ export abstract class RunRecord<R> {
 
   /** Calls `listener` once the run is terminal (at once if it is). */
   onTerminal(listener: Listener): void {
-    if (this.terminal) listener(this as unknown as Run<unknown>);
+    if (this.terminal) listener(this as RunRecord<unknown>);
     else if (this.listener === undefined) this.listener = listener;
     else (this.listeners ??= []).push(listener);
   }
@@ -389,4 +398,14 @@ export abstract class RunRecord<R> {
     if (i >= 0) list.splice(i, 1);
   }
 
+}
+
+/**
+ * The run whose body is executing now, if any: kept with the base class, so that waiting and
+ * upstream code never import the class that builds on them. @internal
+ */
+export function currentRun(): RunRecord<unknown> | undefined {
+  const scope = scopeStorage.getStore();
+  // Another copy of sluice's run (or a remote run) is not this engine's.
+  return scope instanceof RunRecord ? (scope as RunRecord<unknown>) : undefined;
 }

@@ -12,7 +12,7 @@ import {
   UpstreamFailedError,
   isSluiceError,
 } from '../core/errors.js';
-import type { TaskFuture } from '../api/future.js';
+import type { TaskFuture } from '../core/future.js';
 import type { StateName } from '../core/states.js';
 import { STATE_NAMES } from '../core/states.js';
 import { scopeStorage, type ScopeMarker } from '../core/scope-storage.js';
@@ -20,7 +20,7 @@ import { START_ATTEMPT, type AttemptSink, type AttemptStarter, type RunnerCall }
 import type { TrackedRun } from './flow-run.js';
 import { rxjs } from '../core/lazy-rxjs.js';
 import { RunHandle } from './run-handle.js';
-import { BODY_LIVE, DEFERRED_ARGS, HOLDS_MAP_SLOT, HOLDS_SLOT, TERMINAL, type Listener } from './run-record.js';
+import { BODY_LIVE, DEFERRED_ARGS, HOLDS_MAP_SLOT, HOLDS_SLOT, TERMINAL, type Listener, type RunRecord } from './run-record.js';
 import type { SlotWaiter } from './slots.js';
 import { trampoline, trampolineCall } from './trampoline.js';
 import { findUpstreams, substituteUpstreams, type Upstream } from './upstream.js';
@@ -109,8 +109,8 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
     for (const up of upstreams) if (!up.run.isTerminal) up.run.onTerminal(onUpstreamDone);
   }
 
-  protected dependsOnItself(upstream: Run<unknown>): boolean {
-    for (let r: Run<unknown> | undefined = this as Run<unknown>; r !== undefined; r = r.parent) {
+  protected dependsOnItself(upstream: RunRecord<unknown>): boolean {
+    for (let r: RunRecord<unknown> | undefined = this as Run<unknown>; r !== undefined; r = r.parent) {
       if (r === upstream) return true;
     }
     return false;
@@ -119,7 +119,8 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
   /** Ends the run if an upstream did not complete and its failure is not allowed. */
   protected failOnUpstream(upstreams: readonly Upstream[]): boolean {
     for (const up of upstreams) {
-      const upRun = up.run;
+      // Every upstream is a run of this engine (found by class).
+      const upRun = up.run as Run<unknown>;
       const phase = upRun.phase;
       if (phase === 'Completed') continue;
       upRun.markObserved();
@@ -507,7 +508,7 @@ export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, S
   /** The run whose slot a body's wait would hold: a direct call runs in its caller's slot. */
   protected slotOwner(): Run<unknown> | undefined {
     let r: Run<unknown> | undefined = this as Run<unknown>;
-    while (r !== undefined && r.direct) r = r.parent;
+    while (r !== undefined && r.direct) r = r.parent as Run<unknown> | undefined;
     return r;
   }
 
@@ -569,11 +570,4 @@ class Attempt implements AttemptSink {
   failed(error: unknown): void {
     this.run.attemptFailed(this.attempt, error, false);
   }
-}
-
-/** The run whose body is executing now, if any. @internal */
-export function currentRun(): Run<unknown> | undefined {
-  const scope = scopeStorage.getStore();
-  // Another copy of sluice's run (or a remote run) is not this engine's.
-  return scope instanceof Run ? (scope as Run<unknown>) : undefined;
 }

@@ -1,5 +1,5 @@
 import { AllowedFailure, Unmapped } from '../core/annotations.js';
-import { Run } from './run.js';
+import { RunRecord } from './run-record.js';
 
 /**
  * One future a run depends on: where it was found and whether its failure is allowed.
@@ -7,7 +7,7 @@ import { Run } from './run.js';
  * @internal
  */
 export interface Upstream {
-  readonly run: Run<unknown>;
+  readonly run: RunRecord<unknown>;
   readonly allowed: AllowedFailure<unknown> | undefined;
   /** The argument position, or -1 for a `waitFor` entry. */
   readonly arg: number;
@@ -21,10 +21,10 @@ function isPlainObject(value: object): value is Record<string, unknown> {
 }
 
 function asUpstream(value: unknown, arg: number, key: number | string | undefined): Upstream | undefined {
-  if (value instanceof Run) return { run: value as Run<unknown>, allowed: undefined, arg, key };
+  if (value instanceof RunRecord) return { run: value as RunRecord<unknown>, allowed: undefined, arg, key };
   if (value instanceof AllowedFailure) {
     const allowed = value as AllowedFailure<unknown>;
-    return { run: allowed.future as Run<unknown>, allowed, arg, key };
+    return { run: allowed.future as unknown as RunRecord<unknown>, allowed, arg, key };
   }
   return undefined;
 }

@@ -7,13 +7,13 @@
  * @internal
  */
 import type { FlowRun } from '../engine/flow-run.js';
-import type { FlowOptions } from '../api/flow.js';
+import type { ObserveOptions } from './options.js';
 import { attachProgress } from './progress.js';
 import { recorder } from './record.js';
 import { attachTracing } from './tracing.js';
 
 /** Subscribes the consumers the flow's options ask for to a new flow run's events. */
-export function attachObservers(flowRun: FlowRun, options: FlowOptions): void {
+export function attachObservers(flowRun: FlowRun, options: ObserveOptions): void {
   if (options.record !== undefined) flowRun.events$.subscribe(recorder(options.record, options.name, flowRun.id));
   attachProgress(flowRun, options);
   attachTracing(flowRun, options);

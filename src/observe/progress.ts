@@ -11,7 +11,7 @@ import type { SchedulerLike } from 'rxjs';
 import type { FlowRun } from '../engine/flow-run.js';
 import { rxjs } from '../core/lazy-rxjs.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { FlowOptions } from '../api/flow.js';
+import type { ObserveOptions } from './options.js';
 import { displayFor, type ProgressStreams, type ShownBar } from './progress-display.js';
 import { ProgressModel } from './progress-model.js';
 import { renderProgressLine } from './progress-render.js';
@@ -100,7 +100,7 @@ function show(model: ProgressModel, scheduler: SchedulerLike, mode: 'bar' | 'lin
 }
 
 /** Subscribes a progress bar to a new flow run's events when its options ask for one. */
-export function attachProgress(flowRun: FlowRun, options: FlowOptions, env?: ProgressEnv): void {
+export function attachProgress(flowRun: FlowRun, options: ObserveOptions, env?: ProgressEnv): void {
   const option = options.progress;
   // A subflow's runs are counted in its parent's bar (its events reach the parent's stream).
   if (option === false || (option === undefined && flowRun.parent !== undefined)) return;

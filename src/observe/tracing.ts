@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import type * as Otel from '@opentelemetry/api';
 import type { FlowRun } from '../engine/flow-run.js';
-import type { FlowOptions } from '../api/flow.js';
+import type { ObserveOptions } from './options.js';
 import { spanRecorder } from './spans.js';
 
 // Loaded on the first flow that traces, not with sluice: most programs never register an SDK.
@@ -47,7 +47,7 @@ function globalTracer(): Otel.Tracer | undefined {
 }
 
 /** Subscribes span recording to a new flow run's events when there is a tracer to record with. */
-export function attachTracing(flowRun: FlowRun, options: FlowOptions): void {
+export function attachTracing(flowRun: FlowRun, options: ObserveOptions): void {
   const tracer = options.tracer ?? globalTracer();
   if (tracer === undefined) return;
   const o = otel();

@@ -7,7 +7,7 @@
  * @module sluice/testing
  */
 import { map, type Observable, type SchedulerLike } from 'rxjs';
-import type { TaskFuture } from '../api/future.js';
+import type { TaskFuture } from '../core/future.js';
 import type { StateName } from '../core/states.js';
 import { flow, newFlowRunFor, startFlowRun, type FlowCall, type FlowResult, type FlowRunHandle } from '../api/flow.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent.js';

@@ -190,3 +190,15 @@ export class JobFailedError extends SluiceError {
     this.jobId = jobId;
   }
 }
+
+// This runner's codes join the base's: the base never lists its plug-ins.
+declare module '../../core/errors.js' {
+  interface SluiceErrorsByCode {
+    readonly UNKNOWN_TASK: UnknownTaskError;
+    readonly NOT_SERIALIZABLE: NotSerializableError;
+    readonly JOB_STALLED: JobStalledError;
+    readonly JOB_FAILED: JobFailedError;
+    readonly JOB_PAYLOAD: JobPayloadError;
+    readonly QUEUE_CONNECTION: QueueConnectionError;
+  }
+}

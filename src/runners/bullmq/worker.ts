@@ -414,7 +414,23 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   // end the process.
   worker.on('error', (error) => log(`sluice worker: ${error.message}`, 'error'));
   // Cancels come on a stream of their own (not the job queue's events, which every job fills).
-  const events = new QueueEvents(controlQueue(queue), { connection: bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker'), prefix });
+  // Read from Redis' clock now, before any job is taken: a cancel sent before the stream's first
+  // read is still seen (the default, '$', would start at that read and miss it).
+  let since = '$';
+  try {
+    // The Redis backend's client is ioredis, which has TIME.
+    const client = (await worker.backend.client) as unknown as { time?: () => Promise<[string, string]> };
+    const time = await client.time?.();
+    if (time !== undefined) since = `${Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000)}-0`;
+  } catch (error) {
+    await worker.close(true).catch(() => undefined);
+    throw error;
+  }
+  const events = new QueueEvents(controlQueue(queue), {
+    connection: bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker'),
+    prefix,
+    lastEventId: since,
+  });
   events.on('error', () => undefined);
   (events as unknown as { on(name: string, listener: (args: { jobId?: unknown }) => void): void }).on(CANCEL_EVENT, ({ jobId }) => {
     // The body runs on, unheard: the job fails now and the worker takes its next one.

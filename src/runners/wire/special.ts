@@ -6,7 +6,7 @@
  * @internal
  */
 import { AllowedFailure, Unmapped } from '../../core/annotations.js';
-import { isTaskFuture } from '../../api/future.js';
+import { isTaskFuture } from '../../core/future.js';
 
 /** What may cross to a worker but must not: wrappers and futures, named for the message. */
 export function describeSpecial(value: object): string | undefined {

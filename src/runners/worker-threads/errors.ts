@@ -174,3 +174,14 @@ export class FlowInWorkerImportError extends SluiceError {
     this.importer = importer;
   }
 }
+
+// This runner's codes join the base's: the base never lists its plug-ins.
+declare module '../../core/errors.js' {
+  interface SluiceErrorsByCode {
+    readonly TASK_NOT_FOUND: TaskNotFoundError;
+    readonly NOT_CLONEABLE: NotCloneableError;
+    readonly WORKER_PROTOCOL: WorkerProtocolError;
+    readonly WORKER_CRASHED: WorkerCrashedError;
+    readonly FLOW_STARTED_IN_WORKER: FlowInWorkerImportError;
+  }
+}
