@@ -5,7 +5,8 @@
  *   api/      what users call: task, flow, future lists, streams, run context
  *   observe/  consumers of a flow's events: progress, recording, timeline, tracing
  *   engine/   runs, flow runs, slots, waiting, upstreams, map planning, run names
- *   runners/  where bodies run: the runner interface, concurrent, worker threads, BullMQ
+ *   runners/  where bodies run: the runner interface, concurrent, remote/ (what the out-of-process
+ *             runners share), worker-threads/, bullmq/: no runner imports another
  *   core/     errors, states, events, the future interface, codecs, scope storage, logger
  *
  * `npm run lint` runs this check (depcruise); type-only imports count too.
@@ -38,6 +39,13 @@ module.exports = {
       to: { path: '^src/[^/]+\\.ts$|^src/testing/' },
     },
     ...upward,
+    {
+      name: 'runners-side-by-side',
+      comment: 'A runner imports no other runner: what two runners share lives in runners/remote/ (or below).',
+      severity: 'error',
+      from: { path: '^src/runners/(bullmq|worker-threads|remote)/' },
+      to: { path: '^src/runners/(bullmq|worker-threads)/', pathNot: '^src/runners/$1/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -58,7 +58,8 @@ export type { TaskRunner, TaskRef, RunnerCall } from './runners/runner.js';
 /* Runners */
 export { WorkerThreadsTaskRunner, WORKER_THREADS_RUNNER_DEFAULTS } from './runners/worker-threads/runner.js';
 export type { WorkerThreadsTaskRunnerOptions } from './runners/worker-threads/runner.js';
-export { TaskNotFoundError, NotCloneableError, WorkerProtocolError, WorkerCrashedError, FlowInWorkerImportError } from './runners/worker-threads/errors.js';
+export { TaskNotFoundError, NotCloneableError, WorkerProtocolError, WorkerCrashedError } from './runners/worker-threads/errors.js';
+export { FlowInWorkerImportError } from './runners/remote/errors.js';
 
 /* Errors */
 export {

@@ -1,4 +1,4 @@
-// The README's "Testing your flows with marbles" example, verbatim: it must keep passing.
+// The marble example of docs/testing.md ("RxJS, and testing your flows with marbles"), verbatim: it must keep passing.
 import { map, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { expect, it } from 'vitest';

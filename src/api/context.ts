@@ -6,7 +6,7 @@
 import { NoRunContextError } from '../core/errors.js';
 import { currentRun } from '../engine/run-record.js';
 import { runLogger, type Logger } from '../core/logger.js';
-import { currentRemoteRun, type RemoteRun } from '../runners/wire/remote-run.js';
+import { currentRemoteRun, type RemoteRun } from '../runners/remote/remote-run.js';
 
 /**
  * The current run, as seen from inside its body.

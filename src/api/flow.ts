@@ -20,8 +20,8 @@ import { ConcurrentTaskRunner } from '../runners/concurrent.js';
 import type { TaskRunner } from '../runners/runner.js';
 import { attachObservers } from '../observe/attach.js';
 import { isLogger, type Logger } from '../core/logger.js';
-import { FlowInWorkerImportError } from '../runners/worker-threads/errors.js';
-import { taskModuleImport } from '../runners/wire/task-module-import.js';
+import { FlowInWorkerImportError } from '../runners/remote/errors.js';
+import { taskModuleImport } from '../runners/remote/task-module-import.js';
 import type { RecordSink } from '../observe/record.js';
 import { checkOptionKeys, type KeyList } from '../core/option-keys.js';
 
@@ -90,7 +90,7 @@ export interface FlowOptions {
    * A live progress bar on stderr for the flow's runs (done, failed, running, total, rate, ETA),
    * shown once the flow has run for half a second; task output printed meanwhile goes above it.
    * `true` forces it: where stderr is not a terminal (or `TERM=dumb`), that is a plain line every
-   * 10 s and one at the end. See the README's "Progress".
+   * 10 s and one at the end. See "Progress" in docs/observability.md.
    *
    * @defaultValue `true` when stderr is a terminal, `TERM` is not `dumb` and `CI` is unset (or
    * empty, `0` or `false`), else `false`
@@ -98,7 +98,7 @@ export interface FlowOptions {
   readonly progress?: boolean;
   /**
    * The OpenTelemetry tracer for the flow's spans: a span per flow run, a child span per task run
-   * (see the README's "Tracing"). Given, it is used whether or not an SDK is registered globally.
+   * (see "Tracing" in docs/observability.md). Given, it is used whether or not an SDK is registered globally.
    *
    * @example
    * ```ts

@@ -14,7 +14,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
  * What a scope is: each copy of sluice checks that a `run` or `flow` scope is its own. `import`
- * marks a worker's import of a task module (see runners/wire/task-module-import.ts).
+ * marks a worker's import of a task module (see runners/remote/task-module-import.ts).
  */
 export interface ScopeMarker {
   readonly kind: 'run' | 'flow' | 'remote' | 'import';

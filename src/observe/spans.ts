@@ -11,7 +11,7 @@ import type { FlowEvent } from '../core/events.js';
 import type { State } from '../core/states.js';
 import { recordError } from './record.js';
 
-/** Attribute keys on sluice's spans (README "Tracing" lists them). */
+/** Attribute keys on sluice's spans (docs/observability.md, "Tracing", lists them). */
 export const SPAN_ATTRIBUTES = {
   flowName: 'sluice.flow.name',
   flowRunId: 'sluice.flow.run_id',

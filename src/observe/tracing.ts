@@ -1,5 +1,5 @@
 /**
- * OpenTelemetry spans for flow runs and task runs (README "Tracing"). A no-op unless an
+ * OpenTelemetry spans for flow runs and task runs (docs/observability.md, "Tracing"). A no-op unless an
  * OpenTelemetry SDK is registered or the flow has a `tracer`: only then does it subscribe to the
  * flow run's events (subscribing makes the engine build an event for every state change).
  *

@@ -139,7 +139,7 @@ describe.skipIf(!hasChromium)('the timeline page, in headless Chromium', () => {
       expect(await page.locator('#tip').textContent()).toContain(`${timedOut.name}\nTimedOut`);
       expect(errors).toEqual([]);
 
-      // For the README and for CI artifacts: the failed run selected, the pointer away.
+      // For docs/observability.md ("Timeline") and for CI artifacts: the failed run selected, the pointer away.
       await page.locator('.bar.state-Failed').click();
       await page.mouse.move(1, 1);
       await page.evaluate('document.getElementById("scroll").scrollTo(0, 0)');

@@ -1,5 +1,5 @@
 /**
- * examples/distributed.ts as its README steps run it: a redis-server, two `sluice worker`
+ * examples/distributed.ts as the steps of "Running on many machines" in docs/runners.md run it: a redis-server, two `sluice worker`
  * processes, and the flow in a third process.
  */
 import { execFile } from 'node:child_process';

@@ -69,7 +69,7 @@ function runFlow(outcome: string, url: string, queue: string): FlowProcess {
   const aborted = async (): Promise<void> => {
     const deadline = Date.now() + 10_000;
     while (!readFileSync(probe.file, 'utf8').includes('a')) {
-      if (Date.now() > deadline) throw new Error('the body on the worker was never aborted');
+      if (Date.now() > deadline) throw new Error(`the body on the worker was never aborted (probe: ${readFileSync(probe.file, 'utf8')}); the flow printed:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };

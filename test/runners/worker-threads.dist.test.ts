@@ -93,18 +93,19 @@ describe('WorkerThreadsTaskRunner, built, on plain node', () => {
     expect([...sources].sort()).toEqual([
       'core/codecs.ts',
       'core/scope-storage.ts',
-      'runners/wire/body.ts',
-      'runners/wire/io-ts.ts',
-      'runners/wire/run-info.ts',
-      'runners/wire/task-module-import.ts',
-      'runners/wire/thrown.ts',
-      'runners/worker-threads/clone-check.ts',
-      'runners/worker-threads/loader.ts',
-      'runners/worker-threads/lookup.ts',
+      'runners/remote/body.ts',
+      'runners/remote/clone-check.ts',
+      'runners/remote/io-ts.ts',
+      'runners/remote/loader.ts',
+      'runners/remote/lookup.ts',
+      'runners/remote/run-info.ts',
+      'runners/remote/task-module-import.ts',
+      'runners/remote/thrown.ts',
+      'runners/remote/wire-errors.ts',
       'runners/worker-threads/protocol.ts',
       'runners/worker-threads/worker.ts',
     ]);
-    // io-ts is required (its CommonJS build, see src/runners/wire/io-ts.ts), not imported.
+    // io-ts is required (its CommonJS build, see src/runners/remote/io-ts.ts), not imported.
     expect([...packages].filter((p) => !p.startsWith('node:')).sort()).toEqual([]);
     expect([...seen].some((file) => readFileSync(file, 'utf8').includes('("io-ts")'))).toBe(true);
   });

@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle } from '../../scripts/bundle.js';
 import { flow, isMainModule, isSluiceError, WorkerThreadsTaskRunner } from '../../src/index.js';
-import { importTaskModule } from '../../src/runners/wire/task-module-import.js';
-import { notImportable } from '../../src/runners/worker-threads/lookup.js';
+import { importTaskModule } from '../../src/runners/remote/task-module-import.js';
+import { notImportable } from '../../src/runners/remote/lookup.js';
 import { runsAFlow } from '../fixtures/thread-tasks.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

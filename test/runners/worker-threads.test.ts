@@ -19,8 +19,8 @@ import {
   WorkerThreadsTaskRunner,
   type TaskFuture,
 } from '../../src/index.js';
-import { findNotCloneable } from '../../src/runners/worker-threads/clone-check.js';
-import { rebuildThrown } from '../../src/runners/wire/thrown.js';
+import { findNotCloneable } from '../../src/runners/remote/clone-check.js';
+import { rebuildThrown } from '../../src/runners/remote/thrown.js';
 import runJob, { serializeThrown } from '../../src/runners/worker-threads/worker.js';
 import { add } from '../conformance/tasks.js';
 import { describePoint, double, dupA, echo, exitThread, makeLocalTask, makeShadowOfDouble, Point, returnsFunction, scale, spin, threadId } from '../fixtures/thread-tasks.js';

@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import type { NotCloneable } from '../worker-threads/clone-check.js';
+import type { NotCloneable } from '../remote/clone-check.js';
 
 /** Where a value cannot cross as JSON, and what is there. */
 export type NotJson = NotCloneable;

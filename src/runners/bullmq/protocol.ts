@@ -9,8 +9,8 @@
  * @module
  * @internal
  */
-import { t, type IoTs } from '../wire/io-ts.js';
-import { WireThrownC, type WireThrown } from '../wire/thrown.js';
+import { t, type IoTs } from '../remote/io-ts.js';
+import { WireThrownC, type WireThrown } from '../remote/thrown.js';
 
 export type { WireThrown };
 

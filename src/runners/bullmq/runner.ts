@@ -13,9 +13,9 @@ import { InvalidArgumentError, InvalidParamsError, InvalidReturnError } from '..
 import { checkConcurrency } from '../concurrent.js';
 import { FlowLease } from '../flow-lease.js';
 import { START_ATTEMPT, type AttemptSink, type RunnerCall, type TaskRef, type TaskRunner } from '../runner.js';
-import { describeSpecial } from '../wire/special.js';
-import { rebuildThrown, serializeThrown } from '../wire/thrown.js';
-import { describeWireErrors } from '../worker-threads/protocol.js';
+import { describeSpecial } from '../remote/special.js';
+import { rebuildThrown, serializeThrown } from '../remote/thrown.js';
+import { describeWireErrors } from '../remote/wire-errors.js';
 import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
 import { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';

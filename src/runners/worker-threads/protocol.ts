@@ -6,9 +6,10 @@
  * @module
  * @internal
  */
-import { t, type IoTs } from '../wire/io-ts.js';
-import { RunInfoC } from '../wire/run-info.js';
-import { WireThrownC, type WireThrown } from '../wire/thrown.js';
+import { t, type IoTs } from '../remote/io-ts.js';
+import { RunInfoC } from '../remote/run-info.js';
+import { WireThrownC, type WireThrown } from '../remote/thrown.js';
+import { NotFoundReasonC } from '../remote/lookup.js';
 
 /** The version of the messages; a worker that gets another version says so. */
 export const PROTOCOL_VERSION = 1;
@@ -30,9 +31,6 @@ export const RequestC = t.intersection([
 ]);
 export type Request = IoTs.TypeOf<typeof RequestC>;
 
-/** Why a worker could not find a task. */
-export const NotFoundReasonC = t.keyof({ 'no-module': null, 'not-importable': null, 'not-exported': null, ambiguous: null, 'not-the-same': null });
-export type NotFoundReason = IoTs.TypeOf<typeof NotFoundReasonC>;
 
 /** What went wrong in the worker. */
 export const FailureC = t.union([
@@ -55,25 +53,3 @@ export const ResponseC = t.union([
   t.type({ v: t.literal(PROTOCOL_VERSION), ok: t.literal(false), failure: FailureC }),
 ]);
 export type Response = IoTs.TypeOf<typeof ResponseC>;
-
-/** One line per problem of a message that did not decode. */
-export function describeWireErrors(errors: IoTs.Errors): string {
-  const lines = errors.slice(0, 5).map((error) => {
-    const path = error.context
-      .slice(1)
-      .map((entry) => entry.key)
-      .filter((key) => key !== '' && !/^\d+$/.test(key))
-      .join('.');
-    const expected = error.context[error.context.length - 1]?.type.name ?? 'a valid value';
-    let got: string;
-    try {
-      got = error.value === undefined ? 'undefined' : (JSON.stringify(error.value) ?? typeof error.value);
-    } catch {
-      got = typeof error.value;
-    }
-    if (got.length > 60) got = `${got.slice(0, 57)}...`;
-    return `${path === '' ? '(message)' : path}: expected ${expected}, got ${got}`;
-  });
-  const more = errors.length > 5 ? `; and ${errors.length - 5} more` : '';
-  return `${[...new Set(lines)].join('; ')}${more}`;
-}

@@ -11,17 +11,18 @@ import type { Observable } from 'rxjs';
 import { piscinaClass, rxjs } from '../../core/lazy-rxjs.js';
 import { describeProblems } from '../../core/codecs.js';
 import { InvalidArgumentError, InvalidParamsError, InvalidReturnError } from '../../core/errors.js';
-import { describeSpecial } from '../wire/special.js';
+import { describeSpecial } from '../remote/special.js';
 import { checkConcurrency } from '../concurrent.js';
 import { FlowLease } from '../flow-lease.js';
 import type { RunnerCall, TaskRef, TaskRunner } from '../runner.js';
-import { describeNotCloneable, findNotCloneable } from './clone-check.js';
+import { describeNotCloneable, findNotCloneable } from '../remote/clone-check.js';
 import { NotCloneableError, TaskNotFoundError, WorkerCrashedError, WorkerProtocolError } from './errors.js';
-import { isTypeScript, threadSetup } from './loader.js';
-import { findTask, howToDefine } from './lookup.js';
-import { runInfoOf } from '../wire/run-info.js';
-import { rebuildThrown } from '../wire/thrown.js';
-import { describeWireErrors, PROTOCOL_VERSION, ResponseC, type Request } from './protocol.js';
+import { isTypeScript, threadSetup } from '../remote/loader.js';
+import { findTask, howToDefine } from '../remote/lookup.js';
+import { runInfoOf } from '../remote/run-info.js';
+import { rebuildThrown } from '../remote/thrown.js';
+import { PROTOCOL_VERSION, ResponseC, type Request } from './protocol.js';
+import { describeWireErrors } from '../remote/wire-errors.js';
 
 /**
  * Options of {@link WorkerThreadsTaskRunner}.

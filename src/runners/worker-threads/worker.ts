@@ -14,15 +14,16 @@
  */
 import { workerData } from 'node:worker_threads';
 import { describeProblems } from '../../core/codecs.js';
-import { findNotCloneable } from './clone-check.js';
-import { hasTsx, isTypeScript, registerTsx, type WorkerData } from './loader.js';
-import { findTask, notImportable, type Lookup, type TaskBody } from './lookup.js';
-import type { RemoteRunInfo } from '../wire/remote-run.js';
-import { settleBody } from '../wire/body.js';
-import { runAsRemote } from '../wire/run-info.js';
-import { serializeThrown as serializeThrown_, type WireThrown } from '../wire/thrown.js';
-import { flowInImportMessage, importTaskModule } from '../wire/task-module-import.js';
-import { describeWireErrors, PROTOCOL_VERSION, RequestC, type Failure, type Response } from './protocol.js';
+import { findNotCloneable } from '../remote/clone-check.js';
+import { hasTsx, isTypeScript, registerTsx, type WorkerData } from '../remote/loader.js';
+import { findTask, notImportable, type Lookup, type TaskBody } from '../remote/lookup.js';
+import type { RemoteRunInfo } from '../remote/remote-run.js';
+import { settleBody } from '../remote/body.js';
+import { runAsRemote } from '../remote/run-info.js';
+import { serializeThrown as serializeThrown_, type WireThrown } from '../remote/thrown.js';
+import { flowInImportMessage, importTaskModule } from '../remote/task-module-import.js';
+import { PROTOCOL_VERSION, RequestC, type Failure, type Response } from './protocol.js';
+import { describeWireErrors } from '../remote/wire-errors.js';
 
 /** One lookup per module and task name in this thread. */
 const lookups = new Map<string, Promise<Lookup>>();

@@ -6,7 +6,11 @@
  * @module
  * @internal
  */
-import type { NotFoundReason } from './protocol.js';
+import { t, type IoTs } from './io-ts.js';
+
+/** Why a worker could not find a task. */
+export const NotFoundReasonC = t.keyof({ 'no-module': null, 'not-importable': null, 'not-exported': null, ambiguous: null, 'not-the-same': null });
+export type NotFoundReason = IoTs.TypeOf<typeof NotFoundReasonC>;
 
 /** `Symbol.for('sluice.task.spec')`: the definition a task function carries (see src/api/task.ts). */
 export const TASK_SPEC = Symbol.for('sluice.task.spec');
