@@ -2,7 +2,7 @@ import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { describe, expect, it } from 'vitest';
-import { flow, task, TaskRunError } from '../src/index.js';
+import { flow, task, TaskRunError } from '../../src/index.js';
 
 describe('fp-ts results', () => {
   it('should give Right of the value for a completed run', async () => {

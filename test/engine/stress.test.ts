@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrentTaskRunner, flow, task, type TaskFuture } from '../src/index.js';
+import { ConcurrentTaskRunner, flow, task, type TaskFuture } from '../../src/index.js';
 
 describe('stress', () => {
   it('should map 100k synchronous bodies at maxConcurrency 1 without overflowing the stack', async () => {

@@ -15,9 +15,9 @@ import {
   type TaskFutureList,
   type TaskStream,
   type TaskRunError,
-} from '../src/index.js';
-import type { BullMQTaskRunner } from '../src/bullmq.js';
-import type { AttemptStarter } from '../src/runners/runner.js';
+} from '../../src/index.js';
+import type { BullMQTaskRunner } from '../../src/bullmq.js';
+import type { AttemptStarter } from '../../src/runners/runner.js';
 
 // These checks run in `npm run typecheck`; at run time the assertions are no-ops.
 describe('public types', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asCompleted, flow, InvalidArgumentError, isCompleted, isFailed, task, wait, WaitTimeoutError, type StateName, type TaskFuture } from '../src/index.js';
+import { asCompleted, flow, InvalidArgumentError, isCompleted, isFailed, task, wait, WaitTimeoutError, type StateName, type TaskFuture } from '../../src/index.js';
 
 const sleep = <T>(ms: number, value: T): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value), ms));
 const sleepy = task('sleepy', (ms: number) => sleep(ms, ms));
@@ -208,7 +208,7 @@ describe('TaskFutureList', () => {
 
   it('should reject on timeout with a WaitTimeoutError saying how many are unfinished', async () => {
     const list = [sleepy.submit(1), never.submit()];
-    const { TaskFutureList } = await import('../src/index.js');
+    const { TaskFutureList } = await import('../../src/index.js');
     const typed = TaskFutureList.from(list) as unknown as InstanceType<typeof TaskFutureList<number>>;
     void typed;
     const mapped = never.map([1, 2]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as t from 'io-ts';
-import { flow, InvalidArgumentError, InvalidTaskOptionsError, task, TASK_DEFAULTS, UnknownOptionError, type FlowOptions, type TaskOptions } from '../src/index.js';
+import { flow, InvalidArgumentError, InvalidTaskOptionsError, task, TASK_DEFAULTS, UnknownOptionError, type FlowOptions, type TaskOptions } from '../../src/index.js';
 
 const fn = (x: number) => x;
 

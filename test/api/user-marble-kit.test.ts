@@ -2,8 +2,8 @@
 import { map, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { expect, it } from 'vitest';
-import { task, type TaskFutureList } from '../src/index.js';
-import { runTestFlow, startTestFlow, stateNames } from '../src/testing/index.js';
+import { task, type TaskFutureList } from '../../src/index.js';
+import { runTestFlow, startTestFlow, stateNames } from '../../src/testing/index.js';
 
 const newScheduler = () =>
   new TestScheduler((actual, expected) => {

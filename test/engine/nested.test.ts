@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrentTaskRunner, flow, task, wait } from '../src/index.js';
+import { ConcurrentTaskRunner, flow, task, wait } from '../../src/index.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

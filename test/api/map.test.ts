@@ -7,7 +7,7 @@ import {
   task,
   TaskFutureList,
   unmapped,
-} from '../src/index.js';
+} from '../../src/index.js';
 
 const pair = task('pair', (x: unknown, y: unknown) => [x, y]);
 const one = task('one', (x: unknown) => x);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowFailure, flow, isSluiceError, task, UpstreamFailedError, type TaskFuture } from '../src/index.js';
+import { allowFailure, flow, isSluiceError, task, UpstreamFailedError, type TaskFuture } from '../../src/index.js';
 
 const boom = new Error('boom');
 const failing = task('failing', (): number => {

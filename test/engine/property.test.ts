@@ -10,7 +10,7 @@ import {
   wait,
   type StateName,
   type TaskFuture,
-} from '../src/index.js';
+} from '../../src/index.js';
 
 /** One node of a random task graph; deps point at earlier nodes. */
 interface NodeSpec {

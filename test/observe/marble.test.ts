@@ -1,8 +1,8 @@
 import { map, take, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { task } from '../src/index.js';
-import { runTestFlow } from '../src/testing/index.js';
-import { marbles } from './helpers/marbles.js';
+import { task } from '../../src/index.js';
+import { runTestFlow } from '../../src/testing/index.js';
+import { marbles } from '../helpers/marbles.js';
 
 describe('task.observe (cold, cancel on unsubscribe)', () => {
   it(
@@ -32,7 +32,7 @@ describe('task.observe (cold, cancel on unsubscribe)', () => {
   );
 
   it('should leave the run Cancelled after an unsubscribe (takeUntil-style)', async () => {
-    const { getRunContext } = await import('../src/index.js');
+    const { getRunContext } = await import('../../src/index.js');
     let signal: AbortSignal | undefined;
     const slow = task('slow', () => {
       signal = getRunContext().signal;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrentTaskRunner, flow, isSluiceError, task, UnobservedFailuresError, wait } from '../src/index.js';
+import { ConcurrentTaskRunner, flow, isSluiceError, task, UnobservedFailuresError, wait } from '../../src/index.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -76,7 +76,7 @@ describe('flow', () => {
   it('should cancel its runs when its signal aborts', async () => {
     const controller = new AbortController();
     let seen: AbortSignal | undefined;
-    const { getRunContext } = await import('../src/index.js');
+    const { getRunContext } = await import('../../src/index.js');
     const waitForAbort = task('wait-for-abort', () => {
       seen = getRunContext().signal;
       return new Promise<never>(() => undefined);

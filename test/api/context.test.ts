@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flow, getRunContext, NoRunContextError, task } from '../src/index.js';
+import { flow, getRunContext, NoRunContextError, task } from '../../src/index.js';
 
 describe('getRunContext', () => {
   it("should give a body its run's name, task, attempt, flow and signal", async () => {

@@ -1,8 +1,8 @@
 import { map, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { flow, task, type FlowEvent } from '../src/index.js';
-import { startTestFlow } from '../src/testing/index.js';
-import { marbles } from './helpers/marbles.js';
+import { flow, task, type FlowEvent } from '../../src/index.js';
+import { startTestFlow } from '../../src/testing/index.js';
+import { marbles } from '../helpers/marbles.js';
 
 const label = (e: FlowEvent): string => (e.type === 'run-state' ? `${e.runName}:${e.state.name}` : e.type === 'run-submitted' ? `${e.runName}:submitted` : e.type);
 

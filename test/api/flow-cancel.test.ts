@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FlowEvent } from '../src/core/events.js';
-import { buildTimeline, readRecording } from '../src/timeline.js';
-import { CancelledError, ConcurrentTaskRunner, FailedRunsError, flow, getRunContext, isSluiceError, task } from '../src/index.js';
+import type { FlowEvent } from '../../src/core/events.js';
+import { buildTimeline, readRecording } from '../../src/timeline.js';
+import { CancelledError, ConcurrentTaskRunner, FailedRunsError, flow, getRunContext, isSluiceError, task } from '../../src/index.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

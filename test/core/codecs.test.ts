@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { describe, expect, it } from 'vitest';
-import { flow, InvalidParamsError, InvalidReturnError, InvalidTaskOptionsError, task } from '../src/index.js';
+import { flow, InvalidParamsError, InvalidReturnError, InvalidTaskOptionsError, task } from '../../src/index.js';
 
 const Point = t.type({ x: t.number, y: t.number });
 

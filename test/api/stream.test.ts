@@ -1,8 +1,8 @@
 import { Subject, from, interval, map, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { ConcurrentTaskRunner, flow, getRunContext, InvalidArgumentError, StreamOverflowError, task } from '../src/index.js';
-import { runTestFlow } from '../src/testing/index.js';
-import { marbles } from './helpers/marbles.js';
+import { ConcurrentTaskRunner, flow, getRunContext, InvalidArgumentError, StreamOverflowError, task } from '../../src/index.js';
+import { runTestFlow } from '../../src/testing/index.js';
+import { marbles } from '../helpers/marbles.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const collect = async <T>(source: AsyncIterable<T>): Promise<T[]> => {
