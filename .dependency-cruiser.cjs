@@ -3,7 +3,7 @@
  *
  *   entries (src/*.ts, src/testing/)  re-exports and the command line
  *   api/      what users call: task, flow, future lists, streams, run context
- *   observe/  consumers of a flow's events: progress, recording, timeline, tracing
+ *   observers/  consumers of a flow's events: progress, recording, timeline, tracing
  *   engine/   runs, flow runs, slots, waiting, upstreams, map planning, run names
  *   runners/  where bodies run: the runner interface, concurrent, remote/ (what the out-of-process
  *             runners share), worker-threads/, bullmq/: no runner imports another
@@ -11,7 +11,7 @@
  *
  * `npm run lint` runs this check (depcruise); type-only imports count too.
  */
-const layers = ['core', 'runners', 'engine', 'observe', 'api'];
+const layers = ['core', 'runners', 'engine', 'observers', 'api'];
 
 /** A rule per layer: it must not import any layer above it. */
 const upward = layers.slice(0, -1).map((layer, i) => ({
@@ -35,7 +35,7 @@ module.exports = {
       name: 'api-imports-no-entry',
       comment: 'Entries (src/*.ts, src/testing/) only re-export and parse the command line: nothing imports them.',
       severity: 'error',
-      from: { path: '^src/(api|observe|engine|runners|core)/' },
+      from: { path: '^src/(api|observers|engine|runners|core)/' },
       to: { path: '^src/[^/]+\\.ts$|^src/testing/' },
     },
     ...upward,

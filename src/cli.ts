@@ -9,9 +9,9 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readRecording } from './observe/read.js';
-import { buildTimeline } from './observe/timeline/model.js';
-import { renderTimeline } from './observe/timeline/html.js';
+import { readRecording } from './observers/read.js';
+import { buildTimeline } from './observers/timeline/model.js';
+import { renderTimeline } from './observers/timeline/html.js';
 // BullMQ is loaded only by `sluice worker`: `sluice timeline` does not pay for it.
 import { WORKER_DEFAULTS } from './runners/bullmq/defaults.js';
 

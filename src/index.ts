@@ -47,8 +47,8 @@ export type {
   CrashedState,
 } from './core/states.js';
 export type { FlowEvent, RunEventBase } from './core/events.js';
-export { RECORD_FORMAT_VERSION } from './observe/record.js';
-export type { RecordedEvent, RecordedError, RecordedRunBase, RecordSink } from './observe/record.js';
+export { RECORD_FORMAT_VERSION } from './observers/record.js';
+export type { RecordedEvent, RecordedError, RecordedRunBase, RecordSink } from './observers/record.js';
 export type { Logger, LogFn, RunLogFields } from './core/logger.js';
 
 /* Runners */

@@ -6,8 +6,8 @@
  * @packageDocumentation
  * @module sluice/timeline
  */
-export { readRecording } from './observe/read.js';
-export { buildTimeline } from './observe/timeline/model.js';
+export { readRecording } from './observers/read.js';
+export { buildTimeline } from './observers/timeline/model.js';
 export type {
   TimelineModel,
   TimelineFlowRun,
@@ -17,6 +17,6 @@ export type {
   TimelineSegmentKind,
   TimelineStateChange,
   TimelineOptions,
-} from './observe/timeline/model.js';
-export { renderTimeline } from './observe/timeline/html.js';
-export type { TimelineHtmlOptions } from './observe/timeline/html.js';
+} from './observers/timeline/model.js';
+export { renderTimeline } from './observers/timeline/html.js';
+export type { TimelineHtmlOptions } from './observers/timeline/html.js';

@@ -18,11 +18,11 @@ import type { TaskFuture } from '../core/future.js';
 import { TaskFutureList } from './future.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent.js';
 import type { TaskRunner } from '../runners/runner.js';
-import { attachObservers } from '../observe/attach.js';
+import { attachObservers } from '../observers/attach.js';
 import { isLogger, type Logger } from '../core/logger.js';
 import { FlowInWorkerImportError } from '../runners/remote/errors.js';
 import { taskModuleImport } from '../runners/remote/task-module-import.js';
-import type { RecordSink } from '../observe/record.js';
+import type { RecordSink } from '../observers/record.js';
 import { checkOptionKeys, type KeyList } from '../core/option-keys.js';
 
 /**

@@ -23,7 +23,7 @@ import { DEFERRED_ARGS } from '../engine/run-record.js';
 import { mapStream, type MapStreamOptions, type StreamSource, type TaskStream } from './stream.js';
 import { checkConcurrency } from '../runners/concurrent.js';
 import { compileRunName, parameterNames } from '../engine/run-names.js';
-import { watchMapProgress } from '../observe/progress.js';
+import { watchMapProgress } from '../observers/progress.js';
 
 /**
  * An argument: the value, a future of it, an upstream whose failure is allowed, or (for an array

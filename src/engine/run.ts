@@ -19,7 +19,7 @@ import { scopeStorage, type ScopeMarker } from '../core/scope-storage.js';
 import { START_ATTEMPT, type AttemptSink, type AttemptStarter, type RunnerCall } from '../runners/runner.js';
 import type { TrackedRun } from './flow-run.js';
 import { rxjs } from '../core/lazy-rxjs.js';
-import { RunHandle } from './run-handle.js';
+import { RunFuture } from './run-future.js';
 import { BODY_LIVE, DEFERRED_ARGS, HOLDS_MAP_SLOT, HOLDS_SLOT, TERMINAL, type Listener, type RunRecord } from './run-record.js';
 import type { SlotWaiter } from './slots.js';
 import { trampoline, trampolineCall } from './trampoline.js';
@@ -43,7 +43,7 @@ function callBody(run: Run<unknown>): unknown {
  *
  * @internal
  */
-export class Run<R> extends RunHandle<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaiter {
+export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaiter {
   // ---- the run --------------------------------------------------------------------------------
 
   /**

@@ -11,6 +11,6 @@ export default function setup(): void {
   }
   const line = '*'.repeat(78);
   process.stderr.write(
-    `\n${line}\n** SKIPPED: the browser suites (test/observe/timeline.browser.test.ts): ${CHROMIUM_PATH} is missing.\n** To run them, ${ENABLE_CHROMIUM}.\n${line}\n\n`,
+    `\n${line}\n** SKIPPED: the browser suites (test/observers/timeline.browser.test.ts): ${CHROMIUM_PATH} is missing.\n** To run them, ${ENABLE_CHROMIUM}.\n${line}\n\n`,
   );
 }

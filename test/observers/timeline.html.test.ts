@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type RecordedEvent } from '../../src/index.js';
 import { buildTimeline, renderTimeline } from '../../src/timeline.js';
-import { escapeHtml, scriptSafeJson } from '../../src/observe/timeline/html.js';
+import { escapeHtml, scriptSafeJson } from '../../src/observers/timeline/html.js';
 import { syntheticRecording } from './timeline.fixtures.js';
 
 /** The page's embedded data, as its script reads it. */

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { flow, STATE_NAMES, task, type RecordedEvent } from '../../src/index.js';
 import { buildTimeline, type TimelineFlowRun, type TimelineRun } from '../../src/timeline.js';
-import { assignLanes } from '../../src/observe/timeline/lanes.js';
+import { assignLanes } from '../../src/observers/timeline/lanes.js';
 
 type RunState = Extract<RecordedEvent, { type: 'run-state' }>;
 

@@ -8,10 +8,10 @@ import { FlowRun } from '../../src/engine/flow-run.js';
 import type { FlowEvent } from '../../src/core/events.js';
 import { startFlowRun } from '../../src/api/flow.js';
 import { flow, task, type State } from '../../src/index.js';
-import type { OutputStream } from '../../src/observe/progress-display.js';
-import { ProgressModel, type ProgressSnapshot } from '../../src/observe/progress-model.js';
-import { formatDuration, formatRate, renderProgressLine } from '../../src/observe/progress-render.js';
-import { attachProgress, isCi, LINE_EVERY_MS, progressMode, SHOW_AFTER_MS, type ProgressEnv } from '../../src/observe/progress.js';
+import type { OutputStream } from '../../src/observers/progress-display.js';
+import { ProgressModel, type ProgressSnapshot } from '../../src/observers/progress-model.js';
+import { formatDuration, formatRate, renderProgressLine } from '../../src/observers/progress-render.js';
+import { attachProgress, isCi, LINE_EVERY_MS, progressMode, SHOW_AFTER_MS, type ProgressEnv } from '../../src/observers/progress.js';
 import { ConcurrentTaskRunner } from '../../src/runners/concurrent.js';
 import { Screen } from '../helpers/screen.js';
 

@@ -22,7 +22,7 @@ interface InspectOptions {
  *
  * @internal
  */
-export abstract class RunHandle<R> extends RunRecord<R> {
+export abstract class RunFuture<R> extends RunRecord<R> {
   // ---- run context ----------------------------------------------------------------------------
 
   // ---- the future's API -----------------------------------------------------------------------

@@ -6,7 +6,7 @@
  * recorded string goes into the page through `textContent` or `setAttribute`, never as markup.
  *
  * It is plain browser JavaScript in a string (the page is a single file with nothing to load);
- * the browser test (test/observe/timeline.browser.test.ts) runs it.
+ * the browser test (test/observers/timeline.browser.test.ts) runs it.
  *
  * @module
  * @internal
