@@ -7,8 +7,11 @@
  */
 
 /* Tasks and flows */
-export { task, TASK_DEFAULTS } from './api/task.js';
-export type { Task, TaskOptions, TaskRunOptions, TaskFunction, TaskFunctionArgs, TaskFunctionValue, RetryDelay, Arg, Args, MapArg, MapArgs, Upstreams, WithFutures } from './api/task.js';
+export { task } from './api/task.js';
+export type { Task, TaskFunction, TaskFunctionArgs, TaskFunctionValue } from './api/task.js';
+export { TASK_DEFAULTS } from './api/task-options.js';
+export type { TaskOptions, TaskRunOptions, RetryDelay } from './api/task-options.js';
+export type { Arg, Args, MapArg, MapArgs, Upstreams, WithFutures } from './api/args.js';
 export { flow } from './api/flow.js';
 export { isMainModule } from './api/main-module.js';
 export { MAP_STREAM_DEFAULTS } from './api/stream.js';

@@ -11,6 +11,7 @@ import { CancelledError, FailedRunsError, InvalidArgumentError, UnobservedFailur
 import type { FlowEvent } from '../core/events.js';
 import { scopeStorage } from '../core/scope-storage.js';
 import { FlowRun, type FlowParent } from '../engine/flow-run.js';
+import { parentScope } from '../engine/scope.js';
 import { awaitRuns } from '../engine/await.js';
 import { Run } from '../engine/run.js';
 import { findUpstreams, substituteUpstreams } from '../engine/upstream.js';
@@ -208,52 +209,6 @@ export interface Flow<A extends unknown[], R> {
    * ```
    */
   with(options: Partial<FlowOptions>): Flow<A, R>;
-}
-
-let ambient: FlowRun | undefined;
-
-/**
- * Where a `submit`, `map` or direct call belongs: the run whose body is executing (its flow, and
- * it as the parent), or the flow whose body is, or the default flow outside any. Returned as is,
- * not as a `{ flow, parent }` pair: a submit loop would allocate one per call. @internal
- */
-export function currentScope(): FlowRun | Run<unknown> {
-  const scope = scopeStorage.getStore();
-  // By class: another copy of sluice's scope, or a remote run's, is not this engine's.
-  if (scope instanceof Run) {
-    const run = scope as Run<unknown>;
-    if (!run.flow.closed) return run;
-  } else if (scope instanceof FlowRun && !scope.closed) {
-    return scope;
-  }
-  // Outside any flow (an extension: Prefect raises here) runs go to a default unbounded runner.
-  ambient ??= new FlowRun('(no flow)', new ConcurrentTaskRunner(), rxjs().asyncScheduler, false);
-  return ambient;
-}
-
-/** The flow of a {@link currentScope}. @internal */
-export function flowOf(scope: FlowRun | Run<unknown>): FlowRun {
-  return scope.kind === 'run' ? scope.flow : scope;
-}
-
-/** The parent run of a {@link currentScope}: the run whose body is executing, if any. @internal */
-export function parentOf(scope: FlowRun | Run<unknown>): Run<unknown> | undefined {
-  return scope.kind === 'run' ? scope : undefined;
-}
-
-/**
- * Where a flow being called now is called from: a flow's function or a task body of this engine,
- * whose flow run has not settled (a subflow), or nowhere (a top-level flow).
- */
-function parentScope(): FlowParent | undefined {
-  const scope = scopeStorage.getStore();
-  if (scope instanceof Run) {
-    const run = scope as Run<unknown>;
-    if (!run.flow.closed && run.flow.tracked) return { flow: run.flow, run };
-  } else if (scope instanceof FlowRun && !scope.closed && scope.tracked) {
-    return { flow: scope, run: undefined };
-  }
-  return undefined;
 }
 
 /** The runs that did not complete, each once, in the order given. */

@@ -5,10 +5,8 @@
  */
 import type { Observable } from 'rxjs';
 import { rxjs } from '../core/lazy-rxjs.js';
-import type { Mixed, Type } from 'io-ts';
-import type { AllowedFailure, Unmapped } from '../core/annotations.js';
 import { describeValue, InvalidArgumentError, InvalidTaskOptionsError } from '../core/errors.js';
-import { checkOptionKeys, type KeyList } from '../core/option-keys.js';
+import { checkOptionKeys } from '../core/option-keys.js';
 import type { TaskFuture } from '../core/future.js';
 import { TaskFutureList } from './future.js';
 import { Run, type RunGroup } from '../engine/run.js';
@@ -16,107 +14,14 @@ import type { TaskSpec } from '../core/task-spec.js';
 import { Slots } from '../engine/slots.js';
 import { trampoline } from '../engine/trampoline.js';
 import { unwrapUnmapped } from '../engine/upstream.js';
-import { currentScope, flowOf, parentOf } from './flow.js';
+import { currentScope, flowOf, parentOf } from '../engine/scope.js';
 import type { FlowRun } from '../engine/flow-run.js';
 import { argsAt, hasObjectAt, planMap } from '../engine/map-plan.js';
 import { DEFERRED_ARGS } from '../engine/run-record.js';
 import { mapStream, type MapStreamOptions, type StreamSource, type TaskStream } from './stream.js';
-import { checkConcurrency } from '../runners/concurrent.js';
-import { compileRunName, parameterNames } from '../engine/run-names.js';
 import { watchMapProgress } from '../observers/progress.js';
-
-/**
- * An argument: the value, a future of it, an upstream whose failure is allowed, or (for an array
- * or object parameter) an array or plain object with futures among its items or values, one
- * level deep.
- *
- * @example
- * ```ts
- * import { flow, task, type Arg } from 'sluice';
- * const double = task('double', (x: number) => 2 * x);
- * await flow({ name: 'demo' }, async () => {
- *   const six: Arg<number> = double.submit(3); // a future stands in for a number
- *   console.log(await double(six)); // 12
- * })();
- * ```
- */
-export type Arg<P> = P | TaskFuture<P> | AllowedFailure<P> | WithFutures<P>;
-
-/**
- * An array or object type whose items or values (one level deep) may be futures.
- *
- * @example
- * ```ts
- * import { task, type WithFutures } from 'sluice';
- * const sum = task('sum', (values: readonly number[]) => values.reduce((a, b) => a + b, 0));
- * const values: WithFutures<readonly number[]> = [1, sum.submit([2, 3])];
- * console.log(await sum(values)); // 6
- * ```
- */
-export type WithFutures<P> = P extends readonly (infer E)[]
-  ? readonly (E | TaskFuture<E>)[]
-  : P extends (...args: never[]) => unknown
-    ? never
-    : P extends object
-      ? { readonly [K in keyof P]: P[K] | TaskFuture<P[K]> }
-      : never;
-
-/**
- * A task's parameters, each of which may also be given as a future.
- *
- * @example
- * ```ts
- * import { task, type Args } from 'sluice';
- * const add = task('add', (x: number, y: number) => x + y);
- * const args: Args<[number, number]> = [add.submit(1, 2), 4];
- * console.log(await add(...args)); // 7
- * ```
- */
-export type Args<A extends readonly unknown[]> = { [K in keyof A]: Arg<A[K]> };
-
-/**
- * A `map` argument: an iterable to map over, or a value (or `unmapped(...)`, of a value or of a
- * future) passed to every run.
- *
- * @example
- * ```ts
- * import { task, unmapped, type MapArg } from 'sluice';
- * const scale = task('scale', (x: number, factor: number) => x * factor);
- * const xs: MapArg<number> = [1, 2, 3];
- * const factor: MapArg<number> = unmapped(10);
- * console.log(await scale.map(xs, factor).result()); // [10, 20, 30]
- * ```
- */
-export type MapArg<P> = Arg<P> | Iterable<Arg<P>> | Unmapped<Arg<P>>;
-
-/**
- * A task's parameters as `map` takes them.
- *
- * @example
- * ```ts
- * import { task, type MapArgs } from 'sluice';
- * const add = task('add', (x: number, y: number) => x + y);
- * const args: MapArgs<[number, number]> = [[1, 2, 3], 10];
- * console.log(await add.map(...args).result()); // [11, 12, 13]
- * ```
- */
-export type MapArgs<A extends readonly unknown[]> = { [K in keyof A]: MapArg<A[K]> };
-
-/**
- * What `waitFor` takes: futures, or upstreams whose failure is allowed.
- *
- * @example
- * ```ts
- * import { allowFailure, task, type Upstreams } from 'sluice';
- * const setup = task('setup', () => 'ready');
- * const optional = task('optional', (): string => {
- *   throw new Error('skipped');
- * });
- * const after: Upstreams = [setup.submit(), allowFailure(optional.submit())];
- * console.log(await task('report', () => 'done').waitFor(after)()); // done
- * ```
- */
-export type Upstreams = Iterable<TaskFuture<unknown> | AllowedFailure<unknown>>;
+import type { Args, MapArgs, Upstreams } from './args.js';
+import { buildSpec, checkCodec, RUN_OPTION_KEYS, TASK_DEFAULTS, TASK_ONLY, TASK_OPTION_KEYS, type TaskOptions, type TaskRunOptions } from './task-options.js';
 
 /**
  * A task function: returns a value, a Promise, or an Observable (whose last value is the result).
@@ -156,185 +61,6 @@ export type TaskFunctionArgs<F> = F extends (...args: infer A) => unknown ? { [K
  * ```
  */
 export type TaskFunctionValue<F> = F extends (...args: never) => infer T ? (T extends Observable<infer U> ? U : Awaited<T>) : never;
-
-/**
- * Delay before retry number `retry` (1 is the first retry), in ms.
- *
- * @example
- * ```ts
- * import { task, type RetryDelay } from 'sluice';
- * const backoff: RetryDelay = (retry) => 100 * 2 ** (retry - 1); // 100, 200, 400 ms
- * const flaky = task({ name: 'flaky', retries: 3, retryDelay: backoff }, () => Math.random());
- * ```
- */
-export type RetryDelay = number | readonly number[] | ((retry: number, error: unknown) => number);
-
-/**
- * Run settings of a task, given to `task()` or, per call, to `task.with()`.
- * Every time is in milliseconds.
- *
- * @example
- * ```ts
- * import { task, type TaskRunOptions } from 'sluice';
- * const add = task('add', (x: number, y: number) => x + y);
- * const patient: TaskRunOptions<[number, number]> = { retries: 3, timeout: 1000 };
- * console.log(await add.with(patient)(1, 2)); // 3
- * ```
- */
-export interface TaskRunOptions<A extends unknown[]> {
-  /**
-   * The run name: a function of the arguments, or a template such as
-   * `"train on {dataset.name} with {config.name}"` naming the function's parameters (or their
-   * positions, `{0.name}`). It sees resolved values, not futures.
-   *
-   * @defaultValue `<task name>-<n>`, counting from 0 in each flow run
-   */
-  readonly taskRunName?: string | ((...args: A) => string);
-  /**
-   * How many times a failed attempt is tried again. Time-outs count as failures.
-   *
-   * @defaultValue 0
-   */
-  readonly retries?: number;
-  /**
-   * The delay before each retry, in ms: one number, a list per retry (the last value repeats when
-   * retries outrun it), or a function of the retry number (1 is the first) and the error.
-   *
-   * @defaultValue 0
-   */
-  readonly retryDelay?: RetryDelay;
-  /**
-   * Random jitter on each retry delay: the delay is multiplied by a factor drawn from
-   * `[1 - j, 1 + j]`. Must be from 0 to 1.
-   *
-   * @defaultValue 0
-   */
-  readonly retryJitterFactor?: number;
-  /**
-   * Decides whether an error is worth a retry.
-   *
-   * @defaultValue every error is retried while retries remain
-   */
-  readonly retryCondition?: (error: unknown) => boolean;
-  /**
-   * Per-attempt time-out in ms: the attempt's signal aborts, an Observable body is unsubscribed,
-   * and the run fails `TimedOut` at the deadline even if the body ignores its signal.
-   *
-   * @defaultValue no time-out
-   */
-  readonly timeout?: number;
-  /**
-   * The random source for jitter, returning numbers in [0, 1). Inject one in tests.
-   *
-   * @defaultValue `Math.random`
-   */
-  readonly random?: () => number;
-  /**
-   * At most this many runs of this task run at once in a flow run, on top of the runner's own
-   * limit, across `submit`, `map` and the copies made by `waitFor` or `with` (a `with` that sets
-   * its own `maxConcurrency` starts a separate limit). Runs waiting for one of these slots hold no
-   * runner slot.
-   *
-   * @defaultValue `Infinity`
-   */
-  readonly maxConcurrency?: number;
-  /**
-   * A live progress bar on stderr for each `map` of this task (labelled with the task's name):
-   * done, failed, running and total, rate and ETA, shown once the map has run for half a second.
-   * When stderr is not a terminal, a plain line every 10 s instead. `submit`, `mapStream` and
-   * direct calls show none. Usually set per call: `task.with({ progress: true }).map(items)`.
-   *
-   * @defaultValue `false`
-   */
-  readonly progress?: boolean;
-}
-
-/**
- * The options of `task()`: a name, optional io-ts codecs, and the run settings.
- *
- * @example
- * ```ts
- * import { task, type TaskOptions } from 'sluice';
- * const options: TaskOptions<[string], string> = { name: 'fetch_page', retries: 2, retryDelay: [100, 1000], timeout: 5000 };
- * const fetchPage = task(options, async (url: string) => (await fetch(url)).text());
- * ```
- */
-export interface TaskOptions<A extends unknown[], R = unknown> extends TaskRunOptions<A> {
-  /**
-   * The task's name, used in run names, events and errors (and by worker-thread and BullMQ
-   * runners to find the task in its module).
-   *
-   * @defaultValue the function's own name (`fn.name`); an anonymous function needs one
-   */
-  readonly name?: string;
-  /**
-   * An io-ts codec for the argument tuple (`t.tuple([...])`). Arguments are checked after futures
-   * resolve and before the run takes a slot; a misfit fails the run with an `InvalidParamsError`
-   * (code `INVALID_PARAMS`) that names each argument, and the body never runs.
-   *
-   * @defaultValue no check
-   */
-  readonly params?: Type<A, unknown, unknown>;
-  /**
-   * An io-ts codec for the body's value: a misfit fails the run with an `InvalidReturnError`
-   * (code `INVALID_RETURN`), not retried.
-   *
-   * @defaultValue no check
-   */
-  readonly returns?: Type<R, unknown, unknown>;
-  /**
-   * The URL of the module that defines the task (`import.meta.url`), for runners that run bodies
-   * in other threads or processes: they import this module there and find the task by name.
-   *
-   * @defaultValue undefined (the task runs only on in-process runners)
-   */
-  readonly module?: string;
-}
-
-/**
- * The defaults of {@link TaskRunOptions}.
- *
- * @example
- * ```ts
- * import { TASK_DEFAULTS } from 'sluice';
- * console.log(TASK_DEFAULTS.retries); // 0
- * ```
- */
-export const TASK_DEFAULTS = {
-  /** Runs are named `<task name>-<n>`, counting from 0 in each flow run. */
-  taskRunName: undefined,
-  /** No retries. */
-  retries: 0,
-  /** Retry at once. */
-  retryDelay: 0,
-  /** No jitter. */
-  retryJitterFactor: 0,
-  /** Every error is retried while retries remain. */
-  retryCondition: undefined,
-  /** No time-out. */
-  timeout: undefined,
-  /** Jitter draws from `Math.random`. */
-  random: Math.random,
-  /** No limit of the task's own: only the runner's. */
-  maxConcurrency: Number.POSITIVE_INFINITY,
-  /** No progress bar for a map. */
-  progress: false,
-  // Every run option has its entry here: the unknown-option check reads its keys from this object.
-} as const satisfies { readonly [K in keyof TaskRunOptions<unknown[]>]-?: unknown };
-
-/** The options `with()` takes: every run option. */
-const RUN_OPTION_KEYS: readonly string[] = Object.keys(TASK_DEFAULTS);
-
-/** The options `task()` takes: the run options and the task's definition. */
-const TASK_OPTION_KEYS: readonly string[] = [
-  ...RUN_OPTION_KEYS,
-  ...Object.keys({ name: true, params: true, returns: true, module: true } satisfies KeyList<Omit<TaskOptions<unknown[]>, keyof TaskRunOptions<unknown[]>>>),
-];
-
-/** What `with()` says of an option that only `task()` takes. */
-const TASK_ONLY: Readonly<Record<string, string>> = Object.fromEntries(
-  TASK_OPTION_KEYS.filter((key) => !RUN_OPTION_KEYS.includes(key)).map((key) => [key, `\`${key}\` is set by task(), not with()`]),
-);
 
 /**
  * A task: call it directly, `submit` it, `map` it, gate it with `waitFor`, configure a copy with
@@ -410,113 +136,6 @@ interface TaskConfig {
   readonly limits: WeakMap<FlowRun, Slots>;
 }
 
-function fail(name: string, option: string, message: string): never {
-  throw new InvalidTaskOptionsError(name, option, message);
-}
-
-function isNonNegative(value: unknown): value is number {
-  return typeof value === 'number' && value >= 0 && !Number.isNaN(value);
-}
-
-function normaliseDelay(name: string, delay: unknown): TaskSpec['retryDelay'] {
-  if (isNonNegative(delay)) return () => delay;
-  if (Array.isArray(delay)) {
-    const list: unknown[] = delay;
-    if (list.length === 0 || !list.every(isNonNegative)) {
-      fail(name, 'retryDelay', `must be a non-empty list of non-negative numbers (ms), got [${list.map(String).join(', ')}]`);
-    }
-    const delays = list;
-    // When retries outrun the list, the last delay repeats (as in Prefect).
-    return (retry) => delays[Math.min(retry, delays.length) - 1] as number;
-  }
-  if (typeof delay === 'function') {
-    const fn = delay as (retry: number, error: unknown) => unknown;
-    return (retry, error) => {
-      const value = fn(retry, error);
-      if (!isNonNegative(value)) {
-        throw new InvalidTaskOptionsError(name, 'retryDelay', `returned ${String(value)} for retry ${retry}; it must return a non-negative number (ms)`);
-      }
-      return value;
-    };
-  }
-  return fail(name, 'retryDelay', `must be a number, a list of numbers, or a function, got ${String(delay)} (${typeof delay})`);
-}
-
-function checkCodec(name: string, option: string, codec: unknown): Mixed | undefined {
-  if (codec === undefined) return undefined;
-  const candidate: { readonly is?: unknown; readonly decode?: unknown } | null = typeof codec === 'object' ? codec : null;
-  if (candidate === null || typeof candidate.is !== 'function' || typeof candidate.decode !== 'function') {
-    fail(name, option, `must be an io-ts codec (with \`is\` and \`decode\`), got ${describeValue(codec)}`);
-  }
-  return codec as Mixed;
-}
-
-function buildSpec(
-  name: string,
-  fn: TaskSpec['fn'],
-  options: TaskRunOptions<unknown[]>,
-  base: TaskSpec | undefined,
-  codecs: { readonly params: Mixed | undefined; readonly returns: Mixed | undefined; readonly module?: string | undefined } = {
-    params: base?.params,
-    returns: base?.returns,
-  },
-): { spec: TaskSpec; maxConcurrency: number | undefined; progress: boolean | undefined } {
-  if (typeof fn !== 'function') fail(name, 'fn', `must be a function, got ${String(fn)} (${typeof fn})`);
-  const retries = options.retries ?? base?.retries ?? TASK_DEFAULTS.retries;
-  if (!Number.isInteger(retries) || retries < 0) fail(name, 'retries', `must be a non-negative integer, got ${String(retries)}`);
-  const jitter = options.retryJitterFactor ?? base?.retryJitterFactor ?? TASK_DEFAULTS.retryJitterFactor;
-  if (!isNonNegative(jitter) || jitter > 1) fail(name, 'retryJitterFactor', `must be a number from 0 to 1, got ${String(jitter)}`);
-  const timeout = 'timeout' in options ? options.timeout : base?.timeout;
-  if (timeout !== undefined && (!isNonNegative(timeout) || timeout === 0)) {
-    fail(name, 'timeout', `must be a positive number of ms, got ${String(timeout)}`);
-  }
-  const random = options.random ?? base?.random ?? TASK_DEFAULTS.random;
-  if (typeof random !== 'function') fail(name, 'random', `must be a function returning numbers in [0, 1), got ${typeof random}`);
-  const condition = options.retryCondition ?? base?.retryCondition;
-  if (condition !== undefined && typeof condition !== 'function') {
-    fail(name, 'retryCondition', `must be a function of the error, got ${typeof condition}`);
-  }
-  let taskRunName = base?.taskRunName;
-  const given = options.taskRunName;
-  if (typeof given === 'string') {
-    const compiled = compileRunName(given, parameterNames(fn));
-    if (typeof compiled === 'string') fail(name, 'taskRunName', compiled);
-    taskRunName = compiled;
-  } else if (typeof given === 'function') {
-    taskRunName = given;
-  } else if (given !== undefined) {
-    fail(name, 'taskRunName', `must be a template string or a function of the arguments, got ${typeof given}`);
-  }
-  const maxConcurrency = options.maxConcurrency;
-  if (maxConcurrency !== undefined) {
-    try {
-      checkConcurrency(maxConcurrency, `task "${name}"`);
-    } catch {
-      fail(name, 'maxConcurrency', `must be an integer from 1 and up or Infinity, got ${String(maxConcurrency)}`);
-    }
-  }
-  const progress = options.progress;
-  if (progress !== undefined && typeof progress !== 'boolean') fail(name, 'progress', `must be true or false, got ${describeValue(progress)}`);
-  const retryDelay = options.retryDelay === undefined && base !== undefined ? base.retryDelay : normaliseDelay(name, options.retryDelay ?? TASK_DEFAULTS.retryDelay);
-  return {
-    spec: {
-      name,
-      fn,
-      taskRunName,
-      retries,
-      retryDelay,
-      retryJitterFactor: jitter,
-      retryCondition: condition,
-      timeout,
-      random,
-      ...codecs,
-      module: base?.module ?? codecs.module,
-    },
-    maxConcurrency,
-    progress,
-  };
-}
-
 /** The per-flow-run limit of a configured task, shared by every run it starts in that flow run. */
 function limiterFor(limits: WeakMap<FlowRun, Slots>, flowRun: FlowRun, max: number): Slots | undefined {
   if (max === Number.POSITIVE_INFINITY) return undefined;
@@ -528,15 +147,38 @@ function limiterFor(limits: WeakMap<FlowRun, Slots>, flowRun: FlowRun, max: numb
   return slots;
 }
 
+/** How the runs of one call differ: a direct call, or which arguments to scan, or deferred arguments. */
+interface GroupShape {
+  readonly direct: boolean;
+  readonly argIndices?: readonly number[] | undefined;
+  readonly argsOf?: ((nameIndex: number) => unknown[]) | undefined;
+}
+
+/** What the runs of one call (a direct call, a `submit`, a `map`, a stream) share, in `scope`. */
+function groupIn(config: TaskConfig, scope: FlowRun | Run<unknown>, shape: GroupShape): RunGroup {
+  const flow = flowOf(scope);
+  return {
+    spec: config.spec,
+    flow,
+    parent: parentOf(scope),
+    argIndices: shape.argIndices,
+    waitFor: config.waitFor,
+    // A direct call takes no slot of its own: it runs in its caller's.
+    mapSlots: shape.direct ? undefined : limiterFor(config.limits, flow, config.maxConcurrency),
+    direct: shape.direct,
+    argsOf: shape.argsOf,
+  };
+}
+
+const DIRECT: GroupShape = { direct: true };
+const SUBMITTED: GroupShape = { direct: false };
+const STREAMED: GroupShape = { direct: false, argIndices: [0] };
+
 function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
-  const { spec, limits } = config;
+  const { spec } = config;
 
   const call = (...args: unknown[]): Promise<R> => {
-    const scope = currentScope();
-    const flow = flowOf(scope);
-    const parent = parentOf(scope);
-    const group: RunGroup = { spec, flow, parent, argIndices: undefined, waitFor: config.waitFor, mapSlots: undefined, direct: true };
-    const run = new Run<R>(group, unwrapUnmapped(args));
+    const run = new Run<R>(groupIn(config, currentScope(), DIRECT), unwrapUnmapped(args));
     run.markObserved();
     const settled = new Promise<R>((resolve, reject) => {
       run.onTerminal(() => {
@@ -561,15 +203,7 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
     const parent = parentOf(scope);
     let group = lastGroup?.deref();
     if (group?.flow !== flow || group.parent !== parent) {
-      group = {
-        spec,
-        flow,
-        parent,
-        argIndices: undefined,
-        waitFor: config.waitFor,
-        mapSlots: limiterFor(limits, flow, config.maxConcurrency),
-        direct: false,
-      };
+      group = groupIn(config, scope, SUBMITTED);
       lastGroup = new WeakRef(group);
     }
     const run = new Run<R>(group, unwrapUnmapped(args));
@@ -581,7 +215,6 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
     const plan = planMap(spec.name, args);
     const scope = currentScope();
     const flow = flowOf(scope);
-    const parent = parentOf(scope);
     const firstName = flow.reserveNames(spec.name, plan.length);
     // Runs that need their arguments only when their body starts are made without them (the
     // plan's columns, the input arrays, stay referenced by the group instead).
@@ -591,16 +224,11 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
       flow.runner.checkArgs === undefined &&
       config.waitFor === undefined &&
       plan.scan.every((j) => plan.columns[j] !== undefined);
-    const group: RunGroup = {
-      spec,
-      flow,
-      parent,
-      argIndices: plan.scan,
-      waitFor: config.waitFor,
-      mapSlots: limiterFor(limits, flow, config.maxConcurrency),
+    const group = groupIn(config, scope, {
       direct: false,
+      argIndices: plan.scan,
       argsOf: deferrable ? (nameIndex) => argsAt(plan, nameIndex - firstName) : undefined,
-    };
+    });
     const list = new TaskFutureList<R>();
     // Subscribed before the first run exists, so the bar sees every state of every run.
     const watch = config.progress && plan.length > 0 ? watchMapProgress(flow, spec.name, plan.length) : undefined;
@@ -617,20 +245,7 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
 
   const stream = (source: StreamSource<unknown>, options: MapStreamOptions = {}): TaskStream<R> =>
     mapStream<R>(
-      () => {
-        const scope = currentScope();
-        const flow = flowOf(scope);
-        const parent = parentOf(scope);
-        return {
-          spec,
-          flow,
-          parent,
-          argIndices: [0],
-          waitFor: config.waitFor,
-          mapSlots: limiterFor(limits, flow, config.maxConcurrency),
-          direct: false,
-        };
-      },
+      () => groupIn(config, currentScope(), STREAMED),
       spec.name,
       source,
       options,
@@ -673,7 +288,7 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
       waitFor: config.waitFor,
       maxConcurrency: built.maxConcurrency ?? config.maxConcurrency,
       progress: built.progress ?? config.progress,
-      limits: ownLimit ? new WeakMap<FlowRun, Slots>() : limits,
+      limits: ownLimit ? new WeakMap<FlowRun, Slots>() : config.limits,
     });
   };
 

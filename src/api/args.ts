@@ -1,0 +1,102 @@
+/**
+ * What a task takes as arguments: values, futures of them, allowed failures, and for `map`,
+ * iterables and `unmapped(...)`.
+ *
+ * @module
+ */
+import type { AllowedFailure, Unmapped } from '../core/annotations.js';
+import type { TaskFuture } from '../core/future.js';
+
+/**
+ * An argument: the value, a future of it, an upstream whose failure is allowed, or (for an array
+ * or object parameter) an array or plain object with futures among its items or values, one
+ * level deep.
+ *
+ * @example
+ * ```ts
+ * import { flow, task, type Arg } from 'sluice';
+ * const double = task('double', (x: number) => 2 * x);
+ * await flow({ name: 'demo' }, async () => {
+ *   const six: Arg<number> = double.submit(3); // a future stands in for a number
+ *   console.log(await double(six)); // 12
+ * })();
+ * ```
+ */
+export type Arg<P> = P | TaskFuture<P> | AllowedFailure<P> | WithFutures<P>;
+
+/**
+ * An array or object type whose items or values (one level deep) may be futures.
+ *
+ * @example
+ * ```ts
+ * import { task, type WithFutures } from 'sluice';
+ * const sum = task('sum', (values: readonly number[]) => values.reduce((a, b) => a + b, 0));
+ * const values: WithFutures<readonly number[]> = [1, sum.submit([2, 3])];
+ * console.log(await sum(values)); // 6
+ * ```
+ */
+export type WithFutures<P> = P extends readonly (infer E)[]
+  ? readonly (E | TaskFuture<E>)[]
+  : P extends (...args: never[]) => unknown
+    ? never
+    : P extends object
+      ? { readonly [K in keyof P]: P[K] | TaskFuture<P[K]> }
+      : never;
+
+/**
+ * A task's parameters, each of which may also be given as a future.
+ *
+ * @example
+ * ```ts
+ * import { task, type Args } from 'sluice';
+ * const add = task('add', (x: number, y: number) => x + y);
+ * const args: Args<[number, number]> = [add.submit(1, 2), 4];
+ * console.log(await add(...args)); // 7
+ * ```
+ */
+export type Args<A extends readonly unknown[]> = { [K in keyof A]: Arg<A[K]> };
+
+/**
+ * A `map` argument: an iterable to map over, or a value (or `unmapped(...)`, of a value or of a
+ * future) passed to every run.
+ *
+ * @example
+ * ```ts
+ * import { task, unmapped, type MapArg } from 'sluice';
+ * const scale = task('scale', (x: number, factor: number) => x * factor);
+ * const xs: MapArg<number> = [1, 2, 3];
+ * const factor: MapArg<number> = unmapped(10);
+ * console.log(await scale.map(xs, factor).result()); // [10, 20, 30]
+ * ```
+ */
+export type MapArg<P> = Arg<P> | Iterable<Arg<P>> | Unmapped<Arg<P>>;
+
+/**
+ * A task's parameters as `map` takes them.
+ *
+ * @example
+ * ```ts
+ * import { task, type MapArgs } from 'sluice';
+ * const add = task('add', (x: number, y: number) => x + y);
+ * const args: MapArgs<[number, number]> = [[1, 2, 3], 10];
+ * console.log(await add.map(...args).result()); // [11, 12, 13]
+ * ```
+ */
+export type MapArgs<A extends readonly unknown[]> = { [K in keyof A]: MapArg<A[K]> };
+
+/**
+ * What `waitFor` takes: futures, or upstreams whose failure is allowed.
+ *
+ * @example
+ * ```ts
+ * import { allowFailure, task, type Upstreams } from 'sluice';
+ * const setup = task('setup', () => 'ready');
+ * const optional = task('optional', (): string => {
+ *   throw new Error('skipped');
+ * });
+ * const after: Upstreams = [setup.submit(), allowFailure(optional.submit())];
+ * console.log(await task('report', () => 'done').waitFor(after)()); // done
+ * ```
+ */
+export type Upstreams = Iterable<TaskFuture<unknown> | AllowedFailure<unknown>>;
+
