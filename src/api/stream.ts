@@ -43,20 +43,20 @@ export interface MapStreamOptions {
    * `ordered`, results waiting for an earlier one count too, so memory stays bounded when the
    * head of the stream is slow.
    *
-   * @defaultValue 16
+   * @defaultValue 16 (`MAP_STREAM_DEFAULTS.maxConcurrency`)
    */
   readonly maxConcurrency?: number;
   /**
    * Emit results in input order (`true`) or as runs finish (`false`).
    *
-   * @defaultValue `true`
+   * @defaultValue `true` (`MAP_STREAM_DEFAULTS.ordered`)
    */
   readonly ordered?: boolean;
   /**
    * For an Observable source, which cannot be asked to wait: how many items may wait for a free
    * slot. Iterables are pulled only when a slot frees and need no buffer.
    *
-   * @defaultValue 1000
+   * @defaultValue 1000 (`MAP_STREAM_DEFAULTS.bufferSize`)
    */
   readonly bufferSize?: number;
   /**
@@ -64,7 +64,7 @@ export interface MapStreamOptions {
    * a `StreamOverflowError` (code `STREAM_OVERFLOW`); `'drop-newest'` drops the arriving item;
    * `'drop-oldest'` drops the oldest waiting item.
    *
-   * @defaultValue `'error'`
+   * @defaultValue `'error'` (`MAP_STREAM_DEFAULTS.overflow`)
    */
   readonly overflow?: 'error' | 'drop-newest' | 'drop-oldest';
 }

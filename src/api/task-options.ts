@@ -41,46 +41,46 @@ export interface TaskRunOptions<A extends unknown[]> {
    * `"train on {dataset.name} with {config.name}"` naming the function's parameters (or their
    * positions, `{0.name}`). It sees resolved values, not futures.
    *
-   * @defaultValue `<task name>-<n>`, counting from 0 in each flow run
+   * @defaultValue `<task name>-<n>`, counting from 0 in each flow run (`TASK_DEFAULTS.taskRunName`)
    */
   readonly taskRunName?: string | ((...args: A) => string);
   /**
    * How many times a failed attempt is tried again. Time-outs count as failures.
    *
-   * @defaultValue 0
+   * @defaultValue 0 (`TASK_DEFAULTS.retries`)
    */
   readonly retries?: number;
   /**
    * The delay before each retry, in ms: one number, a list per retry (the last value repeats when
    * retries outrun it), or a function of the retry number (1 is the first) and the error.
    *
-   * @defaultValue 0
+   * @defaultValue 0 (`TASK_DEFAULTS.retryDelay`)
    */
   readonly retryDelay?: RetryDelay;
   /**
    * Random jitter on each retry delay: the delay is multiplied by a factor drawn from
    * `[1 - j, 1 + j]`. Must be from 0 to 1.
    *
-   * @defaultValue 0
+   * @defaultValue 0 (`TASK_DEFAULTS.retryJitterFactor`)
    */
   readonly retryJitterFactor?: number;
   /**
    * Decides whether an error is worth a retry.
    *
-   * @defaultValue every error is retried while retries remain
+   * @defaultValue every error is retried while retries remain (`TASK_DEFAULTS.retryCondition`)
    */
   readonly retryCondition?: (error: unknown) => boolean;
   /**
    * Per-attempt time-out in ms: the attempt's signal aborts, an Observable body is unsubscribed,
    * and the run fails `TimedOut` at the deadline even if the body ignores its signal.
    *
-   * @defaultValue no time-out
+   * @defaultValue no time-out (`TASK_DEFAULTS.timeout`)
    */
   readonly timeout?: number;
   /**
    * The random source for jitter, returning numbers in [0, 1). Inject one in tests.
    *
-   * @defaultValue `Math.random`
+   * @defaultValue `Math.random` (`TASK_DEFAULTS.random`)
    */
   readonly random?: () => number;
   /**
@@ -89,7 +89,7 @@ export interface TaskRunOptions<A extends unknown[]> {
    * its own `maxConcurrency` starts a separate limit). Runs waiting for one of these slots hold no
    * runner slot.
    *
-   * @defaultValue `Infinity`
+   * @defaultValue `Infinity` (`TASK_DEFAULTS.maxConcurrency`)
    */
   readonly maxConcurrency?: number;
   /**
@@ -98,7 +98,7 @@ export interface TaskRunOptions<A extends unknown[]> {
    * When stderr is not a terminal, a plain line every 10 s instead. `submit`, `mapStream` and
    * direct calls show none. Usually set per call: `task.with({ progress: true }).map(items)`.
    *
-   * @defaultValue `false`
+   * @defaultValue `false` (`TASK_DEFAULTS.progress`)
    */
   readonly progress?: boolean;
 }

@@ -18,7 +18,7 @@ export interface ConcurrentTaskRunnerOptions {
    *
    * Must be an integer from 1 and up, or `Infinity`.
    *
-   * @defaultValue `Infinity`
+   * @defaultValue `Infinity` (`CONCURRENT_RUNNER_DEFAULTS.maxConcurrency`)
    */
   readonly maxConcurrency?: number;
 }

@@ -39,10 +39,10 @@ export interface BullMQTaskRunnerOptions {
    * Where Redis is: a `redis://` or `rediss://` URL, or ioredis options (host, port, password,
    * `tls`, `db`, ...), passed through to ioredis.
    *
-   * @defaultValue `'redis://127.0.0.1:6379'`
+   * @defaultValue `'redis://127.0.0.1:6379'` (`BULLMQ_RUNNER_DEFAULTS.connection`)
    */
   readonly connection?: RedisConnection;
-  /** BullMQ's key prefix; flows and workers of one queue must use the same. @defaultValue `'bull'` */
+  /** BullMQ's key prefix; flows and workers of one queue must use the same. @defaultValue `'bull'` (`BULLMQ_RUNNER_DEFAULTS.prefix`) */
   readonly prefix?: string;
   /**
    * How many runs of one flow may be jobs at once (added and not finished). How many run at once
@@ -50,14 +50,14 @@ export interface BullMQTaskRunnerOptions {
    *
    * Must be an integer from 1 and up, or `Infinity`.
    *
-   * @defaultValue `Infinity`
+   * @defaultValue `Infinity` (`BULLMQ_RUNNER_DEFAULTS.maxConcurrency`)
    */
   readonly maxConcurrency?: number;
   /**
    * How long Redis may be unreachable, in ms, before the runs waiting on jobs fail with a
    * {@link QueueConnectionError} (instead of hanging).
    *
-   * @defaultValue `10000`
+   * @defaultValue `10000` (`BULLMQ_RUNNER_DEFAULTS.connectionTimeout`)
    */
   readonly connectionTimeout?: number;
   /**
@@ -65,10 +65,10 @@ export interface BullMQTaskRunnerOptions {
    * in Redis (an event can be missed, as in bullmq#85, or never sent, by a worker killed between
    * finishing a job and publishing it). Bounds how long a run can wait on a missed outcome.
    *
-   * @defaultValue `5000`
+   * @defaultValue `5000` (`BULLMQ_RUNNER_DEFAULTS.checkInterval`)
    */
   readonly checkInterval?: number;
-  /** At most this many jobs per `addBulk` call. @defaultValue `1000` */
+  /** At most this many jobs per `addBulk` call. @defaultValue `1000` (`BULLMQ_RUNNER_DEFAULTS.bulkSize`) */
   readonly bulkSize?: number;
   /**
    * BullMQ's `removeOnComplete` for this runner's jobs, over the workers' own.
@@ -87,7 +87,7 @@ export interface BullMQTaskRunnerOptions {
    * using the runner ends (so the process can exit), and opened again by the next; with
    * `keepAlive` they stay until {@link BullMQTaskRunner.destroy}.
    *
-   * @defaultValue `false`
+   * @defaultValue `false` (`BULLMQ_RUNNER_DEFAULTS.keepAlive`)
    */
   readonly keepAlive?: boolean;
 }
@@ -109,7 +109,7 @@ export const BULLMQ_RUNNER_DEFAULTS = {
   checkInterval: 5_000,
   bulkSize: 1000,
   keepAlive: false,
-} as const;
+} as const satisfies Partial<BullMQTaskRunnerOptions>;
 
 /** A run's job, from when the engine starts the attempt until its outcome is known. */
 class Pending {

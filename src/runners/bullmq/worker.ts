@@ -43,10 +43,10 @@ export interface WorkerOptions {
    * Where Redis is: a `redis://` or `rediss://` URL, or ioredis options (host, port, password,
    * `tls`, `db`, ...), passed through to ioredis.
    *
-   * @defaultValue `'redis://127.0.0.1:6379'`
+   * @defaultValue `'redis://127.0.0.1:6379'` (`WORKER_DEFAULTS.connection`)
    */
   readonly connection?: RedisConnection;
-  /** BullMQ's key prefix; flows and workers of one queue must use the same. @defaultValue `'bull'` */
+  /** BullMQ's key prefix; flows and workers of one queue must use the same. @defaultValue `'bull'` (`WORKER_DEFAULTS.prefix`) */
   readonly prefix?: string;
   /**
    * Modules whose exported tasks this worker runs: paths (from the working directory) or `file:`
@@ -62,33 +62,33 @@ export interface WorkerOptions {
    * @defaultValue `[]`
    */
   readonly tasks?: readonly unknown[];
-  /** How many jobs this worker runs at once. @defaultValue `1` */
+  /** How many jobs this worker runs at once. @defaultValue `1` (`WORKER_DEFAULTS.concurrency`) */
   readonly concurrency?: number;
   /**
    * How many times a job may stall (its worker dies, or holds the event loop past its lock)
    * before BullMQ fails it; the flow then gets a {@link JobStalledError}. BullMQ's own default
    * is 1; sluice's is 2, so a job survives two of its workers dying.
    *
-   * @defaultValue `2`
+   * @defaultValue `2` (`WORKER_DEFAULTS.maxStalledCount`)
    */
   readonly maxStalledCount?: number;
-  /** How long a worker's lock on a job lasts, in ms (renewed at half). @defaultValue `30000` */
+  /** How long a worker's lock on a job lasts, in ms (renewed at half). @defaultValue `30000` (`WORKER_DEFAULTS.lockDuration`) */
   readonly lockDuration?: number;
-  /** How often workers look for stalled jobs, in ms. @defaultValue `30000` */
+  /** How often workers look for stalled jobs, in ms. @defaultValue `30000` (`WORKER_DEFAULTS.stalledInterval`) */
   readonly stalledInterval?: number;
   /**
    * How long the jobs this worker completes stay in Redis (BullMQ's `removeOnComplete`), unless
    * the flow's runner set its own. A flow that missed a job's outcome looks the job up, so keep
    * them longer than the runners' `checkInterval`.
    *
-   * @defaultValue `{ age: 3600 }` (an hour)
+   * @defaultValue `{ age: 3600 }` (an hour) (`WORKER_DEFAULTS.removeOnComplete`)
    */
   readonly removeOnComplete?: KeepJobs;
   /**
    * How long the jobs that fail here stay in Redis (BullMQ's `removeOnFail`), unless the flow's
    * runner set its own; a flow reads why a job failed from it.
    *
-   * @defaultValue `{ age: 86400 }` (a day)
+   * @defaultValue `{ age: 86400 }` (a day) (`WORKER_DEFAULTS.removeOnFail`)
    */
   readonly removeOnFail?: KeepJobs;
   /**
@@ -98,6 +98,10 @@ export interface WorkerOptions {
    */
   readonly log?: (line: string, level: 'info' | 'error') => void;
 }
+
+// WORKER_DEFAULTS (in defaults.ts, which this module imports) holds options only, each of its type.
+const defaultsFit: Partial<WorkerOptions> & { readonly [K in Exclude<keyof typeof WORKER_DEFAULTS, keyof WorkerOptions>]: never } = WORKER_DEFAULTS;
+void defaultsFit;
 
 export { WORKER_DEFAULTS };
 

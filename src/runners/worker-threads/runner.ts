@@ -42,7 +42,7 @@ export interface WorkerThreadsTaskRunnerOptions {
    *
    * Must be an integer from 1 and up.
    *
-   * @defaultValue `os.availableParallelism()`
+   * @defaultValue `os.availableParallelism()` (`WORKER_THREADS_RUNNER_DEFAULTS.maxThreads`)
    */
   readonly maxThreads?: number;
   /**
@@ -61,7 +61,7 @@ export interface WorkerThreadsTaskRunnerOptions {
    * with `keepAlive` it stays until {@link WorkerThreadsTaskRunner.destroy}. Idle threads never
    * keep the process alive either way.
    *
-   * @defaultValue `false`
+   * @defaultValue `false` (`WORKER_THREADS_RUNNER_DEFAULTS.keepAlive`)
    */
   readonly keepAlive?: boolean;
   /**
@@ -69,7 +69,7 @@ export interface WorkerThreadsTaskRunnerOptions {
    * as `['--import', 'some-loader']`. For TypeScript task modules the runner adds tsx's loader by
    * itself when the process's flags do not load TypeScript already and tsx can be found.
    *
-   * @defaultValue `[]`
+   * @defaultValue `[]` (`WORKER_THREADS_RUNNER_DEFAULTS.execArgv`)
    */
   readonly execArgv?: readonly string[];
   /**
@@ -91,7 +91,7 @@ export const WORKER_THREADS_RUNNER_DEFAULTS = {
   maxThreads: availableParallelism(),
   keepAlive: false,
   execArgv: [] as readonly string[],
-} as const;
+} as const satisfies Partial<WorkerThreadsTaskRunnerOptions>;
 
 function isDataCloneError(error: unknown): boolean {
   return error instanceof Error && (error.name === 'DataCloneError' || /could not be cloned|needs transfer|not transferable/i.test(error.message));
