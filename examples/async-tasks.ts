@@ -4,7 +4,7 @@
  * An async task called directly returns a Promise, so `Promise.all` over direct calls runs them
  * concurrently, as `asyncio.gather` does.
  *
- * The seed's `asyncio.sleep(floor)` seconds become `floor * 10` ms here.
+ * Prefect's guide's `asyncio.sleep(floor)` seconds become `floor * 10` ms here.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';

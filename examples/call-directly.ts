@@ -4,7 +4,7 @@
  * Tasks can be called directly, but they will not run concurrently: each call blocks (here: is
  * awaited) until the task completes, so the three stops happen one after another.
  *
- * The seed's `time.sleep(floor)` seconds become `floor * 100` ms here (0.1 s → 10 ms).
+ * Prefect's guide's `time.sleep(floor)` seconds become `floor * 100` ms here (0.1 s → 10 ms).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';

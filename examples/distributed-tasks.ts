@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { task } from '../src/index.js';
 
-/** The seed's `time.sleep(floor)` seconds become `floor * 10` ms. Runs in a worker process. */
+/** Prefect's guide's `time.sleep(floor)` seconds become `floor * 10` ms. Runs in a worker process. */
 export const stopAtFloor = task({ name: 'stop_at_floor' }, async (floor: number) => {
   console.log(`elevator moving to floor ${floor}`);
   await sleep(floor * 10);

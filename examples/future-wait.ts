@@ -11,7 +11,7 @@ export const coolTask = task('cool_task', () => 'sup');
 export const myWorkflow = flow('my_workflow', async () => {
   const future = coolTask.submit();
   await future.wait();
-  // Not in the seed: shows that the run has finished once wait() returns.
+  // Not in Prefect's guide: shows that the run has finished once wait() returns.
   console.log(`cool_task is ${future.state.name}`);
 });
 

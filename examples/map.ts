@@ -4,7 +4,7 @@
  * `stop_at_floor.map(floors)` submits one run per floor on the flow's task runner and returns a
  * `TaskFutureList`, in the order of `floors`.
  *
- * The seed's `time.sleep(floor)` seconds become `floor * 10` ms here. Unlike the seed's, this
+ * Prefect's guide's `time.sleep(floor)` seconds become `floor * 10` ms here. Unlike the guide's, this
  * task returns its floor, and the flow returns the list, so you can see the results come back in
  * input order (10 … 1) although floor 1 stops first.
  */

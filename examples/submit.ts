@@ -5,7 +5,7 @@
  * `ConcurrentTaskRunner`, sluice's `ThreadPoolTaskRunner`) and returns a future; `wait(floors)`
  * waits for all ten. The ten stops overlap.
  *
- * The seed's `time.sleep(floor)` seconds become `floor * 10` ms here.
+ * Prefect's guide's `time.sleep(floor)` seconds become `floor * 10` ms here.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';

@@ -1,14 +1,14 @@
 /**
  * Seed: "Using a different task runner", on worker threads.
  *
- * The seed passes `task_runner=DaskTaskRunner()` to `@flow` so that `stop_at_floor` runs
+ * Prefect's guide passes `task_runner=DaskTaskRunner()` to `@flow` so that `stop_at_floor` runs
  * elsewhere. Here the flow gets a `WorkerThreadsTaskRunner`: each stop runs on one of three worker
  * threads. Only the `taskRunner` line differs from examples/task-runner.ts, and one thing about
  * the task: a function cannot cross to another thread, so a worker imports this module and finds
  * the task by its name. That is why the task is defined at the module's top level, exported, and
  * given `module: import.meta.url`.
  *
- * The seed's `time.sleep(floor)` seconds become `floor * 10` ms of a blocking sleep here, as
+ * Prefect's guide's `time.sleep(floor)` seconds become `floor * 10` ms of a blocking sleep here, as
  * `time.sleep` blocks its thread: on a worker thread that blocks only that thread.
  *
  * Run it with `npx tsx examples/task-runner-threads.ts`. The body's `console.log` runs in a

@@ -1,13 +1,13 @@
 /**
  * Seed: "Using a different task runner".
  *
- * The seed passes `task_runner=DaskTaskRunner()` to `@flow`. Here the flow gets its runner the
+ * Prefect's guide passes `task_runner=DaskTaskRunner()` to `@flow`. Here the flow gets its runner the
  * same way, through `flow({ taskRunner })`: a `ConcurrentTaskRunner` limited to 3 runs at once
  * stands in for Dask. The out-of-process runners (`WorkerThreadsTaskRunner` for worker threads,
  * `BullMQTaskRunner` for workers on other machines, Dask's counterpart) come later; switching to
  * one of them will only change the `taskRunner` line.
  *
- * The seed's `time.sleep(floor)` seconds become `floor * 10` ms here.
+ * Prefect's guide's `time.sleep(floor)` seconds become `floor * 10` ms here.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';

@@ -2,10 +2,10 @@
  * Seed: "Creating state dependencies".
  *
  * `waitFor([...])` orders runs that share no data: `task_c` starts only after `task_a` and
- * `task_b` have finished, and the direct call of `task_d` only after `task_c`. As in the seed,
+ * `task_b` have finished, and the direct call of `task_d` only after `task_c`. As in Prefect's guide,
  * even a single upstream goes in a list.
  *
- * The seed's bodies are `pass`. Here `task_a` and `task_b` sleep a few ms, standing in for work,
+ * Prefect's guide's bodies are `pass`. Here `task_a` and `task_b` sleep a few ms, standing in for work,
  * so that `task_c` really has something to wait for.
  */
 import { setTimeout as sleep } from 'node:timers/promises';

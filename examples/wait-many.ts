@@ -12,7 +12,7 @@ export const coolTask = task('cool_task', () => 'sup');
 export const myWorkflow = flow('my_workflow', async () => {
   const futures = Array.from({ length: 10 }, () => coolTask.submit());
   const { done, notDone } = await wait(futures);
-  // Not in the seed: what wait() reports.
+  // Not in Prefect's guide: what wait() reports.
   console.log(`${done.size} done, ${notDone.size} not done`);
 });
 

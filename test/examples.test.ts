@@ -1,5 +1,5 @@
 /**
- * Every example in examples/ does what the seed page (Prefect, "Run tasks concurrently") says it
+ * Every example in examples/ does what Prefect's guide "Run tasks concurrently" says it
  * does. Each test runs the example's exported flow or main() in this process; one test runs
  * `npm start`'s command as a child process.
  */

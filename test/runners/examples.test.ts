@@ -1,5 +1,5 @@
 /**
- * The worker-thread examples: examples/task-runner-threads.ts (the seed's "Using a different task
+ * The worker-thread examples: examples/task-runner-threads.ts (Prefect's guide's "Using a different task
  * runner", on worker threads) and examples/cpu-bound.ts.
  */
 import { execFile } from 'node:child_process';

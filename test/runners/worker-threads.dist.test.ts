@@ -95,6 +95,7 @@ describe('WorkerThreadsTaskRunner, built, on plain node', () => {
       'core/scope-storage.ts',
       'runners/remote/body.ts',
       'runners/remote/clone-check.ts',
+      'runners/remote/codec-worker.ts',
       'runners/remote/io-ts.ts',
       'runners/remote/loader.ts',
       'runners/remote/lookup.ts',

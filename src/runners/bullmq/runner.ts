@@ -7,9 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { Job, Queue, QueueEvents, QueueEventsProducer, type JobsOptions } from 'bullmq';
 import type { Observable, Subscription } from 'rxjs';
-import { describeProblems } from '../../core/codecs.js';
 import { rxjs } from '../../core/lazy-rxjs.js';
-import { InvalidArgumentError, InvalidParamsError, InvalidReturnError } from '../../core/errors.js';
+import { InvalidArgumentError, InvalidParamsError } from '../../core/errors.js';
 import { checkConcurrency } from '../concurrent.js';
 import { FlowLease } from '../flow-lease.js';
 import { START_ATTEMPT, type AttemptSink, type RunnerCall, type TaskRef, type TaskRunner } from '../runner.js';
@@ -21,6 +20,7 @@ import { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError,
 import { findNotJson } from './json-check.js';
 import { checkKeepJobs, type KeepJobs } from './keep-jobs.js';
 import { CANCEL_EVENT, controlQueue, impliesFlowRunId, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, OUTCOMES_EVENT, outcomesQueue, type JobData } from './protocol.js';
+import { decodeValue, encodeArgs } from '../remote/codec-flow.js';
 
 /**
  * Options of {@link BullMQTaskRunner}.
@@ -210,7 +210,7 @@ function messageOf(error: unknown): string {
 
 /**
  * Task bodies as jobs on a BullMQ queue in Redis, run by `sluice worker` processes (or
- * {@link startWorker}) on any machine that reaches it: the seed's DaskTaskRunner, in the Node
+ * {@link startWorker}) on any machine that reaches it: Prefect's DaskTaskRunner, in the Node
  * world. Retries, time-outs, cancellation, `waitFor`, states and events are the engine's and
  * behave as on `ConcurrentTaskRunner`; this runner only adds a job per attempt and reads
  * its outcome.
@@ -445,16 +445,7 @@ export class BullMQTaskRunner implements TaskRunner {
   #prepare(task: TaskRef, args: readonly unknown[]): Pick<JobData, 'args' | 'encoded' | 'undefinedArgs' | 'errorArgs'> {
     // Done again for each attempt rather than cached per argument list: a WeakMap entry per run
     // cost more (in GC) than the walk over plain arguments.
-    let wire: unknown = args;
-    if (task.params !== undefined) {
-      try {
-        wire = task.params.encode(args);
-      } catch (error) {
-        throw new InvalidParamsError(task.name, [`its \`params\` codec could not encode the arguments: ${messageOf(error)}`]);
-      }
-      if (!Array.isArray(wire)) throw new InvalidParamsError(task.name, ['its `params` codec must encode the arguments as an array (use t.tuple([...]))']);
-    }
-    const list = [...(wire as readonly unknown[])];
+    const list = encodeArgs(task, args);
     let undefinedArgs: number[] | undefined;
     let errorArgs: number[] | undefined;
     for (let i = 0; i < list.length; i++) {
@@ -610,9 +601,14 @@ export class BullMQTaskRunner implements TaskRunner {
       this.#settle(entry, new JobPayloadError(task.name, `job ${entry.id} completed with an encoded value, but the task has no \`returns\` codec here (do the flow and the worker run the same version of the task?)`));
       return;
     }
-    const decoded = task.returns.decode(value);
-    if (decoded._tag === 'Left') this.#settle(entry, new InvalidReturnError(task.name, describeProblems(decoded.left, 'return')));
-    else this.#settle(entry, undefined, decoded.right);
+    let decoded: unknown;
+    try {
+      decoded = decodeValue(task, task.returns, value);
+    } catch (error) {
+      this.#settle(entry, error);
+      return;
+    }
+    this.#settle(entry, undefined, decoded);
   }
 
   /** A failed job: `data` is the job's, where the worker recorded why. */

@@ -8,7 +8,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { QueueEvents, QueueEventsProducer, Worker, type Job } from 'bullmq';
-import { describeProblems } from '../../core/codecs.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { RemoteRunInfo } from '../remote/remote-run.js';
 import { settleBody } from '../remote/body.js';
@@ -25,6 +24,7 @@ import { findNotJson } from './json-check.js';
 import { checkKeepJobs, keepJobsForWorker, type KeepJobs } from './keep-jobs.js';
 import { OutcomeOutbox } from './outbox.js';
 import { CANCEL_EVENT, controlQueue, flowRunIdOf, JOB_PROTOCOL_VERSION, JobDataC, outcomesQueue, runNameOf, type JobFailure, type JobResult } from './protocol.js';
+import { decodeArgs, encodeValue } from '../remote/codec-worker.js';
 
 /**
  * Options of {@link startWorker}.
@@ -253,14 +253,9 @@ function preparePayload(data: unknown, jobName: string, registry: ReadonlyMap<st
     }
     args[index] = rebuildThrown(thrown.right);
   }
-  if (job.encoded === true && body.params !== undefined) {
-    const params = body.params.decode(args);
-    if (params._tag === 'Left') {
-      const problems = describeProblems(params.left as never, 'params');
-      return failure({ kind: 'invalid-params', problems }, `task "${job.task}": invalid arguments: ${problems.join('; ')}`);
-    }
-    args = params.right as unknown[];
-  }
+  const decoded = decodeArgs(body.params, args, job.encoded === true);
+  if (!decoded.ok) return failure({ kind: 'invalid-params', problems: decoded.problems }, `task "${job.task}": invalid arguments: ${decoded.problems.join('; ')}`);
+  args = decoded.args;
   const flowRunId = flowRunIdOf(job);
   const info: RemoteRunInfo | undefined =
     flowRunId === undefined || job.flowName === undefined
@@ -278,8 +273,8 @@ function thrownOutcome(error: unknown): Failed {
 
 /** A body's value as the job's result, or why it cannot cross back as JSON. */
 function valueOutcome(value: unknown, job: Runnable): Outcome {
-  const codec = job.body.returns;
-  if (codec !== undefined && codec.is(value)) return { ok: true, result: { v: JOB_PROTOCOL_VERSION, encoded: true, value: codec.encode(value) } };
+  const encoded = encodeValue(job.body.returns, value);
+  if (encoded !== undefined) return { ok: true, result: { v: JOB_PROTOCOL_VERSION, encoded: true, value: encoded.value } };
   if (value === undefined) return { ok: true, result: { v: JOB_PROTOCOL_VERSION } };
   const problem = findNotJson(value);
   if (problem !== undefined) {

@@ -9,8 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { Piscina } from 'piscina';
 import type { Observable } from 'rxjs';
 import { piscinaClass, rxjs } from '../../core/lazy-rxjs.js';
-import { describeProblems } from '../../core/codecs.js';
-import { InvalidArgumentError, InvalidParamsError, InvalidReturnError } from '../../core/errors.js';
+import { InvalidArgumentError, InvalidParamsError } from '../../core/errors.js';
 import { describeSpecial } from '../remote/special.js';
 import { checkConcurrency } from '../concurrent.js';
 import { FlowLease } from '../flow-lease.js';
@@ -23,6 +22,7 @@ import { runInfoOf } from '../remote/run-info.js';
 import { rebuildThrown } from '../remote/thrown.js';
 import { PROTOCOL_VERSION, ResponseC, type Request } from './protocol.js';
 import { describeWireErrors } from '../remote/wire-errors.js';
+import { decodeValue, encodeArgs } from '../remote/codec-flow.js';
 
 /**
  * Options of {@link WorkerThreadsTaskRunner}.
@@ -346,18 +346,7 @@ export class WorkerThreadsTaskRunner implements TaskRunner {
   #prepare(task: TaskRef, args: readonly unknown[]): unknown[] {
     const cached = this.#prepared.get(args);
     if (cached !== undefined) return cached;
-    let wire: unknown = args;
-    if (task.params !== undefined) {
-      try {
-        wire = task.params.encode(args);
-      } catch (error) {
-        throw new InvalidParamsError(task.name, [`its \`params\` codec could not encode the arguments: ${error instanceof Error ? error.message : String(error)}`]);
-      }
-      if (!Array.isArray(wire)) {
-        throw new InvalidParamsError(task.name, ['its `params` codec must encode the arguments as an array (use t.tuple([...]))']);
-      }
-    }
-    const list = [...(wire as readonly unknown[])];
+    const list = encodeArgs(task, args);
     for (let i = 0; i < list.length; i++) {
       const found = findNotCloneable(list[i], describeSpecial);
       if (found !== undefined) throw new NotCloneableError(task.name, i, found.path, describeNotCloneable(`argument ${i}`, found));
@@ -432,9 +421,7 @@ export class WorkerThreadsTaskRunner implements TaskRunner {
       if (codec === undefined) {
         throw new WorkerProtocolError(task.name, `task run "${call.runName}" got an encoded value from its worker thread, but the task has no \`returns\` codec`);
       }
-      const value = codec.decode(response.value);
-      if (value._tag === 'Left') throw new InvalidReturnError(task.name, describeProblems(value.left, 'return'));
-      return value.right;
+      return decodeValue(task, codec, response.value);
     }
     const failure = response.failure;
     switch (failure.kind) {

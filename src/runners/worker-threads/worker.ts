@@ -13,7 +13,6 @@
  * @internal
  */
 import { workerData } from 'node:worker_threads';
-import { describeProblems } from '../../core/codecs.js';
 import { findNotCloneable } from '../remote/clone-check.js';
 import { hasTsx, isTypeScript, registerTsx, type WorkerData } from '../remote/loader.js';
 import { findTask, notImportable, type Lookup, type TaskBody } from '../remote/lookup.js';
@@ -24,6 +23,7 @@ import { serializeThrown as serializeThrown_, type WireThrown } from '../remote/
 import { flowInImportMessage, importTaskModule } from '../remote/task-module-import.js';
 import { PROTOCOL_VERSION, RequestC, type Failure, type Response } from './protocol.js';
 import { describeWireErrors } from '../remote/wire-errors.js';
+import { decodeArgs, encodeValue } from '../remote/codec-worker.js';
 
 /** One lookup per module and task name in this thread. */
 const lookups = new Map<string, Promise<Lookup>>();
@@ -97,12 +97,9 @@ function failed(failure: Failure): Response {
 }
 
 async function runBody(body: TaskBody, args: unknown[], encoded: boolean, run: RemoteRunInfo | undefined): Promise<Response> {
-  let values = args;
-  if (encoded && body.params !== undefined) {
-    const decoded = body.params.decode(args);
-    if (decoded._tag === 'Left') return failed({ kind: 'invalid-params', problems: describeProblems(decoded.left as never, 'params') });
-    values = decoded.right as unknown[];
-  }
+  const decoded = decodeArgs(body.params, args, encoded);
+  if (!decoded.ok) return failed({ kind: 'invalid-params', problems: decoded.problems });
+  const values = decoded.args;
   let value: unknown;
   try {
     // A cancelled run's thread is terminated: its signal never needs to fire here.
@@ -112,11 +109,9 @@ async function runBody(body: TaskBody, args: unknown[], encoded: boolean, run: R
   } catch (error) {
     return failed({ kind: 'threw', thrown: serializeThrown(error) });
   }
-  const codec = body.returns;
-  if (codec !== undefined && codec.is(value)) {
-    // Encoded so that what structured clone would change (a class instance, say) survives.
-    return { v: PROTOCOL_VERSION, ok: true, value: codec.encode(value), encoded: true };
-  }
+  // Encoded so that what structured clone would change (a class instance, say) survives.
+  const encodedValue = encodeValue(body.returns, value);
+  if (encodedValue !== undefined) return { v: PROTOCOL_VERSION, ok: true, value: encodedValue.value, encoded: true };
   const problem = findNotCloneable(value);
   if (problem !== undefined) return failed({ kind: 'not-cloneable', path: problem.path, what: problem.what });
   return { v: PROTOCOL_VERSION, ok: true, value, encoded: false };
