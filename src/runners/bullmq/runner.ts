@@ -10,7 +10,7 @@ import type { Observable, Subscription } from 'rxjs';
 import { rxjs } from '../../core/lazy-rxjs.js';
 import { InvalidArgumentError, InvalidParamsError } from '../../core/errors.js';
 import { checkConcurrency } from '../concurrent.js';
-import { FlowLease } from '../flow-lease.js';
+import { FlowLease } from '../remote/flow-lease.js';
 import { START_ATTEMPT, type AttemptSink, type RunnerCall, type TaskRef, type TaskRunner } from '../runner.js';
 import { describeSpecial } from '../remote/special.js';
 import { rebuildThrown, serializeThrown } from '../remote/thrown.js';

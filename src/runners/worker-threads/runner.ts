@@ -12,7 +12,7 @@ import { piscinaClass, rxjs } from '../../core/lazy-rxjs.js';
 import { InvalidArgumentError, InvalidParamsError } from '../../core/errors.js';
 import { describeSpecial } from '../remote/special.js';
 import { checkConcurrency } from '../concurrent.js';
-import { FlowLease } from '../flow-lease.js';
+import { FlowLease } from '../remote/flow-lease.js';
 import type { RunnerCall, TaskRef, TaskRunner } from '../runner.js';
 import { describeNotCloneable, findNotCloneable } from '../remote/clone-check.js';
 import { NotCloneableError, TaskNotFoundError, WorkerCrashedError, WorkerProtocolError } from './errors.js';
