@@ -7,10 +7,10 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { rxjs } from '../core/lazy-rxjs.js';
-import { CancelledError, FailedRunsError, InvalidArgumentError, UnobservedFailuresError, describeValue } from '../core/errors.js';
+import { CancelledError, FailedRunsError, InvalidArgumentError, UnobservedFailuresError, describeValue, type UnobservedFailure } from '../core/errors.js';
 import type { FlowEvent } from '../core/events.js';
 import { scopeStorage } from '../core/scope-storage.js';
-import { FlowRun, type FlowParent } from '../engine/flow-run.js';
+import { FlowRun, type FlowParent, type TrackedRun } from '../engine/flow-run.js';
 import { parentScope } from '../engine/scope.js';
 import { awaitRuns } from '../engine/await.js';
 import { Run } from '../engine/run.js';
@@ -211,6 +211,11 @@ export interface Flow<A extends unknown[], R> {
   with(options: Partial<FlowOptions>): Flow<A, R>;
 }
 
+/** A failed run as a flow's failure errors list it. */
+function failureOf(run: TrackedRun): UnobservedFailure {
+  return { runId: run.id, runName: run.name, taskName: run.taskName, error: run.failureError() };
+}
+
 /** The runs that did not complete, each once, in the order given. */
 function failuresAmong(runs: readonly Run<unknown>[]): Run<unknown>[] {
   const seen = new Set<Run<unknown>>();
@@ -263,7 +268,7 @@ function resolveReturn(flowName: string, value: unknown, done: (error: unknown, 
       new FailedRunsError(
         flowName,
         distinct,
-        failed.map((run) => ({ runId: run.id, runName: run.name, taskName: run.taskName, error: run.failureError() })),
+        failed.map(failureOf),
       ),
     );
   });
@@ -397,7 +402,7 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
             finish(
               new UnobservedFailuresError(
                 flowRun.name,
-                unobserved.map((run) => ({ runId: run.id, runName: run.name, taskName: run.taskName, error: run.failureError() })),
+                unobserved.map(failureOf),
               ),
             );
           } else {

@@ -560,11 +560,7 @@ export class UnobservedFailuresError extends SluiceError {
   readonly failures: readonly UnobservedFailure[];
 
   constructor(flowName: string, failures: readonly UnobservedFailure[]) {
-    const shown = failures
-      .slice(0, 10)
-      .map((f) => `"${f.runName}" (task "${f.taskName}"): ${describeError(f.error)}`)
-      .join('; ');
-    const more = failures.length > 10 ? `; and ${failures.length - 10} more` : '';
+    const { shown, more } = listFailures(failures);
     super(
       'UNOBSERVED_FAILURES',
       `flow "${flowName}": ${failures.length} task run${failures.length === 1 ? '' : 's'} failed and nothing looked at ` +
@@ -603,11 +599,7 @@ export class FailedRunsError extends SluiceError {
   readonly failures: readonly UnobservedFailure[];
 
   constructor(flowName: string, returned: number, failures: readonly UnobservedFailure[]) {
-    const shown = failures
-      .slice(0, 10)
-      .map((f) => `"${f.runName}" (task "${f.taskName}"): ${describeError(f.error)}`)
-      .join('; ');
-    const more = failures.length > 10 ? `; and ${failures.length - 10} more` : '';
+    const { shown, more } = listFailures(failures);
     super('RUNS_FAILED', `flow "${flowName}": ${failures.length} of ${returned} returned runs did not complete: ${shown}${more}`, {
       cause: failures[0]?.error,
     });
@@ -615,6 +607,15 @@ export class FailedRunsError extends SluiceError {
     this.returned = returned;
     this.failures = failures;
   }
+}
+
+/** The first ten failures of a list, one clause each, and how many more there were. */
+function listFailures(failures: readonly UnobservedFailure[]): { shown: string; more: string } {
+  const shown = failures
+    .slice(0, 10)
+    .map((f) => `"${f.runName}" (task "${f.taskName}"): ${describeError(f.error)}`)
+    .join('; ');
+  return { shown, more: failures.length > 10 ? `; and ${failures.length - 10} more` : '' };
 }
 
 /** @internal Describes a thrown value in one line for a message. */
