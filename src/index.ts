@@ -53,6 +53,8 @@ export type { FlowEvent, RunEventBase } from './core/events.js';
 export { RECORD_FORMAT_VERSION } from './observers/record.js';
 export type { RecordedEvent, RecordedError, RecordedRunBase, RecordSink } from './observers/record.js';
 export type { Logger, LogFn, RunLogFields } from './core/logger.js';
+export type { ResultStore, ResultStoreSetOptions, ResultStoreLock, ResultStoreLockOptions } from './cache/store.js';
+export type { ResultSerializer } from './cache/serializer.js';
 
 /* Runners */
 export { ConcurrentTaskRunner, CONCURRENT_RUNNER_DEFAULTS } from './runners/concurrent.js';
