@@ -1,8 +1,10 @@
 /**
  * Type-checks every ```ts example in the TSDoc of src/ (`npm run typecheck` runs it): an example
  * on an export is what users copy, so it must compile against the package as users import it
- * (`sluice`, `sluice/bullmq`, `sluice/testing`, `sluice/timeline`). Each example is its own module
- * and may use top-level await. Also fails when an export of those entry points has no example.
+ * (`sluice`, `sluice/bullmq`, `sluice/testing`, `sluice/timeline`); an internal module's example
+ * imports it by its place in src/ (`sluice/internal/cache/hash.js`), which no user can import. Each
+ * example is its own module and may use top-level await. Also fails when an export of those entry
+ * points has no example.
  *
  *   npx tsx scripts/check-examples.ts
  */
@@ -80,6 +82,8 @@ const options: ts.CompilerOptions = {
     'sluice/bullmq': ['src/bullmq.ts'],
     'sluice/testing': ['src/testing/index.ts'],
     'sluice/timeline': ['src/timeline.ts'],
+    // An internal module's example names it by its place in src/ (the package blocks ./internal/*).
+    'sluice/internal/*': ['src/*'],
   },
 };
 const program = ts.createProgram(files, options);
