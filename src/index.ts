@@ -49,12 +49,18 @@ export type {
   CancelledState,
   CrashedState,
 } from './core/states.js';
-export type { FlowEvent, RunEventBase } from './core/events.js';
+export type { FlowEvent, RunEventBase, RunWarningCode } from './core/events.js';
 export { RECORD_FORMAT_VERSION } from './observers/record.js';
 export type { RecordedEvent, RecordedError, RecordedRunBase, RecordSink } from './observers/record.js';
 export type { Logger, LogFn, RunLogFields } from './core/logger.js';
 export type { ResultStore, ResultStoreSetOptions, ResultStoreLock, ResultStoreLockOptions } from './cache/store.js';
 export type { ResultSerializer } from './cache/serializer.js';
+export { cachePolicies, CachePolicy } from './cache/policies.js';
+export type { CacheKeyContext, CacheKeyFn, ArgumentPath } from './cache/policies.js';
+export { CACHE_DEFAULTS } from './cache/cache-options.js';
+export type { CacheOptions, CacheIsolation } from './cache/cache-options.js';
+export { resultSerializers } from './cache/serializers.js';
+export { CacheKeyError } from './cache/cache-key-error.js';
 
 /* Runners */
 export { ConcurrentTaskRunner, CONCURRENT_RUNNER_DEFAULTS } from './runners/concurrent.js';

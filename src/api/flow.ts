@@ -25,6 +25,7 @@ import { FlowInWorkerImportError } from '../runners/remote/errors.js';
 import { taskModuleImport } from '../runners/remote/task-module-import.js';
 import type { RecordSink } from '../observers/record.js';
 import { checkOptionKeys, type KeyList } from '../core/option-keys.js';
+import { CACHE_OPTION_KEYS, checkCacheOptions, mergeCacheOptions, type CacheOptions } from '../cache/cache-options.js';
 
 /**
  * Options of {@link flow}.
@@ -37,7 +38,7 @@ import { checkOptionKeys, type KeyList } from '../core/option-keys.js';
  * console.log(await nightly()); // done
  * ```
  */
-export interface FlowOptions {
+export interface FlowOptions extends CacheOptions {
   /** The flow's name, used in events and errors. */
   readonly name: string;
   /**
@@ -464,7 +465,8 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
 }
 
 /** The options of `flow()`: typed as a list of `FlowOptions`' keys, so a new option cannot be left out. */
-const FLOW_OPTION_KEYS: readonly string[] = Object.keys({
+const FLOW_OPTION_KEYS: readonly string[] = [
+  ...Object.keys({
   name: true,
   taskRunner: true,
   scheduler: true,
@@ -474,7 +476,10 @@ const FLOW_OPTION_KEYS: readonly string[] = Object.keys({
   logger: true,
   progress: true,
   tracer: true,
-} satisfies KeyList<FlowOptions>);
+  } satisfies KeyList<Omit<FlowOptions, keyof CacheOptions>>),
+  // Caching: defaults for the flow's tasks that set none.
+  ...CACHE_OPTION_KEYS,
+];
 
 /**
  * Checks the options of `flow()` and `flow.with()`; throws an `InvalidArgumentError` naming the
@@ -497,6 +502,9 @@ function checkFlowOptions(options: Partial<FlowOptions> & { readonly name: strin
   if (options.tracer !== undefined && typeof (options.tracer as Partial<Tracer> | null)?.startSpan !== 'function') {
     throw new InvalidArgumentError(`flow "${options.name}": \`tracer\` must be an OpenTelemetry Tracer (with startSpan)`);
   }
+  checkCacheOptions(options, (option, message) => {
+    throw new InvalidArgumentError(`flow "${options.name}": \`${option}\` ${message}`);
+  });
   const signal: unknown = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidArgumentError(`flow "${options.name}": \`signal\` must be an AbortSignal, got ${describeValue(signal)}`);
@@ -509,6 +517,7 @@ function makeFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) =>
     let flowRun: FlowRun;
     try {
       flowRun = newFlowRunFor(options, parentScope());
+      flowRun.parameters = args;
     } catch (error) {
       // A recording file that cannot be opened, say: the call's failure, not a throw.
       return Promise.reject(error);
@@ -517,7 +526,9 @@ function makeFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) =>
   };
   const start = (...args: A): FlowRunHandle<R> => {
     refuseInWorkerImport(options.name);
-    return startFlowRun(options, fn, args, newFlowRunFor(options, parentScope()));
+    const flowRun = newFlowRunFor(options, parentScope());
+    flowRun.parameters = args;
+    return startFlowRun(options, fn, args, flowRun);
   };
   const withOptions = (more: Partial<FlowOptions>): Flow<A, R> => {
     if (more === null || typeof more !== 'object') {
@@ -589,6 +600,8 @@ export function startFlowRun<A extends unknown[], R>(
 export function newFlowRunFor(options: FlowOptions, parent?: FlowParent): FlowRun {
   const flowRun = new FlowRun(options.name, options.taskRunner ?? new ConcurrentTaskRunner(), options.scheduler ?? rxjs().asyncScheduler, true, parent);
   flowRun.logger = options.logger;
+  const cache = checkCacheOptions(options, () => undefined as never);
+  if (cache !== undefined) flowRun.cache = mergeCacheOptions(flowRun.cache, cache);
   attachObservers(flowRun, options);
   return flowRun;
 }

@@ -10,6 +10,7 @@ import { type KeyList } from '../core/option-keys.js';
 import type { TaskSpec } from '../core/task-spec.js';
 import { compileRunName, parameterNames } from '../engine/run-names.js';
 import { checkConcurrency } from '../runners/concurrent.js';
+import { CACHE_DEFAULTS, checkCacheOptions, mergeCacheOptions, type CacheOptions } from '../cache/cache-options.js';
 
 /**
  * Delay before retry number `retry` (1 is the first retry), in ms.
@@ -35,7 +36,7 @@ export type RetryDelay = number | readonly number[] | ((retry: number, error: un
  * console.log(await add.with(patient)(1, 2)); // 3
  * ```
  */
-export interface TaskRunOptions<A extends unknown[]> {
+export interface TaskRunOptions<A extends unknown[]> extends CacheOptions {
   /**
    * The run name: a function of the arguments, or a template such as
    * `"train on {dataset.name} with {config.name}"` naming the function's parameters (or their
@@ -173,6 +174,8 @@ export const TASK_DEFAULTS = {
   maxConcurrency: Number.POSITIVE_INFINITY,
   /** No progress bar for a map. */
   progress: false,
+  /** No caching (see `CACHE_DEFAULTS`). */
+  ...CACHE_DEFAULTS,
   // Every run option has its entry here: the unknown-option check reads its keys from this object.
 } as const satisfies { readonly [K in keyof TaskRunOptions<unknown[]>]-?: unknown };
 
@@ -241,11 +244,12 @@ export function buildSpec(
   fn: TaskSpec['fn'],
   options: TaskRunOptions<unknown[]>,
   base: TaskSpec | undefined,
+  baseCache: CacheOptions | undefined,
   codecs: { readonly params: Mixed | undefined; readonly returns: Mixed | undefined; readonly module?: string | undefined } = {
     params: base?.params,
     returns: base?.returns,
   },
-): { spec: TaskSpec; maxConcurrency: number | undefined; progress: boolean | undefined } {
+): { spec: TaskSpec; maxConcurrency: number | undefined; progress: boolean | undefined; cache: CacheOptions | undefined } {
   if (typeof fn !== 'function') fail(name, 'fn', `must be a function, got ${String(fn)} (${typeof fn})`);
   const retries = options.retries ?? base?.retries ?? TASK_DEFAULTS.retries;
   if (!Number.isInteger(retries) || retries < 0) fail(name, 'retries', `must be a non-negative integer, got ${String(retries)}`);
@@ -282,6 +286,10 @@ export function buildSpec(
   }
   const progress = options.progress;
   if (progress !== undefined && typeof progress !== 'boolean') fail(name, 'progress', `must be true or false, got ${describeValue(progress)}`);
+  const cache = mergeCacheOptions(
+    baseCache,
+    checkCacheOptions(options, (option, message) => fail(name, option, message)),
+  );
   const retryDelay = options.retryDelay === undefined && base !== undefined ? base.retryDelay : normaliseDelay(name, options.retryDelay ?? TASK_DEFAULTS.retryDelay);
   return {
     spec: {
@@ -299,6 +307,7 @@ export function buildSpec(
     },
     maxConcurrency,
     progress,
+    cache,
   };
 }
 

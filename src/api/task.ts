@@ -11,6 +11,8 @@ import type { TaskFuture } from '../core/future.js';
 import { TaskFutureList } from './future.js';
 import { Run, type RunGroup } from '../engine/run.js';
 import type { TaskSpec } from '../core/task-spec.js';
+import { resolveCache, type CacheOptions } from '../cache/cache-options.js';
+import { defaultResultStore } from '../cache/default-store.js';
 import { Slots } from '../engine/slots.js';
 import { trampoline } from '../engine/trampoline.js';
 import { unwrapUnmapped } from '../engine/upstream.js';
@@ -134,6 +136,8 @@ interface TaskConfig {
    * `maxConcurrency` share it, so a copy never escapes the limit.
    */
   readonly limits: WeakMap<FlowRun, Slots>;
+  /** The task's caching options, if it has any. */
+  readonly cache: CacheOptions | undefined;
 }
 
 /** The per-flow-run limit of a configured task, shared by every run it starts in that flow run. */
@@ -163,6 +167,7 @@ function groupIn(config: TaskConfig, scope: FlowRun | Run<unknown>, shape: Group
     parent: parentOf(scope),
     argIndices: shape.argIndices,
     waitFor: config.waitFor,
+    cache: config.cache === undefined && flow.cache === undefined ? undefined : resolveCache(config.cache, flow.cache, defaultResultStore),
     // A direct call takes no slot of its own: it runs in its caller's.
     mapSlots: shape.direct ? undefined : limiterFor(config.limits, flow, config.maxConcurrency),
     direct: shape.direct,
@@ -281,7 +286,7 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
       throw new InvalidArgumentError(`task "${spec.name}": with() takes an options object, got ${describeValue(options)}`);
     }
     checkOptionKeys('task', spec.name, options, RUN_OPTION_KEYS, TASK_ONLY);
-    const built = buildSpec(spec.name, spec.fn, options as TaskRunOptions<unknown[]>, spec);
+    const built = buildSpec(spec.name, spec.fn, options as TaskRunOptions<unknown[]>, spec, config.cache);
     const ownLimit = built.maxConcurrency !== undefined;
     return makeTask<A, R>({
       spec: built.spec,
@@ -289,6 +294,7 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
       maxConcurrency: built.maxConcurrency ?? config.maxConcurrency,
       progress: built.progress ?? config.progress,
       limits: ownLimit ? new WeakMap<FlowRun, Slots>() : config.limits,
+      cache: built.cache,
     });
   };
 
@@ -362,13 +368,14 @@ export function task(first: string | TaskOptions<unknown[]> | TaskSpec['fn'], se
     returns: checkCodec(name, 'returns', options.returns),
     module: options.module,
   };
-  const built = buildSpec(name, fn as TaskSpec['fn'], options, undefined, codecs);
+  const built = buildSpec(name, fn as TaskSpec['fn'], options, undefined, undefined, codecs);
   return makeTask<unknown[], unknown>({
     spec: built.spec,
     waitFor: undefined,
     maxConcurrency: built.maxConcurrency ?? TASK_DEFAULTS.maxConcurrency,
     progress: built.progress ?? TASK_DEFAULTS.progress,
     limits: new WeakMap<FlowRun, Slots>(),
+    cache: built.cache,
   });
 }
 

@@ -62,8 +62,8 @@ export interface ResultStoreLockOptions {
 /**
  * Keeps cache records: opaque bytes under string keys. sluice writes each record whole and reads
  * it back whole; the bytes carry their own expiry and a checksum, so a store only has to keep
- * them. `get` may answer synchronously (an in-memory store does, so marble tests stay in virtual
- * time).
+ * them. Each method may answer synchronously (an in-memory store does, so marble tests stay in
+ * virtual time) or with a promise.
  *
  * @example
  * ```ts
@@ -87,9 +87,9 @@ export interface ResultStore {
   /** The record under `key`, or `undefined` when there is none. */
   get(key: string): Uint8Array | undefined | Promise<Uint8Array | undefined>;
   /** Stores `value` under `key`, replacing any record: a reader sees the old record or the new one, never a part. */
-  set(key: string, value: Uint8Array, options: ResultStoreSetOptions): Promise<void>;
+  set(key: string, value: Uint8Array, options: ResultStoreSetOptions): void | Promise<void>;
   /** Removes the record under `key`, if any. */
-  delete(key: string): Promise<void>;
+  delete(key: string): void | Promise<void>;
   /**
    * Takes the lock on `key`, waiting for it while another holder (in any process) has it. Needed
    * for `cacheIsolation: 'serializable'` across processes; without it, sluice serialises runs

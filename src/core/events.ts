@@ -64,4 +64,26 @@ export type FlowEvent =
       readonly error: unknown;
     }
   | (RunEventBase & { readonly type: 'run-submitted' })
-  | (RunEventBase & { readonly type: 'run-state'; readonly state: State });
+  | (RunEventBase & { readonly type: 'run-state'; readonly state: State })
+  | (RunEventBase & {
+      readonly type: 'run-warning';
+      /** A stable code, as `CACHE_RECORD_UNREADABLE` (see {@link RunWarningCode}). */
+      readonly code: RunWarningCode;
+      readonly message: string;
+    });
+
+/**
+ * What a `run-warning` event is about. Each is something that did not stop the run:
+ * - `CACHE_RECORD_UNREADABLE`: a cache record was cut short, altered, or written by another
+ *   serializer; it was read as a miss and the body ran;
+ * - `CACHE_RESULT_NOT_STORED`: the run completed, but its value could not be serialized or the
+ *   store refused the write;
+ * - `CACHE_STORE_UNAVAILABLE`: the store could not be read (or locked); the body ran.
+ *
+ * @example
+ * ```ts
+ * import type { RunWarningCode } from 'sluice';
+ * const code: RunWarningCode = 'CACHE_RESULT_NOT_STORED';
+ * ```
+ */
+export type RunWarningCode = 'CACHE_RECORD_UNREADABLE' | 'CACHE_RESULT_NOT_STORED' | 'CACHE_STORE_UNAVAILABLE';

@@ -23,7 +23,8 @@ interface PrefectName {
   readonly note: string;
 }
 
-const NO_CACHE: PrefectName = { note: 'sluice does not cache or persist results' };
+const PERSIST: PrefectName = { use: 'cachePolicy', note: 'sluice stores the results of cached runs: give a `cachePolicy` (and a `resultStorage`)' };
+const NO_MEMORY: PrefectName = { note: 'sluice keeps a value in memory while its future is referenced; the store holds the record' };
 const NO_HOOKS: PrefectName = { note: "sluice has no state hooks: watch a future's `state$`, or a flow's `events$` (from `flow.start()`)" };
 const MILLISECONDS = 'sluice takes milliseconds';
 const LOG_PRINTS: PrefectName = { note: 'sluice does not capture console output: log with `getRunContext().logger`' };
@@ -33,15 +34,9 @@ const PREFECT_TASK: Readonly<Record<string, PrefectName>> = {
   timeoutseconds: { use: 'timeout', note: MILLISECONDS },
   retrydelayseconds: { use: 'retryDelay', note: MILLISECONDS },
   retryconditionfn: { use: 'retryCondition', note: 'it is given the error' },
-  cachepolicy: NO_CACHE,
-  cachekeyfn: NO_CACHE,
-  cacheexpiration: NO_CACHE,
-  refreshcache: NO_CACHE,
-  persistresult: NO_CACHE,
-  resultstorage: NO_CACHE,
-  resultstoragekey: NO_CACHE,
-  resultserializer: NO_CACHE,
-  cacheresultinmemory: NO_CACHE,
+  persistresult: PERSIST,
+  resultstoragekey: { use: 'cacheKeyFn', note: 'the key a record is stored under comes from the cache policy, or a `cacheKeyFn`' },
+  cacheresultinmemory: NO_MEMORY,
   oncompletion: NO_HOOKS,
   onfailure: NO_HOOKS,
   logprints: LOG_PRINTS,
@@ -58,10 +53,8 @@ const PREFECT_FLOW: Readonly<Record<string, PrefectName>> = {
   maxconcurrency: { use: 'taskRunner', note: 'limit the runner: `taskRunner: new ConcurrentTaskRunner({ maxConcurrency })`' },
   flowrunname: { note: 'sluice has no flow run names' },
   validateparameters: { note: 'sluice checks task arguments with a task\'s `params` codec, not flow parameters' },
-  persistresult: NO_CACHE,
-  resultstorage: NO_CACHE,
-  resultserializer: NO_CACHE,
-  cacheresultinmemory: NO_CACHE,
+  persistresult: PERSIST,
+  cacheresultinmemory: NO_MEMORY,
   oncompletion: NO_HOOKS,
   onfailure: NO_HOOKS,
   oncancellation: NO_HOOKS,

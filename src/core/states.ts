@@ -38,6 +38,8 @@ export const STATE_NAMES = {
   /** The body is running again after a failure. */
   Retrying: 'Running',
   Completed: 'Completed',
+  /** Completed with a value from the cache: no body ran. */
+  Cached: 'Completed',
   /** The body threw or its Observable errored. */
   Failed: 'Failed',
   /** The body ran past the task's `timeout`. */
@@ -177,7 +179,8 @@ export interface RunningState extends StateBase {
  */
 export interface CompletedState<R = unknown> extends StateBase {
   readonly type: 'Completed';
-  readonly name: 'Completed';
+  /** `Cached` when the value came from the cache and no body ran. */
+  readonly name: 'Completed' | 'Cached';
   readonly value: R;
 }
 /**

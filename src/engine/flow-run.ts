@@ -6,6 +6,7 @@ import type { ScopeMarker } from '../core/scope-storage.js';
 import { Deque } from './deque.js';
 import { Slots } from './slots.js';
 import type { Logger } from '../core/logger.js';
+import type { CacheOptions } from '../cache/cache-options.js';
 
 let flowSeq = 0;
 // Ids must not collide between processes (runs cross Redis later), yet cost nothing per run:
@@ -81,6 +82,10 @@ export class FlowRun implements ScopeMarker {
   private recording = false;
   /** Set once something outside cancelled the flow run (its signal, its handle, its parent). */
   cancellation: Cancellation | undefined;
+  /** The arguments the flow was called with (for the `flowParameters` cache policy). */
+  parameters: readonly unknown[] = [];
+  /** The caching options of the flow, for its tasks that set none (a subflow's default: its parent's). */
+  cache: CacheOptions | undefined;
   /** Runs of this flow run that ended `Cancelled` or `UpstreamCancelled`. */
   cancelledRuns = 0;
   /** Subflows called in this flow run that have not settled: they are cancelled with it. */
@@ -100,6 +105,7 @@ export class FlowRun implements ScopeMarker {
   ) {
     this.id = `${processPrefix}-${(flowSeq++).toString(36)}`;
     this.slots = new Slots(runner.maxConcurrency);
+    this.cache = parent?.flow.cache;
   }
 
   /** A new run's sequence number in this flow. */

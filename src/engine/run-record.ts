@@ -5,6 +5,7 @@ import type { FlowRun, TrackedRun } from './flow-run.js';
 import { scopeStorage } from '../core/scope-storage.js';
 import type { Slots } from './slots.js';
 import type { TaskSpec } from '../core/task-spec.js';
+import type { CacheSettings } from '../cache/cache-options.js';
 
 /** Told once, when a run reaches a terminal state. @internal */
 export type Listener = (run: RunRecord<unknown>) => void;
@@ -20,6 +21,8 @@ export interface RunGroup {
   /** Argument positions to scan for futures; undefined scans all. */
   readonly argIndices: readonly number[] | undefined;
   readonly waitFor: readonly unknown[] | undefined;
+  /** The runs' caching, when it is on. */
+  readonly cache: CacheSettings | undefined;
   /** The map's own limit, if it has one. */
   readonly mapSlots: Slots | undefined;
   /** A direct call: runs in the caller, takes no slot. */
@@ -46,6 +49,8 @@ export const HOLDS_MAP_SLOT = 8;
 const LENT_SLOT = 16;
 /** The current attempt's Promise body, called in this process, has not settled yet. */
 export const BODY_LIVE = 32;
+/** The run completed with a value from the cache. */
+export const CACHED = 64;
 
 /** The fields of a run that most runs never use. @internal */
 interface RunExtra<R> {
@@ -55,6 +60,7 @@ interface RunExtra<R> {
   stateListeners?: ((state: State<R>) => void)[] | undefined;
   waits?: number;
   reclaim?: (() => void) | undefined;
+  cacheKey?: string | undefined;
   controller?: AbortController | undefined;
   bodySubscription?: Unsubscribable | undefined;
   timer?: Unsubscribable | undefined;
@@ -186,6 +192,13 @@ export abstract class RunRecord<R> {
   protected set reclaim(value: (() => void) | undefined) {
     if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).reclaim = value;
   }
+  /** The key the run's value is stored under when it completes (caching is on, and it missed). */
+  protected get cacheKey(): string | undefined {
+    return this.extra?.cacheKey;
+  }
+  protected set cacheKey(value: string | undefined) {
+    if (value !== undefined || this.extra !== undefined) (this.extra ??= {}).cacheKey = value;
+  }
   protected get controller(): AbortController | undefined {
     return this.extra?.controller;
   }
@@ -302,7 +315,8 @@ export abstract class RunRecord<R> {
       case 'Retrying':
         return { type: 'Running', name: this.phase, attempt: this.attempt, timestamp };
       case 'Completed':
-        return { type: 'Completed', name: 'Completed', value: this.value as R, timestamp };
+      case 'Cached':
+        return { type: 'Completed', name: (this.flags & CACHED) === 0 ? 'Completed' : 'Cached', value: this.value as R, timestamp };
       case 'Failed':
       case 'TimedOut':
       case 'UpstreamFailed':

@@ -20,7 +20,10 @@ import { START_ATTEMPT, type AttemptSink, type AttemptStarter, type RunnerCall }
 import type { TrackedRun } from './flow-run.js';
 import { rxjs } from '../core/lazy-rxjs.js';
 import { RunFuture } from './run-future.js';
-import { BODY_LIVE, DEFERRED_ARGS, HOLDS_MAP_SLOT, HOLDS_SLOT, TERMINAL, type Listener, type RunRecord } from './run-record.js';
+import { BODY_LIVE, CACHED, DEFERRED_ARGS, HOLDS_MAP_SLOT, HOLDS_SLOT, TERMINAL, type Listener, type RunRecord } from './run-record.js';
+import { lookUpCache, storeResult, type CacheHost } from './run-cache.js';
+import type { RunWarningCode } from '../core/events.js';
+import { runLogger } from '../core/logger.js';
 import type { SlotWaiter } from './slots.js';
 import { trampoline, trampolineCall } from './trampoline.js';
 import { findUpstreams, substituteUpstreams, type Upstream } from './upstream.js';
@@ -43,7 +46,7 @@ function callBody(run: Run<unknown>): unknown {
  *
  * @internal
  */
-export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaiter {
+export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaiter, CacheHost {
   // ---- the run --------------------------------------------------------------------------------
 
   /**
@@ -59,12 +62,16 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
       return;
     }
     if (this.args === DEFERRED_ARGS) {
-      this.takeSlots();
-      return;
+      if (this.group.cache === undefined) {
+        this.takeSlots();
+        return;
+      }
+      // The key is made of the arguments: build them now.
+      this.args = (this.group.argsOf as (nameIndex: number) => unknown[])(this.nameIndex);
     }
     const upstreams = findUpstreams(this.args, this.group.argIndices, this.group.waitFor);
     if (upstreams === undefined) {
-      if (this.renderName() && this.paramsFit()) this.takeSlots();
+      if (this.renderName() && this.paramsFit()) this.ready();
       return;
     }
     for (const up of upstreams) {
@@ -81,7 +88,7 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
       if (argUps.length > 0) this.args = substituteUpstreams(this.args, argUps);
       if (!this.renderName() || !this.paramsFit()) return;
       this.awaitUpstreams(gateUps, () => {
-        if (!this.failOnUpstream(gateUps)) this.takeSlots();
+        if (!this.failOnUpstream(gateUps)) this.ready();
       });
     });
   }
@@ -175,6 +182,41 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
       this.settle('Failed', undefined, error);
       return false;
     }
+  }
+
+  /** The gates are open: the cache has its turn (a hit takes no slot), then the slots. */
+  protected ready(): void {
+    const cache = this.group.cache;
+    if (cache === undefined) this.takeSlots();
+    else lookUpCache(this, cache);
+  }
+
+  /** @internal (the cache calls it) */
+  cacheHit(value: unknown): void {
+    if (this.isTerminal) return;
+    this.flags |= CACHED;
+    this.settle('Completed', value as R, undefined);
+  }
+
+  /** @internal (the cache calls it) */
+  cacheMiss(key: string | undefined): void {
+    if (this.isTerminal) return;
+    this.cacheKey = key;
+    this.takeSlots();
+  }
+
+  /** @internal (the cache calls it) */
+  cacheFailed(error: unknown): void {
+    if (!this.isTerminal) this.settle('Failed', undefined, error);
+  }
+
+  /** Something went wrong that does not stop the run: an event, and a line in the flow's log. @internal */
+  warn(code: RunWarningCode, message: string): void {
+    const flow = this.flow;
+    if (flow.hasListeners) flow.emit({ type: 'run-warning', ...this.eventBase(), code, message });
+    runLogger(flow.logger, { flowName: flow.name, flowRunId: flow.id, taskName: this.spec.name, runName: this.name, runId: this.id, attempt: this.attempt }).warn(
+      `${code}: ${message}`,
+    );
   }
 
   /** Takes the map's slot, then the runner's (a direct call takes none), then runs. */
@@ -377,6 +419,15 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
         this.settle('Failed', undefined, new InvalidReturnError(this.spec.name, problems));
         return;
       }
+    }
+    const key = this.cacheKey;
+    const cache = this.group.cache;
+    if (key !== undefined && cache !== undefined) {
+      // Stored before the run completes: a flow killed after a run completed finds its record.
+      storeResult(this, cache, key, value, () => {
+        if (!this.isTerminal) this.settle('Completed', value, undefined);
+      });
+      return;
     }
     this.settle('Completed', value, undefined);
   }

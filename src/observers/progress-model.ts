@@ -94,6 +94,8 @@ export class ProgressModel {
         return;
       case 'run-state':
         break;
+      case 'run-warning':
+        return;
     }
     const state = event.state;
     if (state.type === 'Running') {

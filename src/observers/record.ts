@@ -63,9 +63,11 @@ export interface RecordedRunBase {
  * then for each run a `run-submitted` and its `run-state` changes, then `flow-finished`; a file
  * that several flow runs share interleaves their lines, told apart by `flowRunId`. A `run-state`
  * carries the state's `type` (Pending, Scheduled, Running, Completed, Failed, Cancelled, Crashed)
- * and `name` (Pending, AwaitingRetry, Running, Retrying, Completed, Failed, TimedOut,
+ * and `name` (Pending, AwaitingRetry, Running, Retrying, Completed, Cached, Failed, TimedOut,
  * UpstreamFailed, Cancelled, UpstreamCancelled, Crashed), the `attempt` for Scheduled and Running
- * states, and the `error` for Failed, Cancelled and Crashed ones. Values are not recorded.
+ * states, and the `error` for Failed, Cancelled and Crashed ones. A `run-warning` line carries a
+ * warning's `code` and `message` (a cache record that could not be read, say). Values are not
+ * recorded.
  *
  * @example
  * ```ts
@@ -105,6 +107,12 @@ export type RecordedEvent =
       readonly state: string;
       readonly attempt?: number;
       readonly error?: RecordedError;
+    })
+  | (RecordedRunBase & {
+      readonly type: 'run-warning';
+      /** What the warning is about (`RunWarningCode`). */
+      readonly code: string;
+      readonly message: string;
     });
 
 /**
@@ -181,6 +189,19 @@ export function toRecorded(event: FlowEvent): RecordedEvent {
         ...('error' in state ? { error: recordError(state.error) } : {}),
       };
     }
+    case 'run-warning':
+      return {
+        v,
+        type: event.type,
+        time: event.timestamp,
+        flowRunId: event.flowRunId,
+        runId: event.runId,
+        runName: event.runName,
+        taskName: event.taskName,
+        parentRunId: event.parentRunId ?? null,
+        code: event.code,
+        message: event.message,
+      };
   }
 }
 

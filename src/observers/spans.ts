@@ -23,6 +23,10 @@ export const SPAN_ATTRIBUTES = {
   attempt: 'sluice.task.attempt',
   state: 'sluice.task.state',
   stateType: 'sluice.task.state_type',
+  /** True on a run whose value came from the cache (no body ran). */
+  cached: 'sluice.task.cached',
+  /** A warning's code, on the span event of a `run-warning`. */
+  warningCode: 'sluice.warning.code',
 } as const;
 
 const A = SPAN_ATTRIBUTES;
@@ -95,6 +99,9 @@ export function spanRecorder(api: typeof Otel, tracer: Otel.Tracer, parent: Otel
         if (recordState(api, run, event.state, event.runName, time(event.state.timestamp))) runs.delete(event.runId);
         return;
       }
+      case 'run-warning':
+        runs.get(event.runId)?.span.addEvent('warning', { [A.warningCode]: event.code, 'sluice.warning.message': event.message }, time(event.timestamp));
+        return;
       case 'flow-finished': {
         // The flow settles only once its runs have; a span still open here is ended as it is.
         const at = time(event.timestamp);
@@ -136,6 +143,7 @@ function recordState(api: typeof Otel, run: OpenRun, state: State, runName: stri
   }
   // A name rendered from the arguments (`taskRunName`) is only known once the run started.
   span.setAttributes({ [A.runName]: runName, [A.state]: state.name, [A.stateType]: state.type });
+  if (state.name === 'Cached') span.setAttribute(A.cached, true);
   if (run.attempt > 0) span.setAttribute(A.attempt, run.attempt);
   if (state.type === 'Failed' || state.type === 'Crashed') fail(api, span, state.error, at);
   span.end(at);

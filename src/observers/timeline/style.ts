@@ -9,6 +9,7 @@
 /** Colours of final states; anything else is drawn as `Other`. @internal */
 export const STATE_COLOURS: Readonly<Record<string, string>> = {
   Completed: '#2f9e5f',
+  Cached: '#14b8a6',
   Failed: '#d64545',
   TimedOut: '#e8743b',
   UpstreamFailed: '#c98aa8',
