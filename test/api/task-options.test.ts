@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as t from 'io-ts';
-import { flow, InvalidArgumentError, InvalidTaskOptionsError, task, TASK_DEFAULTS, UnknownOptionError, type FlowOptions, type TaskOptions } from '../../src/index.js';
+import { cachePolicies, flow, InvalidArgumentError, resultSerializers, InvalidTaskOptionsError, task, TASK_DEFAULTS, UnknownOptionError, type FlowOptions, type TaskOptions } from '../../src/index.js';
 
 const fn = (x: number) => x;
 
@@ -73,7 +73,7 @@ describe('unknown options (a typo or a Prefect name is an error, not silence)', 
     ['a Prefect snake_case name', () => task(loose({ name: 'fetch', retry_jitter_factor: 0.1 }), fn), { option: 'retry_jitter_factor', suggestion: 'retryJitterFactor' }, /did you mean `retryJitterFactor`\?/],
     ["Prefect's timeoutSeconds", () => task(loose({ name: 'fetch', timeoutSeconds: 5 }), fn), { option: 'timeoutSeconds', suggestion: 'timeout' }, /did you mean `timeout`\? \(sluice takes milliseconds\)/],
     ["Prefect's retryDelaySeconds", () => task(loose({ name: 'fetch', retryDelaySeconds: 5 }), fn), { option: 'retryDelaySeconds', suggestion: 'retryDelay' }, /did you mean `retryDelay`\? \(sluice takes milliseconds\)/],
-    ["Prefect's cacheKeyFn", () => task(loose({ name: 'fetch', cacheKeyFn: () => 'k' }), fn), { option: 'cacheKeyFn', suggestion: undefined }, /unknown option `cacheKeyFn`; sluice does not cache or persist results$/],
+    ["Prefect's persist_result", () => task(loose({ name: 'fetch', persist_result: true }), fn), { option: 'persist_result', suggestion: 'cachePolicy' }, /unknown option `persist_result`; did you mean `cachePolicy`\? \(sluice stores the results of cached runs/],
     ["Prefect's onFailure", () => task(loose({ name: 'fetch', onFailure: [] }), fn), { option: 'onFailure', suggestion: undefined }, /sluice has no state hooks/],
     ['a name near nothing', () => task(loose({ name: 'fetch', colour: 'red' }), fn), { option: 'colour', suggestion: undefined }, /unknown option `colour`; a task takes `taskRunName`, `retries`, .*`name`, `params`, `returns`, `module`$/],
     ["task()'s name given to with()", () => task('fetch', fn).with(loose({ name: 'other' })), { option: 'name', suggestion: undefined }, /`name` is set by task\(\), not with\(\)/],
@@ -109,6 +109,13 @@ describe('unknown options (a typo or a Prefect name is an error, not silence)', 
       random: Math.random,
       maxConcurrency: 2,
       progress: false,
+      cachePolicy: cachePolicies.inputs,
+      cacheKeyFn: () => undefined,
+      cacheExpiration: 1000,
+      refreshCache: false,
+      resultStorage: { get: () => undefined, set: () => undefined, delete: () => undefined },
+      resultSerializer: resultSerializers.json,
+      cacheIsolation: 'read-committed',
       params: t.tuple([t.number]),
       returns: t.number,
       module: import.meta.url,

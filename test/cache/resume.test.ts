@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Runs the resume fixture; `killWhen` SIGKILLs it once it holds. Resolves with its output. */
+async function runFlow(args: readonly string[], env: Record<string, string>, killWhen?: () => boolean): Promise<{ out: string; signal: NodeJS.Signals | null }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/resume-flow.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const ended = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+  if (killWhen !== undefined) {
+    const deadline = Date.now() + 20_000;
+    while (!killWhen()) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the flow never reached the point to kill it:\n${out}`);
+      await sleep(20);
+    }
+    child.kill('SIGKILL');
+  }
+  const signal = await ended;
+  return { out, signal };
+}
+
+function lines(file: string): string[] {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+}
+
+function records(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((f) => !f.startsWith('.'));
+  } catch {
+    return [];
+  }
+}
+
+describe('resuming a flow from its stored results', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sluice-resume-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const runner of ['concurrent', 'threads']) {
+    it(`should run only the bodies without a stored result after the flow process was SIGKILLed (${runner})`, { timeout: 60_000 }, async () => {
+      const n = 8;
+      const k = 5;
+      const results = join(dir, 'results');
+      const first = join(dir, 'first.log');
+      const second = join(dir, 'second.log');
+      writeFileSync(first, '');
+      writeFileSync(second, '');
+      // Killed while body k hangs, once every other body that ran has stored its result.
+      const killed = await runFlow([runner, String(n), results, first, String(k)], { SIDE_EFFECTS: first, HANG_AT: String(k) }, () => {
+        const ran = lines(first);
+        return ran.includes(String(k)) && ran.length >= k + 1 && records(results).length === ran.length - 1;
+      });
+      expect(killed.signal).toBe('SIGKILL');
+      const ranFirst = lines(first);
+      const stored = ranFirst.filter((i) => i !== String(k));
+      const resumed = await runFlow([runner, String(n), results, second], { SIDE_EFFECTS: second });
+      expect(resumed.out.trim()).toBe(JSON.stringify([0, 2, 4, 6, 8, 10, 12, 14]));
+      // Exactly the n - k bodies without a stored result ran again: the one killed, and those never started.
+      const all = Array.from({ length: n }, (_, i) => String(i));
+      expect(lines(second).sort()).toEqual(all.filter((i) => !stored.includes(i)).sort());
+      expect(lines(second)).toHaveLength(n - stored.length);
+      expect(stored).toHaveLength(k);
+      expect(records(results)).toHaveLength(n);
+    });
+  }
+
+  it('should run only the failed task again after a flow failed on one task', async () => {
+    const results = join(dir, 'results');
+    const first = join(dir, 'first.log');
+    const second = join(dir, 'second.log');
+    writeFileSync(first, '');
+    writeFileSync(second, '');
+    const failed = await runFlow(['concurrent', '6', results, first, '', '2'], { SIDE_EFFECTS: first, FAIL_AT: '2' });
+    expect(failed.out).toMatch(/^failed: .*step 2 failed/m);
+    expect(lines(first)).toEqual(['0', '1', '2', '3', '4', '5']);
+    const resumed = await runFlow(['concurrent', '6', results, second], { SIDE_EFFECTS: second });
+    expect(resumed.out.trim()).toBe(JSON.stringify([0, 2, 4, 6, 8, 10]));
+    expect(lines(second)).toEqual(['2']);
+  });
+});
