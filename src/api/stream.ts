@@ -5,7 +5,8 @@
  */
 import type { Observable, Subscription } from 'rxjs';
 import { rxjs } from '../core/lazy-rxjs.js';
-import { InvalidArgumentError, StreamOverflowError } from '../core/errors.js';
+import { InvalidArgumentError } from '../core/errors/input.js';
+import { StreamOverflowError } from '../core/errors/stream.js';
 import { Run, type RunGroup } from '../engine/run.js';
 import type { RunRecord } from '../engine/run-record.js';
 import { bufferedIterator } from '../engine/async-iterable.js';

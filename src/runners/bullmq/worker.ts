@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { QueueEvents, QueueEventsProducer, Worker, type Job } from 'bullmq';
-import { InvalidArgumentError } from '../../core/errors.js';
+import { InvalidArgumentError } from '../../core/errors/input.js';
 import type { RemoteRunInfo } from '../remote/remote-run.js';
 import { settleBody } from '../remote/body.js';
 import { runAsRemote } from '../remote/run-info.js';
