@@ -10,7 +10,7 @@ import { InvalidTaskOptionsError } from '../core/errors/input.js';
 import { type KeyList } from '../core/option-keys.js';
 import type { TaskSpec } from '../core/task-spec.js';
 import { compileRunName, parameterNames } from '../engine/run-names.js';
-import { checkConcurrency } from '../runners/concurrent.js';
+import { checkConcurrency } from '../core/option-checks.js';
 
 /**
  * Delay before retry number `retry` (1 is the first retry), in ms.
