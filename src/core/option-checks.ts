@@ -13,8 +13,8 @@
 import { describeValue } from './errors/base.js';
 import { InvalidArgumentError } from './errors/input.js';
 
-/** @internal The error of an option that is not what it must be. */
-export function invalidOption(value: unknown, name: string, owner: string, mustBe: string): InvalidArgumentError {
+/** The error of an option that is not what it must be. */
+function invalidOption(value: unknown, name: string, owner: string, mustBe: string): InvalidArgumentError {
   return new InvalidArgumentError(`${owner}: \`${name}\` must be ${mustBe}, got ${describeValue(value)}`);
 }
 
