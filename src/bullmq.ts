@@ -8,7 +8,9 @@
 export { BullMQTaskRunner, BULLMQ_RUNNER_DEFAULTS } from './runners/bullmq/runner.js';
 export type { BullMQTaskRunnerOptions } from './runners/bullmq/runner.js';
 export type { KeepJobs } from './runners/bullmq/keep-jobs.js';
-export { startWorker, WORKER_DEFAULTS } from './runners/bullmq/worker.js';
-export type { WorkerOptions, SluiceWorker } from './runners/bullmq/worker.js';
+export { startWorker } from './runners/bullmq/worker.js';
+export type { SluiceWorker } from './runners/bullmq/worker.js';
+export { WORKER_DEFAULTS } from './runners/bullmq/worker-options.js';
+export type { WorkerOptions } from './runners/bullmq/worker-options.js';
 export type { RedisConnection, RedisConnectionOptions } from './runners/bullmq/connection.js';
 export { UnknownTaskError, NotSerializableError, JobStalledError, JobFailedError, JobPayloadError, QueueConnectionError } from './runners/bullmq/errors.js';

@@ -13,7 +13,7 @@ import { readRecording } from './observers/read.js';
 import { buildTimeline } from './observers/timeline/model.js';
 import { renderTimeline } from './observers/timeline/html.js';
 // BullMQ is loaded only by `sluice worker`: `sluice timeline` does not pay for it.
-import { WORKER_DEFAULTS } from './runners/bullmq/defaults.js';
+import { WORKER_DEFAULTS } from './runners/bullmq/worker-options.js';
 
 const WORKER_USAGE = `usage: sluice worker --module <file> [--module <file> ...] --queue <name> [options]
 

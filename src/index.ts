@@ -73,30 +73,21 @@ export { TaskNotFoundError, NotCloneableError, WorkerProtocolError, WorkerCrashe
 export { FlowInWorkerImportError } from './runners/remote/errors.js';
 
 /* Errors */
+export { SluiceError, isSluiceError } from './core/errors/base.js';
 export {
-  SluiceError,
-  isSluiceError,
   InvalidArgumentError,
   InvalidTaskOptionsError,
   UnknownOptionError,
   MappingMissingIterableError,
   MappingLengthMismatchError,
-  UpstreamError,
-  UpstreamFailedError,
-  UpstreamCancelledError,
-  SelfDependencyError,
-  WaitTimeoutError,
-  CancelledError,
-  FailedRunsError,
-  EmptyResultError,
-  UnobservedFailuresError,
-  TaskTimeoutError,
-  RetriesExhaustedError,
-  NoRunContextError,
-  CodecMismatchError,
-  InvalidParamsError,
-  InvalidReturnError,
-  TaskRunError,
-  StreamOverflowError,
-} from './core/errors.js';
-export type { SluiceErrorCode, SluiceErrorsByCode, UpstreamRunInfo, UnobservedFailure, CancelledTarget } from './core/errors.js';
+} from './core/errors/input.js';
+export { UpstreamError, UpstreamFailedError, UpstreamCancelledError, SelfDependencyError, WaitTimeoutError } from './core/errors/upstream.js';
+export { CancelledError } from './core/errors/cancelled.js';
+export { FailedRunsError, UnobservedFailuresError } from './core/errors/flow.js';
+export { EmptyResultError, TaskTimeoutError, RetriesExhaustedError, NoRunContextError, TaskRunError } from './core/errors/run.js';
+export { CodecMismatchError, InvalidParamsError, InvalidReturnError } from './core/errors/codec.js';
+export { StreamOverflowError } from './core/errors/stream.js';
+export type { SluiceErrorCode, SluiceErrorsByCode } from './core/errors/base.js';
+export type { UpstreamRunInfo } from './core/errors/upstream.js';
+export type { CancelledTarget } from './core/errors/cancelled.js';
+export type { UnobservedFailure } from './core/errors/flow.js';

@@ -63,6 +63,35 @@ describe('the built package', () => {
     expect(JSON.parse(stdout)).toEqual({ before: false, runner: 'function', timeline: 'function', inMain: false });
   }, 60_000);
 
+  it("should type every error code in its declarations, each error file's and each runner's", async () => {
+    // Each error file adds its codes to SluiceErrorsByCode by declaration merging: the emitted
+    // .d.ts must still merge, for a user who compiles against the package.
+    const dir = mkdtempSync(path.join(tmpdir(), 'sluice-dts-'));
+    try {
+      writeFileSync(
+        path.join(dir, 'codes.ts'),
+        `import type { SluiceErrorCode, SluiceErrorsByCode, InvalidArgumentError } from ${JSON.stringify(path.join(root, 'dist', 'index.js'))};
+        import type { JobStalledError } from ${JSON.stringify(path.join(root, 'dist', 'bullmq.js'))};
+        type Is<C extends SluiceErrorCode> = C;
+        export type Codes = [
+          Is<'INVALID_ARGUMENT'>, Is<'MAP_LENGTH_MISMATCH'>, Is<'UPSTREAM_FAILED'>, Is<'WAIT_TIMEOUT'>, Is<'CANCELLED'>,
+          Is<'RUNS_FAILED'>, Is<'TIMED_OUT'>, Is<'NO_RUN_CONTEXT'>, Is<'INVALID_RETURN'>, Is<'STREAM_OVERFLOW'>,
+          Is<'TASK_NOT_FOUND'>, Is<'FLOW_STARTED_IN_WORKER'>, Is<'JOB_STALLED'>,
+        ];
+        export const narrowed: [SluiceErrorsByCode['INVALID_ARGUMENT'], SluiceErrorsByCode['JOB_STALLED']] = [] as unknown as [InvalidArgumentError, JobStalledError];
+        // @ts-expect-error not a code
+        export const unknown: SluiceErrorCode = 'NOT_A_CODE';
+        `,
+      );
+      const compilerOptions = { strict: true, noEmit: true, module: 'nodenext', target: 'es2022', types: ['node'], typeRoots: [path.join(root, 'node_modules', '@types')] };
+      writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['codes.ts'] }));
+      const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
+      await expect(run(tsc, ['-p', dir], { cwd: dir, timeout: 60_000 }).then(() => 'compiles', (e: { stdout?: string }) => e.stdout)).resolves.toBe('compiles');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it.skipIf(!hasRedis)('should run `sluice worker` from the build on plain node, with a TypeScript task module, for a flow that exits by itself', async () => {
     const redis = await startRedis();
     const dir = mkdtempSync(path.join(tmpdir(), 'sluice-pkg-'));

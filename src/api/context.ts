@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { NoRunContextError } from '../core/errors.js';
+import { NoRunContextError } from '../core/errors/run.js';
 import { currentRun } from '../engine/run-record.js';
 import { runLogger, type Logger } from '../core/logger.js';
 import { currentRemoteRun, type RemoteRun } from '../runners/remote/remote-run.js';

@@ -7,7 +7,10 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { rxjs } from '../core/lazy-rxjs.js';
-import { CancelledError, FailedRunsError, InvalidArgumentError, UnobservedFailuresError, describeValue, type UnobservedFailure } from '../core/errors.js';
+import { describeValue } from '../core/errors/base.js';
+import { InvalidArgumentError } from '../core/errors/input.js';
+import { CancelledError } from '../core/errors/cancelled.js';
+import { FailedRunsError, UnobservedFailuresError, type UnobservedFailure } from '../core/errors/flow.js';
 import type { FlowEvent } from '../core/events.js';
 import { scopeStorage } from '../core/scope-storage.js';
 import { FlowRun, type FlowParent, type TrackedRun } from '../engine/flow-run.js';

@@ -5,7 +5,9 @@
  */
 import type { Observable, SchedulerLike } from 'rxjs';
 import { rxjs } from '../core/lazy-rxjs.js';
-import { describeValue, InvalidArgumentError, WaitTimeoutError } from '../core/errors.js';
+import { describeValue } from '../core/errors/base.js';
+import { InvalidArgumentError } from '../core/errors/input.js';
+import { WaitTimeoutError } from '../core/errors/upstream.js';
 import type { ResultOptions, TaskFuture } from '../core/future.js';
 import { awaitRuns, checkTimeout } from '../engine/await.js';
 import { Run } from '../engine/run.js';

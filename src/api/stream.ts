@@ -5,12 +5,13 @@
  */
 import type { Observable, Subscription } from 'rxjs';
 import { rxjs } from '../core/lazy-rxjs.js';
-import { InvalidArgumentError, StreamOverflowError } from '../core/errors.js';
+import { InvalidArgumentError } from '../core/errors/input.js';
+import { checkConcurrency, checkInteger, checkOneOf } from '../core/option-checks.js';
+import { StreamOverflowError } from '../core/errors/stream.js';
 import { Run, type RunGroup } from '../engine/run.js';
 import type { RunRecord } from '../engine/run-record.js';
 import { bufferedIterator } from '../engine/async-iterable.js';
 import { trampolineCall } from '../engine/trampoline.js';
-import { checkConcurrency } from '../runners/concurrent.js';
 
 /**
  * What `mapStream` reads: pulled on demand (iterables) or pushed (Observables).
@@ -107,16 +108,12 @@ interface Options {
 
 function checkOptions(taskName: string, options: MapStreamOptions): Options {
   const where = `task "${taskName}": mapStream`;
-  const maxConcurrency = checkConcurrency(options.maxConcurrency ?? MAP_STREAM_DEFAULTS.maxConcurrency, where);
-  const bufferSize = options.bufferSize ?? MAP_STREAM_DEFAULTS.bufferSize;
-  if (!(Number.isInteger(bufferSize) && bufferSize >= 0) && bufferSize !== Number.POSITIVE_INFINITY) {
-    throw new InvalidArgumentError(`${where}: \`bufferSize\` must be a non-negative integer or Infinity, got ${String(bufferSize)}`);
-  }
-  const overflow = options.overflow ?? MAP_STREAM_DEFAULTS.overflow;
-  if (overflow !== 'error' && overflow !== 'drop-newest' && overflow !== 'drop-oldest') {
-    throw new InvalidArgumentError(`${where}: \`overflow\` must be 'error', 'drop-newest' or 'drop-oldest', got ${String(overflow)}`);
-  }
-  return { maxConcurrency, ordered: options.ordered ?? MAP_STREAM_DEFAULTS.ordered, bufferSize, overflow };
+  return {
+    maxConcurrency: checkConcurrency(options.maxConcurrency ?? MAP_STREAM_DEFAULTS.maxConcurrency, where),
+    ordered: options.ordered ?? MAP_STREAM_DEFAULTS.ordered,
+    bufferSize: checkInteger(options.bufferSize ?? MAP_STREAM_DEFAULTS.bufferSize, 'bufferSize', where, { min: 0, orInfinity: true }),
+    overflow: checkOneOf(options.overflow ?? MAP_STREAM_DEFAULTS.overflow, 'overflow', where, ['error', 'drop-newest', 'drop-oldest']),
+  };
 }
 
 /** A source read one item at a time: `pull` calls back with an item, or with done. */

@@ -5,11 +5,12 @@
  * @module
  */
 import type { Mixed, Type } from 'io-ts';
-import { describeValue, InvalidTaskOptionsError } from '../core/errors.js';
+import { describeValue } from '../core/errors/base.js';
+import { InvalidTaskOptionsError } from '../core/errors/input.js';
 import { type KeyList } from '../core/option-keys.js';
 import type { TaskSpec } from '../core/task-spec.js';
 import { compileRunName, parameterNames } from '../engine/run-names.js';
-import { checkConcurrency } from '../runners/concurrent.js';
+import { checkConcurrency } from '../core/option-checks.js';
 import { CACHE_DEFAULTS, checkCacheOptions, mergeCacheOptions, type CacheOptions } from '../cache/cache-options.js';
 
 /**

@@ -5,7 +5,8 @@
  */
 import type { Observable } from 'rxjs';
 import { rxjs } from '../core/lazy-rxjs.js';
-import { describeValue, InvalidArgumentError, InvalidTaskOptionsError } from '../core/errors.js';
+import { describeValue } from '../core/errors/base.js';
+import { InvalidArgumentError, InvalidTaskOptionsError } from '../core/errors/input.js';
 import { checkOptionKeys } from '../core/option-keys.js';
 import type { TaskFuture } from '../core/future.js';
 import { TaskFutureList } from './future.js';

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SluiceError } from '../core/errors.js';
+import { SluiceError } from '../core/errors/base.js';
 
 /**
  * A run's cache key could not be computed: an argument that cannot be hashed (a function, a
@@ -37,7 +37,7 @@ export class CacheKeyError extends SluiceError {
 }
 
 // This error's code joins the base's: the base never lists its plug-ins.
-declare module '../core/errors.js' {
+declare module '../core/errors/base.js' {
   interface SluiceErrorsByCode {
     readonly CACHE_KEY_FAILED: CacheKeyError;
   }

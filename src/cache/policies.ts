@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError } from '../core/errors/input.js';
 import { CacheKeyError } from './cache-key-error.js';
 import { stableHash, UnhashableValueError } from './hash.js';
 

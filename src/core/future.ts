@@ -7,7 +7,7 @@
 import type { Observable } from 'rxjs';
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
-import type { TaskRunError } from './errors.js';
+import type { TaskRunError } from './errors/run.js';
 import type { State } from './states.js';
 
 /**

@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import { UnknownOptionError } from './errors.js';
+import { UnknownOptionError } from './errors/input.js';
 
 /**
  * Every key of `T`, each mapped to `true`: a key list typed this way stops compiling when `T` gains

@@ -1,5 +1,6 @@
 import type { SchedulerLike, Unsubscribable } from 'rxjs';
-import { describeValue, InvalidArgumentError } from '../core/errors.js';
+import { describeValue } from '../core/errors/base.js';
+import { InvalidArgumentError } from '../core/errors/input.js';
 import { currentRun, type RunRecord } from './run-record.js';
 
 /** @internal */

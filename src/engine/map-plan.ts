@@ -5,7 +5,7 @@
  * @internal
  */
 import { AllowedFailure, Unmapped } from '../core/annotations.js';
-import { MappingLengthMismatchError, MappingMissingIterableError } from '../core/errors.js';
+import { MappingLengthMismatchError, MappingMissingIterableError } from '../core/errors/input.js';
 import { Run } from './run.js';
 import { findUpstreams } from './upstream.js';
 

@@ -1,7 +1,9 @@
 import type { Observable } from 'rxjs';
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
-import { describeError, TaskRunError, WaitTimeoutError } from '../core/errors.js';
+import { describeError } from '../core/errors/base.js';
+import { WaitTimeoutError } from '../core/errors/upstream.js';
+import { TaskRunError } from '../core/errors/run.js';
 import { FUTURE, type ResultOptions } from '../core/future.js';
 import type { State } from '../core/states.js';
 import { awaitOne, checkTimeout } from './await.js';

@@ -1,17 +1,10 @@
 import type { Observable } from 'rxjs';
 import { checkParams, checkReturn } from '../core/codecs.js';
-import {
-  CancelledError,
-  EmptyResultError,
-  InvalidParamsError,
-  InvalidReturnError,
-  RetriesExhaustedError,
-  SelfDependencyError,
-  TaskTimeoutError,
-  UpstreamCancelledError,
-  UpstreamFailedError,
-  isSluiceError,
-} from '../core/errors.js';
+import { isSluiceError } from '../core/errors/base.js';
+import { SelfDependencyError, UpstreamCancelledError, UpstreamFailedError } from '../core/errors/upstream.js';
+import { CancelledError } from '../core/errors/cancelled.js';
+import { EmptyResultError, RetriesExhaustedError, TaskTimeoutError } from '../core/errors/run.js';
+import { InvalidParamsError, InvalidReturnError } from '../core/errors/codec.js';
 import type { TaskFuture } from '../core/future.js';
 import type { StateName } from '../core/states.js';
 import { STATE_NAMES } from '../core/states.js';

@@ -10,7 +10,7 @@
 import type { SchedulerLike } from 'rxjs';
 import type { FlowRun } from '../engine/flow-run.js';
 import { rxjs } from '../core/lazy-rxjs.js';
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError } from '../core/errors/input.js';
 import type { ObserveOptions } from './options.js';
 import { displayFor, type ProgressStreams, type ShownBar } from './progress-display.js';
 import { ProgressModel } from './progress-model.js';

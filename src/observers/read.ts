@@ -4,7 +4,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError } from '../core/errors/input.js';
 import type { RecordedEvent } from './record.js';
 
 /**

@@ -8,7 +8,7 @@ import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Observer } from 'rxjs';
 import type { FlowEvent } from '../core/events.js';
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError } from '../core/errors/input.js';
 
 /**
  * The version of the recording format, in every line's `v`.

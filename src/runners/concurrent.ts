@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../core/errors.js';
+import { checkConcurrency } from '../core/option-checks.js';
 import type { TaskRunner } from './runner.js';
 
 /**
@@ -56,14 +56,4 @@ export class ConcurrentTaskRunner implements TaskRunner {
   constructor(options: ConcurrentTaskRunnerOptions = {}) {
     this.maxConcurrency = checkConcurrency(options.maxConcurrency ?? CONCURRENT_RUNNER_DEFAULTS.maxConcurrency, 'ConcurrentTaskRunner');
   }
-}
-
-/** @internal Checks a concurrency limit and returns it. */
-export function checkConcurrency(value: unknown, where: string): number {
-  if (value === Number.POSITIVE_INFINITY || (typeof value === 'number' && Number.isInteger(value) && value >= 1)) {
-    return value;
-  }
-  throw new InvalidArgumentError(
-    `${where}: \`maxConcurrency\` must be an integer from 1 and up or Infinity, got ${String(value)} (${typeof value})`,
-  );
 }

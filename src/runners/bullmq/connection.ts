@@ -6,7 +6,7 @@
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { ConnectionOptions } from 'bullmq';
-import { InvalidArgumentError } from '../../core/errors.js';
+import { InvalidArgumentError } from '../../core/errors/input.js';
 
 /**
  * ioredis options for the connection to Redis, passed through as they are (any other ioredis

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SluiceError } from '../../core/errors.js';
+import { SluiceError } from '../../core/errors/base.js';
 
 /**
  * The worker that took the job has no task of that name: it runs only the tasks exported by the
@@ -192,7 +192,7 @@ export class JobFailedError extends SluiceError {
 }
 
 // This runner's codes join the base's: the base never lists its plug-ins.
-declare module '../../core/errors.js' {
+declare module '../../core/errors/base.js' {
   interface SluiceErrorsByCode {
     readonly UNKNOWN_TASK: UnknownTaskError;
     readonly NOT_SERIALIZABLE: NotSerializableError;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../../core/errors.js';
+import { InvalidArgumentError } from '../../core/errors/input.js';
 
 /**
  * How long finished jobs stay in Redis, as BullMQ's `removeOnComplete` / `removeOnFail` take it:

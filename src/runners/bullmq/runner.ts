@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { Job, Queue, QueueEvents, QueueEventsProducer, type JobsOptions } from 'bullmq';
 import type { Observable, Subscription } from 'rxjs';
 import { rxjs } from '../../core/lazy-rxjs.js';
-import { InvalidArgumentError, InvalidParamsError } from '../../core/errors.js';
-import { checkConcurrency } from '../concurrent.js';
+import { checkBoolean, checkConcurrency, checkInteger, checkNonEmptyString, checkNumber, checkOptionsObject } from '../../core/option-checks.js';
+import { InvalidParamsError } from '../../core/errors/codec.js';
 import { FlowLease } from '../remote/flow-lease.js';
 import { START_ATTEMPT, type AttemptSink, type RunnerCall, type TaskRef, type TaskRunner } from '../runner.js';
 import { describeSpecial } from '../remote/special.js';
@@ -73,13 +73,13 @@ export interface BullMQTaskRunnerOptions {
   /**
    * BullMQ's `removeOnComplete` for this runner's jobs, over the workers' own.
    *
-   * @defaultValue the worker's (`sluice worker`'s: an hour, `{ age: 3600 }`)
+   * @defaultValue the worker's (`sluice worker`'s: an hour, `{ age: 3600 }`, `WORKER_DEFAULTS.removeOnComplete`)
    */
   readonly removeOnComplete?: KeepJobs;
   /**
    * BullMQ's `removeOnFail` for this runner's jobs, over the workers' own.
    *
-   * @defaultValue the worker's (`sluice worker`'s: a day, `{ age: 86400 }`)
+   * @defaultValue the worker's (`sluice worker`'s: a day, `{ age: 86400 }`, `WORKER_DEFAULTS.removeOnFail`)
    */
   readonly removeOnFail?: KeepJobs;
   /**
@@ -180,13 +180,6 @@ const TICK_MS = 1000;
 /** How long closing the connections may wait for Redis before they are dropped. */
 const CLOSE_PATIENCE_MS = 2000;
 
-function nonNegative(value: unknown, name: string, min = 0): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new InvalidArgumentError(`BullMQTaskRunner: \`${name}\` must be a number from ${min} and up, got ${String(value)} (${typeof value})`);
-  }
-  return value;
-}
-
 /** The parts of a set of connections, the producer of cancels once it is made. */
 function partsOf(conn: Connections): Part[] {
   return conn.producer === undefined ? [conn.queue, conn.events] : [conn.queue, conn.events, conn.producer];
@@ -283,33 +276,25 @@ export class BullMQTaskRunner implements TaskRunner {
   };
 
   constructor(options: BullMQTaskRunnerOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidArgumentError(`BullMQTaskRunner: options must be an object with at least \`queue\`, got ${String(options)}`);
-    }
-    this.queue = checkQueueName(options.queue, 'BullMQTaskRunner');
+    const owner = 'BullMQTaskRunner';
+    checkOptionsObject(options, owner, '`queue`');
+    this.queue = checkQueueName(options.queue, owner);
     this.#connection = options.connection ?? BULLMQ_RUNNER_DEFAULTS.connection;
-    bullmqConnection(this.#connection, 'BullMQTaskRunner');
-    this.#prefix = options.prefix ?? BULLMQ_RUNNER_DEFAULTS.prefix;
-    if (typeof this.#prefix !== 'string' || this.#prefix === '') throw new InvalidArgumentError('BullMQTaskRunner: `prefix` must be a non-empty string');
-    this.maxConcurrency = checkConcurrency(options.maxConcurrency ?? BULLMQ_RUNNER_DEFAULTS.maxConcurrency, 'BullMQTaskRunner');
-    this.#connectionTimeout = nonNegative(options.connectionTimeout ?? BULLMQ_RUNNER_DEFAULTS.connectionTimeout, 'connectionTimeout');
-    this.#checkInterval = nonNegative(options.checkInterval ?? BULLMQ_RUNNER_DEFAULTS.checkInterval, 'checkInterval', 1);
-    const bulkSize = options.bulkSize ?? BULLMQ_RUNNER_DEFAULTS.bulkSize;
-    if (typeof bulkSize !== 'number' || !Number.isInteger(bulkSize) || bulkSize < 1) {
-      throw new InvalidArgumentError(`BullMQTaskRunner: \`bulkSize\` must be an integer from 1 and up, got ${String(bulkSize)}`);
-    }
-    this.#bulkSize = bulkSize;
-    const keepAlive = options.keepAlive ?? BULLMQ_RUNNER_DEFAULTS.keepAlive;
-    if (typeof keepAlive !== 'boolean') throw new InvalidArgumentError(`BullMQTaskRunner: \`keepAlive\` must be a boolean, got ${String(keepAlive)}`);
-    this.keepAlive = keepAlive;
-    this.#lease = new FlowLease(keepAlive, () => this.destroy());
+    bullmqConnection(this.#connection, owner);
+    this.#prefix = checkNonEmptyString(options.prefix ?? BULLMQ_RUNNER_DEFAULTS.prefix, 'prefix', owner);
+    this.maxConcurrency = checkConcurrency(options.maxConcurrency ?? BULLMQ_RUNNER_DEFAULTS.maxConcurrency, owner);
+    this.#connectionTimeout = checkNumber(options.connectionTimeout ?? BULLMQ_RUNNER_DEFAULTS.connectionTimeout, 'connectionTimeout', owner, 0);
+    this.#checkInterval = checkNumber(options.checkInterval ?? BULLMQ_RUNNER_DEFAULTS.checkInterval, 'checkInterval', owner, 1);
+    this.#bulkSize = checkInteger(options.bulkSize ?? BULLMQ_RUNNER_DEFAULTS.bulkSize, 'bulkSize', owner, { min: 1 });
+    this.keepAlive = checkBoolean(options.keepAlive ?? BULLMQ_RUNNER_DEFAULTS.keepAlive, 'keepAlive', owner);
+    this.#lease = new FlowLease(this.keepAlive, () => this.destroy());
     // Retention is the workers' unless set here: every option a job carries is packed, stored and
     // parsed again for each job.
     this.#jobOptions = {
       // Retries are the engine's: each attempt is a job of its own. BullMQ's default (0 attempts)
       // never retries a job, and costs nothing to pack and store.
-      ...(options.removeOnComplete === undefined ? {} : { removeOnComplete: checkKeepJobs(options.removeOnComplete, 'removeOnComplete', 'BullMQTaskRunner') as JobsOptions['removeOnComplete'] }),
-      ...(options.removeOnFail === undefined ? {} : { removeOnFail: checkKeepJobs(options.removeOnFail, 'removeOnFail', 'BullMQTaskRunner') as JobsOptions['removeOnFail'] }),
+      ...(options.removeOnComplete === undefined ? {} : { removeOnComplete: checkKeepJobs(options.removeOnComplete, 'removeOnComplete', owner) as JobsOptions['removeOnComplete'] }),
+      ...(options.removeOnFail === undefined ? {} : { removeOnFail: checkKeepJobs(options.removeOnFail, 'removeOnFail', owner) as JobsOptions['removeOnFail'] }),
     };
   }
 

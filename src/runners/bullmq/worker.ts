@@ -8,7 +8,8 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { QueueEvents, QueueEventsProducer, Worker, type Job } from 'bullmq';
-import { InvalidArgumentError } from '../../core/errors.js';
+import { InvalidArgumentError } from '../../core/errors/input.js';
+import { checkInteger, checkOptionsObject } from '../../core/option-checks.js';
 import type { RemoteRunInfo } from '../remote/remote-run.js';
 import { settleBody } from '../remote/body.js';
 import { runAsRemote } from '../remote/run-info.js';
@@ -18,92 +19,13 @@ import { importTaskModule } from '../remote/task-module-import.js';
 import { FlowInWorkerImportError } from '../remote/errors.js';
 import { taskBodyOf, type TaskBody } from '../remote/lookup.js';
 import { describeWireErrors } from '../remote/wire-errors.js';
-import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
-import { WORKER_DEFAULTS } from './defaults.js';
+import { bullmqConnection, checkQueueName } from './connection.js';
+import { WORKER_DEFAULTS, type WorkerOptions } from './worker-options.js';
 import { findNotJson } from './json-check.js';
-import { checkKeepJobs, keepJobsForWorker, type KeepJobs } from './keep-jobs.js';
+import { checkKeepJobs, keepJobsForWorker } from './keep-jobs.js';
 import { OutcomeOutbox } from './outbox.js';
 import { CANCEL_EVENT, controlQueue, flowRunIdOf, JOB_PROTOCOL_VERSION, JobDataC, outcomesQueue, runNameOf, type JobFailure, type JobResult } from './protocol.js';
 import { decodeArgs, encodeValue } from '../remote/codec-worker.js';
-
-/**
- * Options of {@link startWorker}.
- *
- * @example
- * ```ts
- * import { startWorker, type WorkerOptions } from 'sluice/bullmq';
- * const options: WorkerOptions = { queue: 'etl', modules: ['./tasks.ts'], connection: 'redis://127.0.0.1:6379', concurrency: 8, maxStalledCount: 3 };
- * const worker = await startWorker(options);
- * ```
- */
-export interface WorkerOptions {
-  /** The queue to take jobs from: the `queue` of the flows' {@link BullMQTaskRunner}. */
-  readonly queue: string;
-  /**
-   * Where Redis is: a `redis://` or `rediss://` URL, or ioredis options (host, port, password,
-   * `tls`, `db`, ...), passed through to ioredis.
-   *
-   * @defaultValue `'redis://127.0.0.1:6379'` (`WORKER_DEFAULTS.connection`)
-   */
-  readonly connection?: RedisConnection;
-  /** BullMQ's key prefix; flows and workers of one queue must use the same. @defaultValue `'bull'` (`WORKER_DEFAULTS.prefix`) */
-  readonly prefix?: string;
-  /**
-   * Modules whose exported tasks this worker runs: paths (from the working directory) or `file:`
-   * URLs. TypeScript modules are loaded with tsx when the process has no TypeScript loader.
-   *
-   * @defaultValue `[]`
-   */
-  readonly modules?: readonly string[];
-  /**
-   * Task functions this worker runs, besides those of `modules` (for a worker started in the
-   * same program as its tasks).
-   *
-   * @defaultValue `[]`
-   */
-  readonly tasks?: readonly unknown[];
-  /** How many jobs this worker runs at once. @defaultValue `1` (`WORKER_DEFAULTS.concurrency`) */
-  readonly concurrency?: number;
-  /**
-   * How many times a job may stall (its worker dies, or holds the event loop past its lock)
-   * before BullMQ fails it; the flow then gets a {@link JobStalledError}. BullMQ's own default
-   * is 1; sluice's is 2, so a job survives two of its workers dying.
-   *
-   * @defaultValue `2` (`WORKER_DEFAULTS.maxStalledCount`)
-   */
-  readonly maxStalledCount?: number;
-  /** How long a worker's lock on a job lasts, in ms (renewed at half). @defaultValue `30000` (`WORKER_DEFAULTS.lockDuration`) */
-  readonly lockDuration?: number;
-  /** How often workers look for stalled jobs, in ms. @defaultValue `30000` (`WORKER_DEFAULTS.stalledInterval`) */
-  readonly stalledInterval?: number;
-  /**
-   * How long the jobs this worker completes stay in Redis (BullMQ's `removeOnComplete`), unless
-   * the flow's runner set its own. A flow that missed a job's outcome looks the job up, so keep
-   * them longer than the runners' `checkInterval`.
-   *
-   * @defaultValue `{ age: 3600 }` (an hour) (`WORKER_DEFAULTS.removeOnComplete`)
-   */
-  readonly removeOnComplete?: KeepJobs;
-  /**
-   * How long the jobs that fail here stay in Redis (BullMQ's `removeOnFail`), unless the flow's
-   * runner set its own; a flow reads why a job failed from it.
-   *
-   * @defaultValue `{ age: 86400 }` (a day) (`WORKER_DEFAULTS.removeOnFail`)
-   */
-  readonly removeOnFail?: KeepJobs;
-  /**
-   * Where the worker writes its log lines (readiness, failures, shutdown).
-   *
-   * @defaultValue one line to the console (`console.log`, failures to `console.error`)
-   */
-  readonly log?: (line: string, level: 'info' | 'error') => void;
-}
-
-// WORKER_DEFAULTS (in defaults.ts, which this module imports) holds options only, each of its type.
-const defaultsFit: Partial<WorkerOptions> & { readonly [K in Exclude<keyof typeof WORKER_DEFAULTS, keyof WorkerOptions>]: never } = WORKER_DEFAULTS;
-void defaultsFit;
-
-export { WORKER_DEFAULTS };
 
 /**
  * A running worker, as {@link startWorker} returns it.
@@ -204,13 +126,6 @@ async function loadTasks(modules: readonly string[], tasks: readonly unknown[]):
   return registry;
 }
 
-function positiveInteger(value: unknown, name: string, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new InvalidArgumentError(`sluice worker: \`${name}\` must be an integer from ${min} and up, got ${String(value)} (${typeof value})`);
-  }
-  return value;
-}
-
 type Failed = { readonly ok: false; readonly failure: JobFailure; readonly message: string };
 type Outcome = { readonly ok: true; readonly result: JobResult } | Failed;
 
@@ -303,17 +218,18 @@ function valueOutcome(value: unknown, job: Runnable): Outcome {
  * ```
  */
 export async function startWorker(options: WorkerOptions): Promise<SluiceWorker> {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`sluice worker: options must be an object, got ${String(options)}`);
-  const queue = checkQueueName(options.queue, 'sluice worker');
-  const concurrency = positiveInteger(options.concurrency ?? WORKER_DEFAULTS.concurrency, 'concurrency', 1);
-  const maxStalledCount = positiveInteger(options.maxStalledCount ?? WORKER_DEFAULTS.maxStalledCount, 'maxStalledCount', 0);
-  const lockDuration = positiveInteger(options.lockDuration ?? WORKER_DEFAULTS.lockDuration, 'lockDuration', 1);
-  const stalledInterval = positiveInteger(options.stalledInterval ?? WORKER_DEFAULTS.stalledInterval, 'stalledInterval', 1);
-  const removeOnComplete = checkKeepJobs(options.removeOnComplete ?? WORKER_DEFAULTS.removeOnComplete, 'removeOnComplete', 'sluice worker');
-  const removeOnFail = checkKeepJobs(options.removeOnFail ?? WORKER_DEFAULTS.removeOnFail, 'removeOnFail', 'sluice worker');
+  const owner = 'sluice worker';
+  checkOptionsObject(options, owner);
+  const queue = checkQueueName(options.queue, owner);
+  const concurrency = checkInteger(options.concurrency ?? WORKER_DEFAULTS.concurrency, 'concurrency', owner, { min: 1 });
+  const maxStalledCount = checkInteger(options.maxStalledCount ?? WORKER_DEFAULTS.maxStalledCount, 'maxStalledCount', owner, { min: 0 });
+  const lockDuration = checkInteger(options.lockDuration ?? WORKER_DEFAULTS.lockDuration, 'lockDuration', owner, { min: 1 });
+  const stalledInterval = checkInteger(options.stalledInterval ?? WORKER_DEFAULTS.stalledInterval, 'stalledInterval', owner, { min: 1 });
+  const removeOnComplete = checkKeepJobs(options.removeOnComplete ?? WORKER_DEFAULTS.removeOnComplete, 'removeOnComplete', owner);
+  const removeOnFail = checkKeepJobs(options.removeOnFail ?? WORKER_DEFAULTS.removeOnFail, 'removeOnFail', owner);
   const prefix = options.prefix ?? WORKER_DEFAULTS.prefix;
   const log = options.log ?? defaultLog;
-  const connection = bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker');
+  const connection = bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, owner);
   const registry = await loadTasks(options.modules ?? [], options.tasks ?? []);
   if (registry.size === 0) throw new InvalidArgumentError('sluice worker: no tasks to run: give it at least one module (--module <file>) that exports tasks');
   const names = [...registry.keys()];

@@ -7,7 +7,7 @@
  * @internal
  */
 import { describeProblems } from '../../core/codecs.js';
-import { InvalidParamsError, InvalidReturnError } from '../../core/errors.js';
+import { InvalidParamsError, InvalidReturnError } from '../../core/errors/codec.js';
 import type { TaskRef } from '../runner.js';
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { SluiceError } from '../../core/errors.js';
+import { SluiceError } from '../../core/errors/base.js';
 import { flowInImportMessage } from './task-module-import.js';
 
 /**
@@ -46,7 +46,7 @@ export class FlowInWorkerImportError extends SluiceError {
 }
 
 // This error's code joins the base's: the base never lists its plug-ins.
-declare module '../../core/errors.js' {
+declare module '../../core/errors/base.js' {
   interface SluiceErrorsByCode {
     readonly FLOW_STARTED_IN_WORKER: FlowInWorkerImportError;
   }

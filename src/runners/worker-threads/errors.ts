@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SluiceError } from '../../core/errors.js';
+import { SluiceError } from '../../core/errors/base.js';
 import type { NotFoundReason } from '../remote/lookup.js';
 
 /**
@@ -137,7 +137,7 @@ export class WorkerCrashedError extends SluiceError {
 }
 
 // This runner's codes join the base's: the base never lists its plug-ins.
-declare module '../../core/errors.js' {
+declare module '../../core/errors/base.js' {
   interface SluiceErrorsByCode {
     readonly TASK_NOT_FOUND: TaskNotFoundError;
     readonly NOT_CLONEABLE: NotCloneableError;

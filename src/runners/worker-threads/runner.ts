@@ -9,9 +9,9 @@ import { pathToFileURL } from 'node:url';
 import type { Piscina } from 'piscina';
 import type { Observable } from 'rxjs';
 import { piscinaClass, rxjs } from '../../core/lazy-rxjs.js';
-import { InvalidArgumentError, InvalidParamsError } from '../../core/errors.js';
+import { checkBoolean, checkConcurrency, checkInteger, checkOptionsObject, checkStringList } from '../../core/option-checks.js';
+import { InvalidParamsError } from '../../core/errors/codec.js';
 import { describeSpecial } from '../remote/special.js';
-import { checkConcurrency } from '../concurrent.js';
 import { FlowLease } from '../remote/flow-lease.js';
 import type { RunnerCall, TaskRef, TaskRunner } from '../runner.js';
 import { describeNotCloneable, findNotCloneable } from '../remote/clone-check.js';
@@ -221,26 +221,13 @@ export class WorkerThreadsTaskRunner implements TaskRunner {
   #missing = new WeakMap<TaskRef, TaskNotFoundError>();
 
   constructor(options: WorkerThreadsTaskRunnerOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidArgumentError(`WorkerThreadsTaskRunner: options must be an object, got ${String(options)}`);
-    }
-    const maxThreads = options.maxThreads ?? WORKER_THREADS_RUNNER_DEFAULTS.maxThreads;
-    if (typeof maxThreads !== 'number' || !Number.isInteger(maxThreads) || maxThreads < 1) {
-      throw new InvalidArgumentError(`WorkerThreadsTaskRunner: \`maxThreads\` must be an integer from 1 and up, got ${String(maxThreads)} (${typeof maxThreads})`);
-    }
-    this.maxThreads = maxThreads;
-    this.maxConcurrency = checkConcurrency(options.maxConcurrency ?? maxThreads, 'WorkerThreadsTaskRunner');
-    const keepAlive = options.keepAlive ?? WORKER_THREADS_RUNNER_DEFAULTS.keepAlive;
-    if (typeof keepAlive !== 'boolean') {
-      throw new InvalidArgumentError(`WorkerThreadsTaskRunner: \`keepAlive\` must be a boolean, got ${String(keepAlive)} (${typeof keepAlive})`);
-    }
-    this.keepAlive = keepAlive;
-    this.#lease = new FlowLease(keepAlive, () => this.destroy());
-    const execArgv: unknown = options.execArgv ?? WORKER_THREADS_RUNNER_DEFAULTS.execArgv;
-    if (!Array.isArray(execArgv) || !execArgv.every((arg) => typeof arg === 'string')) {
-      throw new InvalidArgumentError('WorkerThreadsTaskRunner: `execArgv` must be a list of strings');
-    }
-    this.#execArgv = [...execArgv];
+    const owner = 'WorkerThreadsTaskRunner';
+    checkOptionsObject(options, owner);
+    this.maxThreads = checkInteger(options.maxThreads ?? WORKER_THREADS_RUNNER_DEFAULTS.maxThreads, 'maxThreads', owner, { min: 1 });
+    this.maxConcurrency = checkConcurrency(options.maxConcurrency ?? this.maxThreads, owner);
+    this.keepAlive = checkBoolean(options.keepAlive ?? WORKER_THREADS_RUNNER_DEFAULTS.keepAlive, 'keepAlive', owner);
+    this.#lease = new FlowLease(this.keepAlive, () => this.destroy());
+    this.#execArgv = checkStringList(options.execArgv ?? WORKER_THREADS_RUNNER_DEFAULTS.execArgv, 'execArgv', owner);
     // Beside this file: worker.ts when sluice runs from its sources (tests), worker.js when built.
     this.#workerFile =
       options.workerFile !== undefined
