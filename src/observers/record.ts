@@ -7,7 +7,7 @@
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Observer } from 'rxjs';
-import type { FlowEvent } from '../core/events.js';
+import type { FlowEvent, RunEventBase } from '../core/events.js';
 import { InvalidArgumentError } from '../core/errors/input.js';
 
 /**
@@ -146,6 +146,20 @@ export function recordError(error: unknown): RecordedError {
   return { name: typeof error, message };
 }
 
+/** The fields every recorded run event carries, `v` and `type` first. */
+function recordedRun<T extends string>(type: T, event: RunEventBase): RecordedRunBase & { readonly type: T } {
+  return {
+    v: RECORD_FORMAT_VERSION,
+    type,
+    time: event.timestamp,
+    flowRunId: event.flowRunId,
+    runId: event.runId,
+    runName: event.runName,
+    taskName: event.taskName,
+    parentRunId: event.parentRunId ?? null,
+  };
+}
+
 /** A flow event, as recorded. @internal */
 export function toRecorded(event: FlowEvent): RecordedEvent {
   const v = RECORD_FORMAT_VERSION;
@@ -171,18 +185,11 @@ export function toRecorded(event: FlowEvent): RecordedEvent {
         ...(event.outcome === 'Completed' ? {} : { error: recordError(event.error) }),
       };
     case 'run-submitted':
-      return { v, type: event.type, time: event.timestamp, flowRunId: event.flowRunId, runId: event.runId, runName: event.runName, taskName: event.taskName, parentRunId: event.parentRunId ?? null };
+      return recordedRun(event.type, event);
     case 'run-state': {
       const state = event.state;
       return {
-        v,
-        type: event.type,
-        time: event.timestamp,
-        flowRunId: event.flowRunId,
-        runId: event.runId,
-        runName: event.runName,
-        taskName: event.taskName,
-        parentRunId: event.parentRunId ?? null,
+        ...recordedRun(event.type, event),
         stateType: state.type,
         state: state.name,
         ...('attempt' in state ? { attempt: state.attempt } : {}),
@@ -190,18 +197,7 @@ export function toRecorded(event: FlowEvent): RecordedEvent {
       };
     }
     case 'run-warning':
-      return {
-        v,
-        type: event.type,
-        time: event.timestamp,
-        flowRunId: event.flowRunId,
-        runId: event.runId,
-        runName: event.runName,
-        taskName: event.taskName,
-        parentRunId: event.parentRunId ?? null,
-        code: event.code,
-        message: event.message,
-      };
+      return { ...recordedRun(event.type, event), code: event.code, message: event.message };
   }
 }
 

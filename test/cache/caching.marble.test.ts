@@ -1,28 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { cachePolicies, task, type ResultStore, type TaskFuture } from '../../src/index.js';
+import { cachePolicies, task, type TaskFuture } from '../../src/index.js';
 import { runTestFlow } from '../../src/testing/index.js';
 import { marbles } from '../helpers/marbles.js';
+import { mapStore } from '../helpers/map-store.js';
 
-/** A store that answers at once, so every step of a run stays in virtual time. */
-function syncStore(): ResultStore {
-  const records = new Map<string, Uint8Array>();
-  return {
-    get: (key) => records.get(key),
-    set: (key, value) => {
-      records.set(key, value);
-    },
-    delete: (key) => {
-      records.delete(key);
-    },
-  };
-}
 
 describe('task caching (virtual time)', () => {
   it(
     'should end a hit Cached in the frame it is looked up, without subscribing to the body',
     marbles((m) => {
       const body = m.cold<string>('--(v|)');
-      const work = task({ name: 'work', cachePolicy: cachePolicies.inputs, resultStorage: syncStore() }, (_x: number) => body);
+      const work = task({ name: 'work', cachePolicy: cachePolicies.inputs, resultStorage: mapStore() }, (_x: number) => body);
       let first!: TaskFuture<string>;
       const seen: string[] = [];
       void runTestFlow(m.scheduler, () => {
@@ -47,7 +35,7 @@ describe('task caching (virtual time)', () => {
     'should read a record older than cacheExpiration as a miss, in virtual time',
     marbles((m) => {
       const body = m.cold<string>('-(v|)');
-      const work = task({ name: 'work', cachePolicy: cachePolicies.inputs, cacheExpiration: 10, resultStorage: syncStore() }, (_x: number) => body);
+      const work = task({ name: 'work', cachePolicy: cachePolicies.inputs, cacheExpiration: 10, resultStorage: mapStore() }, (_x: number) => body);
       const states: string[] = [];
       const at = (frame: number): void => {
         m.scheduler.schedule(() => {

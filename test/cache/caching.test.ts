@@ -14,28 +14,8 @@ import {
   type TaskFuture,
 } from '../../src/index.js';
 import { FileResultStore } from '../../src/cache/file-store.js';
+import { mapStore } from '../helpers/map-store.js';
 
-/** A store in a Map, answering at once: the shape of a user's own store. */
-function mapStore(): ResultStore & { readonly records: Map<string, Uint8Array>; gets: number; sets: number } {
-  const records = new Map<string, Uint8Array>();
-  const store = {
-    records,
-    gets: 0,
-    sets: 0,
-    get: (key: string) => {
-      store.gets++;
-      return records.get(key);
-    },
-    set: (key: string, value: Uint8Array) => {
-      store.sets++;
-      records.set(key, value);
-    },
-    delete: (key: string) => {
-      records.delete(key);
-    },
-  };
-  return store;
-}
 
 /** The final state name of each run, from a flow's events. */
 async function finalStates<R>(run: () => { readonly events$: import('rxjs').Observable<FlowEvent>; result(): Promise<R> }): Promise<{ value: R; states: string[]; warnings: string[] }> {

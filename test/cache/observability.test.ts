@@ -6,22 +6,11 @@ import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cachePolicies, flow, task, type RecordedEvent, type ResultStore } from '../../src/index.js';
+import { cachePolicies, flow, task, type RecordedEvent } from '../../src/index.js';
 import { renderTimeline } from '../../src/timeline.js';
 import { ProgressModel } from '../../src/observers/progress-model.js';
+import { mapStore } from '../helpers/map-store.js';
 
-function syncStore(): ResultStore {
-  const records = new Map<string, Uint8Array>();
-  return {
-    get: (key) => records.get(key),
-    set: (key, value) => {
-      records.set(key, value);
-    },
-    delete: (key) => {
-      records.delete(key);
-    },
-  };
-}
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 
@@ -32,7 +21,7 @@ afterEach(() => {
 
 describe('a cache hit, as the observers see it', () => {
   it('should be recorded as Cached, drawn in its own colour, counted as done, and marked on its span', async () => {
-    const store = syncStore();
+    const store = mapStore();
     const square = task({ name: 'square', cachePolicy: cachePolicies.inputs, resultStorage: store }, (x: number) => x * x);
     await flow({ name: 'warm-up', progress: false }, () => square.map([1, 2]).result())();
 
@@ -67,7 +56,7 @@ describe('a cache hit, as the observers see it', () => {
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     trace.setGlobalTracerProvider(provider);
     const recorded: RecordedEvent[] = [];
-    const big = task({ name: 'big', cachePolicy: cachePolicies.inputs, resultStorage: syncStore() }, () => 1n);
+    const big = task({ name: 'big', cachePolicy: cachePolicies.inputs, resultStorage: mapStore() }, () => 1n);
     await flow({ name: 'warned', progress: false, logger: quiet, record: (e) => recorded.push(e) }, () => big())();
     const warning = recorded.find((e) => e.type === 'run-warning');
     expect(warning).toMatchObject({ type: 'run-warning', runName: 'big-0', code: 'CACHE_RESULT_NOT_STORED' });
