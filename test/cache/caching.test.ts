@@ -190,6 +190,23 @@ describe('task caching', () => {
     expect(await fetchPage.with({ cachePolicy: cachePolicies.inputs.minus('client') })('a', new HttpClient())).toBe('a');
   });
 
+  it("should hash a future's value, and say so of a future deeper than the engine resolves", async () => {
+    const store = mapStore();
+    let calls = 0;
+    const source = task('source', (x: number) => x);
+    const sum = task({ name: 'sum', cachePolicy: cachePolicies.inputs, resultStorage: store }, (v: { a: number }) => {
+      calls++;
+      return v.a;
+    });
+    const nested = task({ name: 'nested', cachePolicy: cachePolicies.inputs, resultStorage: store }, (v: { deep: { a: unknown } }) => v.deep.a);
+    await flow({ name: 'f', progress: false }, async () => {
+      await sum({ a: source.submit(1) }); // one level inside a plain object: resolved, then hashed
+      await sum({ a: 1 }); // the same value: a hit
+      await expect(nested({ deep: { a: source.submit(2) } })).rejects.toThrow(/argument 0 \(`v`\)\.deep\.a is a task future deeper than sluice resolves/);
+    })();
+    expect(calls).toBe(1);
+  });
+
   it("should hash a task's params codec's encoded form", async () => {
     const store = mapStore();
     let calls = 0;
