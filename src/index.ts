@@ -56,6 +56,10 @@ export type { Logger, LogFn, RunLogFields } from './core/logger.js';
 export type { ResultStore, ResultStoreSetOptions, ResultStoreLock, ResultStoreLockOptions } from './cache/store.js';
 export type { ResultSerializer } from './cache/serializer.js';
 
+/* Result stores */
+export { ResultStoreError } from './cache/errors.js';
+export type { ResultStoreOperation } from './cache/errors.js';
+
 /* Runners */
 export { ConcurrentTaskRunner, CONCURRENT_RUNNER_DEFAULTS } from './runners/concurrent.js';
 export type { ConcurrentTaskRunnerOptions } from './runners/concurrent.js';
