@@ -57,6 +57,8 @@ export type { ResultStore, ResultStoreSetOptions, ResultStoreLock, ResultStoreLo
 export type { ResultSerializer } from './cache/serializer.js';
 
 /* Result stores */
+export { MemoryResultStore } from './cache/memory-store.js';
+export type { MemoryResultStoreOptions } from './cache/memory-store.js';
 export { ResultStoreError } from './cache/errors.js';
 export type { ResultStoreOperation } from './cache/errors.js';
 
