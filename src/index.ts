@@ -59,6 +59,10 @@ export type { ResultSerializer } from './cache/serializer.js';
 /* Result stores */
 export { MemoryResultStore } from './cache/memory-store.js';
 export type { MemoryResultStoreOptions } from './cache/memory-store.js';
+export { FileResultStore, defaultResultsDirectory } from './cache/file-store.js';
+export type { FileResultStoreOptions } from './cache/file-store.js';
+export { RedisResultStore, REDIS_RESULT_STORE_DEFAULTS } from './cache/redis-store.js';
+export type { RedisResultStoreOptions } from './cache/redis-store.js';
 export { ResultStoreError } from './cache/errors.js';
 export type { ResultStoreOperation } from './cache/errors.js';
 
