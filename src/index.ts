@@ -62,6 +62,16 @@ export type { CacheOptions, CacheIsolation } from './cache/cache-options.js';
 export { resultSerializers } from './cache/serializers.js';
 export { CacheKeyError } from './cache/cache-key-error.js';
 
+/* Result stores */
+export { MemoryResultStore } from './cache/memory-store.js';
+export type { MemoryResultStoreOptions } from './cache/memory-store.js';
+export { FileResultStore, defaultResultsDirectory } from './cache/file-store.js';
+export type { FileResultStoreOptions } from './cache/file-store.js';
+export { RedisResultStore, REDIS_RESULT_STORE_DEFAULTS } from './cache/redis-store.js';
+export type { RedisResultStoreOptions } from './cache/redis-store.js';
+export { ResultStoreError } from './cache/errors.js';
+export type { ResultStoreOperation } from './cache/errors.js';
+
 /* Runners */
 export { ConcurrentTaskRunner, CONCURRENT_RUNNER_DEFAULTS } from './runners/concurrent.js';
 export type { ConcurrentTaskRunnerOptions } from './runners/concurrent.js';

@@ -17,9 +17,10 @@
  */
 export interface ResultStoreSetOptions {
   /**
-   * How long the record lives, in milliseconds; `undefined` for no expiry. A store may drop the
-   * record after that (Redis does, with its own TTL); it need not: the record itself carries its
-   * expiry, and sluice reads an expired record as a miss.
+   * How long the record lives, in milliseconds (a positive number); `undefined` for no expiry. A
+   * store may drop the record after that (Redis and memory stores do); it need not (the file
+   * store does not): the record itself carries its expiry, and sluice reads an expired record as
+   * a miss.
    */
   readonly ttl?: number | undefined;
 }
