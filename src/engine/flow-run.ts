@@ -179,6 +179,18 @@ export class FlowRun implements ScopeMarker {
     }
   }
 
+  /**
+   * Work a run left behind that must finish before the flow settles (giving back a cache lock:
+   * a process that ends with the flow would otherwise leave the lock held until its lease ends).
+   */
+  settleAfter(work: PromiseLike<unknown>): void {
+    this.active++;
+    const done = (): void => {
+      this.settledOne();
+    };
+    work.then(done, done);
+  }
+
   /** A subflow called in this flow run started: this flow run does not settle before it. */
   childStarted(child: FlowRun): void {
     this.active++;

@@ -245,15 +245,20 @@ function lockKey(host: CacheHost, store: ResultStore, key: string, then: () => v
     }
     lock.then(
       (acquired) => {
+        // The flow settles only once the lock is given back: a process that ends with its flow
+        // would otherwise keep other processes waiting until the lease ran out.
+        let given!: () => void;
+        host.flow.settleAfter(
+          new Promise<void>((resolve) => {
+            given = resolve;
+          }),
+        );
         const release = (): void => {
-          acquired.release().then(
-            () => {
-              leave(store, key);
-            },
-            () => {
-              leave(store, key);
-            },
-          );
+          const back = (): void => {
+            leave(store, key);
+            given();
+          };
+          acquired.release().then(back, back);
         };
         if (host.isTerminal) {
           release();

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ENABLE_REDIS, hasRedis, killWorkers, queueName, startRedis, startWorkerProcess, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -94,3 +95,55 @@ describe('resuming a flow from its stored results', () => {
     expect(lines(second)).toEqual(['2']);
   });
 });
+
+describe.skipIf(!hasRedis)('resuming a flow on BullMQ from results in Redis', () => {
+  let redis: RedisServer | undefined;
+  let workers: WorkerProcess[] = [];
+  let dir = '';
+  const queue = queueName('resume');
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    dir = mkdtempSync(join(tmpdir(), 'sluice-resume-bullmq-'));
+  }, 60_000);
+
+  afterAll(async () => {
+    await killWorkers(workers);
+    workers = [];
+    await redis?.stop(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('should run only the jobs without a stored result after the flow process was SIGKILLed', { timeout: 90_000 }, async () => {
+    const url = (redis as RedisServer).url;
+    const n = 6;
+    const k = 3;
+    const log = join(dir, 'bodies.log');
+    const release = join(dir, 'release');
+    writeFileSync(log, '');
+    // The bodies run on a worker process of their own, which outlives the killed flow process.
+    const env = { SIDE_EFFECTS: log, HANG_AT: String(k), RELEASE_FILE: release };
+    const worker = startWorkerProcess({ queue, url, modules: ['test/fixtures/resume-flow.ts'], concurrency: 2, env });
+    workers.push(worker);
+    await worker.ready;
+    const flowEnv = { REDIS_URL: url, QUEUE: queue };
+    const killed = await runFlow(['bullmq', String(n), dir, log], flowEnv, () => lines(log).includes(String(k)));
+    expect(killed.signal).toBe('SIGKILL');
+    const ranFirst = lines(log);
+    const stored = ranFirst.filter((i) => i !== String(k));
+    expect(stored).toHaveLength(k);
+    // The hung body may end now: its job's outcome has no flow to go to.
+    writeFileSync(release, '');
+    const resumed = await runFlow(['bullmq', String(n), dir, log], flowEnv);
+    expect(resumed.out.trim()).toBe(JSON.stringify([0, 2, 4, 6, 8, 10]));
+    const ranSecond = lines(log).slice(ranFirst.length);
+    const all = Array.from({ length: n }, (_, i) => String(i));
+    expect(ranSecond.sort()).toEqual(all.filter((i) => !stored.includes(i)).sort());
+  });
+});
+
+if (!hasRedis) {
+  describe.skip(`resuming on BullMQ (skipped: ${ENABLE_REDIS})`, () => {
+    it('needs redis-server', () => undefined);
+  });
+}
