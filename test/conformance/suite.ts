@@ -10,7 +10,7 @@
  * outcomes and count runs through probe files; none asserts how long anything took (worker threads are not virtual time).
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { allowFailure, flow, isSluiceError, unmapped, wait, type FlowOptions, type TaskFuture, type TaskRunner } from '../../src/index.js';
+import { allowFailure, cachePolicies, flow, isSluiceError, MemoryResultStore, unmapped, wait, type FlowOptions, type TaskFuture, type TaskRunner } from '../../src/index.js';
 import {
   add,
   barrier,
@@ -119,6 +119,20 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
       });
       expect(out).toEqual([7, 7, 8, 9, 7]);
       expect(counts(probe).runs).toBe(1);
+    });
+
+    it('looks up and stores cached results in the flow process: a hit runs no body, ends Cached, and feeds its downstream', async () => {
+      const probe = newProbe();
+      const cached = count.with({ cachePolicy: cachePolicies.inputs, resultStorage: new MemoryResultStore() });
+      const once = async (): Promise<unknown> => {
+        const runs = cached.map(unmapped(probe), [1, 2, 3]);
+        const total = await sum.submit(runs).result();
+        await runs.wait();
+        return [total, runs.map((r) => r.state.name)];
+      };
+      expect(await inFlow(1, once)).toEqual([6, ['Completed', 'Completed', 'Completed']]);
+      expect(await inFlow(1, once)).toEqual([6, ['Cached', 'Cached', 'Cached']]);
+      expect(counts(probe).runs).toBe(3);
     });
 
     it('runs a direct call in a flow, and returns its value', async () => {
