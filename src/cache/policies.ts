@@ -300,11 +300,17 @@ function hashFlowParameters(context: CacheKeyContext): string {
  * ```
  */
 export const cachePolicies = {
+  /** The run's arguments, after futures are replaced by their values (a `params` codec's encoded form). */
   inputs: new CachePolicy([{ kind: 'inputs', omit: [] }]),
+  /** The body's source text: editing the body starts a new cache. */
   taskSource: new CachePolicy([{ kind: 'taskSource' }]),
+  /** The flow run: a record is reused only within one flow run. */
   runId: new CachePolicy([{ kind: 'runId' }]),
+  /** The flow's arguments. */
   flowParameters: new CachePolicy([{ kind: 'flowParameters' }]),
+  /** Nothing: the run is neither looked up nor stored. */
   none: new CachePolicy([]),
+  /** A policy whose key is what `fn(context, args)` returns (`undefined`: do not cache the run). */
   keyFn: (fn: CacheKeyFn): CachePolicy => {
     if (typeof fn !== 'function') throw new InvalidArgumentError(`cachePolicies.keyFn: expected a function (context, args) => string | undefined, got ${typeof fn}`);
     return new CachePolicy([{ kind: 'keyFn', fn }]);
