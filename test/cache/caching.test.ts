@@ -14,6 +14,7 @@ import {
   type TaskFuture,
 } from '../../src/index.js';
 import { FileResultStore } from '../../src/cache/file-store.js';
+import { RedisResultStore } from '../../src/cache/redis-store.js';
 import { mapStore } from '../helpers/map-store.js';
 
 
@@ -330,6 +331,21 @@ describe('task caching: bad records and faults', () => {
       expect.stringMatching(/^CACHE_STORE_UNAVAILABLE: .*ECONNREFUSED/),
       expect.stringMatching(/^CACHE_RESULT_NOT_STORED: .*ENOSPC/),
     ]);
+  });
+
+  it('should compute and complete, with warnings and within the command time-out, when its Redis store is down', async () => {
+    const down = new RedisResultStore({ connection: 'redis://:hunter2@127.0.0.1:1', commandTimeout: 300 });
+    try {
+      const work = task({ name: 'work', cachePolicy: cachePolicies.inputs, resultStorage: down }, (x: number) => x + 1);
+      const started = Date.now();
+      const out = await finalStates(() => flow({ name: 'f', progress: false, logger: quiet }, () => work(1)).start());
+      expect(out.value).toBe(2);
+      expect(out.warnings).toEqual([expect.stringMatching(/^CACHE_STORE_UNAVAILABLE: /), expect.stringMatching(/^CACHE_RESULT_NOT_STORED: /)]);
+      expect(out.warnings.join('\n')).not.toContain('hunter2');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await down.close();
+    }
   });
 
   it('should log a warning through the flow logger', async () => {
