@@ -18,8 +18,8 @@ export interface Contender {
   run(source: Iterable<number>, fn: Work, concurrency: number): Promise<number[]>;
 }
 
-/** A-C and leak run through bench/contender.ts; D (worker threads) through bench/threads/; E (BullMQ) through bench/bullmq/. */
-export type WorkloadName = 'A' | 'B' | 'C' | 'leak' | 'D' | 'E';
+/** A-C and leak run through bench/contender.ts; D (worker threads) through bench/threads/; E (BullMQ) through bench/bullmq/; F (disk cache) through bench/cache/. */
+export type WorkloadName = 'A' | 'B' | 'C' | 'leak' | 'D' | 'E' | 'F';
 
 /** The line a child process prints, prefixed by {@link RESULT_PREFIX}. */
 export interface ResultLine {

@@ -13,10 +13,11 @@
  *
  * Options:
  *   --quick          smaller B and leak sizes, 2 repetitions (under 2 minutes)
- *   --reps N         repetitions per contender (default 5, quick 2): ratios to a hand loop that
- *                    takes ~15 ms move with one scheduler hiccup, so the full run takes more
- *   --only A,B,C,leak,D,E  run only these workloads (D: CPU-bound bodies on worker threads; E: BullMQ
- *                    on the bench's own redis-server, raw against sluice; skipped, loudly, without redis-server)
+ *   --reps N         repetitions per contender (default 5, quick 2; F: 3, quick 2): ratios to a hand
+ *                    loop that takes ~15 ms move with one scheduler hiccup, so the full run takes more
+ *   --only A,B,C,leak,D,E,F  run only these workloads (D: CPU-bound bodies on worker threads; E: BullMQ
+ *                    on the bench's own redis-server, raw against sluice; skipped, loudly, without redis-server;
+ *                    F: a disk cache, cold and warm, sluice's FileResultStore against a hand memo)
  *   --out PATH       write the report there (default: BENCHMARKS.md in full mode, none in quick mode)
  *   --no-write       do not write the report
  *   --tsx            run the children as `node --expose-gc --import tsx bench/contender.ts`
@@ -27,6 +28,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import ts from 'typescript';
 import { median, RESULT_PREFIX, type ResultLine, type WorkloadName } from './lib.js';
 import { profileWorkloadA } from './profile.js';
@@ -34,6 +36,8 @@ import { bundle } from '../scripts/bundle.js';
 import { runE, tableE, targetsE, type EConfig, type ERun } from './bullmq/run-e.js';
 import { redisServerVersion } from './bullmq/redis.js';
 import { runD, tableD, targetsD, type DResult } from './threads/run-d.js';
+import { runF, tableF, targetsF, type FConfig } from './cache/run-f.js';
+import type { FResult } from './cache/common.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the transpiled JavaScript goes: outside what tsc and eslint look at; bare imports still resolve from here. */
@@ -63,6 +67,18 @@ async function transpile(): Promise<void> {
     }
   };
   await bundle(path.join(BUILD, 'src'), { sourcemap: false });
+  // Workload F imports FileResultStore by its path, as the package entry does not export it yet.
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['src/cache/file-store.ts'],
+    outfile: path.join(BUILD, 'src', 'cache', 'file-store.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
   walk('bench');
   // Inside node_modules Node does not look further up for the package's "type": say it here.
   writeFileSync(path.join(BUILD, 'package.json'), '{ "type": "module", "private": true }\n');
@@ -88,6 +104,8 @@ interface Config {
   readonly d: { readonly n: number; readonly threads: number; readonly taskMs: number; readonly reps: number };
   /** Workload E (BullMQ); absent in raw files saved before E existed. */
   readonly e: EConfig;
+  /** Workload F (disk cache); absent in raw files saved before F existed. */
+  readonly f: FConfig;
   /** A child still running after this long is killed and recorded as timed out. */
   readonly timeoutMs: number;
 }
@@ -100,7 +118,7 @@ function parseArgs(argv: readonly string[]): Config {
   };
   const reps = Number(value('--reps') ?? (quick ? 2 : 5));
   if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps must be an integer >= 1');
-  const only = new Set((value('--only') ?? 'A,B,C,leak,D,E').split(',') as WorkloadName[]);
+  const only = new Set((value('--only') ?? 'A,B,C,leak,D,E,F').split(',') as WorkloadName[]);
   const out = argv.includes('--no-write') ? undefined : (value('--out') ?? (quick ? undefined : 'BENCHMARKS.md'));
   return {
     mode: quick ? 'quick' : 'full',
@@ -119,6 +137,8 @@ function parseArgs(argv: readonly string[]): Config {
     d: quick ? { n: 16, threads: 2, taskMs: 100, reps: 1 } : { n: 16, threads: 2, taskMs: 200, reps },
     // The peers' BullMQ measurement: 10k jobs, addBulk chunks of 1000, worker concurrency 50; 500 single round trips.
     e: { bulkN: 10_000, bulkWarm: 1000, trips: 500, warmTrips: 50, concurrency: 50, chunk: 1000, reps, timeoutMs: quick ? 60_000 : 120_000 },
+    // 10k runs per phase either way; a repetition is five processes (~12 s), so 3 of them unless --reps says otherwise.
+    f: { n: 10_000, warm: 1000, concurrency: 16, reps: value('--reps') === undefined ? Math.min(reps, 3) : reps, timeoutMs: quick ? 60_000 : 120_000 },
     timeoutMs: quick ? 60_000 : 240_000,
   };
 }
@@ -485,7 +505,7 @@ function collectMeta(): Meta {
   };
 }
 
-function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: readonly DResult[] = [], profile: readonly string[] = [], bullmq?: ERun): string {
+function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: readonly DResult[] = [], profile: readonly string[] = [], bullmq?: ERun, cache: readonly FResult[] = []): string {
   const ts = [
     ...targets(cfg, outcomes),
     ...(cfg.only.has('D') ? targetsD(threads) : []).map((t) => ({ what: t.what, target: t.target, measured: t.measured, verdict: verdictAtLeast(t.value, t.limit) })),
@@ -497,6 +517,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
           measured: t.measured,
           verdict: t.kind === 'atLeast' ? verdictAtLeast(t.value, t.limit) : verdict(t.value, t.limit, 'x'),
         }))),
+    ...(cfg.only.has('F') ? targetsF(cache) : []).map((t) => ({ what: t.what, target: t.target, measured: t.measured, verdict: verdict(t.value, t.limit, 'x') })),
   ];
   /** Whether an in-process workload (A, B, C: the hand loop's) ran. */
   const inProcess = (['A', 'B', 'C'] as const).some((w) => cfg.only.has(w));
@@ -510,7 +531,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
     '',
     '## Setup',
     '',
-    `- Date: ${meta.started}; mode: ${cfg.mode}; ${cfg.reps} repetitions (leak check: ${cfg.leak.reps}); whole bench took ${fmt(meta.totalS, 0)} s`,
+    `- Date: ${meta.started}; mode: ${cfg.mode}; ${cfg.reps} repetitions (leak check: ${cfg.leak.reps}${cfg.only.has('F') ? `; F: ${cfg.f.reps}` : ''}); whole bench took ${fmt(meta.totalS, 0)} s`,
     `- Machine: ${meta.machine}`,
     `- Load average (1/5/15 min) at start: ${meta.loadStart.map((x) => fmt(x, 2)).join(' / ')}; at end: ${meta.loadEnd.map((x) => fmt(x, 2)).join(' / ')}`,
     `- ${meta.versions}`,
@@ -528,7 +549,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
     lines.push(
       profile.length > 0
         ? 'Missed targets are reported with how far off they are; [Where the time goes](#where-the-time-goes) has the profile.'
-        : `Missed targets are reported with how far off they are; \`npm run bench:profile\` shows where workload A's time goes${bullmq === undefined ? '' : "; for E, compare the CPU columns of its table (this process's and redis-server's), and run a contender under `node --cpu-prof` (bench/bullmq/child.ts)"}.`,
+        : `Missed targets are reported with how far off they are; \`npm run bench:profile\` shows where workload A's time goes${bullmq === undefined ? '' : "; for E, compare the CPU columns of its table (this process's and redis-server's), and run a contender under `node --cpu-prof` (bench/bullmq/child.ts)"}${cache.length === 0 ? '' : '; for F, run a phase of bench/cache/child.ts under `node --cpu-prof`'}.`,
       '',
     );
   }
@@ -541,6 +562,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
   if (cfg.only.has('leak')) lines.push(...tableLeak(cfg, outcomes), '');
   if (threads.length > 0) lines.push(...tableD(threads), '');
   if (bullmq !== undefined) lines.push(...tableE(bullmq), '');
+  if (cache.length > 0) lines.push(...tableF(cache), '');
   if (profile.length > 0) {
     lines.push(
       '## Where the time goes',
@@ -586,6 +608,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
     '```',
     ...outcomes.map((o) => (o.result !== undefined ? JSON.stringify({ rep: o.rep, ...o.result }) : JSON.stringify({ rep: o.rep, ...o.job, error: o.error }))),
     ...(bullmq?.results ?? []).map((r) => JSON.stringify({ workload: 'E', ...r })),
+    ...cache.map((r) => JSON.stringify({ workload: 'F', ...r })),
     '```',
     '',
     '</details>',
@@ -606,6 +629,8 @@ interface Raw {
   readonly profile?: string[];
   /** Workload E, measured by bench/bullmq/run-e.ts. */
   readonly bullmq?: ERun;
+  /** Workload F, measured by bench/cache/run-f.ts. */
+  readonly cache?: FResult[];
 }
 
 function save(raw: Raw): string {
@@ -630,7 +655,7 @@ async function main(): Promise<void> {
   const fromIndex = argv.indexOf('--from');
   if (fromIndex >= 0) {
     const raw = load(argv[fromIndex + 1] ?? '');
-    const text = report(raw.config, raw.outcomes, raw.meta, raw.threads, raw.profile, raw.bullmq);
+    const text = report(raw.config, raw.outcomes, raw.meta, raw.threads, raw.profile, raw.bullmq, raw.cache);
     process.stdout.write(`${text}\n`);
     const outIndex = argv.indexOf('--out');
     if (outIndex >= 0) writeFileSync(path.resolve(ROOT, argv[outIndex + 1] ?? 'BENCHMARKS.md'), text);
@@ -676,6 +701,12 @@ async function main(): Promise<void> {
     bullmq = await runE(cfg.e, child, log);
   }
 
+  let cache: FResult[] = [];
+  if (cfg.only.has('F')) {
+    const child = cfg.tsx ? ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bench', 'cache', 'child.ts')] : ['--expose-gc', path.join(BUILD, 'bench', 'cache', 'child.js')];
+    cache = await runF(cfg.f, child, log);
+  }
+
   let profile: string[] = [];
   if (cfg.mode === 'full' && cfg.only.has('A')) {
     log('  [profile] workload A, map and submit, under node --cpu-prof');
@@ -684,15 +715,15 @@ async function main(): Promise<void> {
 
   meta.totalS = (performance.now() - t0) / 1000;
   meta.loadEnd = os.loadavg();
-  const text = report(cfg, outcomes, meta, threads, profile, bullmq);
+  const text = report(cfg, outcomes, meta, threads, profile, bullmq, cache);
   process.stdout.write(`${text}\n`);
-  log(`raw results: ${path.relative(ROOT, save({ config: cfg, meta, outcomes, threads, profile, ...(bullmq === undefined ? {} : { bullmq }) }))}`);
+  log(`raw results: ${path.relative(ROOT, save({ config: cfg, meta, outcomes, threads, profile, ...(bullmq === undefined ? {} : { bullmq }), ...(cache.length === 0 ? {} : { cache }) }))}`);
   if (cfg.out !== undefined) {
     writeFileSync(path.resolve(ROOT, cfg.out), text);
     log(`report: ${cfg.out}`);
   }
   log(`total ${fmt(meta.totalS, 1)} s`);
-  if (outcomes.some((o) => o.error !== undefined || o.result?.ok === false) || threads.some((t) => !t.ok) || bullmq?.results.some((r) => !r.ok) === true) process.exitCode = 1;
+  if (outcomes.some((o) => o.error !== undefined || o.result?.ok === false) || threads.some((t) => !t.ok) || bullmq?.results.some((r) => !r.ok) === true || cache.some((r) => r.ok !== true)) process.exitCode = 1;
 }
 
 await main();

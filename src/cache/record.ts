@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 const MAGIC = 'sluice-result/1\n';
 const encoder = new TextEncoder();
@@ -31,7 +31,8 @@ export type ReadRecord =
   | { readonly ok: false; readonly reason: string };
 
 function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  // One-shot: a `createHash` object costs about a microsecond more per record, on every hit.
+  return hash('sha256', bytes, 'hex');
 }
 
 /** The bytes of a record holding `payload`. @internal */

@@ -13,6 +13,7 @@ import { decodeRecord, encodeRecord } from '../cache/record.js';
 import type { ResultStore, ResultStoreLock } from '../cache/store.js';
 import type { RunWarningCode } from '../core/events.js';
 import type { TaskSpec } from '../core/task-spec.js';
+import { Deque } from './deque.js';
 import type { FlowRun } from './flow-run.js';
 import { parameterNames } from './run-names.js';
 
@@ -36,6 +37,20 @@ export interface CacheHost {
 
 /** How long a single-flight lock outlives a holder that died. */
 const LOCK_LEASE_MS = 30_000;
+
+/**
+ * Reads a store has in flight at most (reads that answer at once do not count). A `map` looks up
+ * every run's key before any takes a slot: unbounded, 10k runs open 10k files at once, which past
+ * `ulimit -n` fails (each a miss whose body runs again) and below it is slower than a few at a time.
+ */
+const MAX_READS_IN_FLIGHT = 64;
+
+/** Per store: its reads in flight, and the reads waiting for one of them to end. */
+interface Reads {
+  active: number;
+  readonly waiting: Deque<() => void>;
+}
+const reads = new WeakMap<ResultStore, Reads>();
 
 interface Described {
   readonly source: string;
@@ -108,6 +123,24 @@ function read(host: CacheHost, settings: CacheSettings, key: string): void {
     host.cacheMiss(key);
     return;
   }
+  const store = settings.storage;
+  let queue = reads.get(store);
+  if (queue === undefined) {
+    queue = { active: 0, waiting: new Deque() };
+    reads.set(store, queue);
+  }
+  if (queue.active < MAX_READS_IN_FLIGHT) {
+    readNow(host, settings, key, queue);
+    return;
+  }
+  const line = queue;
+  line.waiting.push(() => {
+    // A run cancelled while it waited reads nothing.
+    if (!host.isTerminal) readNow(host, settings, key, line);
+  });
+}
+
+function readNow(host: CacheHost, settings: CacheSettings, key: string, queue: Reads): void {
   let got: Uint8Array | undefined | PromiseLike<Uint8Array | undefined>;
   try {
     got = settings.storage.get(key);
@@ -119,14 +152,27 @@ function read(host: CacheHost, settings: CacheSettings, key: string): void {
     readBytes(host, settings, key, got);
     return;
   }
+  queue.active++;
   got.then(
     (bytes) => {
+      readDone(queue);
       if (!host.isTerminal) readBytes(host, settings, key, bytes);
     },
     (error: unknown) => {
+      readDone(queue);
       if (!host.isTerminal) unavailable(host, key, error);
     },
   );
+}
+
+/** A read ended: the next ones waiting start, before this one's record is decoded, so the store stays busy. */
+function readDone(queue: Reads): void {
+  queue.active--;
+  while (queue.active < MAX_READS_IN_FLIGHT) {
+    const next = queue.waiting.shift();
+    if (next === undefined) return;
+    next();
+  }
 }
 
 function unavailable(host: CacheHost, key: string, error: unknown): void {
