@@ -67,18 +67,6 @@ async function transpile(): Promise<void> {
     }
   };
   await bundle(path.join(BUILD, 'src'), { sourcemap: false });
-  // Workload F imports FileResultStore by its path, as the package entry does not export it yet.
-  await build({
-    absWorkingDir: ROOT,
-    entryPoints: ['src/cache/file-store.ts'],
-    outfile: path.join(BUILD, 'src', 'cache', 'file-store.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
   walk('bench');
   // Inside node_modules Node does not look further up for the package's "type": say it here.
   writeFileSync(path.join(BUILD, 'package.json'), '{ "type": "module", "private": true }\n');

@@ -1,6 +1,4 @@
-import { cachePolicies, ConcurrentTaskRunner, flow, task } from '../../src/index.js';
-// Not exported by the package entry yet; bench/run.ts bundles it on its own for the children.
-import { FileResultStore } from '../../src/cache/file-store.js';
+import { cachePolicies, ConcurrentTaskRunner, FileResultStore, flow, task } from '../../src/index.js';
 import type { FRun } from './common.js';
 
 /**
