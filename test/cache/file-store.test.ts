@@ -2,7 +2,7 @@
  * FileResultStore, on a real temporary folder with real processes: atomic writes under SIGKILL,
  * concurrent writers, file names for any key, and a lock that several processes contend for.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -86,17 +86,16 @@ describe('FileResultStore', () => {
     expect((error as Error).message).toMatch(new RegExp(`^FileResultStore\\(${directory}\\): get of key "k" failed: EISDIR`));
   });
 
-  it.skipIf(process.getuid?.() === 0)('fails a write into a folder it may not write to with a typed error, leaving nothing behind', async () => {
-    const store = new FileResultStore({ directory });
-    chmodSync(directory, 0o500);
-    try {
-      const error = await store.set('k', bytes('x'), {}).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'RESULT_STORE_UNAVAILABLE', operation: 'set', key: 'k' });
-      expect((error as Error).message).toMatch(/EACCES/);
-    } finally {
-      chmodSync(directory, 0o700);
-    }
-    expect(readdirSync(directory)).toEqual([]);
+  it('fails a write where no folder can be made with a typed error, leaving nothing behind', async () => {
+    // A file where the folder should be: mkdir fails for root too (ENOTDIR), unlike a chmod.
+    const blocker = path.join(directory, 'not-a-folder');
+    writeFileSync(blocker, 'x');
+    const store = new FileResultStore({ directory: path.join(blocker, 'results') });
+    const error = await store.set('k', bytes('x'), {}).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'RESULT_STORE_UNAVAILABLE', operation: 'set', key: 'k' });
+    expect((error as Error).message).toMatch(/ENOTDIR|EEXIST/);
+    expect(readdirSync(directory)).toEqual(['not-a-folder']);
+    expect(readFileSync(blocker, 'utf8')).toBe('x');
   });
 
   it('leaves the old record whole, or none, when a writer is killed with SIGKILL mid-write', async () => {
