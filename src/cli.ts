@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRecording } from './observers/read.js';
@@ -14,6 +14,7 @@ import { buildTimeline } from './observers/timeline/model.js';
 import { renderTimeline } from './observers/timeline/html.js';
 // BullMQ is loaded only by `sluice worker`: `sluice timeline` does not pay for it.
 import { WORKER_DEFAULTS } from './runners/bullmq/worker-options.js';
+import { connectionSecrets, type RedisConnection } from './runners/bullmq/connection.js';
 
 const WORKER_USAGE = `usage: sluice worker --module <file> [--module <file> ...] --queue <name> [options]
 
@@ -23,7 +24,11 @@ Any number of workers, on any machine that reaches Redis, share a queue.
 options:
   --module, -m <file>        a module whose exported tasks this worker runs (TypeScript too); repeatable
   --queue, -q <name>         the queue (the flows' BullMQTaskRunner({ queue }))
-  --redis <url>              where Redis is (default ${WORKER_DEFAULTS.connection}, or $REDIS_URL)
+  --redis <url>              where Redis is (default $REDIS_URL, else ${WORKER_DEFAULTS.connection}); a
+                             password here shows in ps to every user: put it in $REDIS_URL or a file
+  --redis-password-file <path>
+                             Redis' password, read from this file (default $REDIS_PASSWORD_FILE)
+  --connect-timeout <ms>     start-up fails if Redis is not ready by then (default ${WORKER_DEFAULTS.connectTimeout})
   --prefix <prefix>          BullMQ's key prefix (default ${WORKER_DEFAULTS.prefix})
   --concurrency, -c <n>      jobs run at once by this worker (default ${WORKER_DEFAULTS.concurrency})
   --max-stalled-count <n>    stalls a job survives before it fails (default ${WORKER_DEFAULTS.maxStalledCount})
@@ -60,6 +65,37 @@ function integer(value: string | undefined, name: string): number | undefined {
   return parsed;
 }
 
+function positive(value: string | undefined, name: string): number | undefined {
+  const parsed = integer(value, name);
+  if (parsed === 0) fail(`--${name} must be at least 1, got ${JSON.stringify(value)}`);
+  return parsed;
+}
+
+/**
+ * Where Redis is, for `sluice worker`: `--redis` or `$REDIS_URL`, with the password of the file
+ * given. A password in `--redis` is used, with a warning: any user of the machine can read a
+ * process's command line.
+ */
+function redisConnection(url: string | undefined, passwordFile: string | undefined): RedisConnection {
+  if (url !== undefined && connectionSecrets(url).length > 0) {
+    console.error(
+      'sluice worker: warning: the password in --redis shows on the command line of this process (ps, /proc) to every user of this machine; give the URL in $REDIS_URL, or the password in a file (--redis-password-file <path>)',
+    );
+  }
+  const where = url ?? process.env.REDIS_URL ?? WORKER_DEFAULTS.connection;
+  if (passwordFile === undefined || passwordFile === '') return where;
+  let password: string;
+  try {
+    // One line, as `echo secret > file` writes it: the line break is not part of the password.
+    password = readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    fail(`cannot read the Redis password file ${passwordFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, WORKER_USAGE);
+  }
+  if (password === '') fail(`the Redis password file ${passwordFile} is empty`, WORKER_USAGE);
+  if (connectionSecrets(where).length > 0) fail(`the Redis URL has a password already: give it once, in the URL or in ${passwordFile}`, WORKER_USAGE);
+  return { url: where, password };
+}
+
 function age(seconds: number | undefined): { age: number } | undefined {
   return seconds === undefined ? undefined : { age: seconds };
 }
@@ -73,6 +109,8 @@ async function worker(argv: string[]): Promise<void> {
         module: { type: 'string', short: 'm', multiple: true },
         queue: { type: 'string', short: 'q' },
         redis: { type: 'string' },
+        'redis-password-file': { type: 'string' },
+        'connect-timeout': { type: 'string' },
         prefix: { type: 'string' },
         concurrency: { type: 'string', short: 'c' },
         'max-stalled-count': { type: 'string' },
@@ -93,11 +131,13 @@ async function worker(argv: string[]): Promise<void> {
   }
   if (values.module === undefined || values.module.length === 0) fail('give at least one --module', WORKER_USAGE);
   if (values.queue === undefined) fail('give --queue', WORKER_USAGE);
+  const connection = redisConnection(values.redis, values['redis-password-file'] ?? process.env.REDIS_PASSWORD_FILE);
   const { startWorker } = await import('./runners/bullmq/worker.js');
   const running = await startWorker({
     queue: values.queue,
     modules: values.module,
-    connection: values.redis ?? process.env.REDIS_URL ?? WORKER_DEFAULTS.connection,
+    connection,
+    ...optional('connectTimeout', positive(values['connect-timeout'], 'connect-timeout')),
     ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
     ...optional('concurrency', integer(values.concurrency, 'concurrency')),
     ...optional('maxStalledCount', integer(values['max-stalled-count'], 'max-stalled-count')),

@@ -82,6 +82,29 @@ export function scrubCause(cause: unknown, secrets: readonly string[], depth = 0
   return copy;
 }
 
+/**
+ * The passwords that a cause (or a cause of it) holds as the arguments of the command it answers:
+ * ioredis' errors carry that command (`command: { name, args }`), and the arguments of `AUTH`
+ * (`[username,] password`) and `HELLO` (`3 AUTH username password`) end with the password.
+ */
+export function commandSecrets(cause: unknown, depth = 0): string[] {
+  if (!(cause instanceof Error) || depth > 8) return [];
+  const found = commandSecrets(cause.cause, depth + 1);
+  const command = (cause as { command?: unknown }).command;
+  if (typeof command !== 'object' || command === null) return found;
+  const { name, args } = command as { name?: unknown; args?: unknown };
+  if (typeof name !== 'string' || !Array.isArray(args)) return found;
+  const words = args.map((arg: unknown) => (typeof arg === 'string' ? arg : Buffer.isBuffer(arg) ? arg.toString() : String(arg)));
+  let password: string | undefined;
+  if (name.toLowerCase() === 'auth') password = words.at(-1);
+  if (name.toLowerCase() === 'hello') {
+    const auth = words.findIndex((word) => word.toUpperCase() === 'AUTH');
+    if (auth >= 0) password = words[auth + 2];
+  }
+  if (password !== undefined && password !== '') found.push(password);
+  return found;
+}
+
 /** The text of a cause, for a message: its message if it is an Error. */
 export function causeText(cause: unknown, secrets: readonly string[]): string {
   return scrub(cause instanceof Error ? cause.message : String(cause), secrets);

@@ -18,7 +18,8 @@ export const hasRedis: boolean = spawnSync('redis-server', ['--version'], { stdi
 /** How to enable the suites that need Redis, for messages. */
 export const ENABLE_REDIS = 'install redis-server (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) so that it is on PATH';
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on now. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -55,13 +56,15 @@ export interface RedisServerOptions {
   readonly password?: string;
   /** Serve TLS only, with this certificate and key (PEM files). */
   readonly tls?: { readonly cert: string; readonly key: string };
+  /** Listen on this port rather than on a free one. */
+  readonly port?: number;
 }
 
 /** Starts a redis-server on a free loopback port, with nothing saved to disk. */
 export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
   if (!hasRedis) throw new Error(`redis-server is not on PATH: ${ENABLE_REDIS}`);
   for (let tries = 0; ; tries++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const listen = options.tls === undefined ? ['--port', String(port)] : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key, '--tls-auth-clients', 'no'];
     const auth = options.password === undefined ? [] : ['--requirepass', options.password];
     const child = spawn('redis-server', [...listen, ...auth, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {

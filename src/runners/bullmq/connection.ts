@@ -7,6 +7,7 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { ConnectionOptions } from 'bullmq';
 import { InvalidArgumentError } from '../../core/errors/input.js';
+import { redactUrl, scrub, urlSecrets } from '../../cache/redact.js';
 
 /**
  * ioredis options for the connection to Redis, passed through as they are (any other ioredis
@@ -49,18 +50,61 @@ export type RedisConnection = string | RedisConnectionOptions;
 /** BullMQ's connection options for a sluice connection setting (a fresh object each call). @internal */
 export function bullmqConnection(connection: RedisConnection, who: string): ConnectionOptions {
   if (typeof connection === 'string') {
-    if (!/^rediss?:\/\//.test(connection)) {
-      throw new InvalidArgumentError(`${who}: \`connection\` must be a redis:// or rediss:// URL or ioredis options, got ${JSON.stringify(connection)}`);
-    }
+    checkUrl(connection, 'connection', who);
     return { url: connection };
   }
   if (connection === null || typeof connection !== 'object' || Array.isArray(connection)) {
     throw new InvalidArgumentError(`${who}: \`connection\` must be a redis:// URL or an object of ioredis options, got ${String(connection)}`);
   }
+  if (typeof connection.url === 'string') checkUrl(connection.url, 'connection.url', who);
   if ('keyPrefix' in connection) {
     throw new InvalidArgumentError(`${who}: BullMQ does not support ioredis' \`keyPrefix\`; use the \`prefix\` option instead`);
   }
   return { ...connection };
+}
+
+/**
+ * The passwords a connection setting holds, as written and decoded: no message, cause or log
+ * line may quote them. @internal
+ */
+export function connectionSecrets(connection: RedisConnection): string[] {
+  const url = typeof connection === 'string' ? connection : connection.url;
+  const secrets = typeof url === 'string' ? urlSecrets(url) : [];
+  // ioredis also takes the password as a query parameter.
+  const query = typeof url === 'string' && URL.canParse(url) ? new URL(url).searchParams.get('password') : null;
+  if (query !== null && query !== '') secrets.push(query);
+  if (typeof connection !== 'string' && typeof connection.password === 'string' && connection.password !== '') secrets.push(connection.password);
+  return secrets;
+}
+
+/** Checks a Redis URL; the error shows it without its password. */
+function checkUrl(url: string, name: string, who: string): void {
+  if (!/^rediss?:\/\//.test(url)) {
+    throw new InvalidArgumentError(`${who}: \`${name}\` must be a redis:// or rediss:// URL or ioredis options, got ${JSON.stringify(shownUrl(url))}`);
+  }
+  // Checked here: ioredis would fail on it with the whole URL in its error.
+  if (!URL.canParse(url)) {
+    throw new InvalidArgumentError(
+      `${who}: \`${name}\` is not a URL that can be read: ${JSON.stringify(shownUrl(url))} (a port that is not a number? a character of the password, such as '@' or '/', to percent-encode?)`,
+    );
+  }
+}
+
+/** A URL as a message may show it: without its password, wherever it is written. */
+function shownUrl(url: string): string {
+  return scrub(redactUrl(url), connectionSecrets(url));
+}
+
+/** Where a connection setting points, for messages: scheme, host, port and db, never a user or password. @internal */
+export function connectionAddress(connection: RedisConnection): string {
+  const url = typeof connection === 'string' ? connection : connection.url;
+  const parsed = typeof url === 'string' && URL.canParse(url) ? new URL(url) : undefined;
+  const options: RedisConnectionOptions = typeof connection === 'string' ? {} : connection;
+  const tls = options.tls !== undefined || parsed?.protocol === 'rediss:';
+  const host = options.host ?? (parsed === undefined || parsed.hostname === '' ? '127.0.0.1' : parsed.hostname);
+  const port = options.port ?? (parsed === undefined || parsed.port === '' ? 6379 : Number(parsed.port));
+  const db = options.db ?? (parsed === undefined ? 0 : Number(parsed.pathname.slice(1) || 0));
+  return `${tls ? 'rediss' : 'redis'}://${host}:${port}${db === 0 || Number.isNaN(db) ? '' : `/${db}`}`;
 }
 
 /** A queue name, checked. @internal */

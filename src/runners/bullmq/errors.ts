@@ -4,6 +4,7 @@
  * @module
  */
 import { SluiceError } from '../../core/errors/base.js';
+import { commandSecrets, scrub, scrubCause } from '../../cache/redact.js';
 
 /**
  * The worker that took the job has no task of that name: it runs only the tasks exported by the
@@ -117,14 +118,20 @@ export class JobStalledError extends SluiceError {
 /**
  * Redis could not be reached for longer than the runner's `connectionTimeout`: the runs waiting on
  * jobs fail with this error instead of hanging (a job that did finish meanwhile is not reported as
- * done). Retried by the engine like any failure when the task has `retries`.
+ * done). Retried by the engine like any failure when the task has `retries`. `startWorker` (and
+ * `sluice worker`) fails with it when Redis is not ready within its `connectTimeout`, saying what
+ * went wrong (a password Redis refused, a certificate it cannot verify, a TLS port reached without
+ * TLS, nothing listening) and where.
+ *
+ * Neither its message nor its cause quotes a password: a cause that does (ioredis' errors carry
+ * the command they answer, and `AUTH`'s arguments hold the password) is copied without it.
  *
  * @example
  * ```ts
  * import { isSluiceError, type TaskFuture } from 'sluice';
  * declare const future: TaskFuture<unknown>; // a run on a BullMQTaskRunner
  * const err = await future.result().catch((e: unknown) => e);
- * if (isSluiceError(err, 'QUEUE_CONNECTION')) console.error(err.message);
+ * if (isSluiceError(err, 'QUEUE_CONNECTION')) console.error(err); // message and causes, without a password
  * ```
  */
 export class QueueConnectionError extends SluiceError {
@@ -135,8 +142,13 @@ export class QueueConnectionError extends SluiceError {
     return true;
   }
 
-  constructor(queue: string, message: string, options?: { readonly cause?: unknown }) {
-    super('QUEUE_CONNECTION', `queue "${queue}": ${message}`, options);
+  /**
+   * @param options.secrets - passwords that neither the message nor the cause may quote (those
+   *   of the connection setting); the passwords of `AUTH` commands the cause quotes are added.
+   */
+  constructor(queue: string, message: string, options?: { readonly cause?: unknown; readonly secrets?: readonly string[] }) {
+    const secrets = [...(options?.secrets ?? []), ...commandSecrets(options?.cause)];
+    super('QUEUE_CONNECTION', scrub(`queue "${queue}": ${message}`, secrets), options === undefined || !('cause' in options) ? undefined : { cause: scrubCause(options.cause, secrets) });
     this.queue = queue;
   }
 }

@@ -15,7 +15,7 @@ import { START_ATTEMPT, type AttemptSink, type RunnerCall, type TaskRef, type Ta
 import { describeSpecial } from '../remote/special.js';
 import { rebuildThrown, serializeThrown } from '../remote/thrown.js';
 import { describeWireErrors } from '../remote/wire-errors.js';
-import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
+import { bullmqConnection, checkQueueName, connectionSecrets, type RedisConnection } from './connection.js';
 import { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
 import { checkKeepJobs, type KeepJobs } from './keep-jobs.js';
@@ -248,6 +248,8 @@ export class BullMQTaskRunner implements TaskRunner {
   readonly keepAlive: boolean;
 
   readonly #connection: RedisConnection;
+  /** The connection's passwords: its errors never quote them. */
+  readonly #secrets: readonly string[];
   readonly #prefix: string;
   readonly #connectionTimeout: number;
   readonly #checkInterval: number;
@@ -281,6 +283,7 @@ export class BullMQTaskRunner implements TaskRunner {
     this.queue = checkQueueName(options.queue, owner);
     this.#connection = options.connection ?? BULLMQ_RUNNER_DEFAULTS.connection;
     bullmqConnection(this.#connection, owner);
+    this.#secrets = connectionSecrets(this.#connection);
     this.#prefix = checkNonEmptyString(options.prefix ?? BULLMQ_RUNNER_DEFAULTS.prefix, 'prefix', owner);
     this.maxConcurrency = checkConcurrency(options.maxConcurrency ?? BULLMQ_RUNNER_DEFAULTS.maxConcurrency, owner);
     this.#connectionTimeout = checkNumber(options.connectionTimeout ?? BULLMQ_RUNNER_DEFAULTS.connectionTimeout, 'connectionTimeout', owner, 0);
@@ -533,7 +536,7 @@ export class BullMQTaskRunner implements TaskRunner {
     } catch (error) {
       conn.lastError = error instanceof Error ? error : new Error(String(error));
       for (const entry of live) {
-        this.#settle(entry, new QueueConnectionError(this.queue, `could not add the job of task run "${entry.call.runName}": ${messageOf(error)}`, { cause: error }));
+        this.#settle(entry, new QueueConnectionError(this.queue, `could not add the job of task run "${entry.call.runName}": ${messageOf(error)}`, { cause: error, secrets: this.#secrets }));
       }
       return;
     }
@@ -671,7 +674,7 @@ export class BullMQTaskRunner implements TaskRunner {
   #connectionError(conn: Connections): QueueConnectionError {
     const seconds = ((Date.now() - (conn.downSince ?? Date.now())) / 1000).toFixed(1);
     const last = conn.lastError === undefined ? '' : ` (last error: ${conn.lastError.message})`;
-    return new QueueConnectionError(this.queue, `Redis has been unreachable for ${seconds} s${last}; the runs waiting on its jobs fail rather than hang`, { cause: conn.lastError });
+    return new QueueConnectionError(this.queue, `Redis has been unreachable for ${seconds} s${last}; the runs waiting on its jobs fail rather than hang`, { cause: conn.lastError, secrets: this.#secrets });
   }
 
   #startTicker(): void {

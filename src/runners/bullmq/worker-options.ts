@@ -27,6 +27,17 @@ export interface WorkerOptions {
    * @defaultValue `'redis://127.0.0.1:6379'` (`WORKER_DEFAULTS.connection`)
    */
   readonly connection?: RedisConnection;
+  /**
+   * How long start-up waits for Redis, in ms: past it, {@link startWorker} rejects (and
+   * `sluice worker` exits with status 1) with a {@link QueueConnectionError} that says what went
+   * wrong (a password Redis refused, a CA missing, `redis://` on a TLS port, nothing listening)
+   * and where. Redis started a few seconds after the worker is still waited for: BullMQ tries
+   * again every second for the first seven seconds. Once started, a worker waits for a lost Redis
+   * for ever.
+   *
+   * @defaultValue `10000` (`WORKER_DEFAULTS.connectTimeout`), as the runners' `connectionTimeout`
+   */
+  readonly connectTimeout?: number;
   /** BullMQ's key prefix; flows and workers of one queue must use the same. @defaultValue `'bull'` (`WORKER_DEFAULTS.prefix`) */
   readonly prefix?: string;
   /**
@@ -91,6 +102,7 @@ export interface WorkerOptions {
  */
 export const WORKER_DEFAULTS = {
   connection: 'redis://127.0.0.1:6379',
+  connectTimeout: 10_000,
   prefix: 'bull',
   concurrency: 1,
   maxStalledCount: 2,

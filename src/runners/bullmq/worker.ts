@@ -19,7 +19,9 @@ import { importTaskModule } from '../remote/task-module-import.js';
 import { FlowInWorkerImportError } from '../remote/errors.js';
 import { taskBodyOf, type TaskBody } from '../remote/lookup.js';
 import { describeWireErrors } from '../remote/wire-errors.js';
-import { bullmqConnection, checkQueueName } from './connection.js';
+import { bullmqConnection, checkQueueName, connectionAddress, connectionSecrets } from './connection.js';
+import { StartUp } from './start-up.js';
+import { scrub } from '../../cache/redact.js';
 import { WORKER_DEFAULTS, type WorkerOptions } from './worker-options.js';
 import { findNotJson } from './json-check.js';
 import { checkKeepJobs, keepJobsForWorker } from './keep-jobs.js';
@@ -227,9 +229,13 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   const stalledInterval = checkInteger(options.stalledInterval ?? WORKER_DEFAULTS.stalledInterval, 'stalledInterval', owner, { min: 1 });
   const removeOnComplete = checkKeepJobs(options.removeOnComplete ?? WORKER_DEFAULTS.removeOnComplete, 'removeOnComplete', owner);
   const removeOnFail = checkKeepJobs(options.removeOnFail ?? WORKER_DEFAULTS.removeOnFail, 'removeOnFail', owner);
+  const connectTimeout = checkInteger(options.connectTimeout ?? WORKER_DEFAULTS.connectTimeout, 'connectTimeout', owner, { min: 1 });
   const prefix = options.prefix ?? WORKER_DEFAULTS.prefix;
-  const log = options.log ?? defaultLog;
   const connection = bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, owner);
+  // No log line quotes the password, whoever writes it (BullMQ's and ioredis' errors included).
+  const secrets = connectionSecrets(options.connection ?? WORKER_DEFAULTS.connection);
+  const writeLog = options.log ?? defaultLog;
+  const log = (line: string, level: 'info' | 'error'): void => writeLog(scrub(line, secrets), level);
   const registry = await loadTasks(options.modules ?? [], options.tasks ?? []);
   if (registry.size === 0) throw new InvalidArgumentError('sluice worker: no tasks to run: give it at least one module (--module <file>) that exports tasks');
   const names = [...registry.keys()];
@@ -248,6 +254,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     log(`sluice worker: job ${String(job.id)} (${job.name}) failed: ${outcome.message}`, 'error');
     throw new Error(outcome.message);
   };
+  const starting = new StartUp(queue, connectionAddress(options.connection ?? WORKER_DEFAULTS.connection), connectTimeout, secrets);
   // Outcomes go out in batches on a stream of their own: a flow reads a few events instead of the
   // job queue's three per job.
   const producer = new QueueEventsProducer(outcomesQueue(queue), { connection: bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker'), prefix });
@@ -332,14 +339,15 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   // Read from Redis' clock now, before any job is taken: a cancel sent before the stream's first
   // read is still seen (the default, '$', would start at that read and miss it).
   let since = '$';
+  starting.watch(worker, producer);
   try {
     // The Redis backend's client is ioredis, which has TIME.
-    const client = (await worker.backend.client) as unknown as { time?: () => Promise<[string, string]> };
-    const time = await client.time?.();
+    const client = (await starting.within(worker.backend.client)) as unknown as { time?: () => Promise<[string, string]> };
+    const time = await starting.within(Promise.resolve(client.time?.()));
     if (time !== undefined) since = `${Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000)}-0`;
   } catch (error) {
-    await worker.close(true).catch(() => undefined);
-    throw error;
+    await Promise.allSettled([worker.close(true), producer.close()]);
+    throw starting.failure(error);
   }
   const events = new QueueEvents(controlQueue(queue), {
     connection: bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker'),
@@ -359,12 +367,14 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   // A stalled job is back in the queue, or failed for stalling too often: the flow looks which.
   worker.on('stalled', (jobId: string) => outbox.add(jobId, 0));
   const parts = [worker, events, producer] as const;
+  starting.watch(events);
   try {
-    await Promise.all(parts.map((part) => part.waitUntilReady()));
+    await starting.within(Promise.all(parts.map((part) => part.waitUntilReady())));
   } catch (error) {
     await Promise.allSettled([worker.close(true), events.close(), producer.close()]);
-    throw error;
+    throw starting.failure(error);
   }
+  starting.done();
   void worker.run().catch((error: unknown) => log(`sluice worker: ${error instanceof Error ? error.message : String(error)}`, 'error'));
   log(`sluice worker ready: queue "${queue}", ${names.length} task${names.length === 1 ? '' : 's'} (${names.join(', ')}), concurrency ${concurrency}, pid ${process.pid}`, 'info');
 
