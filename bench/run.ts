@@ -28,7 +28,6 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import ts from 'typescript';
 import { median, RESULT_PREFIX, type ResultLine, type WorkloadName } from './lib.js';
 import { profileWorkloadA } from './profile.js';
