@@ -90,6 +90,37 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
     expect(napsStarted(probe)).toBe(1);
   }, 60_000);
 
+  it("runs a SIGKILLed worker's job again on another worker within seconds, with the default lock and stall check", async () => {
+    redis = await startRedis();
+    const queue = queueName('recover');
+    const url = redis.url;
+    // No lock or stall options: the defaults must recover quickly (BullMQ's own took up to a minute).
+    const first = startWorkerProcess({ queue, url, modules: MODULES, concurrency: 1 });
+    workers.push(first);
+    await first.ready;
+    const runner = new BullMQTaskRunner({ queue, connection: url });
+    const probe = newProbe();
+    let recovery = 0;
+    const out = await flow({ name: 'recover', taskRunner: runner }, async () => {
+      const future = nap.submit(probe, 4000);
+      await until(() => napsStarted(probe) === 1, 'the nap started');
+      // Another worker is up before the kill, as in a deployment of several.
+      const second = startWorkerProcess({ queue, url, modules: MODULES, concurrency: 1 });
+      workers.push(second);
+      await second.ready;
+      first.signal('SIGKILL');
+      const killedAt = Date.now();
+      await until(() => napsStarted(probe) === 2, 'the nap started again');
+      recovery = Date.now() - killedAt;
+      return future.result();
+    })();
+    expect(out).toBe('slept');
+    expect(napsStarted(probe)).toBe(2);
+    // From the kill to the body's second start: the default lock (5 s) and one stall check (2 s) at
+    // most; BullMQ's own defaults (30 s and 30 s) took up to a minute.
+    expect(recovery).toBeLessThan(9_000);
+  }, 60_000);
+
   it('hands an active job back on a second SIGTERM; another worker runs it and the flow gets its value', async () => {
     redis = await startRedis();
     const queue = queueName('hand-back');

@@ -64,9 +64,22 @@ export interface WorkerOptions {
    * @defaultValue `2` (`WORKER_DEFAULTS.maxStalledCount`)
    */
   readonly maxStalledCount?: number;
-  /** How long a worker's lock on a job lasts, in ms (renewed at half). @defaultValue `30000` (`WORKER_DEFAULTS.lockDuration`) */
+  /**
+   * How long a worker's lock on a job lasts, in ms; the worker renews it at half while the body
+   * runs. A worker that dies loses its jobs when their locks end, so this bounds recovery. A body
+   * that blocks the worker's event loop for longer (synchronous CPU work) cannot renew its lock:
+   * its job is taken for stalled and runs again elsewhere. Raise it for such bodies, or keep
+   * their CPU work off the event loop.
+   *
+   * @defaultValue `5000` (`WORKER_DEFAULTS.lockDuration`): BullMQ's own is 30000
+   */
   readonly lockDuration?: number;
-  /** How often workers look for stalled jobs, in ms. @defaultValue `30000` (`WORKER_DEFAULTS.stalledInterval`) */
+  /**
+   * How often workers look for stalled jobs (whose lock ended), in ms: a dead worker's job runs
+   * again within `lockDuration + stalledInterval`.
+   *
+   * @defaultValue `2000` (`WORKER_DEFAULTS.stalledInterval`): BullMQ's own is 30000
+   */
   readonly stalledInterval?: number;
   /**
    * How long the jobs this worker completes stay in Redis (BullMQ's `removeOnComplete`), unless
@@ -106,8 +119,8 @@ export const WORKER_DEFAULTS = {
   prefix: 'bull',
   concurrency: 1,
   maxStalledCount: 2,
-  lockDuration: 30_000,
-  stalledInterval: 30_000,
+  lockDuration: 5_000,
+  stalledInterval: 2_000,
   removeOnComplete: { age: 3600 },
   removeOnFail: { age: 86_400 },
 } as const satisfies Partial<WorkerOptions>;
