@@ -78,7 +78,12 @@ export type FlowEvent =
  *   serializer; it was read as a miss and the body ran;
  * - `CACHE_RESULT_NOT_STORED`: the run completed, but its value could not be serialized or the
  *   store refused the write;
- * - `CACHE_STORE_UNAVAILABLE`: the store could not be read (or locked); the body ran.
+ * - `CACHE_STORE_UNAVAILABLE`: the store could not be read (or locked); the body ran;
+ * - `QUEUE_COMMAND_REFUSED`: Redis refused a command of a queue runner (its ACL, say), so the
+ *   runner goes on in a slower or weaker way (outcomes only through look-ups, cancels that never
+ *   reach a worker); said once, naming the key and Redis' words;
+ * - `QUEUE_NO_WORKER`: no worker has taken a job of the run's queue for a while; said once per
+ *   flow, with the command that starts one.
  *
  * @example
  * ```ts
@@ -86,4 +91,4 @@ export type FlowEvent =
  * const code: RunWarningCode = 'CACHE_RESULT_NOT_STORED';
  * ```
  */
-export type RunWarningCode = 'CACHE_RECORD_UNREADABLE' | 'CACHE_RESULT_NOT_STORED' | 'CACHE_STORE_UNAVAILABLE';
+export type RunWarningCode = 'CACHE_RECORD_UNREADABLE' | 'CACHE_RESULT_NOT_STORED' | 'CACHE_STORE_UNAVAILABLE' | 'QUEUE_COMMAND_REFUSED' | 'QUEUE_NO_WORKER';

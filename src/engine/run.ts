@@ -614,4 +614,8 @@ class Attempt implements AttemptSink {
   failed(error: unknown): void {
     this.run.attemptFailed(this.attempt, error, false);
   }
+
+  warn(code: RunWarningCode, message: string): void {
+    this.run.warn(code, message);
+  }
 }

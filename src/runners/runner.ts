@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { Mixed } from 'io-ts';
+import type { RunWarningCode } from '../core/events.js';
 
 /**
  * What a runner is told about a task when it runs one of its bodies elsewhere.
@@ -100,6 +101,8 @@ export interface TaskRunner {
 export interface AttemptSink {
   succeeded(value: unknown): void;
   failed(error: unknown): void;
+  /** Something the runner must tell the flow that fails nothing: a `run-warning` of the run, in the flow's log. */
+  warn?(code: RunWarningCode, message: string): void;
 }
 
 /**

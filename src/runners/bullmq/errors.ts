@@ -203,6 +203,41 @@ export class JobFailedError extends SluiceError {
   }
 }
 
+/**
+ * No worker took a job of the run's queue within the runner's `noWorkerTimeout`: the run fails
+ * rather than wait forever for a worker that may never come, and its job is taken off the queue.
+ * The message says how to start one. Retried by the engine like any failure when the task has
+ * `retries` (a worker may have come meanwhile).
+ *
+ * @example
+ * ```ts
+ * import { flow, isSluiceError, task } from 'sluice';
+ * import { BullMQTaskRunner } from 'sluice/bullmq';
+ * const resize = task('resize', (path: string) => path.replace(/\.png$/, '.thumb.png'));
+ * const runner = new BullMQTaskRunner({ queue: 'etl', noWorkerTimeout: 60_000 });
+ * const err = await flow({ name: 'etl', taskRunner: runner }, () => resize.submit('a.png').result())().catch((e: unknown) => e);
+ * if (isSluiceError(err, 'NO_WORKER')) console.error(err.queue, err.message);
+ * ```
+ */
+export class NoWorkerError extends SluiceError {
+  readonly taskName: string;
+  readonly queue: string;
+
+  /** The run ends `Crashed`: no worker was there, nothing is wrong with its body. */
+  override get crashed(): boolean {
+    return true;
+  }
+
+  constructor(taskName: string, runName: string, queue: string, waitedMs: number, startOne: string) {
+    super(
+      'NO_WORKER',
+      `task run "${runName}" (task "${taskName}") waited ${(waitedMs / 1000).toFixed(1)} s, and no worker took a job of queue "${queue}" in that time (noWorkerTimeout): its job is taken back. Start one: ${startOne}`,
+    );
+    this.taskName = taskName;
+    this.queue = queue;
+  }
+}
+
 // This runner's codes join the base's: the base never lists its plug-ins.
 declare module '../../core/errors/base.js' {
   interface SluiceErrorsByCode {
@@ -212,5 +247,6 @@ declare module '../../core/errors/base.js' {
     readonly JOB_FAILED: JobFailedError;
     readonly JOB_PAYLOAD: JobPayloadError;
     readonly QUEUE_CONNECTION: QueueConnectionError;
+    readonly NO_WORKER: NoWorkerError;
   }
 }

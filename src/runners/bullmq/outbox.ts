@@ -8,16 +8,21 @@
 import type { QueueEventsProducer } from 'bullmq';
 import { OUTCOME_EVENTS_KEPT, OUTCOMES_EVENT, OUTCOMES_PER_EVENT, type JobResult } from './protocol.js';
 
-/** Batches a worker's outcomes and publishes them; a publish that fails is left to the flows' look-ups. */
+/**
+ * Batches a worker's outcomes and publishes them; a publish that fails is left to the flows'
+ * look-ups, and its error to `onError` (the worker says a refusal once).
+ */
 export class OutcomeOutbox {
   readonly #producer: QueueEventsProducer;
+  readonly #onError: (error: unknown) => void;
   /** `[jobId, outcome, ...]`, as {@link OUTCOMES_EVENT} carries it. */
   #list: (string | JobResult | 0)[] = [];
   #scheduled = false;
   readonly #sending = new Set<Promise<void>>();
 
-  constructor(producer: QueueEventsProducer) {
+  constructor(producer: QueueEventsProducer, onError: (error: unknown) => void) {
     this.#producer = producer;
+    this.#onError = onError;
   }
 
   /** A job's body returned `result` (BullMQ is recording it), or BullMQ has recorded it failed (`0`). */
@@ -47,8 +52,8 @@ export class OutcomeOutbox {
     this.#list = [];
     const sent = this.#producer
       .publishEvent({ eventName: OUTCOMES_EVENT, outcomes: JSON.stringify(list) }, OUTCOME_EVENTS_KEPT)
-      // Lost (Redis is away): each flow finds these jobs' outcomes by looking the jobs up.
-      .catch(() => undefined)
+      // Lost (Redis is away, or refused it): each flow finds these jobs' outcomes by looking the jobs up.
+      .catch(this.#onError)
       .finally(() => this.#sending.delete(sent));
     this.#sending.add(sent);
   }

@@ -5,20 +5,26 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { Job, Queue, QueueEvents, QueueEventsProducer, type JobsOptions } from 'bullmq';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Job, Queue, QueueEvents, QueueEventsProducer, type JobsOptions, type QueueEventsOptions } from 'bullmq';
 import type { Observable, Subscription } from 'rxjs';
 import { rxjs } from '../../core/lazy-rxjs.js';
 import { checkBoolean, checkConcurrency, checkInteger, checkNonEmptyString, checkNumber, checkOptionsObject } from '../../core/option-checks.js';
 import { InvalidParamsError } from '../../core/errors/codec.js';
+import { describeValue } from '../../core/errors/base.js';
+import { InvalidArgumentError } from '../../core/errors/input.js';
+import type { RunWarningCode } from '../../core/events.js';
 import { FlowLease } from '../remote/flow-lease.js';
 import { START_ATTEMPT, type AttemptSink, type RunnerCall, type TaskRef, type TaskRunner } from '../runner.js';
 import { describeSpecial } from '../remote/special.js';
 import { rebuildThrown, serializeThrown } from '../remote/thrown.js';
 import { describeWireErrors } from '../remote/wire-errors.js';
 import { bullmqConnection, checkQueueName, connectionSecrets, type RedisConnection } from './connection.js';
-import { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './errors.js';
+import { JobFailedError, JobPayloadError, JobStalledError, NoWorkerError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
 import { checkKeepJobs, type KeepJobs } from './keep-jobs.js';
+import { describeRefusal, refusalOf } from './refusal.js';
 import { CANCEL_EVENT, controlQueue, impliesFlowRunId, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, OUTCOMES_EVENT, outcomesQueue, type JobData } from './protocol.js';
 import { decodeValue, encodeArgs } from '../remote/codec-flow.js';
 
@@ -90,6 +96,23 @@ export interface BullMQTaskRunnerOptions {
    * @defaultValue `false` (`BULLMQ_RUNNER_DEFAULTS.keepAlive`)
    */
   readonly keepAlive?: boolean;
+  /**
+   * How long, in ms, a job may wait with no worker taking any job of the queue (none of this
+   * runner's jobs heard of or found taken, none of the queue's jobs active) before the flow's
+   * logger warns, once per flow, with the command that starts a worker (a `run-warning`,
+   * `QUEUE_NO_WORKER`). `Infinity` turns it off.
+   *
+   * @defaultValue `10000` (`BULLMQ_RUNNER_DEFAULTS.noWorkerWarning`)
+   */
+  readonly noWorkerWarning?: number;
+  /**
+   * How long, in ms, a job may wait with no worker taking any job of the queue before its run
+   * fails with a {@link NoWorkerError} and the job is taken off the queue. Runs that wait behind
+   * busy workers are not affected: an active job of the queue is a worker at work.
+   *
+   * @defaultValue `Infinity`: they wait for a worker (`BULLMQ_RUNNER_DEFAULTS.noWorkerTimeout`)
+   */
+  readonly noWorkerTimeout?: number;
 }
 
 /**
@@ -109,6 +132,8 @@ export const BULLMQ_RUNNER_DEFAULTS = {
   checkInterval: 5_000,
   bulkSize: 1000,
   keepAlive: false,
+  noWorkerWarning: 10_000,
+  noWorkerTimeout: Infinity,
 } as const satisfies Partial<BullMQTaskRunnerOptions>;
 
 /** A run's job, from when the engine starts the attempt until its outcome is known. */
@@ -146,6 +171,12 @@ interface RedisClientLike {
   connect(): Promise<unknown>;
 }
 
+/** A wait in ms: a number from 0, or `Infinity` for none. */
+function checkWait(value: unknown, name: string, owner: string): number {
+  if (typeof value === 'number' && value >= 0 && (Number.isFinite(value) || value === Infinity)) return value;
+  throw new InvalidArgumentError(`${owner}: \`${name}\` must be a number of ms from 0 and up, or Infinity, got ${describeValue(value)}`);
+}
+
 /** A part of the connections (each holds its own ioredis client). */
 type Part = Queue | QueueEvents | QueueEventsProducer;
 
@@ -167,6 +198,19 @@ interface Connections {
   closing: boolean;
   /** The parts to close are counted: none may be made after. */
   sealed: boolean;
+  /** When (ms) a worker was last seen at work on the queue: an outcome heard, a job found taken, an active job. */
+  workerSeenAt: number;
+  /** The flow runs told that no worker takes jobs: each is told once. */
+  readonly noWorkerTold: Set<string>;
+  /** A look for the queue's active jobs is under way. */
+  probing: boolean;
+  /** The refusals said already (`<kind> <command> <key>`): each is said once. */
+  readonly refused: Set<string>;
+  /**
+   * The run started last, to carry a warning when none waits (a cancel refused as its flow ends).
+   * A pointer, not a WeakRef per job; a kept-alive runner holds it until the next run.
+   */
+  lastEntry: Pending | undefined;
 }
 
 /** What a stalled-out job's `failedReason` says (BullMQ's scripts). */
@@ -200,6 +244,34 @@ function endClient(client: RedisClientLike): void {
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A word for a shell command line, quoted when it needs to be. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+/** Where a task's module is, for a command line: a path from here, or what to put there. */
+function modulePath(task: TaskRef): string {
+  if (task.module?.startsWith('file:') === true) {
+    const file = fileURLToPath(task.module);
+    const relative = path.relative(process.cwd(), file);
+    return shellWord(relative.startsWith('..') || path.isAbsolute(relative) ? file : relative);
+  }
+  return `<the module that exports task ${JSON.stringify(task.name)}>`;
+}
+
+/** What a connection's user loses when Redis refuses to let it read the outcomes' stream. */
+function outcomesLost(checkInterval: number): string {
+  return `This flow hears no outcome from the workers: it finds each by looking its job up, ${checkInterval} ms after it was added and at most ${CHECKS_PER_TICK} a second`;
+}
+
+/** Says a warning through a run: its flow's log and a `run-warning` (the console for a caller of `execute`). */
+function warnThrough(entry: Pending, code: RunWarningCode, message: string): void {
+  if (entry.sink.warn !== undefined) entry.sink.warn(code, message);
+  else console.warn(`sluice: ${code}: ${message}`);
+}
+
+const CANCELS_LOST = 'Cancels and time-outs do not reach the workers: the bodies of those runs run on to their end';
 
 /**
  * Task bodies as jobs on a BullMQ queue in Redis, run by `sluice worker` processes (or
@@ -254,6 +326,8 @@ export class BullMQTaskRunner implements TaskRunner {
   readonly #connectionTimeout: number;
   readonly #checkInterval: number;
   readonly #bulkSize: number;
+  readonly #noWorkerWarning: number;
+  readonly #noWorkerTimeout: number;
   readonly #jobOptions: JobsOptions;
   /**
    * Job ids are this runner's: `<base>.<n>`, 8 random characters and a base-36 count (unique
@@ -290,6 +364,8 @@ export class BullMQTaskRunner implements TaskRunner {
     this.#checkInterval = checkNumber(options.checkInterval ?? BULLMQ_RUNNER_DEFAULTS.checkInterval, 'checkInterval', owner, 1);
     this.#bulkSize = checkInteger(options.bulkSize ?? BULLMQ_RUNNER_DEFAULTS.bulkSize, 'bulkSize', owner, { min: 1 });
     this.keepAlive = checkBoolean(options.keepAlive ?? BULLMQ_RUNNER_DEFAULTS.keepAlive, 'keepAlive', owner);
+    this.#noWorkerWarning = checkWait(options.noWorkerWarning ?? BULLMQ_RUNNER_DEFAULTS.noWorkerWarning, 'noWorkerWarning', owner);
+    this.#noWorkerTimeout = checkWait(options.noWorkerTimeout ?? BULLMQ_RUNNER_DEFAULTS.noWorkerTimeout, 'noWorkerTimeout', owner);
     this.#lease = new FlowLease(this.keepAlive, () => this.destroy());
     // Retention is the workers' unless set here: every option a job carries is packed, stored and
     // parsed again for each job.
@@ -419,6 +495,7 @@ export class BullMQTaskRunner implements TaskRunner {
       return entry;
     }
     this.#pending.set(entry.id, entry);
+    conn.lastEntry = entry;
     this.#batch.push(entry);
     if (!this.#flushScheduled && !this.#adding) {
       this.#flushScheduled = true;
@@ -465,12 +542,11 @@ export class BullMQTaskRunner implements TaskRunner {
     if (this.#conn !== undefined) return this.#conn;
     const queue = new Queue(this.queue, { connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'), prefix: this.#prefix });
     // The outcomes the workers publish (not the job queue's own events: three per job, for this
-    // process to read and parse). Read from a little before now (stream ids are Redis' clock): an
-    // outcome of one of this runner's jobs is never older than the runner's connection.
+    // process to read and parse). Read once its position is known (see #listen).
     const events = new QueueEvents(outcomesQueue(this.queue), {
       connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'),
       prefix: this.#prefix,
-      lastEventId: `${Date.now() - 5000}-0`,
+      autorun: false,
     });
     const conn: Connections = {
       queue,
@@ -480,6 +556,7 @@ export class BullMQTaskRunner implements TaskRunner {
         // Their status only (ioredis' 'ready', 'reconnecting', ...): no command goes through them here.
         const clients = await Promise.all([queue.backend.client, events.backend.blockingClient ?? events.backend.client]);
         conn.clients = clients;
+        await this.#listen(conn);
       }),
       lastError: undefined,
       downSince: undefined,
@@ -487,6 +564,11 @@ export class BullMQTaskRunner implements TaskRunner {
       removing: new Set(),
       closing: false,
       sealed: false,
+      workerSeenAt: 0,
+      noWorkerTold: new Set(),
+      probing: false,
+      refused: new Set(),
+      lastEntry: undefined,
     };
     // Unheard, a connection error would end the process; the ticker turns a lasting one into
     // failed runs.
@@ -495,13 +577,42 @@ export class BullMQTaskRunner implements TaskRunner {
       conn.downSince ??= Date.now();
     };
     queue.on('error', onError);
-    events.on('error', onError);
+    // A command Redis refuses (its ACL) is no outage: said once, and the look-ups stand in.
+    events.on('error', (error) => {
+      if (!this.#refused(conn, error, events.toKey('events'), outcomesLost(this.#checkInterval))) onError(error);
+    });
     conn.ready.catch(() => undefined);
     (events as unknown as { on(name: string, listener: (args: { outcomes?: unknown }) => void): void }).on(OUTCOMES_EVENT, ({ outcomes }) => {
       this.#heard(conn, outcomes);
     });
     this.#conn = conn;
     return conn;
+  }
+
+  /**
+   * Starts reading the outcomes' stream after its last entry, as Redis has it. No job of this
+   * runner is added before (#add waits for this), so none of their outcomes is skipped. Not from
+   * this machine's clock: one ahead of Redis' skipped every outcome, one behind reads old ones.
+   */
+  async #listen(conn: Connections): Promise<void> {
+    const { events } = conn;
+    const key = events.toKey('events');
+    let last: [string, string[]][];
+    try {
+      // The Redis backend's client is ioredis.
+      const client = (await conn.queue.backend.client) as unknown as { xrevrange(key: string, end: string, start: string, count: 'COUNT', n: number): Promise<[string, string[]][]> };
+      last = await client.xrevrange(key, '+', '-', 'COUNT', 1);
+    } catch (error) {
+      // Refused: the look-ups stand in for the events; said once.
+      if (this.#refused(conn, error, key, outcomesLost(this.#checkInterval))) return;
+      throw error;
+    }
+    if (conn.closing) return;
+    // An empty stream has no last entry: everything on it will be new.
+    (events.opts as QueueEventsOptions).lastEventId = last[0]?.[0] ?? '0-0';
+    events.run().catch((error: unknown) => {
+      if (!conn.closing) events.emit('error', error instanceof Error ? error : new Error(String(error)));
+    });
   }
 
   /**
@@ -560,6 +671,8 @@ export class BullMQTaskRunner implements TaskRunner {
       return;
     }
     if (!Array.isArray(list)) return;
+    // A worker published it: the queue has one at work.
+    conn.workerSeenAt = Date.now();
     for (let i = 0; i + 1 < list.length; i += 2) {
       const entry = this.#pending.get(list[i] as string);
       if (entry === undefined) continue;
@@ -657,17 +770,117 @@ export class BullMQTaskRunner implements TaskRunner {
   }
 
   async #removeOrCancel(conn: Connections, id: string): Promise<void> {
+    let removed: number;
     try {
-      const removed = await conn.queue.remove(id);
-      // Sealed: closing gave up waiting (Redis is gone), and a producer made now would stay open.
-      if (removed === 1 || conn.sealed) return;
-      if (conn.producer === undefined) {
-        conn.producer = new QueueEventsProducer(controlQueue(this.queue), { connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'), prefix: this.#prefix });
-        conn.producer.on('error', () => undefined);
+      removed = await conn.queue.remove(id);
+    } catch (error) {
+      // Refused, it is said (once); Redis away, the run has ended already and a worker that
+      // finishes the job is not heard.
+      this.#refused(conn, error, conn.queue.toKey(id), 'A cancelled or timed-out run\'s job cannot be taken back: a worker may run it yet');
+      return;
+    }
+    // Sealed: closing gave up waiting (Redis is gone), and a producer made now would stay open.
+    if (removed === 1 || conn.sealed) return;
+    let producer = conn.producer;
+    if (producer === undefined) {
+      const made = new QueueEventsProducer(controlQueue(this.queue), { connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'), prefix: this.#prefix });
+      // Its connection's errors are the queue's too, and watched there; a refusal is said once.
+      made.on('error', (error) => void this.#refused(conn, error, made.toKey('events'), CANCELS_LOST));
+      conn.producer = producer = made;
+    }
+    try {
+      await producer.publishEvent({ eventName: CANCEL_EVENT, jobId: id });
+    } catch (error) {
+      this.#refused(conn, error, producer.toKey('events'), CANCELS_LOST);
+    }
+  }
+
+  /**
+   * Redis refused a command (a `NOPERM` of its ACL, an `OOM`): the flows are told once, through a
+   * waiting run, what was refused on which key and what it costs. False for any other error (the
+   * connection's, watched by the ticker).
+   */
+  #refused(conn: Connections, error: unknown, key: string, consequence: string): boolean {
+    const refusal = refusalOf(error);
+    if (refusal === undefined) return false;
+    const said = `${refusal.kind} ${refusal.command ?? ''} ${key}`;
+    if (conn.refused.has(said)) return true;
+    conn.refused.add(said);
+    this.#warn(conn, 'QUEUE_COMMAND_REFUSED', `queue "${this.queue}": ${describeRefusal(refusal, key, consequence)}`);
+    return true;
+  }
+
+  /** A warning for the flows, through the run that has waited longest (or the last run, if none waits). */
+  #warn(conn: Connections, code: RunWarningCode, message: string): void {
+    const carrier = this.#pending.values().next().value ?? conn.lastEntry;
+    if (carrier !== undefined) warnThrough(carrier, code, message);
+    else console.warn(`sluice: ${code}: ${message}`);
+  }
+
+  /**
+   * The command that starts a worker for a run's task (its module's path when the task says
+   * where it is defined).
+   */
+  #startOne(entry: Pending): string {
+    const prefix = this.#prefix === BULLMQ_RUNNER_DEFAULTS.prefix ? '' : ` --prefix ${shellWord(this.#prefix)}`;
+    return `sluice worker --queue ${shellWord(this.queue)} --module ${modulePath(entry.call.task)}${prefix}`;
+  }
+
+  /**
+   * Once a second while jobs wait: when no worker has been seen at work on the queue for
+   * `noWorkerWarning`, the job waiting longest has not been taken and none of the queue's jobs
+   * is active, each flow waiting is told once, with the
+   * command that starts one; past `noWorkerTimeout`, the runs that waited that long fail and their
+   * jobs are taken back.
+   */
+  async #watchWorkers(conn: Connections, now: number): Promise<void> {
+    if (conn.probing) return;
+    let oldest: Pending | undefined;
+    for (const entry of this.#pending.values()) {
+      if (entry.addedAt !== 0) {
+        oldest = entry;
+        break;
       }
-      await conn.producer.publishEvent({ eventName: CANCEL_EVENT, jobId: id });
-    } catch {
-      // The run has ended already; a worker that finishes the job is not heard.
+    }
+    if (oldest === undefined) return;
+    const waited = now - Math.max(oldest.addedAt, conn.workerSeenAt);
+    if (waited < this.#noWorkerWarning && waited < this.#noWorkerTimeout) return;
+    conn.probing = true;
+    let taken: boolean;
+    try {
+      // Its job taken (its outcome not heard yet), or another job of the queue at work: a worker is there.
+      const state = await conn.queue.getJobState(oldest.id);
+      taken = state === 'active' || state === 'completed' || state === 'failed' || (await conn.queue.getActiveCount()) > 0;
+    } catch (error) {
+      this.#refused(conn, error, conn.queue.toKey(oldest.id), 'Whether a worker takes this queue\'s jobs cannot be told: no warning when none does, and noWorkerTimeout fails no run');
+      return;
+    } finally {
+      conn.probing = false;
+    }
+    // Seen meanwhile, or closed.
+    if (this.#conn !== conn || conn.workerSeenAt > now) return;
+    if (taken) {
+      conn.workerSeenAt = now;
+      return;
+    }
+    for (const entry of [...this.#pending.values()]) {
+      if (entry.addedAt === 0) continue;
+      const wait = now - Math.max(entry.addedAt, conn.workerSeenAt);
+      if (wait >= this.#noWorkerTimeout) {
+        // Taken back first: the run's end may end the flow and close the connections.
+        this.#removeJob(conn, entry.id);
+        this.#settle(entry, new NoWorkerError(entry.call.task.name, entry.call.runName, this.queue, wait, this.#startOne(entry)));
+      } else if (wait >= this.#noWorkerWarning && !conn.noWorkerTold.has(entry.call.flowRunId)) {
+        conn.noWorkerTold.add(entry.call.flowRunId);
+        const bound = Number.isFinite(this.#noWorkerTimeout)
+          ? `its runs fail with NoWorkerError once they have waited ${(this.#noWorkerTimeout / 1000).toFixed(1)} s (noWorkerTimeout)`
+          : 'its runs wait for one (set noWorkerTimeout to fail them instead)';
+        warnThrough(
+          entry,
+          'QUEUE_NO_WORKER',
+          `no worker has taken a job of queue "${this.queue}" in ${(wait / 1000).toFixed(1)} s (task run "${entry.call.runName}" waits, and no job of the queue is active): ${bound}. Is a worker running, on this Redis, with this queue and prefix? Start one: ${this.#startOne(entry)}`,
+        );
+      }
     }
   }
 
@@ -707,6 +920,7 @@ export class BullMQTaskRunner implements TaskRunner {
       return;
     }
     if (conn.downSince !== undefined) return;
+    void this.#watchWorkers(conn, now);
     const due: Pending[] = [];
     for (const entry of this.#pending.values()) {
       if (entry.addedAt !== 0 && now - entry.checkedAt >= this.#checkInterval) {
@@ -726,9 +940,11 @@ export class BullMQTaskRunner implements TaskRunner {
       // The state first: a job read before it completes would carry no value yet.
       state = await conn.queue.getJobState(entry.id);
       job = state === 'unknown' ? undefined : await Job.fromId(conn.queue, entry.id);
-    } catch {
+    } catch (error) {
+      this.#refused(conn, error, conn.queue.toKey(entry.id), 'Jobs cannot be looked up: a run whose outcome event was missed waits on');
       return;
     }
+    if (state === 'active' || state === 'completed' || state === 'failed') conn.workerSeenAt = Date.now();
     if (entry.settled) return;
     if (job === undefined) {
       this.#settle(entry, new JobFailedError(entry.call.task.name, entry.call.runName, entry.id, 'the job is gone from Redis before its outcome was read (removed by someone else?)'));

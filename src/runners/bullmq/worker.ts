@@ -26,6 +26,7 @@ import { WORKER_DEFAULTS, type WorkerOptions } from './worker-options.js';
 import { findNotJson } from './json-check.js';
 import { checkKeepJobs, keepJobsForWorker } from './keep-jobs.js';
 import { OutcomeOutbox } from './outbox.js';
+import { describeRefusal, refusalOf } from './refusal.js';
 import { CANCEL_EVENT, controlQueue, flowRunIdOf, JOB_PROTOCOL_VERSION, JobDataC, outcomesQueue, runNameOf, type JobFailure, type JobResult } from './protocol.js';
 import { decodeArgs, encodeValue } from '../remote/codec-worker.js';
 
@@ -255,11 +256,27 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     throw new Error(outcome.message);
   };
   const starting = new StartUp(queue, connectionAddress(options.connection ?? WORKER_DEFAULTS.connection), connectTimeout, secrets);
+  /** The refusals logged already (`<kind> <command> <key>`): each is logged once. */
+  const refused = new Set<string>();
+  /**
+   * Redis refused a command of the outcomes or cancels (a `NOPERM` of its ACL): the worker goes on
+   * without them, and says so once. Other errors are the connection's, which the worker's own
+   * 'error' logs.
+   */
+  const onRefused = (key: string, consequence: string) => (error: unknown): void => {
+    const refusal = refusalOf(error);
+    if (refusal === undefined) return;
+    const said = `${refusal.kind} ${refusal.command ?? ''} ${key}`;
+    if (refused.has(said)) return;
+    refused.add(said);
+    log(`sluice worker: queue "${queue}": ${describeRefusal(refusal, key, consequence)}`, 'error');
+  };
   // Outcomes go out in batches on a stream of their own: a flow reads a few events instead of the
   // job queue's three per job.
   const producer = new QueueEventsProducer(outcomesQueue(queue), { connection: bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker'), prefix });
-  producer.on('error', () => undefined);
-  const outbox = new OutcomeOutbox(producer);
+  const outcomesRefused = onRefused(producer.toKey('events'), 'The flows hear no outcome from this worker: they find each by looking its job up, after their checkInterval (5 s by default)');
+  producer.on('error', outcomesRefused);
+  const outbox = new OutcomeOutbox(producer, outcomesRefused);
   // One promise per job on top of the body's own: callbacks, not an async chain, since every
   // promise pays AsyncLocalStorage's hooks.
   const processor = (job: Job): Promise<JobResult> => {
@@ -354,7 +371,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     prefix,
     lastEventId: since,
   });
-  events.on('error', () => undefined);
+  events.on('error', onRefused(events.toKey('events'), "Cancels and time-outs from the flows do not reach this worker: the bodies they stop run on to their end, and their jobs' slots stay taken"));
   (events as unknown as { on(name: string, listener: (args: { jobId?: unknown }) => void): void }).on(CANCEL_EVENT, ({ jobId }) => {
     // The body runs on, unheard: the job fails now and the worker takes its next one.
     if (typeof jobId === 'string') stops.get(jobId)?.(new Error('cancelled by its flow'));
