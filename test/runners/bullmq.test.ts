@@ -393,6 +393,10 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
       await expect(inFlow(() => add.map(five, 1).result(), new BullMQTaskRunner({ queue: other, connection: redis.url }))).resolves.toEqual([2, 3, 4, 5, 6]);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(await otherProbe.getJobCounts('completed', 'active', 'waiting')).toEqual({ completed: 0, active: 0, waiting: 0 });
+      // A retention too short for a flow to read a missed outcome back is said at start, once.
+      expect(process.output().match(/warning: the retention of completed jobs keeps jobs for 0 s only/g)).toHaveLength(1);
+      expect(process.output()).toMatch(/`--keep-completed 60`/);
+      expect(process.output()).not.toMatch(/retention of failed jobs/);
     } finally {
       await Promise.all([killWorkers([process]), otherProbe.close()]);
     }

@@ -40,3 +40,20 @@ export function keepJobsForWorker(keep: KeepJobs): { count: number } | { age: nu
   if (keep.age === undefined) return { count: keep.count ?? -1 };
   return keep.count === undefined ? { age: keep.age } : { age: keep.age, count: keep.count };
 }
+
+/** The shortest retention, in seconds, a flow can rely on to read an outcome back from its job. */
+export const MIN_RETENTION_S = 60;
+
+/**
+ * Why `keep` may remove a finished job before its flow has read the outcome, or `undefined` when
+ * it keeps jobs long enough. A flow hears outcomes as events; one it missed (its process was
+ * paused, or reconnecting) it reads back from the job, which must still be there.
+ */
+export function retentionShortfall(keep: KeepJobs): string | undefined {
+  if (keep === false) return undefined;
+  if (keep === true) return 'removes each job as soon as it finishes';
+  if (typeof keep === 'number') return `keeps only the last ${keep} job(s), however recent`;
+  if (keep.age === undefined) return keep.count === undefined ? undefined : `keeps only the last ${keep.count} job(s), however recent`;
+  if (keep.age < MIN_RETENTION_S) return `keeps jobs for ${keep.age} s only`;
+  return undefined;
+}

@@ -24,7 +24,7 @@ import { StartUp } from './start-up.js';
 import { scrub } from '../../cache/redact.js';
 import { WORKER_DEFAULTS, type WorkerOptions } from './worker-options.js';
 import { findNotJson } from './json-check.js';
-import { checkKeepJobs, keepJobsForWorker } from './keep-jobs.js';
+import { checkKeepJobs, keepJobsForWorker, MIN_RETENTION_S, retentionShortfall } from './keep-jobs.js';
 import { OutcomeOutbox } from './outbox.js';
 import { describeRefusal, refusalOf } from './refusal.js';
 import { CANCEL_EVENT, controlQueue, flowRunIdOf, JOB_PROTOCOL_VERSION, JobDataC, outcomesQueue, runNameOf, type JobFailure, type JobResult } from './protocol.js';
@@ -394,6 +394,16 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   starting.done();
   void worker.run().catch((error: unknown) => log(`sluice worker: ${error instanceof Error ? error.message : String(error)}`, 'error'));
   log(`sluice worker ready: queue "${queue}", ${names.length} task${names.length === 1 ? '' : 's'} (${names.join(', ')}), concurrency ${concurrency}, pid ${process.pid}`, 'info');
+  // Said at start: a flow that missed an outcome event reads the job back, and it must be there.
+  for (const [what, keep, flag] of [['completed', removeOnComplete, '--keep-completed'], ['failed', removeOnFail, '--keep-failed']] as const) {
+    const short = retentionShortfall(keep);
+    if (short !== undefined) {
+      log(
+        `sluice worker: warning: the retention of ${what} jobs ${short}. A flow that misses a job's outcome event (its process paused, or reconnecting) reads the outcome from the job; once the job is gone, the run fails although its body ran. Keep them at least ${MIN_RETENTION_S} s (\`${flag} ${MIN_RETENTION_S}\`, or \`{ age: ${MIN_RETENTION_S} }\` in startWorker's options), or keep the default.`,
+        'error',
+      );
+    }
+  }
 
   let closing: Promise<void> | undefined;
   let forced = false;
