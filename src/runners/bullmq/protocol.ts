@@ -48,6 +48,11 @@ export const JobDataC = t.intersection([
      * `allowFailure`): they cross as {@link WireThrown} and are rebuilt.
      */
     errorArgs: t.array(t.number),
+    /**
+     * The flow run keeps a heartbeat in Redis with this lease (ms): a worker skips the job once
+     * it has lapsed (the flow process is gone). Absent for a job added by hand.
+     */
+    lease: t.number,
   }),
 ]);
 export type JobData = IoTs.TypeOf<typeof JobDataC>;

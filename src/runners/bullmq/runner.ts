@@ -23,6 +23,7 @@ import { describeWireErrors } from '../remote/wire-errors.js';
 import { bullmqConnection, checkQueueName, connectionSecrets, type RedisConnection } from './connection.js';
 import { JobFailedError, JobPayloadError, JobStalledError, NoWorkerError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
+import { heartbeatKey, Heartbeats, type HeartbeatClient } from './flow-heartbeat.js';
 import { checkKeepJobs, type KeepJobs } from './keep-jobs.js';
 import { describeRefusal, refusalOf } from './refusal.js';
 import { CANCEL_EVENT, controlQueue, impliesFlowRunId, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, OUTCOMES_EVENT, outcomesQueue, type JobData } from './protocol.js';
@@ -113,6 +114,17 @@ export interface BullMQTaskRunnerOptions {
    * @defaultValue `Infinity`: they wait for a worker (`BULLMQ_RUNNER_DEFAULTS.noWorkerTimeout`)
    */
   readonly noWorkerTimeout?: number;
+  /**
+   * How long, in ms, the heartbeat of a flow run that uses this runner outlives its process.
+   * While the flow run has jobs, the runner keeps a key in Redis and renews it at a third of this;
+   * a worker skips (fails, unretried) a job whose flow run's heartbeat has lapsed, so a flow
+   * process that died (SIGKILL, a lost machine) leaves no orphans running for nobody. A flow
+   * process stopped for longer (a debugger, SIGSTOP) finds its waiting jobs failed. At least
+   * 3000 (the runner renews on a 1 s tick).
+   *
+   * @defaultValue `30000` (`BULLMQ_RUNNER_DEFAULTS.flowLease`)
+   */
+  readonly flowLease?: number;
 }
 
 /**
@@ -134,6 +146,7 @@ export const BULLMQ_RUNNER_DEFAULTS = {
   keepAlive: false,
   noWorkerWarning: 10_000,
   noWorkerTimeout: Infinity,
+  flowLease: 30_000,
 } as const satisfies Partial<BullMQTaskRunnerOptions>;
 
 /** A run's job, from when the engine starts the attempt until its outcome is known. */
@@ -325,6 +338,7 @@ export class BullMQTaskRunner implements TaskRunner {
   readonly #prefix: string;
   readonly #connectionTimeout: number;
   readonly #checkInterval: number;
+  readonly #heartbeats: Heartbeats;
   readonly #bulkSize: number;
   readonly #noWorkerWarning: number;
   readonly #noWorkerTimeout: number;
@@ -367,6 +381,7 @@ export class BullMQTaskRunner implements TaskRunner {
     this.#noWorkerWarning = checkWait(options.noWorkerWarning ?? BULLMQ_RUNNER_DEFAULTS.noWorkerWarning, 'noWorkerWarning', owner);
     this.#noWorkerTimeout = checkWait(options.noWorkerTimeout ?? BULLMQ_RUNNER_DEFAULTS.noWorkerTimeout, 'noWorkerTimeout', owner);
     this.#lease = new FlowLease(this.keepAlive, () => this.destroy());
+    this.#heartbeats = new Heartbeats(this.#prefix, this.queue, checkNumber(options.flowLease ?? BULLMQ_RUNNER_DEFAULTS.flowLease, 'flowLease', owner, 3 * TICK_MS));
     // Retention is the workers' unless set here: every option a job carries is packed, stored and
     // parsed again for each job.
     this.#jobOptions = {
@@ -486,6 +501,7 @@ export class BullMQTaskRunner implements TaskRunner {
       flowName: call.flowName,
       ...(impliesFlowRunId(call.runId, call.flowRunId) ? {} : { flowRunId: call.flowRunId }),
       ...(call.parentRunId === undefined ? {} : { parentRunId: call.parentRunId }),
+      lease: this.#heartbeats.lease,
     };
     const entry = new Pending(`${this.#idBase}.${(++this.#nextId).toString(36)}`, call, data, sink, this.#stopEntry);
     const conn = this.#connect();
@@ -640,6 +656,8 @@ export class BullMQTaskRunner implements TaskRunner {
     const conn = this.#connect();
     try {
       await conn.ready;
+      // The flow runs' heartbeats are in Redis before their jobs: a worker never finds a job first.
+      await this.#beat(conn, live, false);
       const one = live.length === 1 ? live[0] : undefined;
       if (one !== undefined) await conn.queue.add(one.call.runName, one.data, { ...this.#jobOptions, jobId: one.id });
       else await conn.queue.addBulk(live.map((entry) => ({ name: entry.call.runName, data: entry.data, opts: { ...this.#jobOptions, jobId: entry.id } })));
@@ -921,6 +939,9 @@ export class BullMQTaskRunner implements TaskRunner {
     }
     if (conn.downSince !== undefined) return;
     void this.#watchWorkers(conn, now);
+    this.#beat(conn, this.#pending.values(), true).catch((error: unknown) => {
+      this.#refused(conn, error, heartbeatKey(this.#prefix, this.queue, '*'), 'workers will take this flow for gone once its heartbeat lapses, and skip its jobs');
+    });
     const due: Pending[] = [];
     for (const entry of this.#pending.values()) {
       if (entry.addedAt !== 0 && now - entry.checkedAt >= this.#checkInterval) {
@@ -929,6 +950,15 @@ export class BullMQTaskRunner implements TaskRunner {
       }
     }
     await Promise.all(due.map((entry) => this.#check(conn, entry, now)));
+  }
+
+  /** Renews the heartbeats of the flow runs of `entries` that are due (see {@link Heartbeats}). */
+  async #beat(conn: Connections, entries: Iterable<Pending>, forget: boolean): Promise<void> {
+    const ids = new Set<string>();
+    for (const entry of entries) ids.add(entry.call.flowRunId);
+    if (ids.size === 0 && !forget) return;
+    const client = (await conn.queue.backend.client) as unknown as HeartbeatClient;
+    await this.#heartbeats.beat(client, ids, Date.now(), forget);
   }
 
   /** Looks a job up in Redis, for an outcome its event did not bring. */

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { QueueEvents, QueueEventsProducer, Worker, type Job } from 'bullmq';
+import { QueueEvents, QueueEventsProducer, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { InvalidArgumentError } from '../../core/errors/input.js';
 import { checkInteger, checkOptionsObject } from '../../core/option-checks.js';
 import type { RemoteRunInfo } from '../remote/remote-run.js';
@@ -24,6 +24,7 @@ import { StartUp } from './start-up.js';
 import { scrub } from '../../cache/redact.js';
 import { WORKER_DEFAULTS, type WorkerOptions } from './worker-options.js';
 import { findNotJson } from './json-check.js';
+import { FlowWatch, type HeartbeatClient } from './flow-heartbeat.js';
 import { checkKeepJobs, keepJobsForWorker, MIN_RETENTION_S, retentionShortfall } from './keep-jobs.js';
 import { OutcomeOutbox } from './outbox.js';
 import { describeRefusal, refusalOf } from './refusal.js';
@@ -277,6 +278,9 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   const outcomesRefused = onRefused(producer.toKey('events'), 'The flows hear no outcome from this worker: they find each by looking its job up, after their checkInterval (5 s by default)');
   producer.on('error', outcomesRefused);
   const outbox = new OutcomeOutbox(producer, outcomesRefused);
+  const flowWatch = new FlowWatch(prefix, queue);
+  const heartbeatClient = (): Promise<HeartbeatClient> => worker.backend.client as unknown as Promise<HeartbeatClient>;
+
   // One promise per job on top of the body's own: callbacks, not an async chain, since every
   // promise pays AsyncLocalStorage's hooks.
   const processor = (job: Job): Promise<JobResult> => {
@@ -287,6 +291,36 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
       prepared = thrownOutcome(error);
     }
     if (!prepared.ok) return failJob(job, prepared);
+    // A job whose flow run's heartbeat has lapsed is an orphan: its flow process is gone.
+    const { lease } = job.data as { readonly lease?: unknown };
+    const flowRunId = prepared.info?.flowRunId;
+    if (typeof lease === 'number' && flowRunId !== undefined) {
+      const orphan = flowWatch.isOrphan(heartbeatClient, flowRunId, lease, Date.now());
+      if (orphan !== false) {
+        const runnable = prepared;
+        return Promise.resolve(orphan)
+          // Redis not answering is not a dead flow: run the job.
+          .catch(() => false)
+          .then((gone) => (gone ? skipOrphan(job, flowRunId, lease) : runJob(job, runnable)));
+      }
+    }
+    return runJob(job, prepared);
+  };
+
+  /** The flow runs whose orphans were logged already: each is logged once. */
+  const orphansLogged = new Set<string>();
+  const skipOrphan = (job: Job, flowRunId: string, lease: number): Promise<never> => {
+    const message = `the flow run ${flowRunId} is gone (its heartbeat lapsed: no word from its process in ${lease} ms), so its job was skipped`;
+    if (!orphansLogged.has(flowRunId)) {
+      orphansLogged.add(flowRunId);
+      if (orphansLogged.size > 10_000) orphansLogged.clear();
+      log(`sluice worker: queue "${queue}": ${message}; its other queued jobs are skipped too`, 'info');
+    }
+    // Not retried: no attempt can bring the flow back.
+    return Promise.reject(new UnrecoverableError(message));
+  };
+
+  const runJob = (job: Job, prepared: Runnable): Promise<JobResult> => {
     const id = String(job.id);
     return new Promise<JobResult>((resolve, reject) => {
       let finished = false;
