@@ -10,6 +10,8 @@ export type { BullMQTaskRunnerOptions } from './runners/bullmq/runner.js';
 export type { KeepJobs } from './runners/bullmq/keep-jobs.js';
 export { startWorker } from './runners/bullmq/worker.js';
 export type { SluiceWorker } from './runners/bullmq/worker.js';
+export { cleanQueue } from './runners/bullmq/clean.js';
+export type { CleanQueueOptions } from './runners/bullmq/clean.js';
 export { WORKER_DEFAULTS } from './runners/bullmq/worker-options.js';
 export type { WorkerOptions } from './runners/bullmq/worker-options.js';
 export type { RedisConnection, RedisConnectionOptions } from './runners/bullmq/connection.js';

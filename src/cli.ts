@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `sluice` command. `sluice worker` starts a BullMQ worker that runs the tasks of the given
- * modules (see {@link startWorker}); `sluice timeline` draws a recording as an HTML page.
+ * modules (see {@link startWorker}); `sluice timeline` draws a recording as an HTML page;
+ * `sluice clean` takes a queue's jobs out of Redis (see {@link cleanQueue}).
  *
  * @module
  * @internal
@@ -51,7 +52,22 @@ options:
   --title <title>            the page's title (default: the recording's flow names)
   --flow-run <id>            draw only this flow run and its subflows; repeatable`;
 
-const USAGE = `${WORKER_USAGE}\n\n${TIMELINE_USAGE}`;
+const CLEAN_USAGE = `usage: sluice clean --queue <name> [--flow-run <id>] [options]
+
+Takes jobs out of a queue in Redis: with --flow-run, the jobs of that flow run that no worker has
+taken yet (what a flow process that died left behind; its id is in its events, its recording and
+every job's data); without it, the whole queue, with the streams sluice keeps beside it.
+
+options:
+  --queue, -q <name>         the queue
+  --flow-run <id>            only this flow run's jobs that have not started
+  --force                    clean the whole queue even while jobs are active
+  --redis <url>              where Redis is (default $REDIS_URL, else ${WORKER_DEFAULTS.connection})
+  --redis-password-file <path>
+                             Redis' password, read from this file (default $REDIS_PASSWORD_FILE)
+  --prefix <prefix>          BullMQ's key prefix (default ${WORKER_DEFAULTS.prefix})`;
+
+const USAGE = `${WORKER_USAGE}\n\n${TIMELINE_USAGE}\n\n${CLEAN_USAGE}`;
 
 function fail(message: string, usage = USAGE): never {
   console.error(`sluice: ${message}\n\n${usage}`);
@@ -76,10 +92,10 @@ function positive(value: string | undefined, name: string): number | undefined {
  * given. A password in `--redis` is used, with a warning: any user of the machine can read a
  * process's command line.
  */
-function redisConnection(url: string | undefined, passwordFile: string | undefined): RedisConnection {
+function redisConnection(url: string | undefined, passwordFile: string | undefined, who = 'sluice worker'): RedisConnection {
   if (url !== undefined && connectionSecrets(url).length > 0) {
     console.error(
-      'sluice worker: warning: the password in --redis shows on the command line of this process (ps, /proc) to every user of this machine; give the URL in $REDIS_URL, or the password in a file (--redis-password-file <path>)',
+      `${who}: warning: the password in --redis shows on the command line of this process (ps, /proc) to every user of this machine; give the URL in $REDIS_URL, or the password in a file (--redis-password-file <path>)`,
     );
   }
   const where = url ?? process.env.REDIS_URL ?? WORKER_DEFAULTS.connection;
@@ -170,6 +186,47 @@ async function worker(argv: string[]): Promise<void> {
   process.on('SIGINT', stop);
 }
 
+async function clean(argv: string[]): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        queue: { type: 'string', short: 'q' },
+        'flow-run': { type: 'string' },
+        force: { type: 'boolean' },
+        redis: { type: 'string' },
+        'redis-password-file': { type: 'string' },
+        prefix: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error), CLEAN_USAGE);
+  }
+  if (values.help === true) {
+    console.log(CLEAN_USAGE);
+    return;
+  }
+  if (values.queue === undefined) fail('give --queue', CLEAN_USAGE);
+  const connection = redisConnection(values.redis, values['redis-password-file'] ?? process.env.REDIS_PASSWORD_FILE, 'sluice clean');
+  const { cleanQueue } = await import('./runners/bullmq/clean.js');
+  const flowRunId = values['flow-run'];
+  const { removed } = await cleanQueue({
+    queue: values.queue,
+    connection,
+    ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
+    ...(flowRunId === undefined ? {} : { flowRunId }),
+    force: values.force === true,
+  });
+  console.log(
+    flowRunId === undefined
+      ? `sluice clean: queue "${values.queue}" removed, with the ${removed} job(s) it held`
+      : `sluice clean: removed ${removed} job(s) of flow run ${flowRunId} from queue "${values.queue}"`,
+  );
+}
+
 function timeline(argv: string[]): void {
   let values;
   let positionals;
@@ -228,6 +285,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'timeline':
       timeline(rest);
+      return;
+    case 'clean':
+      await clean(rest);
       return;
     case undefined:
     case '-h':
