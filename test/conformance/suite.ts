@@ -31,7 +31,9 @@ import {
   removeProbes,
   sleepy,
   sum,
+  throwOdd,
   whoAmI,
+  type OddThrow,
   type Probe,
 } from './tasks.js';
 
@@ -376,6 +378,23 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
       expect(error.message).toBe('outer');
       expect(error.cause).toBeInstanceOf(RangeError);
       expect((error.cause as Error).message).toBe('inner');
+    });
+
+    it('brings back undefined, a symbol, a bigint or a cyclic object thrown by a body as what was thrown', async () => {
+      const kinds: OddThrow[] = ['undefined', 'symbol', 'registered symbol', 'bigint', 'cyclic'];
+      const out = (await inFlow(2, async () => {
+        const runs = kinds.map((kind) => throwOdd.submit(kind));
+        const thrown = await Promise.all(runs.map((run) => failure(run)));
+        return { thrown, states: runs.map((run) => run.state.name) };
+      })) as { thrown: unknown[]; states: string[] };
+      expect(out.states).toEqual(['Failed', 'Failed', 'Failed', 'Failed', 'Failed']);
+      const [undef, symbol, registered, bigint, cyclic] = out.thrown;
+      expect(undef).toBeUndefined();
+      expect(typeof symbol === 'symbol' && symbol.description).toBe('odd');
+      expect(registered).toBe(Symbol.for('sluice.odd'));
+      expect(bigint).toBe(12345678901234567890n);
+      expect(cyclic).toMatchObject({ label: 'cyclic' });
+      expect((cyclic as { self: unknown }).self).toBe(cyclic);
     });
 
     it('runs a body that maps child tasks and waits for them, at a limit of 1, without deadlock', async () => {

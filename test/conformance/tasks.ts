@@ -214,3 +214,31 @@ export const whoAmI = task({ name: 'who_am_i', module: import.meta.url, taskRunN
     signal: context.signal instanceof AbortSignal && !context.signal.aborted,
   };
 });
+
+/** What {@link throwOdd} throws. */
+export type OddThrow = 'undefined' | 'symbol' | 'registered symbol' | 'bigint' | 'cyclic';
+
+/** Throws something that is not an Error: `undefined`, a symbol, a bigint or a cyclic object. */
+export const throwOdd = task({ name: 'throw_odd', module: import.meta.url }, (kind: OddThrow): number => {
+  switch (kind) {
+    case 'undefined':
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test
+      throw undefined;
+    case 'symbol':
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test
+      throw Symbol('odd');
+    case 'registered symbol':
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test
+      throw Symbol.for('sluice.odd');
+    case 'bigint':
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test
+      throw 12345678901234567890n;
+    case 'cyclic': {
+      const cyclic: { label: string; self?: unknown } = { label: 'cyclic' };
+      cyclic.self = cyclic;
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test
+      throw cyclic;
+    }
+  }
+});
+

@@ -724,7 +724,8 @@ export class BullMQTaskRunner implements TaskRunner {
     const failure = recorded.right;
     switch (failure.kind) {
       case 'threw':
-        this.#settle(entry, rebuildThrown(failure.thrown));
+        // A body may throw undefined: a failure all the same.
+        this.#settle(entry, rebuildThrown(failure.thrown), undefined, true);
         return;
       case 'unknown-task':
         this.#settle(entry, new UnknownTaskError(task.name, this.queue, failure.known));
@@ -742,12 +743,12 @@ export class BullMQTaskRunner implements TaskRunner {
   }
 
   /** Settles a run's job: an error, or its value. */
-  #settle(entry: Pending, error: unknown, value?: unknown): void {
+  #settle(entry: Pending, error: unknown, value?: unknown, failed = error !== undefined): void {
     if (entry.settled) return;
     entry.settled = true;
     this.#pending.delete(entry.id);
     if (this.#pending.size === 0) this.#stopTicker();
-    if (error !== undefined) entry.sink.failed(error);
+    if (failed) entry.sink.failed(error);
     else entry.sink.succeeded(value);
   }
 

@@ -185,7 +185,14 @@ function preparePayload(data: unknown, jobName: string, registry: ReadonlyMap<st
 /** What a body threw (or a stop's reason) as a job failure. */
 function thrownOutcome(error: unknown): Failed {
   const thrown = serializeThrown(error, (v) => findNotJson(v) === undefined);
-  const text = thrown.kind === 'error' ? `${thrown.name}: ${thrown.message}` : `threw ${JSON.stringify(thrown.value)}`;
+  const text =
+    thrown.kind === 'error'
+      ? `${thrown.name}: ${thrown.message}`
+      : thrown.kind === 'value'
+        ? `threw ${JSON.stringify(thrown.value)}`
+        : thrown.kind === 'symbol'
+          ? `threw a symbol (${String(thrown.description)})`
+          : `threw ${typeof error}`;
   return failure({ kind: 'threw', thrown }, text);
 }
 
