@@ -265,6 +265,19 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
     }
   });
 
+  it('gives getRunContext() to a body whose job has no flow name and no flow run id (added by raw BullMQ)', async () => {
+    const probe = new Queue(queue, { connection: { url: redis.url } });
+    const events = new QueueEvents(queue, { connection: { url: redis.url } });
+    try {
+      await events.waitUntilReady();
+      const job = await probe.add('raw-job', { v: 1, task: 'who_am_i', attempt: 1, args: ['raw'], runId: 'no-flow' });
+      const result = (await job.waitUntilFinished(events, 20_000)) as { value: unknown };
+      expect(result.value).toMatchObject({ label: 'raw', runName: 'raw-job', runId: 'no-flow', taskName: 'who_am_i', attempt: 1, flowName: '', flowRunId: '' });
+    } finally {
+      await Promise.all([probe.close(), events.close()]);
+    }
+  });
+
   it('gets outcomes whose events it missed by looking the jobs up (bullmq#85)', async () => {
     // This process's QueueEvents hears no outcome event at all.
     // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with its own `this`

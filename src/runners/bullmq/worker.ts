@@ -142,7 +142,7 @@ interface Runnable {
   readonly task: string;
   readonly body: TaskBody;
   readonly args: unknown[];
-  readonly info: RemoteRunInfo | undefined;
+  readonly info: RemoteRunInfo;
 }
 
 /** Reads one job's payload: what to run, or why it cannot run (a `params` codec may still throw). */
@@ -174,11 +174,16 @@ function preparePayload(data: unknown, jobName: string, registry: ReadonlyMap<st
   const decoded = decodeArgs(body.params, args, job.encoded === true);
   if (!decoded.ok) return failure({ kind: 'invalid-params', problems: decoded.problems }, `task "${job.task}": invalid arguments: ${decoded.problems.join('; ')}`);
   args = decoded.args;
-  const flowRunId = flowRunIdOf(job);
-  const info: RemoteRunInfo | undefined =
-    flowRunId === undefined || job.flowName === undefined
-      ? undefined
-      : { runId: job.runId, runName: runNameOf(job, jobName), taskName: job.task, attempt: job.attempt, flowRunId, flowName: job.flowName, parentRunId: job.parentRunId };
+  // A job added without a flow (by raw BullMQ) still has a run: its flow's name and id are empty.
+  const info: RemoteRunInfo = {
+    runId: job.runId,
+    runName: runNameOf(job, jobName),
+    taskName: job.task,
+    attempt: job.attempt,
+    flowRunId: flowRunIdOf(job) ?? '',
+    flowName: job.flowName ?? '',
+    parentRunId: job.parentRunId,
+  };
   return { ok: true, task: job.task, body, args, info };
 }
 
