@@ -11,6 +11,7 @@ import { QueueEvents, QueueEventsProducer, Worker, type Job } from 'bullmq';
 import { InvalidArgumentError } from '../../core/errors/input.js';
 import { checkInteger, checkOptionsObject } from '../../core/option-checks.js';
 import type { RemoteRunInfo } from '../remote/remote-run.js';
+import { printable } from '../../core/printable.js';
 import { settleBody } from '../remote/body.js';
 import { runAsRemote } from '../remote/run-info.js';
 import { rebuildThrown, serializeThrown, WireThrownC } from '../remote/thrown.js';
@@ -248,7 +249,8 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   // No log line quotes the password, whoever writes it (BullMQ's and ioredis' errors included).
   const secrets = connectionSecrets(options.connection ?? WORKER_DEFAULTS.connection);
   const writeLog = options.log ?? defaultLog;
-  const log = (line: string, level: 'info' | 'error'): void => writeLog(scrub(line, secrets), level);
+  // One line each, whatever a task's or a job's name holds: no forged lines, no terminal escapes.
+  const log = (line: string, level: 'info' | 'error'): void => writeLog(printable(scrub(line, secrets)), level);
   const registry = await loadTasks(options.modules ?? [], options.tasks ?? []);
   if (registry.size === 0) throw new InvalidArgumentError('sluice worker: no tasks to run: give it at least one module (--module <file>) that exports tasks');
   const names = [...registry.keys()];
