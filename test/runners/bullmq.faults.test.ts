@@ -5,7 +5,7 @@
 import { QueueEvents } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BullMQTaskRunner } from '../../src/bullmq.js';
-import { flow, isSluiceError, type FlowEvent } from '../../src/index.js';
+import { flow, isSluiceError, unmapped, type FlowEvent } from '../../src/index.js';
 import { newProbe, removeProbes } from '../conformance/tasks.js';
 import { nap, napsStarted, work } from '../fixtures/bullmq-tasks.js';
 import { ENABLE_REDIS, hasRedis, killWorkers, queueName, startRedis, startWorkerProcess, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
@@ -174,6 +174,37 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
     expect(completed).toBeLessThan(200);
     // Redis went away, not the bodies: the runs it stranded ended Crashed.
     expect(crashed).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('ends the runs a Redis restarted empty lost Crashed with QUEUE_CONNECTION, not Failed', async () => {
+    const first = await startRedis();
+    redis = first;
+    const queue = queueName('redis-restart');
+    const worker = startWorkerProcess({ queue, url: first.url, modules: MODULES, concurrency: 2 });
+    workers.push(worker);
+    await worker.ready;
+    const runner = new BullMQTaskRunner({ queue, connection: first.url, checkInterval: 500 });
+    const probe = newProbe();
+    const ends: { type: string; code: unknown; message: string }[] = [];
+    const handle = flow({ name: 'redis-restart', taskRunner: runner }, () => nap.map(unmapped(probe), Array.from({ length: 6 }, () => 3_000)).result()).start();
+    handle.events$.subscribe((event: FlowEvent) => {
+      if (event.type === 'run-state' && (event.state.type === 'Crashed' || event.state.type === 'Failed')) {
+        const error = event.state.error as Error;
+        ends.push({ type: event.state.type, code: isSluiceError(error) ? error.code : undefined, message: error.message });
+      }
+    });
+    await until(() => napsStarted(probe) >= 2, 'two naps started');
+    // Killed and started again on the same port, with nothing saved: every job is gone.
+    await first.stop(true);
+    redis = await startRedis({ port: first.port });
+    const error = await handle.result().catch((e: unknown) => e);
+    expect(isSluiceError(error)).toBe(true);
+    expect(ends.length).toBe(6);
+    for (const end of ends) {
+      expect(end).toMatchObject({ type: 'Crashed', code: 'QUEUE_CONNECTION' });
+      expect(end.message).toMatch(/Redis restarted/);
+    }
+    await runner.destroy();
   }, 60_000);
 });
 

@@ -211,6 +211,8 @@ interface Connections {
    * A pointer, not a WeakRef per job; a kept-alive runner holds it until the next run.
    */
   lastEntry: Pending | undefined;
+  /** Redis' `run_id` when connected, where INFO answers: another one means it restarted. */
+  redisRunId: string | undefined;
 }
 
 /** What a stalled-out job's `failedReason` says (BullMQ's scripts). */
@@ -556,6 +558,7 @@ export class BullMQTaskRunner implements TaskRunner {
         // Their status only (ioredis' 'ready', 'reconnecting', ...): no command goes through them here.
         const clients = await Promise.all([queue.backend.client, events.backend.blockingClient ?? events.backend.client]);
         conn.clients = clients;
+        conn.redisRunId = await redisRunId(conn.queue);
         await this.#listen(conn);
       }),
       lastError: undefined,
@@ -569,6 +572,7 @@ export class BullMQTaskRunner implements TaskRunner {
       probing: false,
       refused: new Set(),
       lastEntry: undefined,
+      redisRunId: undefined,
     };
     // Unheard, a connection error would end the process; the ticker turns a lasting one into
     // failed runs.
@@ -948,11 +952,30 @@ export class BullMQTaskRunner implements TaskRunner {
     if (state === 'active' || state === 'completed' || state === 'failed') conn.workerSeenAt = Date.now();
     if (entry.settled) return;
     if (job === undefined) {
+      // Gone with a Redis that restarted without its data: the queue failed the run, not its body.
+      const runId = conn.redisRunId === undefined ? undefined : await redisRunId(conn.queue);
+      if (entry.settled) return;
+      if (runId !== undefined && runId !== conn.redisRunId) {
+        const message = `Redis restarted (its run_id changed) and lost job ${entry.id} of task run "${entry.call.runName}": it kept no data across the restart (persistence off?)`;
+        this.#settle(entry, new QueueConnectionError(this.queue, message, { secrets: this.#secrets }));
+        return;
+      }
       this.#settle(entry, new JobFailedError(entry.call.task.name, entry.call.runName, entry.id, 'the job is gone from Redis before its outcome was read (removed by someone else?)'));
     } else if (state === 'completed') {
       this.#completed(entry, job.returnvalue);
     } else if (state === 'failed') {
       this.#failed(entry, job.failedReason, job.data);
     }
+  }
+}
+
+/** Redis' `run_id` (new at each start), or `undefined` where INFO is refused or not Redis. */
+async function redisRunId(queue: Queue): Promise<string | undefined> {
+  try {
+    const client = (await queue.backend.client) as unknown as { info(section: string): Promise<string> };
+    return /^run_id:(\w+)/m.exec(await client.info('server'))?.[1];
+  } catch {
+    // Without it a lost job reads as removed, as before: nothing to say.
+    return undefined;
   }
 }
