@@ -3,6 +3,7 @@
  * often than allowed, and Redis going away under a flow.
  */
 import { QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BullMQTaskRunner } from '../../src/bullmq.js';
 import { flow, isSluiceError, unmapped, type FlowEvent } from '../../src/index.js';
@@ -205,6 +206,33 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
       expect(end.message).toMatch(/Redis restarted/);
     }
     await runner.destroy();
+  }, 60_000);
+
+  it('fails a run whose job Redis refuses for want of memory (maxmemory, noeviction) with QUEUE_OUT_OF_MEMORY', async () => {
+    const server = await startRedis();
+    redis = server;
+    const queue = queueName('redis-oom');
+    const runner = new BullMQTaskRunner({ queue, connection: server.url });
+    const admin = new Redis(server.url);
+    try {
+      // Warm: connected, and the outcomes' position read, before Redis fills up.
+      const warm = await flow({ name: 'redis-oom', taskRunner: runner }, async () => {
+        const future = work.with({ timeout: 200 }).submit(1, 1);
+        await future.wait();
+        return future.state.name;
+      })();
+      expect(warm).toBe('TimedOut');
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.config('SET', 'maxmemory', '1');
+      const error = await flow({ name: 'redis-oom', taskRunner: runner }, () => work.submit(2, 1).result())().catch((e: unknown) => e);
+      expect(isSluiceError(error, 'QUEUE_OUT_OF_MEMORY')).toBe(true);
+      expect((error as Error).message).toMatch(/queue "redis-oom-[^"]+": Redis is out of memory .*maxmemory/);
+      expect(error).toMatchObject({ queue });
+    } finally {
+      await admin.config('SET', 'maxmemory', '0');
+      admin.disconnect();
+      await runner.destroy();
+    }
   }, 60_000);
 });
 

@@ -21,7 +21,7 @@ import { describeSpecial } from '../remote/special.js';
 import { rebuildThrown, serializeThrown } from '../remote/thrown.js';
 import { describeWireErrors } from '../remote/wire-errors.js';
 import { bullmqConnection, checkQueueName, connectionSecrets, type RedisConnection } from './connection.js';
-import { JobFailedError, JobPayloadError, JobStalledError, NoWorkerError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './errors.js';
+import { JobFailedError, JobPayloadError, JobStalledError, NoWorkerError, NotSerializableError, QueueConnectionError, QueueOutOfMemoryError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
 import { checkKeepJobs, type KeepJobs } from './keep-jobs.js';
 import { describeRefusal, refusalOf } from './refusal.js';
@@ -650,8 +650,16 @@ export class BullMQTaskRunner implements TaskRunner {
       for (const entry of live) entry.data = undefined;
     } catch (error) {
       conn.lastError = error instanceof Error ? error : new Error(String(error));
+      // Redis' reply to a write over maxmemory starts with OOM.
+      const full = /^OOM\b/.test(messageOf(error));
       for (const entry of live) {
-        this.#settle(entry, new QueueConnectionError(this.queue, `could not add the job of task run "${entry.call.runName}": ${messageOf(error)}`, { cause: error, secrets: this.#secrets }));
+        const { runName } = entry.call;
+        this.#settle(
+          entry,
+          full
+            ? new QueueOutOfMemoryError(this.queue, runName, { cause: error, secrets: this.#secrets })
+            : new QueueConnectionError(this.queue, `could not add the job of task run "${runName}": ${messageOf(error)}`, { cause: error, secrets: this.#secrets }),
+        );
       }
       return;
     }
