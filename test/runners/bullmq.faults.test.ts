@@ -2,7 +2,7 @@
  * Faults, with real parts: worker processes killed with SIGKILL mid-run, a job that stalls more
  * often than allowed, and Redis going away under a flow.
  */
-import { QueueEvents } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BullMQTaskRunner } from '../../src/bullmq.js';
@@ -232,6 +232,44 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
       await admin.config('SET', 'maxmemory', '0');
       admin.disconnect();
       await runner.destroy();
+    }
+  }, 60_000);
+
+  it('fails a job whose stored data is not JSON, and one that hit the stall limit so, instead of cycling between active and stalled', async () => {
+    const server = await startRedis();
+    redis = server;
+    const queue = queueName('not-json');
+    const raw = new Queue(queue, { connection: { url: server.url } });
+    const admin = new Redis(server.url);
+    try {
+      const data = { v: 1, task: 'work', args: [1, 1], runId: 'r', attempt: 1 };
+      const [plain, stalled] = await Promise.all([raw.add('plain', data), raw.add('stalled', data)]);
+      // Damaged in Redis itself, where BullMQ parses it as a worker takes the job; the second as
+      // BullMQ's stall check leaves a job that stalled too often (a failure deferred to the taker).
+      await admin.hset(`bull:${queue}:${String(plain.id)}`, 'data', '{not json');
+      await admin.hset(`bull:${queue}:${String(stalled.id)}`, 'data', '{not json', 'defa', 'job stalled more than allowable limit');
+      const worker = startWorkerProcess({ queue, url: server.url, modules: MODULES, concurrency: 1, args: FAST_STALLS });
+      workers.push(worker);
+      await worker.ready;
+      const states = async (): Promise<string[]> => Promise.all([plain, stalled].map((job) => raw.getJobState(String(job.id))));
+      const deadline = Date.now() + 15_000;
+      while ((await states()).some((state) => state !== 'failed') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await states()).toEqual(['failed', 'failed']);
+      const reasons = await Promise.all([plain, stalled].map((job) => admin.hget(`bull:${queue}:${String(job.id)}`, 'failedReason')));
+      expect(reasons[0]).toMatch(/the job's data in Redis is not JSON/);
+      expect(reasons[1]).toBe('job stalled more than allowable limit');
+      // The worker goes on serving.
+      const good = await raw.add('good', { ...data, args: [21, 1] });
+      const events = new QueueEvents(queue, { connection: { url: server.url } });
+      try {
+        await events.waitUntilReady();
+        await expect(good.waitUntilFinished(events, 20_000)).resolves.toMatchObject({ value: 42 });
+      } finally {
+        await events.close();
+      }
+    } finally {
+      admin.disconnect();
+      await raw.close();
     }
   }, 60_000);
 });

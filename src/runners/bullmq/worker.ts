@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { QueueEvents, QueueEventsProducer, Worker, type Job } from 'bullmq';
+import { QueueEvents, QueueEventsProducer, Worker, type Job, type JobJson } from 'bullmq';
 import { InvalidArgumentError } from '../../core/errors/input.js';
 import { checkInteger, checkOptionsObject } from '../../core/option-checks.js';
 import type { RemoteRunInfo } from '../remote/remote-run.js';
@@ -188,6 +188,35 @@ function preparePayload(data: unknown, jobName: string, registry: ReadonlyMap<st
   return { ok: true, task: job.task, body, args, info };
 }
 
+/** Marks a job whose stored data BullMQ could not parse: the processor fails it by name. */
+const UNREADABLE = 'sluice:unreadable';
+
+/**
+ * BullMQ parses a job's data as a worker takes it, before the processor or the failure its stall
+ * check defers to the taker: data that is not JSON threw there, and the job went active, stalled,
+ * and back, forever. Such a job is taken with a note in place of its data instead, and fails.
+ */
+function takeUnreadableJobs(worker: Worker): void {
+  const target = worker as unknown as { createJob(data: JobJson, jobId: string): Job };
+  const createJob = target.createJob.bind(worker);
+  target.createJob = (data, jobId) => {
+    try {
+      return createJob(data, jobId);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return createJob({ ...data, data: JSON.stringify({ [UNREADABLE]: why }) }, jobId);
+    }
+  };
+}
+
+/** The failure of a job taken with the note of {@link takeUnreadableJobs}, if it is one. */
+function unreadableOutcome(data: unknown): Failed | undefined {
+  if (typeof data !== 'object' || data === null || !Object.hasOwn(data, UNREADABLE)) return undefined;
+  const why = (data as Record<string, unknown>)[UNREADABLE];
+  const message = `the job's data in Redis is not JSON (${String(why)}): it was not written by sluice or BullMQ, or was damaged`;
+  return failure({ kind: 'bad-payload', message }, message);
+}
+
 /** What a body threw (or a stop's reason) as a job failure. */
 function thrownOutcome(error: unknown): Failed {
   const thrown = serializeThrown(error, (v) => findNotJson(v) === undefined);
@@ -296,7 +325,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   const processor = (job: Job): Promise<JobResult> => {
     let prepared: Runnable | Failed;
     try {
-      prepared = preparePayload(job.data, job.name, registry, queue);
+      prepared = unreadableOutcome(job.data) ?? preparePayload(job.data, job.name, registry, queue);
     } catch (error) {
       prepared = thrownOutcome(error);
     }
@@ -363,6 +392,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     removeOnFail: keepJobsForWorker(removeOnFail),
     autorun: false,
   });
+  takeUnreadableJobs(worker);
   // Errors of the connection are BullMQ's to recover from (it reconnects); unheard, they would
   // end the process.
   worker.on('error', (error) => log(`sluice worker: ${error.message}`, 'error'));
