@@ -1,7 +1,9 @@
 /**
  * Faults, with real parts: worker processes killed with SIGKILL mid-run, a job that stalls more
- * often than allowed, and Redis going away under a flow.
+ * often than allowed, Redis going away, restarting empty or filling up under a flow, and job data
+ * damaged in Redis.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -272,6 +274,30 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
       await raw.close();
     }
   }, 60_000);
+
+  it('ends a run whose job hit the stall limit with data that is not JSON Crashed with JOB_STALLED, not waiting forever', async () => {
+    const server = await startRedis();
+    redis = server;
+    const queue = queueName('not-json-run');
+    const runner = new BullMQTaskRunner({ queue, connection: server.url, checkInterval: 500 });
+    const raw = new Queue(queue, { connection: { url: server.url } });
+    const admin = new Redis(server.url);
+    try {
+      const handle = flow({ name: 'not-json-run', taskRunner: runner }, () => work.submit(1, 1).result()).start();
+      let waiting: string[] = [];
+      const poll = setInterval(() => void raw.getWaiting().then((jobs) => (waiting = jobs.map((job) => String(job.id)))), 50);
+      await until(() => waiting.length === 1, 'the job was added').finally(() => clearInterval(poll));
+      await admin.hset(`bull:${queue}:${waiting[0] ?? ''}`, 'data', '{not json', 'defa', 'job stalled more than allowable limit');
+      workers.push(startWorkerProcess({ queue, url: server.url, modules: MODULES, concurrency: 1, args: FAST_STALLS }));
+      const error = await Promise.race([handle.result().catch((e: unknown) => e), sleep(15_000).then(() => 'still waiting after 15 s')]);
+      expect(isSluiceError(error, 'JOB_STALLED'), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(/stalled more than allowable limit \(the job's data in Redis is not JSON\)/);
+    } finally {
+      admin.disconnect();
+      await raw.close();
+      await runner.destroy();
+    }
+  }, 30_000);
 });
 
 if (!hasRedis) {

@@ -944,6 +944,19 @@ export class BullMQTaskRunner implements TaskRunner {
     await Promise.all(due.map((entry) => this.#check(conn, entry, now)));
   }
 
+  /** A job whose data is not JSON: once it failed (the worker fails it), its run fails with its reason. */
+  async #unreadable(conn: Connections, entry: Pending): Promise<void> {
+    let reason: string | null;
+    try {
+      const client = (await conn.queue.backend.client) as unknown as { hget(key: string, field: string): Promise<string | null> };
+      reason = await client.hget(conn.queue.toKey(entry.id), 'failedReason');
+    } catch (error) {
+      this.#refused(conn, error, conn.queue.toKey(entry.id), 'Jobs cannot be looked up: a run whose outcome event was missed waits on');
+      return;
+    }
+    if (reason !== null && reason !== '') this.#failed(entry, `${reason} (the job's data in Redis is not JSON)`, undefined);
+  }
+
   /** Looks a job up in Redis, for an outcome its event did not bring. */
   async #check(conn: Connections, entry: Pending, now: number): Promise<void> {
     entry.checkedAt = now;
@@ -954,6 +967,11 @@ export class BullMQTaskRunner implements TaskRunner {
       state = await conn.queue.getJobState(entry.id);
       job = state === 'unknown' ? undefined : await Job.fromId(conn.queue, entry.id);
     } catch (error) {
+      // Data that is not JSON (damaged in Redis): the job cannot be read, its failed reason can.
+      if (error instanceof SyntaxError) {
+        await this.#unreadable(conn, entry);
+        return;
+      }
       this.#refused(conn, error, conn.queue.toKey(entry.id), 'Jobs cannot be looked up: a run whose outcome event was missed waits on');
       return;
     }
