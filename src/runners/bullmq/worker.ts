@@ -166,7 +166,8 @@ function preparePayload(data: unknown, jobName: string, registry: ReadonlyMap<st
   for (const index of job.undefinedArgs ?? []) if (index >= 0 && index < args.length) args[index] = undefined;
   for (const index of job.errorArgs ?? []) {
     const thrown = WireThrownC.decode(args[index]);
-    if (index < 0 || index >= args.length || thrown._tag === 'Left') {
+    // Only an Error crosses as an argument (allowFailure's): no V8 data from a job is ever read.
+    if (index < 0 || index >= args.length || thrown._tag === 'Left' || thrown.right.kind !== 'error') {
       const message = `the job's argument ${index} should be an error as sluice sends one, and is not`;
       return failure({ kind: 'bad-payload', message }, message);
     }
