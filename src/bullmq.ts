@@ -15,4 +15,4 @@ export type { CleanQueueOptions } from './runners/bullmq/clean.js';
 export { WORKER_DEFAULTS } from './runners/bullmq/worker-options.js';
 export type { WorkerOptions } from './runners/bullmq/worker-options.js';
 export type { RedisConnection, RedisConnectionOptions } from './runners/bullmq/connection.js';
-export { UnknownTaskError, NotSerializableError, JobStalledError, JobFailedError, JobPayloadError, QueueConnectionError, NoWorkerError } from './runners/bullmq/errors.js';
+export { UnknownTaskError, NotSerializableError, JobStalledError, JobFailedError, JobPayloadError, QueueConnectionError, QueueOutOfMemoryError, NoWorkerError } from './runners/bullmq/errors.js';

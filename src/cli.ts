@@ -10,6 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { printable } from './core/printable.js';
 import { readRecording } from './observers/read.js';
 import { buildTimeline } from './observers/timeline/model.js';
 import { renderTimeline } from './observers/timeline/html.js';
@@ -177,7 +178,7 @@ async function worker(argv: string[]): Promise<void> {
         process.exit(0);
       },
       (error: unknown) => {
-        console.error(`sluice worker: ${error instanceof Error ? error.message : String(error)}`);
+        console.error(`sluice worker: ${printable(error instanceof Error ? error.message : String(error))}`);
         process.exit(1);
       },
     );
@@ -259,9 +260,10 @@ function timeline(argv: string[]): void {
   const missing = wanted?.filter((id) => !model.flowRuns.some((flowRun) => flowRun.id === id)) ?? [];
   if (missing.length > 0) {
     const found = buildTimeline(events).flowRuns;
-    const list = found.slice(0, LIST_LIMIT).map((flowRun) => `  ${flowRun.id}  ${flowRun.name}  ${flowRun.outcome ?? 'unfinished'}  ${flowRun.runs.length} runs`);
+    // Names from the file, printed escaped: a line break or terminal escape in one forges nothing.
+    const list = found.slice(0, LIST_LIMIT).map((flowRun) => `  ${printable(flowRun.id)}  ${printable(flowRun.name)}  ${flowRun.outcome ?? 'unfinished'}  ${flowRun.runs.length} runs`);
     if (found.length > LIST_LIMIT) list.push(`  ... and ${found.length - LIST_LIMIT} more`);
-    console.error(`sluice timeline: no flow run ${missing.join(', ')} in ${recording}; it holds ${found.length} flow run(s)${found.length === 0 ? '' : `:\n${list.join('\n')}`}`);
+    console.error(`sluice timeline: no flow run ${printable(missing.join(', '))} in ${printable(recording)}; it holds ${found.length} flow run(s)${found.length === 0 ? '' : `:\n${list.join('\n')}`}`);
     process.exit(1);
   }
   writeFileSync(output, renderTimeline(model, values.title === undefined ? {} : { title: values.title }));
@@ -301,6 +303,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(`sluice: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`sluice: ${printable(error instanceof Error ? error.message : String(error))}`);
   process.exit(1);
 });

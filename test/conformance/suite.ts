@@ -23,7 +23,10 @@ import {
   failWithCause,
   flaky,
   hang,
+  makeDeep,
   markDone,
+  measureDepth,
+  nested,
   newProbe,
   nothing,
   parent,
@@ -31,7 +34,10 @@ import {
   removeProbes,
   sleepy,
   sum,
+  throwDeepCause,
+  throwOdd,
   whoAmI,
+  type OddThrow,
   type Probe,
 } from './tasks.js';
 
@@ -376,6 +382,51 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
       expect(error.message).toBe('outer');
       expect(error.cause).toBeInstanceOf(RangeError);
       expect((error.cause as Error).message).toBe('inner');
+    });
+
+    it('brings back undefined, a symbol, a bigint or a cyclic object thrown by a body as what was thrown', async () => {
+      const kinds: OddThrow[] = ['undefined', 'symbol', 'registered symbol', 'bigint', 'cyclic'];
+      const out = (await inFlow(2, async () => {
+        const runs = kinds.map((kind) => throwOdd.submit(kind));
+        const thrown = await Promise.all(runs.map((run) => failure(run)));
+        return { thrown, states: runs.map((run) => run.state.name) };
+      })) as { thrown: unknown[]; states: string[] };
+      expect(out.states).toEqual(['Failed', 'Failed', 'Failed', 'Failed', 'Failed']);
+      const [undef, symbol, registered, bigint, cyclic] = out.thrown;
+      expect(undef).toBeUndefined();
+      expect(typeof symbol === 'symbol' && symbol.description).toBe('odd');
+      expect(registered).toBe(Symbol.for('sluice.odd'));
+      expect(bigint).toBe(12345678901234567890n);
+      expect(cyclic).toMatchObject({ label: 'cyclic' });
+      expect((cyclic as { self: unknown }).self).toBe(cyclic);
+    });
+
+    it('takes a 100k-deep argument or value, or fails its run with a clear error, never a stack overflow', async () => {
+      const deep = nested(100_000);
+      const out = (await inFlow(2, async () => {
+        const runs: TaskFuture<unknown>[] = [measureDepth.submit(deep), makeDeep.submit(100_000)];
+        await wait(runs);
+        const after = await add.submit(1, 2).result();
+        return { states: runs.map((run) => run.state), after };
+      })) as { states: { type: string; value?: unknown; error?: unknown }[]; after: number };
+      expect(out.after).toBe(3);
+      const [arg, value] = out.states;
+      const clear = (state: { type: string; error?: unknown } | undefined, what: RegExp): void => {
+        if (state?.type === 'Completed') return;
+        expect(state?.type).toBe('Failed');
+        expect(isSluiceError(state?.error)).toBe(true);
+        expect((state?.error as Error).message).toMatch(what);
+      };
+      if (arg?.type === 'Completed') expect(arg.value).toBe(100_000);
+      clear(arg, /argument 0.*nested more than 1,000 levels deep/);
+      if (value?.type === 'Completed') expect(Array.isArray(value.value)).toBe(true);
+      clear(value, /value.*nested more than 1,000 levels deep/);
+    });
+
+    it('brings back an error with a 20k-deep chain of causes, with its name, message and code', async () => {
+      const error = (await inFlow(2, () => failure(throwDeepCause.submit(20_000)))) as Error & { code?: unknown };
+      expect({ name: error.name, message: error.message, code: error.code }).toEqual({ name: 'ConformanceError', message: 'the top of a deep chain', code: 'E_DEEP' });
+      expect(error.cause).toMatchObject({ message: 'cause 19999' });
     });
 
     it('runs a body that maps child tasks and waits for them, at a limit of 1, without deadlock', async () => {

@@ -144,8 +144,8 @@ export const readDone = task({ name: 'read_done', module: import.meta.url }, (pr
 /** An error with a name and a code of its own, as task code throws them. */
 export class ConformanceError extends Error {
   readonly code: string;
-  constructor(message: string, code: string) {
-    super(message);
+  constructor(message: string, code: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'ConformanceError';
     this.code = code;
   }
@@ -213,4 +213,58 @@ export const whoAmI = task({ name: 'who_am_i', module: import.meta.url, taskRunN
     runId: context.runId,
     signal: context.signal instanceof AbortSignal && !context.signal.aborted,
   };
+});
+
+/** What {@link throwOdd} throws. */
+export type OddThrow = 'undefined' | 'symbol' | 'registered symbol' | 'bigint' | 'cyclic';
+
+/** Throws something that is not an Error: `undefined`, a symbol, a bigint or a cyclic object. */
+export const throwOdd = task({ name: 'throw_odd', module: import.meta.url }, (kind: OddThrow): number => {
+  switch (kind) {
+    case 'undefined':
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test
+      throw undefined;
+    case 'symbol':
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test
+      throw Symbol('odd');
+    case 'registered symbol':
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test
+      throw Symbol.for('sluice.odd');
+    case 'bigint':
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test
+      throw 12345678901234567890n;
+    case 'cyclic': {
+      const cyclic: { label: string; self?: unknown } = { label: 'cyclic' };
+      cyclic.self = cyclic;
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test
+      throw cyclic;
+    }
+  }
+});
+
+/** A list nested `depth` levels deep: `[[[...[]]]]`. */
+export function nested(depth: number): unknown[] {
+  let value: unknown[] = [];
+  for (let i = 1; i < depth; i++) value = [value];
+  return value;
+}
+
+/** How deep a nested list is, counted without recursion. */
+export function depthOf(value: unknown): number {
+  let depth = 0;
+  for (let v = value; Array.isArray(v); v = (v as unknown[])[0]) depth++;
+  return depth;
+}
+
+/** Returns how deep its argument is nested. */
+export const measureDepth = task({ name: 'measure_depth', module: import.meta.url }, (value: unknown) => depthOf(value));
+
+/** Returns a list nested `depth` levels deep. */
+export const makeDeep = task({ name: 'make_deep', module: import.meta.url }, (depth: number) => nested(depth));
+
+/** Throws an Error whose chain of causes is `depth` long. */
+export const throwDeepCause = task({ name: 'throw_deep_cause', module: import.meta.url }, (depth: number): number => {
+  let error = new Error('cause 0');
+  for (let i = 1; i < depth; i++) error = new Error(`cause ${i}`, { cause: error });
+  throw new ConformanceError('the top of a deep chain', 'E_DEEP', error);
 });

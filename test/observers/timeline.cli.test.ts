@@ -118,6 +118,17 @@ describe('sluice timeline', () => {
     for (const handle of handles) expect(unknown.stderr).toContain(`  ${handle.id}  per-request  Completed  300 runs`);
   }, 120_000);
 
+  it('lists flow names with newlines or ANSI escapes escaped, one line each', async () => {
+    const recording = join(dir, 'odd-names.jsonl');
+    const forged = 'FORGED: all is well';
+    await flow({ name: `odd\n${forged}\u001b[31m`, record: recording }, () => task('t', () => 1)())();
+    const { code, stderr } = await sluice('timeline', recording, '--flow-run', 'nope', '-o', join(dir, 'odd.html'));
+    expect(code).toBe(1);
+    expect(stderr).toContain(`odd\\n${forged}\\u001b[31m`);
+    expect(stderr).not.toContain('\u001b');
+    expect(stderr.split('\n').filter((line) => line.startsWith(forged))).toEqual([]);
+  });
+
   it('prints its usage on a wrong call, with exit code 2, and on --help', async () => {
     const none = await sluice('timeline');
     expect(none.code).toBe(2);

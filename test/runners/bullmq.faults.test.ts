@@ -1,11 +1,14 @@
 /**
  * Faults, with real parts: worker processes killed with SIGKILL mid-run, a job that stalls more
- * often than allowed, and Redis going away under a flow.
+ * often than allowed, Redis going away, restarting empty or filling up under a flow, and job data
+ * damaged in Redis.
  */
-import { QueueEvents } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BullMQTaskRunner } from '../../src/bullmq.js';
-import { flow, isSluiceError, type FlowEvent } from '../../src/index.js';
+import { flow, isSluiceError, unmapped, type FlowEvent } from '../../src/index.js';
 import { newProbe, removeProbes } from '../conformance/tasks.js';
 import { nap, napsStarted, work } from '../fixtures/bullmq-tasks.js';
 import { ENABLE_REDIS, hasRedis, killWorkers, queueName, startRedis, startWorkerProcess, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
@@ -175,6 +178,126 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
     // Redis went away, not the bodies: the runs it stranded ended Crashed.
     expect(crashed).toBeGreaterThan(0);
   }, 60_000);
+
+  it('ends the runs a Redis restarted empty lost Crashed with QUEUE_CONNECTION, not Failed', async () => {
+    const first = await startRedis();
+    redis = first;
+    const queue = queueName('redis-restart');
+    const worker = startWorkerProcess({ queue, url: first.url, modules: MODULES, concurrency: 2 });
+    workers.push(worker);
+    await worker.ready;
+    const runner = new BullMQTaskRunner({ queue, connection: first.url, checkInterval: 500 });
+    const probe = newProbe();
+    const ends: { type: string; code: unknown; message: string }[] = [];
+    const handle = flow({ name: 'redis-restart', taskRunner: runner }, () => nap.map(unmapped(probe), Array.from({ length: 6 }, () => 3_000)).result()).start();
+    handle.events$.subscribe((event: FlowEvent) => {
+      if (event.type === 'run-state' && (event.state.type === 'Crashed' || event.state.type === 'Failed')) {
+        const error = event.state.error as Error;
+        ends.push({ type: event.state.type, code: isSluiceError(error) ? error.code : undefined, message: error.message });
+      }
+    });
+    await until(() => napsStarted(probe) >= 2, 'two naps started');
+    // Killed and started again on the same port, with nothing saved: every job is gone.
+    await first.stop(true);
+    redis = await startRedis({ port: first.port });
+    const error = await handle.result().catch((e: unknown) => e);
+    expect(isSluiceError(error)).toBe(true);
+    expect(ends.length).toBe(6);
+    for (const end of ends) {
+      expect(end).toMatchObject({ type: 'Crashed', code: 'QUEUE_CONNECTION' });
+      expect(end.message).toMatch(/Redis restarted/);
+    }
+    await runner.destroy();
+  }, 60_000);
+
+  it('fails a run whose job Redis refuses for want of memory (maxmemory, noeviction) with QUEUE_OUT_OF_MEMORY', async () => {
+    const server = await startRedis();
+    redis = server;
+    const queue = queueName('redis-oom');
+    const runner = new BullMQTaskRunner({ queue, connection: server.url });
+    const admin = new Redis(server.url);
+    try {
+      // Warm: connected, and the outcomes' position read, before Redis fills up.
+      const warm = await flow({ name: 'redis-oom', taskRunner: runner }, async () => {
+        const future = work.with({ timeout: 200 }).submit(1, 1);
+        await future.wait();
+        return future.state.name;
+      })();
+      expect(warm).toBe('TimedOut');
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.config('SET', 'maxmemory', '1');
+      const error = await flow({ name: 'redis-oom', taskRunner: runner }, () => work.submit(2, 1).result())().catch((e: unknown) => e);
+      expect(isSluiceError(error, 'QUEUE_OUT_OF_MEMORY')).toBe(true);
+      expect((error as Error).message).toMatch(/queue "redis-oom-[^"]+": Redis is out of memory .*maxmemory/);
+      expect(error).toMatchObject({ queue });
+    } finally {
+      await admin.config('SET', 'maxmemory', '0');
+      admin.disconnect();
+      await runner.destroy();
+    }
+  }, 60_000);
+
+  it('fails a job whose stored data is not JSON, and one that hit the stall limit so, instead of cycling between active and stalled', async () => {
+    const server = await startRedis();
+    redis = server;
+    const queue = queueName('not-json');
+    const raw = new Queue(queue, { connection: { url: server.url } });
+    const admin = new Redis(server.url);
+    try {
+      const data = { v: 1, task: 'work', args: [1, 1], runId: 'r', attempt: 1 };
+      const [plain, stalled] = await Promise.all([raw.add('plain', data), raw.add('stalled', data)]);
+      // Damaged in Redis itself, where BullMQ parses it as a worker takes the job; the second as
+      // BullMQ's stall check leaves a job that stalled too often (a failure deferred to the taker).
+      await admin.hset(`bull:${queue}:${String(plain.id)}`, 'data', '{not json');
+      await admin.hset(`bull:${queue}:${String(stalled.id)}`, 'data', '{not json', 'defa', 'job stalled more than allowable limit');
+      const worker = startWorkerProcess({ queue, url: server.url, modules: MODULES, concurrency: 1, args: FAST_STALLS });
+      workers.push(worker);
+      await worker.ready;
+      const states = async (): Promise<string[]> => Promise.all([plain, stalled].map((job) => raw.getJobState(String(job.id))));
+      const deadline = Date.now() + 15_000;
+      while ((await states()).some((state) => state !== 'failed') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await states()).toEqual(['failed', 'failed']);
+      const reasons = await Promise.all([plain, stalled].map((job) => admin.hget(`bull:${queue}:${String(job.id)}`, 'failedReason')));
+      expect(reasons[0]).toMatch(/the job's data in Redis is not JSON/);
+      expect(reasons[1]).toBe('job stalled more than allowable limit');
+      // The worker goes on serving.
+      const good = await raw.add('good', { ...data, args: [21, 1] });
+      const events = new QueueEvents(queue, { connection: { url: server.url } });
+      try {
+        await events.waitUntilReady();
+        await expect(good.waitUntilFinished(events, 20_000)).resolves.toMatchObject({ value: 42 });
+      } finally {
+        await events.close();
+      }
+    } finally {
+      admin.disconnect();
+      await raw.close();
+    }
+  }, 60_000);
+
+  it('ends a run whose job hit the stall limit with data that is not JSON Crashed with JOB_STALLED, not waiting forever', async () => {
+    const server = await startRedis();
+    redis = server;
+    const queue = queueName('not-json-run');
+    const runner = new BullMQTaskRunner({ queue, connection: server.url, checkInterval: 500 });
+    const raw = new Queue(queue, { connection: { url: server.url } });
+    const admin = new Redis(server.url);
+    try {
+      const handle = flow({ name: 'not-json-run', taskRunner: runner }, () => work.submit(1, 1).result()).start();
+      let waiting: string[] = [];
+      const poll = setInterval(() => void raw.getWaiting().then((jobs) => (waiting = jobs.map((job) => String(job.id)))), 50);
+      await until(() => waiting.length === 1, 'the job was added').finally(() => clearInterval(poll));
+      await admin.hset(`bull:${queue}:${waiting[0] ?? ''}`, 'data', '{not json', 'defa', 'job stalled more than allowable limit');
+      workers.push(startWorkerProcess({ queue, url: server.url, modules: MODULES, concurrency: 1, args: FAST_STALLS }));
+      const error = await Promise.race([handle.result().catch((e: unknown) => e), sleep(15_000).then(() => 'still waiting after 15 s')]);
+      expect(isSluiceError(error, 'JOB_STALLED'), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(/stalled more than allowable limit \(the job's data in Redis is not JSON\)/);
+    } finally {
+      admin.disconnect();
+      await raw.close();
+      await runner.destroy();
+    }
+  }, 30_000);
 });
 
 if (!hasRedis) {

@@ -118,8 +118,10 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
       // A payload can never make a worker import something: `module` is not part of a job.
       const unknown = await raw.add('unknown', { v: 1, task: 'rm_rf', module: 'file:///tmp/evil.js', args: [], encoded: false, runId: 'r', runName: 'r-1', attempt: 1 });
       const wrongArgs = await raw.add('wrong', { v: 1, task: 'next_day', args: ['not a date'], encoded: true, runId: 'r', runName: 'r-2', attempt: 1 });
+      // An error argument that is V8 data (as only a thrown value comes back), not an Error: refused.
+      const cloneArg = await raw.add('clone', { v: 1, task: 'describe_args', args: [{ kind: 'clone', base64: 'AAAA' }], errorArgs: [0], runId: 'r', runName: 'r-3', attempt: 1 });
       const reasons = await Promise.all(
-        [garbage, unknown, wrongArgs].map((job) =>
+        [garbage, unknown, wrongArgs, cloneArg].map((job) =>
           job.waitUntilFinished(events, 20_000).then(
             () => 'completed',
             (error: unknown) => (error instanceof Error ? error.message : String(error)),
@@ -129,6 +131,7 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
       expect(reasons[0]).toMatch(/^the job's data is not a sluice job \(protocol 1\): v: expected 1, got undefined/);
       expect(reasons[1]).toMatch(/^unknown task "rm_rf" on queue "bullmq-[^"]+"; this worker knows .*"next_day"/);
       expect(reasons[2]).toMatch(/^task "next_day": invalid arguments: /);
+      expect(reasons[3]).toBe("the job's argument 0 should be an error as sluice sends one, and is not");
       // The same worker process serves the next flow.
       expect(await inFlow(() => add.submit(2, 2).result())).toBe(4);
       expect(workers[0]?.child.exitCode).toBeNull();
@@ -260,6 +263,19 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
       });
       // What a runner sends: the run's name as the job's, the flow run id implied by the run id.
       await expect(run('who-b', { args: ['b'], runId: 'f-2.1c' })).resolves.toMatchObject({ label: 'b', runName: 'who-b', runId: 'f-2.1c', flowRunId: 'f-2' });
+    } finally {
+      await Promise.all([probe.close(), events.close()]);
+    }
+  });
+
+  it('gives getRunContext() to a body whose job has no flow name and no flow run id (added by raw BullMQ)', async () => {
+    const probe = new Queue(queue, { connection: { url: redis.url } });
+    const events = new QueueEvents(queue, { connection: { url: redis.url } });
+    try {
+      await events.waitUntilReady();
+      const job = await probe.add('raw-job', { v: 1, task: 'who_am_i', attempt: 1, args: ['raw'], runId: 'no-flow' });
+      const result = (await job.waitUntilFinished(events, 20_000)) as { value: unknown };
+      expect(result.value).toMatchObject({ label: 'raw', runName: 'raw-job', runId: 'no-flow', taskName: 'who_am_i', attempt: 1, flowName: '', flowRunId: '' });
     } finally {
       await Promise.all([probe.close(), events.close()]);
     }

@@ -154,6 +154,43 @@ export class QueueConnectionError extends SluiceError {
 }
 
 /**
+ * Redis refused to store a job: it is out of memory (`maxmemory` reached, under the `noeviction`
+ * policy a queue needs, since evicting keys would lose jobs). The run ends `Crashed`: the queue
+ * failed, not the body. Retried by the engine like any failure when the task has `retries`, which
+ * helps once memory is freed: keep fewer finished jobs (`removeOnComplete`, `--keep-completed`),
+ * or raise `maxmemory`.
+ *
+ * @example
+ * ```ts
+ * import { isSluiceError, type TaskFuture } from 'sluice';
+ * declare const future: TaskFuture<unknown>; // a run on a BullMQTaskRunner
+ * const err = await future.result().catch((e: unknown) => e);
+ * if (isSluiceError(err, 'QUEUE_OUT_OF_MEMORY')) console.error(err.queue, err.message);
+ * ```
+ */
+export class QueueOutOfMemoryError extends SluiceError {
+  readonly queue: string;
+
+  /** The run ends `Crashed`: Redis is full, not the body at fault. */
+  override get crashed(): boolean {
+    return true;
+  }
+
+  constructor(queue: string, runName: string, options?: { readonly cause?: unknown; readonly secrets?: readonly string[] }) {
+    const secrets = [...(options?.secrets ?? []), ...commandSecrets(options?.cause)];
+    super(
+      'QUEUE_OUT_OF_MEMORY',
+      scrub(
+        `queue "${queue}": Redis is out of memory (maxmemory reached, and it evicts nothing) and refused the job of task run "${runName}": keep fewer finished jobs (removeOnComplete, --keep-completed) or raise maxmemory`,
+        secrets,
+      ),
+      options === undefined || !('cause' in options) ? undefined : { cause: scrubCause(options.cause, secrets) },
+    );
+    this.queue = queue;
+  }
+}
+
+/**
  * A job's payload or result does not have the shape sluice writes (a job added by hand, another
  * version of sluice, a job removed before its outcome was read). That run fails; workers go on.
  * Not retried.
@@ -247,6 +284,7 @@ declare module '../../core/errors/base.js' {
     readonly JOB_FAILED: JobFailedError;
     readonly JOB_PAYLOAD: JobPayloadError;
     readonly QUEUE_CONNECTION: QueueConnectionError;
+    readonly QUEUE_OUT_OF_MEMORY: QueueOutOfMemoryError;
     readonly NO_WORKER: NoWorkerError;
   }
 }

@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import type { NotCloneable } from '../remote/clone-check.js';
+import { MAX_NESTING, tooDeep, type NotCloneable } from '../remote/clone-check.js';
 
 /** Where a value cannot cross as JSON, and what is there. */
 export type NotJson = NotCloneable;
@@ -40,13 +40,13 @@ export function findNotJson(value: unknown, special?: (value: object) => string 
   const onPath = new Set<object>();
   // Post-order marks (`exit`) keep `onPath` to the current path, so a shared (not circular)
   // object is fine.
-  const stack: { value: unknown; path: string; exit?: object }[] = [{ value, path: '' }];
+  const stack: { value: unknown; path: string; depth: number; exit?: object }[] = [{ value, path: '', depth: 0 }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     if (item.exit !== undefined) {
       onPath.delete(item.exit);
       continue;
     }
-    const { value: v, path } = item;
+    const { value: v, path, depth } = item;
     switch (typeof v) {
       case 'string':
       case 'boolean':
@@ -68,19 +68,20 @@ export function findNotJson(value: unknown, special?: (value: object) => string 
     if (onPath.has(obj)) return { path, what: 'a circular reference', inside: undefined };
     const named = special?.(obj) ?? describeObject(obj);
     if (named !== undefined) return { path, what: named, inside: undefined };
+    if (depth >= MAX_NESTING) return tooDeep(path);
     onPath.add(obj);
-    stack.push({ value: undefined, path, exit: obj });
+    stack.push({ value: undefined, path, depth, exit: obj });
     // Pushed in reverse so that the first offending item is found first.
     if (Array.isArray(obj)) {
       const list = obj as unknown[];
-      for (let i = list.length - 1; i >= 0; i--) stack.push({ value: list[i], path: `${path}[${i}]` });
+      for (let i = list.length - 1; i >= 0; i--) stack.push({ value: list[i], path: `${path}[${i}]`, depth: depth + 1 });
       continue;
     }
     const keys = Object.keys(obj);
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i] as string;
       const field = (obj as Record<string, unknown>)[key];
-      if (field !== undefined) stack.push({ value: field, path: `${path}${keyPath(key)}` });
+      if (field !== undefined) stack.push({ value: field, path: `${path}${keyPath(key)}`, depth: depth + 1 });
     }
   }
   return undefined;

@@ -21,7 +21,7 @@ import { describeSpecial } from '../remote/special.js';
 import { rebuildThrown, serializeThrown } from '../remote/thrown.js';
 import { describeWireErrors } from '../remote/wire-errors.js';
 import { bullmqConnection, checkQueueName, connectionSecrets, type RedisConnection } from './connection.js';
-import { JobFailedError, JobPayloadError, JobStalledError, NoWorkerError, NotSerializableError, QueueConnectionError, UnknownTaskError } from './errors.js';
+import { JobFailedError, JobPayloadError, JobStalledError, NoWorkerError, NotSerializableError, QueueConnectionError, QueueOutOfMemoryError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
 import { heartbeatKey, Heartbeats, type HeartbeatClient } from './flow-heartbeat.js';
 import { checkKeepJobs, type KeepJobs } from './keep-jobs.js';
@@ -224,6 +224,8 @@ interface Connections {
    * A pointer, not a WeakRef per job; a kept-alive runner holds it until the next run.
    */
   lastEntry: Pending | undefined;
+  /** Redis' `run_id` when connected, where INFO answers: another one means it restarted. */
+  redisRunId: string | undefined;
 }
 
 /** What a stalled-out job's `failedReason` says (BullMQ's scripts). */
@@ -572,6 +574,7 @@ export class BullMQTaskRunner implements TaskRunner {
         // Their status only (ioredis' 'ready', 'reconnecting', ...): no command goes through them here.
         const clients = await Promise.all([queue.backend.client, events.backend.blockingClient ?? events.backend.client]);
         conn.clients = clients;
+        conn.redisRunId = await redisRunId(conn.queue);
         await this.#listen(conn);
       }),
       lastError: undefined,
@@ -585,6 +588,7 @@ export class BullMQTaskRunner implements TaskRunner {
       probing: false,
       refused: new Set(),
       lastEntry: undefined,
+      redisRunId: undefined,
     };
     // Unheard, a connection error would end the process; the ticker turns a lasting one into
     // failed runs.
@@ -664,8 +668,16 @@ export class BullMQTaskRunner implements TaskRunner {
       for (const entry of live) entry.data = undefined;
     } catch (error) {
       conn.lastError = error instanceof Error ? error : new Error(String(error));
+      // Redis' reply to a write over maxmemory starts with OOM.
+      const full = /^OOM\b/.test(messageOf(error));
       for (const entry of live) {
-        this.#settle(entry, new QueueConnectionError(this.queue, `could not add the job of task run "${entry.call.runName}": ${messageOf(error)}`, { cause: error, secrets: this.#secrets }));
+        const { runName } = entry.call;
+        this.#settle(
+          entry,
+          full
+            ? new QueueOutOfMemoryError(this.queue, runName, { cause: error, secrets: this.#secrets })
+            : new QueueConnectionError(this.queue, `could not add the job of task run "${runName}": ${messageOf(error)}`, { cause: error, secrets: this.#secrets }),
+        );
       }
       return;
     }
@@ -742,7 +754,8 @@ export class BullMQTaskRunner implements TaskRunner {
     const failure = recorded.right;
     switch (failure.kind) {
       case 'threw':
-        this.#settle(entry, rebuildThrown(failure.thrown));
+        // A body may throw undefined: a failure all the same.
+        this.#settle(entry, rebuildThrown(failure.thrown), undefined, true);
         return;
       case 'unknown-task':
         this.#settle(entry, new UnknownTaskError(task.name, this.queue, failure.known));
@@ -760,12 +773,12 @@ export class BullMQTaskRunner implements TaskRunner {
   }
 
   /** Settles a run's job: an error, or its value. */
-  #settle(entry: Pending, error: unknown, value?: unknown): void {
+  #settle(entry: Pending, error: unknown, value?: unknown, failed = error !== undefined): void {
     if (entry.settled) return;
     entry.settled = true;
     this.#pending.delete(entry.id);
     if (this.#pending.size === 0) this.#stopTicker();
-    if (error !== undefined) entry.sink.failed(error);
+    if (failed) entry.sink.failed(error);
     else entry.sink.succeeded(value);
   }
 
@@ -961,6 +974,19 @@ export class BullMQTaskRunner implements TaskRunner {
     await this.#heartbeats.beat(client, ids, Date.now(), forget);
   }
 
+  /** A job whose data is not JSON: once it failed (the worker fails it), its run fails with its reason. */
+  async #unreadable(conn: Connections, entry: Pending): Promise<void> {
+    let reason: string | null;
+    try {
+      const client = (await conn.queue.backend.client) as unknown as { hget(key: string, field: string): Promise<string | null> };
+      reason = await client.hget(conn.queue.toKey(entry.id), 'failedReason');
+    } catch (error) {
+      this.#refused(conn, error, conn.queue.toKey(entry.id), 'Jobs cannot be looked up: a run whose outcome event was missed waits on');
+      return;
+    }
+    if (reason !== null && reason !== '') this.#failed(entry, `${reason} (the job's data in Redis is not JSON)`, undefined);
+  }
+
   /** Looks a job up in Redis, for an outcome its event did not bring. */
   async #check(conn: Connections, entry: Pending, now: number): Promise<void> {
     entry.checkedAt = now;
@@ -971,17 +997,41 @@ export class BullMQTaskRunner implements TaskRunner {
       state = await conn.queue.getJobState(entry.id);
       job = state === 'unknown' ? undefined : await Job.fromId(conn.queue, entry.id);
     } catch (error) {
+      // Data that is not JSON (damaged in Redis): the job cannot be read, its failed reason can.
+      if (error instanceof SyntaxError) {
+        await this.#unreadable(conn, entry);
+        return;
+      }
       this.#refused(conn, error, conn.queue.toKey(entry.id), 'Jobs cannot be looked up: a run whose outcome event was missed waits on');
       return;
     }
     if (state === 'active' || state === 'completed' || state === 'failed') conn.workerSeenAt = Date.now();
     if (entry.settled) return;
     if (job === undefined) {
+      // Gone with a Redis that restarted without its data: the queue failed the run, not its body.
+      const runId = conn.redisRunId === undefined ? undefined : await redisRunId(conn.queue);
+      if (entry.settled) return;
+      if (runId !== undefined && runId !== conn.redisRunId) {
+        const message = `Redis restarted (its run_id changed) and lost job ${entry.id} of task run "${entry.call.runName}": it kept no data across the restart (persistence off?)`;
+        this.#settle(entry, new QueueConnectionError(this.queue, message, { secrets: this.#secrets }));
+        return;
+      }
       this.#settle(entry, new JobFailedError(entry.call.task.name, entry.call.runName, entry.id, 'the job is gone from Redis before its outcome was read (removed by someone else?)'));
     } else if (state === 'completed') {
       this.#completed(entry, job.returnvalue);
     } else if (state === 'failed') {
       this.#failed(entry, job.failedReason, job.data);
     }
+  }
+}
+
+/** Redis' `run_id` (new at each start), or `undefined` where INFO is refused or not Redis. */
+async function redisRunId(queue: Queue): Promise<string | undefined> {
+  try {
+    const client = (await queue.backend.client) as unknown as { info(section: string): Promise<string> };
+    return /^run_id:(\w+)/m.exec(await client.info('server'))?.[1];
+  } catch {
+    // Without it a lost job reads as removed, as before: nothing to say.
+    return undefined;
   }
 }

@@ -97,7 +97,8 @@ export interface WorkerOptions {
    */
   readonly removeOnFail?: KeepJobs;
   /**
-   * Where the worker writes its log lines (readiness, failures, shutdown).
+   * Where the worker writes its log lines (readiness, failures, shutdown). Each is one line:
+   * control characters in names and messages (a line break, a terminal escape) come escaped.
    *
    * @defaultValue one line to the console (`console.log`, failures to `console.error`)
    */

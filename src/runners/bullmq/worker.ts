@@ -7,10 +7,11 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { QueueEvents, QueueEventsProducer, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { QueueEvents, QueueEventsProducer, UnrecoverableError, Worker, type Job, type JobJson } from 'bullmq';
 import { InvalidArgumentError } from '../../core/errors/input.js';
 import { checkInteger, checkOptionsObject } from '../../core/option-checks.js';
 import type { RemoteRunInfo } from '../remote/remote-run.js';
+import { printable } from '../../core/printable.js';
 import { settleBody } from '../remote/body.js';
 import { runAsRemote } from '../remote/run-info.js';
 import { rebuildThrown, serializeThrown, WireThrownC } from '../remote/thrown.js';
@@ -143,7 +144,7 @@ interface Runnable {
   readonly task: string;
   readonly body: TaskBody;
   readonly args: unknown[];
-  readonly info: RemoteRunInfo | undefined;
+  readonly info: RemoteRunInfo;
 }
 
 /** Reads one job's payload: what to run, or why it cannot run (a `params` codec may still throw). */
@@ -166,7 +167,8 @@ function preparePayload(data: unknown, jobName: string, registry: ReadonlyMap<st
   for (const index of job.undefinedArgs ?? []) if (index >= 0 && index < args.length) args[index] = undefined;
   for (const index of job.errorArgs ?? []) {
     const thrown = WireThrownC.decode(args[index]);
-    if (index < 0 || index >= args.length || thrown._tag === 'Left') {
+    // Only an Error crosses as an argument (allowFailure's): no V8 data from a job is ever read.
+    if (index < 0 || index >= args.length || thrown._tag === 'Left' || thrown.right.kind !== 'error') {
       const message = `the job's argument ${index} should be an error as sluice sends one, and is not`;
       return failure({ kind: 'bad-payload', message }, message);
     }
@@ -175,18 +177,59 @@ function preparePayload(data: unknown, jobName: string, registry: ReadonlyMap<st
   const decoded = decodeArgs(body.params, args, job.encoded === true);
   if (!decoded.ok) return failure({ kind: 'invalid-params', problems: decoded.problems }, `task "${job.task}": invalid arguments: ${decoded.problems.join('; ')}`);
   args = decoded.args;
-  const flowRunId = flowRunIdOf(job);
-  const info: RemoteRunInfo | undefined =
-    flowRunId === undefined || job.flowName === undefined
-      ? undefined
-      : { runId: job.runId, runName: runNameOf(job, jobName), taskName: job.task, attempt: job.attempt, flowRunId, flowName: job.flowName, parentRunId: job.parentRunId };
+  // A job added without a flow (by raw BullMQ) still has a run: its flow's name and id are empty.
+  const info: RemoteRunInfo = {
+    runId: job.runId,
+    runName: runNameOf(job, jobName),
+    taskName: job.task,
+    attempt: job.attempt,
+    flowRunId: flowRunIdOf(job) ?? '',
+    flowName: job.flowName ?? '',
+    parentRunId: job.parentRunId,
+  };
   return { ok: true, task: job.task, body, args, info };
+}
+
+/** Marks a job whose stored data BullMQ could not parse: the processor fails it by name. */
+const UNREADABLE = 'sluice:unreadable';
+
+/**
+ * BullMQ parses a job's data as a worker takes it, before the processor or the failure its stall
+ * check defers to the taker: data that is not JSON threw there, and the job went active, stalled,
+ * and back, forever. Such a job is taken with a note in place of its data instead, and fails.
+ */
+function takeUnreadableJobs(worker: Worker): void {
+  const target = worker as unknown as { createJob(data: JobJson, jobId: string): Job };
+  const createJob = target.createJob.bind(worker);
+  target.createJob = (data, jobId) => {
+    try {
+      return createJob(data, jobId);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return createJob({ ...data, data: JSON.stringify({ [UNREADABLE]: why }) }, jobId);
+    }
+  };
+}
+
+/** The failure of a job taken with the note of {@link takeUnreadableJobs}, if it is one. */
+function unreadableOutcome(data: unknown): Failed | undefined {
+  if (typeof data !== 'object' || data === null || !Object.hasOwn(data, UNREADABLE)) return undefined;
+  const why = (data as Record<string, unknown>)[UNREADABLE];
+  const message = `the job's data in Redis is not JSON (${String(why)}): it was not written by sluice or BullMQ, or was damaged`;
+  return failure({ kind: 'bad-payload', message }, message);
 }
 
 /** What a body threw (or a stop's reason) as a job failure. */
 function thrownOutcome(error: unknown): Failed {
   const thrown = serializeThrown(error, (v) => findNotJson(v) === undefined);
-  const text = thrown.kind === 'error' ? `${thrown.name}: ${thrown.message}` : `threw ${JSON.stringify(thrown.value)}`;
+  const text =
+    thrown.kind === 'error'
+      ? `${thrown.name}: ${thrown.message}`
+      : thrown.kind === 'value'
+        ? `threw ${JSON.stringify(thrown.value)}`
+        : thrown.kind === 'symbol'
+          ? `threw a symbol (${String(thrown.description)})`
+          : `threw ${typeof error}`;
   return failure({ kind: 'threw', thrown }, text);
 }
 
@@ -237,7 +280,8 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   // No log line quotes the password, whoever writes it (BullMQ's and ioredis' errors included).
   const secrets = connectionSecrets(options.connection ?? WORKER_DEFAULTS.connection);
   const writeLog = options.log ?? defaultLog;
-  const log = (line: string, level: 'info' | 'error'): void => writeLog(scrub(line, secrets), level);
+  // One line each, whatever a task's or a job's name holds: no forged lines, no terminal escapes.
+  const log = (line: string, level: 'info' | 'error'): void => writeLog(printable(scrub(line, secrets)), level);
   const registry = await loadTasks(options.modules ?? [], options.tasks ?? []);
   if (registry.size === 0) throw new InvalidArgumentError('sluice worker: no tasks to run: give it at least one module (--module <file>) that exports tasks');
   const names = [...registry.keys()];
@@ -286,7 +330,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   const processor = (job: Job): Promise<JobResult> => {
     let prepared: Runnable | Failed;
     try {
-      prepared = preparePayload(job.data, job.name, registry, queue);
+      prepared = unreadableOutcome(job.data) ?? preparePayload(job.data, job.name, registry, queue);
     } catch (error) {
       prepared = thrownOutcome(error);
     }
@@ -383,6 +427,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     removeOnFail: keepJobsForWorker(removeOnFail),
     autorun: false,
   });
+  takeUnreadableJobs(worker);
   // Errors of the connection are BullMQ's to recover from (it reconnects); unheard, they would
   // end the process.
   worker.on('error', (error) => log(`sluice worker: ${error.message}`, 'error'));

@@ -31,6 +31,19 @@ const REFUSED: readonly [abstract new (...args: never[]) => unknown, string][] =
   [WeakRef, 'a WeakRef'],
 ];
 
+/**
+ * How deep a value may nest. Structured clone and JSON copy by recursion, and a few thousand
+ * levels overflow the stack (in a worker thread sooner): deeper data is refused here, by name,
+ * rather than crashing whoever copies it.
+ */
+export const MAX_NESTING = 1000;
+
+/** What is found at {@link MAX_NESTING}: the start of its path and what is wrong. */
+export function tooDeep(path: string): NotCloneable {
+  const shown = path.length > 60 ? `${path.slice(0, 60)}…` : path;
+  return { path: shown, what: `nested more than ${MAX_NESTING.toLocaleString('en-US')} levels deep (copying it would overflow the stack: flatten it)`, inside: undefined };
+}
+
 function className(value: object): string | undefined {
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto === null || proto === Object.prototype || proto === Array.prototype) return undefined;
@@ -48,15 +61,16 @@ function keyPath(key: string): string {
  */
 export function findNotCloneable(value: unknown, special?: (value: object) => string | undefined): NotCloneable | undefined {
   const seen = new Set<object>();
-  const stack: { value: unknown; path: string; inside: string | undefined }[] = [{ value, path: '', inside: undefined }];
+  const stack: { value: unknown; path: string; inside: string | undefined; depth: number }[] = [{ value, path: '', inside: undefined, depth: 0 }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const { value: v, path, inside } = item;
+    const { value: v, path, inside, depth } = item;
     const type = typeof v;
     if (type === 'function') return { path, what: 'a function', inside };
     if (type === 'symbol') return { path, what: 'a symbol', inside };
     if (type !== 'object' || v === null) continue;
     const obj = v as object;
     if (seen.has(obj)) continue;
+    if (depth >= MAX_NESTING) return tooDeep(path);
     seen.add(obj);
     const named = special?.(obj);
     if (named !== undefined) return { path, what: named, inside };
@@ -71,25 +85,25 @@ export function findNotCloneable(value: unknown, special?: (value: object) => st
       for (let i = entries.length - 1; i >= 0; i--) {
         const [k, val] = entries[i] as [unknown, unknown];
         const label = typeof k === 'string' || typeof k === 'number' ? JSON.stringify(k) : `#${i}`;
-        stack.push({ value: val, path: `${path}.get(${label})`, inside: here });
-        stack.push({ value: k, path: `${path}.keys()[${i}]`, inside: here });
+        stack.push({ value: val, path: `${path}.get(${label})`, inside: here, depth: depth + 1 });
+        stack.push({ value: k, path: `${path}.keys()[${i}]`, inside: here, depth: depth + 1 });
       }
       continue;
     }
     if (obj instanceof Set) {
       const values = [...(obj as Set<unknown>)];
-      for (let i = values.length - 1; i >= 0; i--) stack.push({ value: values[i], path: `${path}.values()[${i}]`, inside: here });
+      for (let i = values.length - 1; i >= 0; i--) stack.push({ value: values[i], path: `${path}.values()[${i}]`, inside: here, depth: depth + 1 });
       continue;
     }
     if (Array.isArray(obj)) {
       const list = obj as unknown[];
-      for (let i = list.length - 1; i >= 0; i--) stack.push({ value: list[i], path: `${path}[${i}]`, inside: here });
+      for (let i = list.length - 1; i >= 0; i--) stack.push({ value: list[i], path: `${path}[${i}]`, inside: here, depth: depth + 1 });
       continue;
     }
     const keys = Object.keys(obj);
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i] as string;
-      stack.push({ value: (obj as Record<string, unknown>)[key], path: `${path}${keyPath(key)}`, inside: here });
+      stack.push({ value: (obj as Record<string, unknown>)[key], path: `${path}${keyPath(key)}`, inside: here, depth: depth + 1 });
     }
   }
   return undefined;

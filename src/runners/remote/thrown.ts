@@ -2,11 +2,18 @@
  * What a body threw, as data that crosses to another thread or process and back: an error's
  * name, message, stack, own primitive properties (`code`, `errno`, ...) and cause, or a thrown
  * value that is not an Error. Shared by every runner that runs bodies elsewhere. Depends on io-ts
- * only (the worker-thread entry imports it).
+ * and Node built-ins only (the worker-thread entry imports it).
+ *
+ * A thrown value that is not an Error arrives as what was thrown on every runner: `undefined`,
+ * a bigint or a cyclic object that JSON cannot hold crosses by structured clone (V8's own
+ * serializer, data only), a symbol as a symbol with the same description (the same symbol when it
+ * is registered with `Symbol.for`).
  *
  * @module
  * @internal
  */
+import { deserialize, serialize } from 'node:v8';
+import { findNotCloneable } from './clone-check.js';
 import { t, type IoTs } from './io-ts.js';
 
 /** Something a body threw, as it crosses. */
@@ -19,7 +26,9 @@ export type WireThrown =
       readonly props?: Readonly<Record<string, string | number | boolean | null>> | undefined;
       readonly cause?: WireThrown | undefined;
     }
-  | { readonly kind: 'value'; readonly value: unknown };
+  | { readonly kind: 'value'; readonly value: unknown }
+  | { readonly kind: 'symbol'; readonly description: string | null; readonly registered: boolean }
+  | { readonly kind: 'clone'; readonly base64: string };
 
 const Primitive = t.union([t.string, t.number, t.boolean, t.null]);
 
@@ -31,6 +40,8 @@ export const WireThrownC: IoTs.Type<WireThrown> = t.recursion('WireThrown', () =
       t.partial({ stack: t.union([t.string, t.undefined]), props: t.union([t.record(t.string, Primitive), t.undefined]), cause: t.union([WireThrownC, t.undefined]) }),
     ]),
     t.type({ kind: t.literal('value'), value: t.unknown }),
+    t.type({ kind: t.literal('symbol'), description: t.union([t.string, t.null]), registered: t.boolean }),
+    t.type({ kind: t.literal('clone'), base64: t.string }),
   ]),
 );
 
@@ -62,7 +73,18 @@ export function serializeThrown(thrown: unknown, canCross: (value: unknown) => b
       cause: cause === undefined || depth >= MAX_CAUSE_DEPTH ? undefined : serializeThrown(cause, canCross, depth + 1),
     };
   }
+  if (typeof thrown === 'symbol') {
+    const key = Symbol.keyFor(thrown);
+    return key === undefined ? { kind: 'symbol', description: thrown.description ?? null, registered: false } : { kind: 'symbol', description: key, registered: true };
+  }
   if (canCross(thrown)) return { kind: 'value', value: thrown };
+  if (findNotCloneable(thrown) === undefined) {
+    try {
+      return { kind: 'clone', base64: serialize(thrown).toString('base64') };
+    } catch {
+      // Too deep for the serializer: its string below.
+    }
+  }
   let text: string;
   try {
     text = String(thrown);
@@ -85,6 +107,14 @@ const BUILT_IN_ERRORS: Readonly<Record<string, ErrorConstructor>> = {
 /** Rebuilds what a body threw elsewhere: an Error with the same name, message, stack and own properties. */
 export function rebuildThrown(thrown: WireThrown): unknown {
   if (thrown.kind === 'value') return thrown.value;
+  if (thrown.kind === 'symbol') return thrown.registered && thrown.description !== null ? Symbol.for(thrown.description) : Symbol(thrown.description ?? undefined);
+  if (thrown.kind === 'clone') {
+    try {
+      return deserialize(Buffer.from(thrown.base64, 'base64'));
+    } catch {
+      return 'a thrown value that could not be read back';
+    }
+  }
   const Ctor = Object.hasOwn(BUILT_IN_ERRORS, thrown.name) ? (BUILT_IN_ERRORS[thrown.name] as ErrorConstructor) : Error;
   const error = thrown.cause === undefined ? new Ctor(thrown.message) : new Ctor(thrown.message, { cause: rebuildThrown(thrown.cause) });
   if (error.name !== thrown.name) Object.defineProperty(error, 'name', { value: thrown.name, writable: true, configurable: true });
