@@ -3,6 +3,7 @@
  * often than allowed, Redis going away, restarting empty or filling up under a flow, and job data
  * damaged in Redis.
  */
+import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -11,7 +12,7 @@ import { BullMQTaskRunner } from '../../src/bullmq.js';
 import { flow, isSluiceError, unmapped, type FlowEvent } from '../../src/index.js';
 import { newProbe, removeProbes } from '../conformance/tasks.js';
 import { nap, napsStarted, work } from '../fixtures/bullmq-tasks.js';
-import { ENABLE_REDIS, hasRedis, killWorkers, queueName, startRedis, startWorkerProcess, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
+import { ENABLE_REDIS, hasRedis, killWorkers, queueName, root, startRedis, startWorkerProcess, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
 
 const MODULES = ['test/fixtures/bullmq-tasks.ts'];
 /** Short locks, so a dead worker's jobs are found stalled within seconds, not BullMQ's 30. */
@@ -123,6 +124,34 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
     // most; BullMQ's own defaults (30 s and 30 s) took up to a minute.
     expect(recovery).toBeLessThan(9_000);
   }, 60_000);
+
+  for (const keep of ['default', '0']) {
+    it(`catches up after its flow process was stopped (SIGSTOP) for 8 s, in proportion to the backlog (retention: ${keep})`, async () => {
+      redis = await startRedis();
+      const queue = queueName('pause');
+      const url = redis.url;
+      const args = keep === 'default' ? [] : ['--keep-completed', keep];
+      workers = [0, 1].map(() => startWorkerProcess({ queue, url, modules: MODULES, concurrency: 50, args }));
+      await Promise.all(workers.map((worker) => worker.ready));
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/bullmq-pause-flow.ts', url, queue, '8000'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+      await until(() => out.includes('first-done'), 'the first run completed');
+      child.kill('SIGSTOP');
+      // Meanwhile the workers finish the 8000 jobs: their outcomes wait in Redis.
+      await new Promise((resolve) => setTimeout(resolve, 8000));
+      const resumedAt = Date.now();
+      child.kill('SIGCONT');
+      await closed;
+      const done = /^all-done (\d+) (\d+)$/m.exec(out);
+      expect(done, out).not.toBeNull();
+      expect(Number(done?.[1])).toBe(8000);
+      // Read as a backlog of events, not 200 look-ups a second (that took 26 s here).
+      expect(Number(done?.[2]) - resumedAt).toBeLessThan(6000);
+    }, 90_000);
+  }
 
   it('hands an active job back on a second SIGTERM; another worker runs it and the flow gets its value', async () => {
     redis = await startRedis();
