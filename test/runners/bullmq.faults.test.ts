@@ -218,7 +218,12 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
     const runner = new BullMQTaskRunner({ queue, connection: first.url, checkInterval: 500 });
     const probe = newProbe();
     const ends: { type: string; code: unknown; message: string }[] = [];
-    const handle = flow({ name: 'redis-restart', taskRunner: runner }, () => nap.map(unmapped(probe), Array.from({ length: 6 }, () => 3_000)).result()).start();
+    // Every run ends before the flow reads the values: the first loss does not cancel the others.
+    const handle = flow({ name: 'redis-restart', taskRunner: runner }, async () => {
+      const runs = nap.map(unmapped(probe), Array.from({ length: 6 }, () => 3_000));
+      await runs.wait();
+      return runs.result();
+    }).start();
     handle.events$.subscribe((event: FlowEvent) => {
       if (event.type === 'run-state' && (event.state.type === 'Crashed' || event.state.type === 'Failed')) {
         const error = event.state.error as Error;

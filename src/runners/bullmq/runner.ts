@@ -812,17 +812,15 @@ export class BullMQTaskRunner implements TaskRunner {
     }
     // Sealed: closing gave up waiting (Redis is gone), and a producer made now would stay open.
     if (removed === 1 || conn.sealed) return;
-    let producer = conn.producer;
-    if (producer === undefined) {
-      const made = new QueueEventsProducer(controlQueue(this.queue), { connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'), prefix: this.#prefix });
-      // Its connection's errors are the queue's too, and watched there; a refusal is said once.
-      made.on('error', (error) => void this.#refused(conn, error, made.toKey('events'), CANCELS_LOST));
-      conn.producer = producer = made;
-    }
+    // On the queue's own connection, as BullMQ's QueueEventsProducer writes it: a connection made
+    // now to send one cancel could still be opening when the flow process closes and exits, and
+    // the cancel would be lost.
+    const key = `${this.#prefix}:${controlQueue(this.queue)}:events`;
     try {
-      await producer.publishEvent({ eventName: CANCEL_EVENT, jobId: id });
+      const client = (await conn.queue.backend.client) as unknown as { xadd(...args: (string | number)[]): Promise<unknown> };
+      await client.xadd(key, 'MAXLEN', '~', 1000, '*', 'event', CANCEL_EVENT, 'jobId', id);
     } catch (error) {
-      this.#refused(conn, error, producer.toKey('events'), CANCELS_LOST);
+      this.#refused(conn, error, key, CANCELS_LOST);
     }
   }
 
