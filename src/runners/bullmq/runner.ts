@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Job, Queue, QueueEvents, QueueEventsProducer, type JobsOptions, type QueueEventsOptions } from 'bullmq';
+import { Job, Queue, QueueEvents, type JobsOptions, type QueueEventsOptions } from 'bullmq';
 import type { Observable, Subscription } from 'rxjs';
 import { rxjs } from '../../core/lazy-rxjs.js';
 import { checkBoolean, checkConcurrency, checkInteger, checkNonEmptyString, checkNumber, checkOptionsObject } from '../../core/option-checks.js';
@@ -191,13 +191,12 @@ function checkWait(value: unknown, name: string, owner: string): number {
 }
 
 /** A part of the connections (each holds its own ioredis client). */
-type Part = Queue | QueueEvents | QueueEventsProducer;
+type Part = Queue | QueueEvents;
 
 /** The connections of a runner while flows use it. */
 interface Connections {
   readonly queue: Queue;
   readonly events: QueueEvents;
-  producer: QueueEventsProducer | undefined;
   readonly ready: Promise<void>;
   /** The last connection error seen, for messages. */
   lastError: Error | undefined;
@@ -239,9 +238,9 @@ const TICK_MS = 1000;
 /** How long closing the connections may wait for Redis before they are dropped. */
 const CLOSE_PATIENCE_MS = 2000;
 
-/** The parts of a set of connections, the producer of cancels once it is made. */
+/** The parts of a set of connections. */
 function partsOf(conn: Connections): Part[] {
-  return conn.producer === undefined ? [conn.queue, conn.events] : [conn.queue, conn.events, conn.producer];
+  return [conn.queue, conn.events];
 }
 
 /**
@@ -569,7 +568,6 @@ export class BullMQTaskRunner implements TaskRunner {
     const conn: Connections = {
       queue,
       events,
-      producer: undefined,
       ready: Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(async () => {
         // Their status only (ioredis' 'ready', 'reconnecting', ...): no command goes through them here.
         const clients = await Promise.all([queue.backend.client, events.backend.blockingClient ?? events.backend.client]);
@@ -810,7 +808,7 @@ export class BullMQTaskRunner implements TaskRunner {
       this.#refused(conn, error, conn.queue.toKey(id), 'A cancelled or timed-out run\'s job cannot be taken back: a worker may run it yet');
       return;
     }
-    // Sealed: closing gave up waiting (Redis is gone), and a producer made now would stay open.
+    // Sealed: closing gave up waiting (Redis is gone).
     if (removed === 1 || conn.sealed) return;
     // On the queue's own connection, as BullMQ's QueueEventsProducer writes it: a connection made
     // now to send one cancel could still be opening when the flow process closes and exits, and
