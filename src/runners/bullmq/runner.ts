@@ -656,6 +656,18 @@ export class BullMQTaskRunner implements TaskRunner {
     const live = batch.filter((entry) => !entry.stopped);
     if (live.length === 0) return;
     const conn = this.#connect();
+    // Closing waits for an add under way, and for the cancels of the runs stopped meanwhile: a
+    // worker may have started such a job before this process heard that it was added.
+    const adding = this.#addLive(conn, live);
+    conn.removing.add(adding);
+    try {
+      await adding;
+    } finally {
+      conn.removing.delete(adding);
+    }
+  }
+
+  async #addLive(conn: Connections, live: readonly Pending[]): Promise<void> {
     try {
       await conn.ready;
       // The flow runs' heartbeats are in Redis before their jobs: a worker never finds a job first.
@@ -683,8 +695,9 @@ export class BullMQTaskRunner implements TaskRunner {
     for (const entry of live) {
       entry.addedAt = now;
       entry.checkedAt = now;
-      if (entry.stopped) this.#removeJob(conn, entry.id);
     }
+    // Stopped while their add was under way: taken back now, closing or not (closing waits for this).
+    await Promise.all(live.filter((entry) => entry.stopped).map((entry) => this.#removeOrCancel(conn, entry.id)));
   }
 
   /**
