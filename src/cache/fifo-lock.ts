@@ -32,6 +32,23 @@ export class KeyedFifo {
     });
   }
 
+  /**
+   * Holds `key` here first, then takes the outer lock (a file's, Redis'): the lock's release gives
+   * the outer one back, once, and then lets the next holder in this process go.
+   */
+  async around(key: string, signal: AbortSignal | undefined, take: () => Promise<() => Promise<void>>): Promise<{ release(): Promise<void> }> {
+    const local = await this.acquire(key, signal);
+    let giveBack: () => Promise<void>;
+    try {
+      giveBack = await take();
+    } catch (error) {
+      local();
+      throw error;
+    }
+    let released: Promise<void> | undefined;
+    return { release: () => (released ??= giveBack().finally(local)) };
+  }
+
   #releaser(key: string): () => void {
     let released = false;
     return () => {

@@ -172,24 +172,14 @@ export class FileResultStore implements ResultStore {
   async lock(key: string, options: ResultStoreLockOptions): Promise<ResultStoreLock> {
     const file = this.recordPath(checkKey(key, 'FileResultStore.lock'));
     const { lease, signal } = checkLockOptions(options, 'FileResultStore.lock');
-    const local = await this.#locks.acquire(key, signal);
-    let unlock: () => Promise<void>;
-    try {
-      unlock = await this.#lockFile(key, file, lease, signal);
-    } catch (error) {
-      local();
-      throw error;
-    }
-    let released: Promise<void> | undefined;
-    return {
-      release: () =>
-        (released ??= unlock()
-          .catch((error: unknown) => {
-            // A lock taken over after its holder stopped refreshing it is already gone.
-            if (codeOf(error) !== 'ERELEASED' && codeOf(error) !== 'ENOTACQUIRED') throw this.#error('release', key, error);
-          })
-          .finally(local)),
-    };
+    return this.#locks.around(key, signal, async () => {
+      const unlock = await this.#lockFile(key, file, lease, signal);
+      return () =>
+        unlock().catch((error: unknown) => {
+          // A lock taken over after its holder stopped refreshing it is already gone.
+          if (codeOf(error) !== 'ERELEASED' && codeOf(error) !== 'ENOTACQUIRED') throw this.#error('release', key, error);
+        });
+    });
   }
 
   async #lockFile(key: string, file: string, lease: number, signal: AbortSignal | undefined): Promise<() => Promise<void>> {

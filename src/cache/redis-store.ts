@@ -192,23 +192,13 @@ export class RedisResultStore implements ResultStore {
   async lock(key: string, options: ResultStoreLockOptions): Promise<ResultStoreLock> {
     checkKey(key, 'RedisResultStore.lock');
     const { lease, signal } = checkLockOptions(options, 'RedisResultStore.lock');
-    const local = await this.#locks.acquire(key, signal);
-    let mutex: Mutex;
-    try {
-      mutex = await this.#acquire(key, lease, signal);
-    } catch (error) {
-      local();
-      throw error;
-    }
-    let released: Promise<void> | undefined;
-    return {
-      release: () =>
-        (released ??= within(mutex.release(), this.commandTimeout, () => new Error(`Redis did not answer within ${this.commandTimeout} ms`))
-          .catch((error: unknown) => {
-            throw this.#error('release', key, error);
-          })
-          .finally(local)),
-    };
+    return this.#locks.around(key, signal, async () => {
+      const mutex = await this.#acquire(key, lease, signal);
+      return () =>
+        within(mutex.release(), this.commandTimeout, () => new Error(`Redis did not answer within ${this.commandTimeout} ms`)).catch((error: unknown) => {
+          throw this.#error('release', key, error);
+        });
+    });
   }
 
   /**
