@@ -5,8 +5,9 @@
  * @packageDocumentation
  * @module sluice/bullmq
  */
-export { BullMQTaskRunner, BULLMQ_RUNNER_DEFAULTS } from './runners/bullmq/runner.js';
-export type { BullMQTaskRunnerOptions } from './runners/bullmq/runner.js';
+export { BullMQTaskRunner } from './runners/bullmq/runner.js';
+export { BULLMQ_RUNNER_DEFAULTS } from './runners/bullmq/runner-options.js';
+export type { BullMQTaskRunnerOptions } from './runners/bullmq/runner-options.js';
 export type { KeepJobs } from './runners/bullmq/keep-jobs.js';
 export { startWorker } from './runners/bullmq/worker.js';
 export type { SluiceWorker } from './runners/bullmq/worker.js';
