@@ -21,40 +21,13 @@ import { describeWireErrors } from '../remote/wire-errors.js';
 import { bullmqConnection, checkQueueName, connectionSecrets, type RedisConnection } from './connection.js';
 import { JobFailedError, JobPayloadError, JobStalledError, NoWorkerError, NotSerializableError, QueueConnectionError, QueueOutOfMemoryError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
+import { Pending } from './pending.js';
 import { BULLMQ_RUNNER_DEFAULTS, checkWait, type BullMQTaskRunnerOptions } from './runner-options.js';
 import { heartbeatKey, Heartbeats, type HeartbeatClient } from './flow-heartbeat.js';
 import { checkKeepJobs } from './keep-jobs.js';
 import { describeRefusal, refusalOf } from './refusal.js';
 import { CANCEL_EVENT, controlQueue, impliesFlowRunId, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, OUTCOMES_EVENT, outcomesQueue, type JobData } from './protocol.js';
 import { decodeValue, encodeArgs } from '../remote/codec-flow.js';
-
-/** A run's job, from when the engine starts the attempt until its outcome is known. */
-class Pending {
-  /** The job's data until it is added (then only Redis needs it). */
-  data: JobData | undefined;
-  /** When `addBulk` returned for it (0 before). */
-  addedAt = 0;
-  /** When it was last looked up in Redis. */
-  checkedAt = 0;
-  /** The engine stopped it (cancelled, timed out) before its job was added. */
-  stopped = false;
-  settled = false;
-
-  constructor(
-    readonly id: string,
-    readonly call: RunnerCall,
-    data: JobData,
-    readonly sink: AttemptSink,
-    private readonly stop: (entry: Pending) => void,
-  ) {
-    this.data = data;
-  }
-
-  /** The engine stops the attempt (cancel, time-out): take the job back. */
-  unsubscribe(): void {
-    if (!this.settled) this.stop(this);
-  }
-}
 
 /** What the runner reads of an ioredis client: no command goes through it here. */
 interface RedisClientLike {
