@@ -21,12 +21,13 @@ import { describeWireErrors } from '../remote/wire-errors.js';
 import { bullmqConnection, checkQueueName, connectionSecrets, type RedisConnection } from './connection.js';
 import { JobFailedError, JobPayloadError, JobStalledError, NoWorkerError, NotSerializableError, QueueConnectionError, QueueOutOfMemoryError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
+import { cancelsKey, failedReasonOf, heartbeatClient, lastEntryId, redisRunId, sendCancel } from './redis-commands.js';
 import { Pending } from './pending.js';
 import { BULLMQ_RUNNER_DEFAULTS, checkWait, type BullMQTaskRunnerOptions } from './runner-options.js';
-import { heartbeatKey, Heartbeats, type HeartbeatClient } from './flow-heartbeat.js';
+import { heartbeatKey, Heartbeats } from './flow-heartbeat.js';
 import { checkKeepJobs } from './keep-jobs.js';
 import { describeRefusal, refusalOf } from './refusal.js';
-import { CANCEL_EVENT, controlQueue, impliesFlowRunId, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, OUTCOMES_EVENT, outcomesQueue, type JobData } from './protocol.js';
+import { impliesFlowRunId, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, OUTCOMES_EVENT, outcomesQueue, type JobData } from './protocol.js';
 import { decodeValue, encodeArgs } from '../remote/codec-flow.js';
 
 /** What the runner reads of an ioredis client: no command goes through it here. */
@@ -461,11 +462,9 @@ export class BullMQTaskRunner implements TaskRunner {
   async #listen(conn: Connections): Promise<void> {
     const { events } = conn;
     const key = events.toKey('events');
-    let last: [string, string[]][];
+    let last: string | undefined;
     try {
-      // The Redis backend's client is ioredis.
-      const client = (await conn.queue.backend.client) as unknown as { xrevrange(key: string, end: string, start: string, count: 'COUNT', n: number): Promise<[string, string[]][]> };
-      last = await client.xrevrange(key, '+', '-', 'COUNT', 1);
+      last = await lastEntryId(conn.queue, key);
     } catch (error) {
       // Refused: the look-ups stand in for the events; said once.
       if (this.#refused(conn, error, key, outcomesLost(this.#checkInterval))) return;
@@ -473,7 +472,7 @@ export class BullMQTaskRunner implements TaskRunner {
     }
     if (conn.closing) return;
     // An empty stream has no last entry: everything on it will be new.
-    (events.opts as QueueEventsOptions).lastEventId = last[0]?.[0] ?? '0-0';
+    (events.opts as QueueEventsOptions).lastEventId = last ?? '0-0';
     events.run().catch((error: unknown) => {
       if (!conn.closing) events.emit('error', error instanceof Error ? error : new Error(String(error)));
     });
@@ -669,13 +668,9 @@ export class BullMQTaskRunner implements TaskRunner {
     }
     // Sealed: closing gave up waiting (Redis is gone).
     if (removed === 1 || conn.sealed) return;
-    // On the queue's own connection, as BullMQ's QueueEventsProducer writes it: a connection made
-    // now to send one cancel could still be opening when the flow process closes and exits, and
-    // the cancel would be lost.
-    const key = `${this.#prefix}:${controlQueue(this.queue)}:events`;
+    const key = cancelsKey(this.#prefix, this.queue);
     try {
-      const client = (await conn.queue.backend.client) as unknown as { xadd(...args: (string | number)[]): Promise<unknown> };
-      await client.xadd(key, 'MAXLEN', '~', 1000, '*', 'event', CANCEL_EVENT, 'jobId', id);
+      await sendCancel(conn.queue, key, id);
     } catch (error) {
       this.#refused(conn, error, key, CANCELS_LOST);
     }
@@ -825,7 +820,7 @@ export class BullMQTaskRunner implements TaskRunner {
     const ids = new Set<string>();
     for (const entry of entries) ids.add(entry.call.flowRunId);
     if (ids.size === 0 && !forget) return;
-    const client = (await conn.queue.backend.client) as unknown as HeartbeatClient;
+    const client = await heartbeatClient(conn.queue);
     await this.#heartbeats.beat(client, ids, Date.now(), forget);
   }
 
@@ -833,8 +828,7 @@ export class BullMQTaskRunner implements TaskRunner {
   async #unreadable(conn: Connections, entry: Pending): Promise<void> {
     let reason: string | null;
     try {
-      const client = (await conn.queue.backend.client) as unknown as { hget(key: string, field: string): Promise<string | null> };
-      reason = await client.hget(conn.queue.toKey(entry.id), 'failedReason');
+      reason = await failedReasonOf(conn.queue, entry.id);
     } catch (error) {
       this.#refused(conn, error, conn.queue.toKey(entry.id), 'Jobs cannot be looked up: a run whose outcome event was missed waits on');
       return;
@@ -877,16 +871,5 @@ export class BullMQTaskRunner implements TaskRunner {
     } else if (state === 'failed') {
       this.#failed(entry, job.failedReason, job.data);
     }
-  }
-}
-
-/** Redis' `run_id` (new at each start), or `undefined` where INFO is refused or not Redis. */
-async function redisRunId(queue: Queue): Promise<string | undefined> {
-  try {
-    const client = (await queue.backend.client) as unknown as { info(section: string): Promise<string> };
-    return /^run_id:(\w+)/m.exec(await client.info('server'))?.[1];
-  } catch {
-    // Without it a lost job reads as removed, as before: nothing to say.
-    return undefined;
   }
 }
