@@ -12,7 +12,6 @@ import type { Observable, Subscription } from 'rxjs';
 import { rxjs } from '../../core/lazy-rxjs.js';
 import { checkBoolean, checkConcurrency, checkInteger, checkNonEmptyString, checkNumber, checkOptionsObject } from '../../core/option-checks.js';
 import { InvalidParamsError } from '../../core/errors/codec.js';
-import type { RunWarningCode } from '../../core/events.js';
 import { FlowLease } from '../remote/flow-lease.js';
 import { START_ATTEMPT, type AttemptSink, type RunnerCall, type TaskRef, type TaskRunner } from '../runner.js';
 import { describeSpecial } from '../remote/special.js';
@@ -26,7 +25,7 @@ import { Pending } from './pending.js';
 import { BULLMQ_RUNNER_DEFAULTS, checkWait, type BullMQTaskRunnerOptions } from './runner-options.js';
 import { heartbeatKey, Heartbeats } from './flow-heartbeat.js';
 import { checkKeepJobs } from './keep-jobs.js';
-import { describeRefusal, refusalOf } from './refusal.js';
+import { FlowWarnings, warnThrough } from './flow-warnings.js';
 import { impliesFlowRunId, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, OUTCOMES_EVENT, outcomesQueue, type JobData } from './protocol.js';
 import { decodeValue, encodeArgs } from '../remote/codec-flow.js';
 
@@ -63,13 +62,8 @@ interface Connections {
   readonly noWorkerTold: Set<string>;
   /** A look for the queue's active jobs is under way. */
   probing: boolean;
-  /** The refusals said already (`<kind> <command> <key>`): each is said once. */
-  readonly refused: Set<string>;
-  /**
-   * The run started last, to carry a warning when none waits (a cancel refused as its flow ends).
-   * A pointer, not a WeakRef per job; a kept-alive runner holds it until the next run.
-   */
-  lastEntry: Pending | undefined;
+  /** The warnings for the flows: each refusal is said once per set of connections. */
+  readonly warnings: FlowWarnings;
   /** Redis' `run_id` when connected, where INFO answers: another one means it restarted. */
   redisRunId: string | undefined;
 }
@@ -124,12 +118,6 @@ function modulePath(task: TaskRef): string {
 /** What a connection's user loses when Redis refuses to let it read the outcomes' stream. */
 function outcomesLost(checkInterval: number): string {
   return `This flow hears no outcome from the workers: it finds each by looking its job up, ${checkInterval} ms after it was added and at most ${CHECKS_PER_TICK} a second`;
-}
-
-/** Says a warning through a run: its flow's log and a `run-warning` (the console for a caller of `execute`). */
-function warnThrough(entry: Pending, code: RunWarningCode, message: string): void {
-  if (entry.sink.warn !== undefined) entry.sink.warn(code, message);
-  else console.warn(`sluice: ${code}: ${message}`);
 }
 
 const CANCELS_LOST = 'Cancels and time-outs do not reach the workers: the bodies of those runs run on to their end';
@@ -359,7 +347,7 @@ export class BullMQTaskRunner implements TaskRunner {
       return entry;
     }
     this.#pending.set(entry.id, entry);
-    conn.lastEntry = entry;
+    conn.warnings.lastEntry = entry;
     this.#batch.push(entry);
     if (!this.#flushScheduled && !this.#adding) {
       this.#flushScheduled = true;
@@ -431,8 +419,7 @@ export class BullMQTaskRunner implements TaskRunner {
       workerSeenAt: 0,
       noWorkerTold: new Set(),
       probing: false,
-      refused: new Set(),
-      lastEntry: undefined,
+      warnings: new FlowWarnings(this.queue, this.#pending),
       redisRunId: undefined,
     };
     // Unheard, a connection error would end the process; the ticker turns a lasting one into
@@ -444,7 +431,7 @@ export class BullMQTaskRunner implements TaskRunner {
     queue.on('error', onError);
     // A command Redis refuses (its ACL) is no outage: said once, and the look-ups stand in.
     events.on('error', (error) => {
-      if (!this.#refused(conn, error, events.toKey('events'), outcomesLost(this.#checkInterval))) onError(error);
+      if (!conn.warnings.refused(error, events.toKey('events'), outcomesLost(this.#checkInterval))) onError(error);
     });
     conn.ready.catch(() => undefined);
     (events as unknown as { on(name: string, listener: (args: { outcomes?: unknown }) => void): void }).on(OUTCOMES_EVENT, ({ outcomes }) => {
@@ -467,7 +454,7 @@ export class BullMQTaskRunner implements TaskRunner {
       last = await lastEntryId(conn.queue, key);
     } catch (error) {
       // Refused: the look-ups stand in for the events; said once.
-      if (this.#refused(conn, error, key, outcomesLost(this.#checkInterval))) return;
+      if (conn.warnings.refused(error, key, outcomesLost(this.#checkInterval))) return;
       throw error;
     }
     if (conn.closing) return;
@@ -663,7 +650,7 @@ export class BullMQTaskRunner implements TaskRunner {
     } catch (error) {
       // Refused, it is said (once); Redis away, the run has ended already and a worker that
       // finishes the job is not heard.
-      this.#refused(conn, error, conn.queue.toKey(id), 'A cancelled or timed-out run\'s job cannot be taken back: a worker may run it yet');
+      conn.warnings.refused(error, conn.queue.toKey(id), 'A cancelled or timed-out run\'s job cannot be taken back: a worker may run it yet');
       return;
     }
     // Sealed: closing gave up waiting (Redis is gone).
@@ -672,30 +659,8 @@ export class BullMQTaskRunner implements TaskRunner {
     try {
       await sendCancel(conn.queue, key, id);
     } catch (error) {
-      this.#refused(conn, error, key, CANCELS_LOST);
+      conn.warnings.refused(error, key, CANCELS_LOST);
     }
-  }
-
-  /**
-   * Redis refused a command (a `NOPERM` of its ACL, an `OOM`): the flows are told once, through a
-   * waiting run, what was refused on which key and what it costs. False for any other error (the
-   * connection's, watched by the ticker).
-   */
-  #refused(conn: Connections, error: unknown, key: string, consequence: string): boolean {
-    const refusal = refusalOf(error);
-    if (refusal === undefined) return false;
-    const said = `${refusal.kind} ${refusal.command ?? ''} ${key}`;
-    if (conn.refused.has(said)) return true;
-    conn.refused.add(said);
-    this.#warn(conn, 'QUEUE_COMMAND_REFUSED', `queue "${this.queue}": ${describeRefusal(refusal, key, consequence)}`);
-    return true;
-  }
-
-  /** A warning for the flows, through the run that has waited longest (or the last run, if none waits). */
-  #warn(conn: Connections, code: RunWarningCode, message: string): void {
-    const carrier = this.#pending.values().next().value ?? conn.lastEntry;
-    if (carrier !== undefined) warnThrough(carrier, code, message);
-    else console.warn(`sluice: ${code}: ${message}`);
   }
 
   /**
@@ -733,7 +698,7 @@ export class BullMQTaskRunner implements TaskRunner {
       const state = await conn.queue.getJobState(oldest.id);
       taken = state === 'active' || state === 'completed' || state === 'failed' || (await conn.queue.getActiveCount()) > 0;
     } catch (error) {
-      this.#refused(conn, error, conn.queue.toKey(oldest.id), 'Whether a worker takes this queue\'s jobs cannot be told: no warning when none does, and noWorkerTimeout fails no run');
+      conn.warnings.refused(error, conn.queue.toKey(oldest.id), 'Whether a worker takes this queue\'s jobs cannot be told: no warning when none does, and noWorkerTimeout fails no run');
       return;
     } finally {
       conn.probing = false;
@@ -803,7 +768,7 @@ export class BullMQTaskRunner implements TaskRunner {
     if (conn.downSince !== undefined) return;
     void this.#watchWorkers(conn, now);
     this.#beat(conn, this.#pending.values(), true).catch((error: unknown) => {
-      this.#refused(conn, error, heartbeatKey(this.#prefix, this.queue, '*'), 'workers will take this flow for gone once its heartbeat lapses, and skip its jobs');
+      conn.warnings.refused(error, heartbeatKey(this.#prefix, this.queue, '*'), 'workers will take this flow for gone once its heartbeat lapses, and skip its jobs');
     });
     const due: Pending[] = [];
     for (const entry of this.#pending.values()) {
@@ -830,7 +795,7 @@ export class BullMQTaskRunner implements TaskRunner {
     try {
       reason = await failedReasonOf(conn.queue, entry.id);
     } catch (error) {
-      this.#refused(conn, error, conn.queue.toKey(entry.id), 'Jobs cannot be looked up: a run whose outcome event was missed waits on');
+      conn.warnings.refused(error, conn.queue.toKey(entry.id), 'Jobs cannot be looked up: a run whose outcome event was missed waits on');
       return;
     }
     if (reason !== null && reason !== '') this.#failed(entry, `${reason} (the job's data in Redis is not JSON)`, undefined);
@@ -851,7 +816,7 @@ export class BullMQTaskRunner implements TaskRunner {
         await this.#unreadable(conn, entry);
         return;
       }
-      this.#refused(conn, error, conn.queue.toKey(entry.id), 'Jobs cannot be looked up: a run whose outcome event was missed waits on');
+      conn.warnings.refused(error, conn.queue.toKey(entry.id), 'Jobs cannot be looked up: a run whose outcome event was missed waits on');
       return;
     }
     if (state === 'active' || state === 'completed' || state === 'failed') conn.workerSeenAt = Date.now();
