@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Job, Queue, QueueEvents, type JobsOptions, type QueueEventsOptions } from 'bullmq';
+import { Job, type JobsOptions } from 'bullmq';
 import type { Observable, Subscription } from 'rxjs';
 import { rxjs } from '../../core/lazy-rxjs.js';
 import { checkBoolean, checkConcurrency, checkInteger, checkNonEmptyString, checkNumber, checkOptionsObject } from '../../core/option-checks.js';
@@ -18,55 +18,17 @@ import { describeSpecial } from '../remote/special.js';
 import { rebuildThrown, serializeThrown } from '../remote/thrown.js';
 import { describeWireErrors } from '../remote/wire-errors.js';
 import { bullmqConnection, checkQueueName, connectionSecrets, type RedisConnection } from './connection.js';
+import { closeConnections, connectionLostError, openConnections, watchClients, type Connections } from './connections.js';
 import { JobFailedError, JobPayloadError, JobStalledError, NoWorkerError, NotSerializableError, QueueConnectionError, QueueOutOfMemoryError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
-import { cancelsKey, failedReasonOf, heartbeatClient, lastEntryId, redisRunId, sendCancel } from './redis-commands.js';
+import { cancelsKey, failedReasonOf, heartbeatClient, redisRunId, sendCancel } from './redis-commands.js';
 import { Pending } from './pending.js';
 import { BULLMQ_RUNNER_DEFAULTS, checkWait, type BullMQTaskRunnerOptions } from './runner-options.js';
 import { heartbeatKey, Heartbeats } from './flow-heartbeat.js';
 import { checkKeepJobs } from './keep-jobs.js';
-import { FlowWarnings, warnThrough } from './flow-warnings.js';
-import { impliesFlowRunId, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, OUTCOMES_EVENT, outcomesQueue, type JobData } from './protocol.js';
+import { warnThrough } from './flow-warnings.js';
+import { impliesFlowRunId, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, type JobData } from './protocol.js';
 import { decodeValue, encodeArgs } from '../remote/codec-flow.js';
-
-/** What the runner reads of an ioredis client: no command goes through it here. */
-interface RedisClientLike {
-  readonly status: string;
-  disconnect(): void;
-  connect(): Promise<unknown>;
-}
-
-/** A part of the connections (each holds its own ioredis client). */
-type Part = Queue | QueueEvents;
-
-/** The connections of a runner while flows use it. */
-interface Connections {
-  readonly queue: Queue;
-  readonly events: QueueEvents;
-  readonly ready: Promise<void>;
-  /** The last connection error seen, for messages. */
-  lastError: Error | undefined;
-  /** Since when (ms) a connection has not been ready. */
-  downSince: number | undefined;
-  /** The ioredis clients of the queue and the events, once connected: their status is watched. */
-  clients: RedisClientLike[];
-  /** Removals and cancels under way: closing lets them go out first. */
-  readonly removing: Set<Promise<void>>;
-  /** Closing has begun: no removal or cancel starts any more. */
-  closing: boolean;
-  /** The parts to close are counted: none may be made after. */
-  sealed: boolean;
-  /** When (ms) a worker was last seen at work on the queue: an outcome heard, a job found taken, an active job. */
-  workerSeenAt: number;
-  /** The flow runs told that no worker takes jobs: each is told once. */
-  readonly noWorkerTold: Set<string>;
-  /** A look for the queue's active jobs is under way. */
-  probing: boolean;
-  /** The warnings for the flows: each refusal is said once per set of connections. */
-  readonly warnings: FlowWarnings;
-  /** Redis' `run_id` when connected, where INFO answers: another one means it restarted. */
-  redisRunId: string | undefined;
-}
 
 /** What a stalled-out job's `failedReason` says (BullMQ's scripts). */
 const STALLED = /stalled more than allowable limit|started more than allowable limit/;
@@ -75,26 +37,6 @@ const STALLED = /stalled more than allowable limit|started more than allowable l
 const CHECKS_PER_TICK = 200;
 
 const TICK_MS = 1000;
-
-/** How long closing the connections may wait for Redis before they are dropped. */
-const CLOSE_PATIENCE_MS = 2000;
-
-/** The parts of a set of connections. */
-function partsOf(conn: Connections): Part[] {
-  return [conn.queue, conn.events];
-}
-
-/**
- * Drops an ioredis client's socket. disconnect() alone leaves a client that is waiting to
- * reconnect parked: its queued commands (BullMQ's blocking XREAD) never settle, and BullMQ's
- * watchdog timer on them keeps the process alive. One last attempt ends it and fails them (or,
- * should Redis be back, is closed at once).
- */
-function endClient(client: RedisClientLike): void {
-  if (client.status === 'end') return;
-  client.disconnect();
-  if (client.status === 'reconnecting') client.connect().then(() => client.disconnect(), () => undefined);
-}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -265,7 +207,7 @@ export class BullMQTaskRunner implements TaskRunner {
     }
     this.#stopTicker();
     if (conn !== undefined) {
-      const closing = this.#close(conn);
+      const closing = closeConnections(conn);
       this.#closing.add(closing);
       void closing.then(() => this.#closing.delete(closing));
     }
@@ -273,31 +215,16 @@ export class BullMQTaskRunner implements TaskRunner {
     await Promise.all(this.#closing);
   }
 
-  /**
-   * Closes one set of connections, once (destroy() takes it from the runner first). The cancels
-   * asked for before go out first: a worker would otherwise run their bodies to the end. Every
-   * part is closed, whatever the others do.
-   */
-  async #close(conn: Connections): Promise<void> {
-    conn.closing = true;
-    const closed = Promise.allSettled(conn.removing).then(async () => {
-      conn.sealed = true;
-      await Promise.allSettled(partsOf(conn).map((part) => part.close()));
-      return true;
+  #connect(): Connections {
+    this.#conn ??= openConnections({
+      queue: this.queue,
+      connection: this.#connection,
+      prefix: this.#prefix,
+      pending: this.#pending,
+      outcomesLost: outcomesLost(this.#checkInterval),
+      heard: (conn, outcomes) => this.#heard(conn, outcomes),
     });
-    // A graceful close waits for Redis to answer; when it is gone, that is never. Then drop the
-    // sockets: BullMQ's own disconnect() waits for an 'end' that a reconnecting ioredis client
-    // never emits.
-    let timer: Subscription | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = rxjs().asyncScheduler.schedule(() => resolve(false), conn.downSince === undefined ? CLOSE_PATIENCE_MS : 0);
-    });
-    const graceful = await Promise.race([closed, timedOut]);
-    // A pending timer would keep the process alive for nothing.
-    timer?.unsubscribe();
-    conn.sealed = true;
-    if (graceful) return;
-    for (const part of partsOf(conn)) void part.backend.client.then((client) => endClient(client as RedisClientLike), () => undefined);
+    return this.#conn;
   }
 
   /** Checks, before a run takes a slot, that its arguments can cross as JSON. */
@@ -343,7 +270,7 @@ export class BullMQTaskRunner implements TaskRunner {
     const conn = this.#connect();
     if (conn.downSince !== undefined && Date.now() - conn.downSince >= this.#connectionTimeout) {
       entry.settled = true;
-      sink.failed(this.#connectionError(conn));
+      sink.failed(connectionLostError(conn, this.queue, this.#secrets));
       return entry;
     }
     this.#pending.set(entry.id, entry);
@@ -388,81 +315,6 @@ export class BullMQTaskRunner implements TaskRunner {
       ...(errorArgs === undefined ? {} : { errorArgs }),
     };
     return prepared;
-  }
-
-  #connect(): Connections {
-    if (this.#conn !== undefined) return this.#conn;
-    const queue = new Queue(this.queue, { connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'), prefix: this.#prefix });
-    // The outcomes the workers publish (not the job queue's own events: three per job, for this
-    // process to read and parse). Read once its position is known (see #listen).
-    const events = new QueueEvents(outcomesQueue(this.queue), {
-      connection: bullmqConnection(this.#connection, 'BullMQTaskRunner'),
-      prefix: this.#prefix,
-      autorun: false,
-    });
-    const conn: Connections = {
-      queue,
-      events,
-      ready: Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(async () => {
-        // Their status only (ioredis' 'ready', 'reconnecting', ...): no command goes through them here.
-        const clients = await Promise.all([queue.backend.client, events.backend.blockingClient ?? events.backend.client]);
-        conn.clients = clients;
-        conn.redisRunId = await redisRunId(conn.queue);
-        await this.#listen(conn);
-      }),
-      lastError: undefined,
-      downSince: undefined,
-      clients: [],
-      removing: new Set(),
-      closing: false,
-      sealed: false,
-      workerSeenAt: 0,
-      noWorkerTold: new Set(),
-      probing: false,
-      warnings: new FlowWarnings(this.queue, this.#pending),
-      redisRunId: undefined,
-    };
-    // Unheard, a connection error would end the process; the ticker turns a lasting one into
-    // failed runs.
-    const onError = (error: Error): void => {
-      conn.lastError = error;
-      conn.downSince ??= Date.now();
-    };
-    queue.on('error', onError);
-    // A command Redis refuses (its ACL) is no outage: said once, and the look-ups stand in.
-    events.on('error', (error) => {
-      if (!conn.warnings.refused(error, events.toKey('events'), outcomesLost(this.#checkInterval))) onError(error);
-    });
-    conn.ready.catch(() => undefined);
-    (events as unknown as { on(name: string, listener: (args: { outcomes?: unknown }) => void): void }).on(OUTCOMES_EVENT, ({ outcomes }) => {
-      this.#heard(conn, outcomes);
-    });
-    this.#conn = conn;
-    return conn;
-  }
-
-  /**
-   * Starts reading the outcomes' stream after its last entry, as Redis has it. No job of this
-   * runner is added before (#add waits for this), so none of their outcomes is skipped. Not from
-   * this machine's clock: one ahead of Redis' skipped every outcome, one behind reads old ones.
-   */
-  async #listen(conn: Connections): Promise<void> {
-    const { events } = conn;
-    const key = events.toKey('events');
-    let last: string | undefined;
-    try {
-      last = await lastEntryId(conn.queue, key);
-    } catch (error) {
-      // Refused: the look-ups stand in for the events; said once.
-      if (conn.warnings.refused(error, key, outcomesLost(this.#checkInterval))) return;
-      throw error;
-    }
-    if (conn.closing) return;
-    // An empty stream has no last entry: everything on it will be new.
-    (events.opts as QueueEventsOptions).lastEventId = last ?? '0-0';
-    events.run().catch((error: unknown) => {
-      if (!conn.closing) events.emit('error', error instanceof Error ? error : new Error(String(error)));
-    });
   }
 
   /**
@@ -730,12 +582,6 @@ export class BullMQTaskRunner implements TaskRunner {
     }
   }
 
-  #connectionError(conn: Connections): QueueConnectionError {
-    const seconds = ((Date.now() - (conn.downSince ?? Date.now())) / 1000).toFixed(1);
-    const last = conn.lastError === undefined ? '' : ` (last error: ${conn.lastError.message})`;
-    return new QueueConnectionError(this.queue, `Redis has been unreachable for ${seconds} s${last}; the runs waiting on its jobs fail rather than hang`, { cause: conn.lastError, secrets: this.#secrets });
-  }
-
   #startTicker(): void {
     if (this.#ticker !== undefined) return;
     this.#ticker = rxjs()
@@ -753,15 +599,9 @@ export class BullMQTaskRunner implements TaskRunner {
     const conn = this.#conn;
     if (conn === undefined) return;
     const now = Date.now();
-    if (conn.clients.length > 0) {
-      if (conn.clients.every((client) => client.status === 'ready')) {
-        conn.downSince = undefined;
-      } else {
-        conn.downSince ??= now;
-      }
-    }
+    watchClients(conn, now);
     if (conn.downSince !== undefined && now - conn.downSince >= this.#connectionTimeout) {
-      const error = this.#connectionError(conn);
+      const error = connectionLostError(conn, this.queue, this.#secrets);
       for (const entry of [...this.#pending.values()]) this.#settle(entry, error);
       return;
     }
