@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Job, type JobsOptions } from 'bullmq';
+import type { JobsOptions } from 'bullmq';
 import type { Observable, Subscription } from 'rxjs';
 import { rxjs } from '../../core/lazy-rxjs.js';
 import { checkBoolean, checkConcurrency, checkInteger, checkNonEmptyString, checkNumber, checkOptionsObject } from '../../core/option-checks.js';
@@ -21,7 +21,8 @@ import { bullmqConnection, checkQueueName, connectionSecrets, type RedisConnecti
 import { closeConnections, connectionLostError, openConnections, watchClients, type Connections } from './connections.js';
 import { JobFailedError, JobPayloadError, JobStalledError, NoWorkerError, NotSerializableError, QueueConnectionError, QueueOutOfMemoryError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
-import { cancelsKey, failedReasonOf, heartbeatClient, redisRunId, sendCancel } from './redis-commands.js';
+import { cancelsKey, heartbeatClient, sendCancel } from './redis-commands.js';
+import { OutcomeCheck, outcomesLost } from './outcome-check.js';
 import { Pending } from './pending.js';
 import { BULLMQ_RUNNER_DEFAULTS, checkWait, type BullMQTaskRunnerOptions } from './runner-options.js';
 import { heartbeatKey, Heartbeats } from './flow-heartbeat.js';
@@ -32,9 +33,6 @@ import { decodeValue, encodeArgs } from '../remote/codec-flow.js';
 
 /** What a stalled-out job's `failedReason` says (BullMQ's scripts). */
 const STALLED = /stalled more than allowable limit|started more than allowable limit/;
-
-/** The most jobs looked up per tick, so a long list does not flood Redis. */
-const CHECKS_PER_TICK = 200;
 
 const TICK_MS = 1000;
 
@@ -55,11 +53,6 @@ function modulePath(task: TaskRef): string {
     return shellWord(relative.startsWith('..') || path.isAbsolute(relative) ? file : relative);
   }
   return `<the module that exports task ${JSON.stringify(task.name)}>`;
-}
-
-/** What a connection's user loses when Redis refuses to let it read the outcomes' stream. */
-function outcomesLost(checkInterval: number): string {
-  return `This flow hears no outcome from the workers: it finds each by looking its job up, ${checkInterval} ms after it was added and at most ${CHECKS_PER_TICK} a second`;
 }
 
 const CANCELS_LOST = 'Cancels and time-outs do not reach the workers: the bodies of those runs run on to their end';
@@ -117,6 +110,8 @@ export class BullMQTaskRunner implements TaskRunner {
   readonly #connectionTimeout: number;
   readonly #checkInterval: number;
   readonly #heartbeats: Heartbeats;
+  /** Looks up the jobs whose outcomes were not heard. */
+  readonly #outcomeCheck: OutcomeCheck;
   readonly #bulkSize: number;
   readonly #noWorkerWarning: number;
   readonly #noWorkerTimeout: number;
@@ -168,6 +163,16 @@ export class BullMQTaskRunner implements TaskRunner {
       ...(options.removeOnComplete === undefined ? {} : { removeOnComplete: checkKeepJobs(options.removeOnComplete, 'removeOnComplete', owner) as JobsOptions['removeOnComplete'] }),
       ...(options.removeOnFail === undefined ? {} : { removeOnFail: checkKeepJobs(options.removeOnFail, 'removeOnFail', owner) as JobsOptions['removeOnFail'] }),
     };
+    this.#outcomeCheck = new OutcomeCheck({
+      queue: this.queue,
+      secrets: this.#secrets,
+      checkInterval: this.#checkInterval,
+      outcomes: {
+        completed: (entry, returnvalue) => this.#completed(entry, returnvalue),
+        failed: (entry, failedReason, data) => this.#failed(entry, failedReason, data),
+        settle: (entry, error) => this.#settle(entry, error),
+      },
+    });
   }
 
   /** How many of this runner's jobs are waiting for their outcome now. */
@@ -403,7 +408,7 @@ export class BullMQTaskRunner implements TaskRunner {
       if (entry === undefined) continue;
       const outcome: unknown = list[i + 1];
       // Failed: why is recorded in the job, with its state.
-      if (outcome === 0) void this.#check(conn, entry, Date.now());
+      if (outcome === 0) void this.#outcomeCheck.check(conn, entry, Date.now());
       else this.#completed(entry, outcome);
     }
   }
@@ -610,14 +615,7 @@ export class BullMQTaskRunner implements TaskRunner {
     this.#beat(conn, this.#pending.values(), true).catch((error: unknown) => {
       conn.warnings.refused(error, heartbeatKey(this.#prefix, this.queue, '*'), 'workers will take this flow for gone once its heartbeat lapses, and skip its jobs');
     });
-    const due: Pending[] = [];
-    for (const entry of this.#pending.values()) {
-      if (entry.addedAt !== 0 && now - entry.checkedAt >= this.#checkInterval) {
-        due.push(entry);
-        if (due.length >= CHECKS_PER_TICK) break;
-      }
-    }
-    await Promise.all(due.map((entry) => this.#check(conn, entry, now)));
+    await this.#outcomeCheck.due(conn, this.#pending.values(), now);
   }
 
   /** Renews the heartbeats of the flow runs of `entries` that are due (see {@link Heartbeats}). */
@@ -627,54 +625,5 @@ export class BullMQTaskRunner implements TaskRunner {
     if (ids.size === 0 && !forget) return;
     const client = await heartbeatClient(conn.queue);
     await this.#heartbeats.beat(client, ids, Date.now(), forget);
-  }
-
-  /** A job whose data is not JSON: once it failed (the worker fails it), its run fails with its reason. */
-  async #unreadable(conn: Connections, entry: Pending): Promise<void> {
-    let reason: string | null;
-    try {
-      reason = await failedReasonOf(conn.queue, entry.id);
-    } catch (error) {
-      conn.warnings.refused(error, conn.queue.toKey(entry.id), 'Jobs cannot be looked up: a run whose outcome event was missed waits on');
-      return;
-    }
-    if (reason !== null && reason !== '') this.#failed(entry, `${reason} (the job's data in Redis is not JSON)`, undefined);
-  }
-
-  /** Looks a job up in Redis, for an outcome its event did not bring. */
-  async #check(conn: Connections, entry: Pending, now: number): Promise<void> {
-    entry.checkedAt = now;
-    let job: Job | undefined;
-    let state: string;
-    try {
-      // The state first: a job read before it completes would carry no value yet.
-      state = await conn.queue.getJobState(entry.id);
-      job = state === 'unknown' ? undefined : await Job.fromId(conn.queue, entry.id);
-    } catch (error) {
-      // Data that is not JSON (damaged in Redis): the job cannot be read, its failed reason can.
-      if (error instanceof SyntaxError) {
-        await this.#unreadable(conn, entry);
-        return;
-      }
-      conn.warnings.refused(error, conn.queue.toKey(entry.id), 'Jobs cannot be looked up: a run whose outcome event was missed waits on');
-      return;
-    }
-    if (state === 'active' || state === 'completed' || state === 'failed') conn.workerSeenAt = Date.now();
-    if (entry.settled) return;
-    if (job === undefined) {
-      // Gone with a Redis that restarted without its data: the queue failed the run, not its body.
-      const runId = conn.redisRunId === undefined ? undefined : await redisRunId(conn.queue);
-      if (entry.settled) return;
-      if (runId !== undefined && runId !== conn.redisRunId) {
-        const message = `Redis restarted (its run_id changed) and lost job ${entry.id} of task run "${entry.call.runName}": it kept no data across the restart (persistence off?)`;
-        this.#settle(entry, new QueueConnectionError(this.queue, message, { secrets: this.#secrets }));
-        return;
-      }
-      this.#settle(entry, new JobFailedError(entry.call.task.name, entry.call.runName, entry.id, 'the job is gone from Redis before its outcome was read (removed by someone else?)'));
-    } else if (state === 'completed') {
-      this.#completed(entry, job.returnvalue);
-    } else if (state === 'failed') {
-      this.#failed(entry, job.failedReason, job.data);
-    }
   }
 }
