@@ -5,8 +5,6 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { JobsOptions } from 'bullmq';
 import type { Observable, Subscription } from 'rxjs';
 import { rxjs } from '../../core/lazy-rxjs.js';
@@ -19,15 +17,15 @@ import { rebuildThrown, serializeThrown } from '../remote/thrown.js';
 import { describeWireErrors } from '../remote/wire-errors.js';
 import { bullmqConnection, checkQueueName, connectionSecrets, type RedisConnection } from './connection.js';
 import { closeConnections, connectionLostError, openConnections, watchClients, type Connections } from './connections.js';
-import { JobFailedError, JobPayloadError, JobStalledError, NoWorkerError, NotSerializableError, QueueConnectionError, QueueOutOfMemoryError, UnknownTaskError } from './errors.js';
+import { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, QueueOutOfMemoryError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
 import { cancelsKey, heartbeatClient, sendCancel } from './redis-commands.js';
 import { OutcomeCheck, outcomesLost } from './outcome-check.js';
 import { Pending } from './pending.js';
+import { WorkerWatch } from './worker-watch.js';
 import { BULLMQ_RUNNER_DEFAULTS, checkWait, type BullMQTaskRunnerOptions } from './runner-options.js';
 import { heartbeatKey, Heartbeats } from './flow-heartbeat.js';
 import { checkKeepJobs } from './keep-jobs.js';
-import { warnThrough } from './flow-warnings.js';
 import { impliesFlowRunId, JOB_PROTOCOL_VERSION, JobFailureC, JobResultC, type JobData } from './protocol.js';
 import { decodeValue, encodeArgs } from '../remote/codec-flow.js';
 
@@ -38,21 +36,6 @@ const TICK_MS = 1000;
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** A word for a shell command line, quoted when it needs to be. */
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
-}
-
-/** Where a task's module is, for a command line: a path from here, or what to put there. */
-function modulePath(task: TaskRef): string {
-  if (task.module?.startsWith('file:') === true) {
-    const file = fileURLToPath(task.module);
-    const relative = path.relative(process.cwd(), file);
-    return shellWord(relative.startsWith('..') || path.isAbsolute(relative) ? file : relative);
-  }
-  return `<the module that exports task ${JSON.stringify(task.name)}>`;
 }
 
 const CANCELS_LOST = 'Cancels and time-outs do not reach the workers: the bodies of those runs run on to their end';
@@ -112,6 +95,8 @@ export class BullMQTaskRunner implements TaskRunner {
   readonly #heartbeats: Heartbeats;
   /** Looks up the jobs whose outcomes were not heard. */
   readonly #outcomeCheck: OutcomeCheck;
+  /** Tells the flows, or fails their runs, when no worker takes the queue's jobs. */
+  readonly #workerWatch: WorkerWatch;
   readonly #bulkSize: number;
   readonly #noWorkerWarning: number;
   readonly #noWorkerTimeout: number;
@@ -172,6 +157,16 @@ export class BullMQTaskRunner implements TaskRunner {
         failed: (entry, failedReason, data) => this.#failed(entry, failedReason, data),
         settle: (entry, error) => this.#settle(entry, error),
       },
+    });
+    this.#workerWatch = new WorkerWatch({
+      queue: this.queue,
+      prefix: this.#prefix,
+      noWorkerWarning: this.#noWorkerWarning,
+      noWorkerTimeout: this.#noWorkerTimeout,
+      pending: this.#pending,
+      current: (conn) => this.#conn === conn,
+      takeBack: (conn, entry) => this.#removeJob(conn, entry.id),
+      settle: (entry, error) => this.#settle(entry, error),
     });
   }
 
@@ -520,73 +515,6 @@ export class BullMQTaskRunner implements TaskRunner {
     }
   }
 
-  /**
-   * The command that starts a worker for a run's task (its module's path when the task says
-   * where it is defined).
-   */
-  #startOne(entry: Pending): string {
-    const prefix = this.#prefix === BULLMQ_RUNNER_DEFAULTS.prefix ? '' : ` --prefix ${shellWord(this.#prefix)}`;
-    return `sluice worker --queue ${shellWord(this.queue)} --module ${modulePath(entry.call.task)}${prefix}`;
-  }
-
-  /**
-   * Once a second while jobs wait: when no worker has been seen at work on the queue for
-   * `noWorkerWarning`, the job waiting longest has not been taken and none of the queue's jobs
-   * is active, each flow waiting is told once, with the
-   * command that starts one; past `noWorkerTimeout`, the runs that waited that long fail and their
-   * jobs are taken back.
-   */
-  async #watchWorkers(conn: Connections, now: number): Promise<void> {
-    if (conn.probing) return;
-    let oldest: Pending | undefined;
-    for (const entry of this.#pending.values()) {
-      if (entry.addedAt !== 0) {
-        oldest = entry;
-        break;
-      }
-    }
-    if (oldest === undefined) return;
-    const waited = now - Math.max(oldest.addedAt, conn.workerSeenAt);
-    if (waited < this.#noWorkerWarning && waited < this.#noWorkerTimeout) return;
-    conn.probing = true;
-    let taken: boolean;
-    try {
-      // Its job taken (its outcome not heard yet), or another job of the queue at work: a worker is there.
-      const state = await conn.queue.getJobState(oldest.id);
-      taken = state === 'active' || state === 'completed' || state === 'failed' || (await conn.queue.getActiveCount()) > 0;
-    } catch (error) {
-      conn.warnings.refused(error, conn.queue.toKey(oldest.id), 'Whether a worker takes this queue\'s jobs cannot be told: no warning when none does, and noWorkerTimeout fails no run');
-      return;
-    } finally {
-      conn.probing = false;
-    }
-    // Seen meanwhile, or closed.
-    if (this.#conn !== conn || conn.workerSeenAt > now) return;
-    if (taken) {
-      conn.workerSeenAt = now;
-      return;
-    }
-    for (const entry of [...this.#pending.values()]) {
-      if (entry.addedAt === 0) continue;
-      const wait = now - Math.max(entry.addedAt, conn.workerSeenAt);
-      if (wait >= this.#noWorkerTimeout) {
-        // Taken back first: the run's end may end the flow and close the connections.
-        this.#removeJob(conn, entry.id);
-        this.#settle(entry, new NoWorkerError(entry.call.task.name, entry.call.runName, this.queue, wait, this.#startOne(entry)));
-      } else if (wait >= this.#noWorkerWarning && !conn.noWorkerTold.has(entry.call.flowRunId)) {
-        conn.noWorkerTold.add(entry.call.flowRunId);
-        const bound = Number.isFinite(this.#noWorkerTimeout)
-          ? `its runs fail with NoWorkerError once they have waited ${(this.#noWorkerTimeout / 1000).toFixed(1)} s (noWorkerTimeout)`
-          : 'its runs wait for one (set noWorkerTimeout to fail them instead)';
-        warnThrough(
-          entry,
-          'QUEUE_NO_WORKER',
-          `no worker has taken a job of queue "${this.queue}" in ${(wait / 1000).toFixed(1)} s (task run "${entry.call.runName}" waits, and no job of the queue is active): ${bound}. Is a worker running, on this Redis, with this queue and prefix? Start one: ${this.#startOne(entry)}`,
-        );
-      }
-    }
-  }
-
   #startTicker(): void {
     if (this.#ticker !== undefined) return;
     this.#ticker = rxjs()
@@ -611,7 +539,7 @@ export class BullMQTaskRunner implements TaskRunner {
       return;
     }
     if (conn.downSince !== undefined) return;
-    void this.#watchWorkers(conn, now);
+    void this.#workerWatch.watch(conn, now);
     this.#beat(conn, this.#pending.values(), true).catch((error: unknown) => {
       conn.warnings.refused(error, heartbeatKey(this.#prefix, this.queue, '*'), 'workers will take this flow for gone once its heartbeat lapses, and skip its jobs');
     });
