@@ -19,9 +19,10 @@ import { bullmqConnection, checkQueueName, connectionSecrets, type RedisConnecti
 import { closeConnections, connectionLostError, openConnections, watchClients, type Connections } from './connections.js';
 import { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, QueueOutOfMemoryError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
-import { cancelsKey, heartbeatClient, sendCancel } from './redis-commands.js';
+import { cancelsKey, heartbeatClient } from './redis-commands.js';
 import { OutcomeCheck, outcomesLost } from './outcome-check.js';
 import { Pending } from './pending.js';
+import { removeOrCancel, takeBack } from './take-back.js';
 import { WorkerWatch } from './worker-watch.js';
 import { BULLMQ_RUNNER_DEFAULTS, checkWait, type BullMQTaskRunnerOptions } from './runner-options.js';
 import { heartbeatKey, Heartbeats } from './flow-heartbeat.js';
@@ -37,8 +38,6 @@ const TICK_MS = 1000;
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-
-const CANCELS_LOST = 'Cancels and time-outs do not reach the workers: the bodies of those runs run on to their end';
 
 /**
  * Task bodies as jobs on a BullMQ queue in Redis, run by `sluice worker` processes (or
@@ -90,6 +89,8 @@ export class BullMQTaskRunner implements TaskRunner {
   /** The connection's passwords: its errors never quote them. */
   readonly #secrets: readonly string[];
   readonly #prefix: string;
+  /** The stream the workers read cancels from. */
+  readonly #cancels: string;
   readonly #connectionTimeout: number;
   readonly #checkInterval: number;
   readonly #heartbeats: Heartbeats;
@@ -131,6 +132,7 @@ export class BullMQTaskRunner implements TaskRunner {
     bullmqConnection(this.#connection, owner);
     this.#secrets = connectionSecrets(this.#connection);
     this.#prefix = checkNonEmptyString(options.prefix ?? BULLMQ_RUNNER_DEFAULTS.prefix, 'prefix', owner);
+    this.#cancels = cancelsKey(this.#prefix, this.queue);
     this.maxConcurrency = checkConcurrency(options.maxConcurrency ?? BULLMQ_RUNNER_DEFAULTS.maxConcurrency, owner);
     this.#connectionTimeout = checkNumber(options.connectionTimeout ?? BULLMQ_RUNNER_DEFAULTS.connectionTimeout, 'connectionTimeout', owner, 0);
     this.#checkInterval = checkNumber(options.checkInterval ?? BULLMQ_RUNNER_DEFAULTS.checkInterval, 'checkInterval', owner, 1);
@@ -165,7 +167,7 @@ export class BullMQTaskRunner implements TaskRunner {
       noWorkerTimeout: this.#noWorkerTimeout,
       pending: this.#pending,
       current: (conn) => this.#conn === conn,
-      takeBack: (conn, entry) => this.#removeJob(conn, entry.id),
+      takeBack: (conn, entry) => takeBack(conn, entry.id, this.#cancels),
       settle: (entry, error) => this.#settle(entry, error),
     });
   }
@@ -381,7 +383,7 @@ export class BullMQTaskRunner implements TaskRunner {
       entry.checkedAt = now;
     }
     // Stopped while their add was under way: taken back now, closing or not (closing waits for this).
-    await Promise.all(live.filter((entry) => entry.stopped).map((entry) => this.#removeOrCancel(conn, entry.id)));
+    await Promise.all(live.filter((entry) => entry.stopped).map((entry) => removeOrCancel(conn, entry.id, this.#cancels)));
   }
 
   /**
@@ -484,35 +486,7 @@ export class BullMQTaskRunner implements TaskRunner {
     this.#pending.delete(entry.id);
     if (this.#pending.size === 0) this.#stopTicker();
     // Not yet added: #add skips it, or removes it once the add returns.
-    if (entry.addedAt !== 0 && this.#conn !== undefined) this.#removeJob(this.#conn, entry.id);
-  }
-
-  /** Removes a waiting job, or asks the worker running it to abort it; closing waits for it. */
-  #removeJob(conn: Connections, id: string): void {
-    if (conn.closing) return;
-    const removing = this.#removeOrCancel(conn, id);
-    conn.removing.add(removing);
-    void removing.then(() => conn.removing.delete(removing));
-  }
-
-  async #removeOrCancel(conn: Connections, id: string): Promise<void> {
-    let removed: number;
-    try {
-      removed = await conn.queue.remove(id);
-    } catch (error) {
-      // Refused, it is said (once); Redis away, the run has ended already and a worker that
-      // finishes the job is not heard.
-      conn.warnings.refused(error, conn.queue.toKey(id), 'A cancelled or timed-out run\'s job cannot be taken back: a worker may run it yet');
-      return;
-    }
-    // Sealed: closing gave up waiting (Redis is gone).
-    if (removed === 1 || conn.sealed) return;
-    const key = cancelsKey(this.#prefix, this.queue);
-    try {
-      await sendCancel(conn.queue, key, id);
-    } catch (error) {
-      conn.warnings.refused(error, key, CANCELS_LOST);
-    }
+    if (entry.addedAt !== 0 && this.#conn !== undefined) takeBack(this.#conn, entry.id, this.#cancels);
   }
 
   #startTicker(): void {
