@@ -99,8 +99,6 @@ export class BullMQTaskRunner implements TaskRunner {
   /** Tells the flows, or fails their runs, when no worker takes the queue's jobs. */
   readonly #workerWatch: WorkerWatch;
   readonly #bulkSize: number;
-  readonly #noWorkerWarning: number;
-  readonly #noWorkerTimeout: number;
   readonly #jobOptions: JobsOptions;
   /**
    * Job ids are this runner's: `<base>.<n>`, 8 random characters and a base-36 count (unique
@@ -138,8 +136,8 @@ export class BullMQTaskRunner implements TaskRunner {
     this.#checkInterval = checkNumber(options.checkInterval ?? BULLMQ_RUNNER_DEFAULTS.checkInterval, 'checkInterval', owner, 1);
     this.#bulkSize = checkInteger(options.bulkSize ?? BULLMQ_RUNNER_DEFAULTS.bulkSize, 'bulkSize', owner, { min: 1 });
     this.keepAlive = checkBoolean(options.keepAlive ?? BULLMQ_RUNNER_DEFAULTS.keepAlive, 'keepAlive', owner);
-    this.#noWorkerWarning = checkWait(options.noWorkerWarning ?? BULLMQ_RUNNER_DEFAULTS.noWorkerWarning, 'noWorkerWarning', owner);
-    this.#noWorkerTimeout = checkWait(options.noWorkerTimeout ?? BULLMQ_RUNNER_DEFAULTS.noWorkerTimeout, 'noWorkerTimeout', owner);
+    const noWorkerWarning = checkWait(options.noWorkerWarning ?? BULLMQ_RUNNER_DEFAULTS.noWorkerWarning, 'noWorkerWarning', owner);
+    const noWorkerTimeout = checkWait(options.noWorkerTimeout ?? BULLMQ_RUNNER_DEFAULTS.noWorkerTimeout, 'noWorkerTimeout', owner);
     this.#lease = new FlowLease(this.keepAlive, () => this.destroy());
     this.#heartbeats = new Heartbeats(this.#prefix, this.queue, checkNumber(options.flowLease ?? BULLMQ_RUNNER_DEFAULTS.flowLease, 'flowLease', owner, 3 * TICK_MS));
     // Retention is the workers' unless set here: every option a job carries is packed, stored and
@@ -163,8 +161,8 @@ export class BullMQTaskRunner implements TaskRunner {
     this.#workerWatch = new WorkerWatch({
       queue: this.queue,
       prefix: this.#prefix,
-      noWorkerWarning: this.#noWorkerWarning,
-      noWorkerTimeout: this.#noWorkerTimeout,
+      noWorkerWarning,
+      noWorkerTimeout,
       pending: this.#pending,
       current: (conn) => this.#conn === conn,
       takeBack: (conn, entry) => takeBack(conn, entry.id, this.#cancels),
