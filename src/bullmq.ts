@@ -15,5 +15,7 @@ export { cleanQueue } from './runners/bullmq/clean.js';
 export type { CleanQueueOptions } from './runners/bullmq/clean.js';
 export { WORKER_DEFAULTS } from './runners/bullmq/worker-options.js';
 export type { WorkerOptions } from './runners/bullmq/worker-options.js';
-export type { RedisConnection, RedisConnectionOptions } from './runners/bullmq/connection.js';
+export type { RedisConnection, RedisConnectionOptions, PostgresConnectionOptions, QueueConnection } from './runners/bullmq/connection.js';
+export { migratePostgres } from './runners/bullmq/migrate.js';
+export type { MigrateOptions } from './runners/bullmq/migrate.js';
 export { UnknownTaskError, NotSerializableError, JobStalledError, JobFailedError, JobPayloadError, QueueConnectionError, QueueOutOfMemoryError, NoWorkerError } from './runners/bullmq/errors.js';

@@ -2,7 +2,8 @@
 /**
  * The `sluice` command. `sluice worker` starts a BullMQ worker that runs the tasks of the given
  * modules (see {@link startWorker}); `sluice timeline` draws a recording as an HTML page;
- * `sluice clean` takes a queue's jobs out of Redis (see {@link cleanQueue}).
+ * `sluice clean` takes a queue's jobs out of Redis or PostgreSQL (see {@link cleanQueue});
+ * `sluice migrate` brings a PostgreSQL schema up to date for BullMQ.
  *
  * @module
  * @internal
@@ -16,12 +17,17 @@ import { buildTimeline } from './observers/timeline/model.js';
 import { renderTimeline } from './observers/timeline/html.js';
 // BullMQ is loaded only by `sluice worker`: `sluice timeline` does not pay for it.
 import { WORKER_DEFAULTS } from './runners/bullmq/worker-options.js';
-import { connectionSecrets, type RedisConnection } from './runners/bullmq/connection.js';
+import { connectionSecrets, type QueueConnection } from './runners/bullmq/connection.js';
+
+const POSTGRES_OPTIONS = `  --postgres <url>           the queue is in PostgreSQL there, not in Redis; a password here shows
+                             in ps: leave it out and set $PGPASSWORD, or use --backend postgres
+  --backend <redis|postgres> where the queue lives (default redis; postgres: at $DATABASE_URL
+                             unless --postgres says)`;
 
 const WORKER_USAGE = `usage: sluice worker --module <file> [--module <file> ...] --queue <name> [options]
 
 Runs the tasks that the modules export, for flows that use BullMQTaskRunner on the same queue.
-Any number of workers, on any machine that reaches Redis, share a queue.
+Any number of workers, on any machine that reaches the queue's Redis or PostgreSQL, share a queue.
 
 options:
   --module, -m <file>        a module whose exported tasks this worker runs (TypeScript too); repeatable
@@ -30,14 +36,15 @@ options:
                              password here shows in ps to every user: put it in $REDIS_URL or a file
   --redis-password-file <path>
                              Redis' password, read from this file (default $REDIS_PASSWORD_FILE)
-  --connect-timeout <ms>     start-up fails if Redis is not ready by then (default ${WORKER_DEFAULTS.connectTimeout})
+${POSTGRES_OPTIONS}
+  --connect-timeout <ms>     start-up fails if the store is not ready by then (default ${WORKER_DEFAULTS.connectTimeout})
   --prefix <prefix>          BullMQ's key prefix (default ${WORKER_DEFAULTS.prefix})
   --concurrency, -c <n>      jobs run at once by this worker (default ${WORKER_DEFAULTS.concurrency})
   --max-stalled-count <n>    stalls a job survives before it fails (default ${WORKER_DEFAULTS.maxStalledCount})
   --lock-duration <ms>       a job's lock, renewed at half (default ${WORKER_DEFAULTS.lockDuration})
   --stalled-interval <ms>    how often stalled jobs are looked for (default ${WORKER_DEFAULTS.stalledInterval})
-  --keep-completed <s>       seconds a completed job stays in Redis (default ${WORKER_DEFAULTS.removeOnComplete.age})
-  --keep-failed <s>          seconds a failed job stays in Redis (default ${WORKER_DEFAULTS.removeOnFail.age})
+  --keep-completed <s>       seconds a completed job is kept (default ${WORKER_DEFAULTS.removeOnComplete.age})
+  --keep-failed <s>          seconds a failed job is kept (default ${WORKER_DEFAULTS.removeOnFail.age})
 
 SIGTERM or SIGINT: stop taking jobs and finish the active ones; a second signal hands them back.`;
 
@@ -55,7 +62,7 @@ options:
 
 const CLEAN_USAGE = `usage: sluice clean --queue <name> [--flow-run <id>] [options]
 
-Takes jobs out of a queue in Redis: with --flow-run, the jobs of that flow run that no worker has
+Takes jobs out of a queue in Redis or PostgreSQL: with --flow-run, the jobs of that flow run that no worker has
 taken yet (what a flow process that died left behind; its id is in its events, its recording and
 every job's data); without it, the whole queue, with the streams sluice keeps beside it.
 
@@ -66,9 +73,20 @@ options:
   --redis <url>              where Redis is (default $REDIS_URL, else ${WORKER_DEFAULTS.connection})
   --redis-password-file <path>
                              Redis' password, read from this file (default $REDIS_PASSWORD_FILE)
+${POSTGRES_OPTIONS}
   --prefix <prefix>          BullMQ's key prefix (default ${WORKER_DEFAULTS.prefix})`;
 
-const USAGE = `${WORKER_USAGE}\n\n${TIMELINE_USAGE}\n\n${CLEAN_USAGE}`;
+const MIGRATE_USAGE = `usage: sluice migrate [--postgres <url> | --backend postgres] [--schema <name>]
+
+Brings a PostgreSQL schema up to date for BullMQ, with BullMQ's own migrations (under an advisory
+lock: safe beside running workers). Runners and workers do this on connect unless their
+connection says migrate: false; run it once, as a role that may create tables, where they may not.
+
+options:
+${POSTGRES_OPTIONS}
+  --schema <name>            the schema BullMQ's tables live in (default bullmq)`;
+
+const USAGE = `${WORKER_USAGE}\n\n${TIMELINE_USAGE}\n\n${CLEAN_USAGE}\n\n${MIGRATE_USAGE}`;
 
 function fail(message: string, usage = USAGE): never {
   console.error(`sluice: ${message}\n\n${usage}`);
@@ -88,17 +106,54 @@ function positive(value: string | undefined, name: string): number | undefined {
   return parsed;
 }
 
-/**
- * Where Redis is, for `sluice worker`: `--redis` or `$REDIS_URL`, with the password of the file
- * given. A password in `--redis` is used, with a warning: any user of the machine can read a
- * process's command line.
- */
-function redisConnection(url: string | undefined, passwordFile: string | undefined, who = 'sluice worker'): RedisConnection {
+/** The options that say where a queue lives, as parseArgs takes them. */
+const STORE_OPTIONS = {
+  redis: { type: 'string' },
+  'redis-password-file': { type: 'string' },
+  postgres: { type: 'string' },
+  backend: { type: 'string' },
+} as const;
+
+/** Where a queue lives, as given on the command line (see {@link queueConnection}). */
+interface StoreValues {
+  readonly redis?: string | undefined;
+  readonly 'redis-password-file'?: string | undefined;
+  readonly postgres?: string | undefined;
+  readonly backend?: string | undefined;
+}
+
+/** Warns of a password on the command line: any user of the machine can read a process's. */
+function warnPasswordInArgs(url: string | undefined, option: string, who: string, instead: string): void {
   if (url !== undefined && connectionSecrets(url).length > 0) {
-    console.error(
-      `${who}: warning: the password in --redis shows on the command line of this process (ps, /proc) to every user of this machine; give the URL in $REDIS_URL, or the password in a file (--redis-password-file <path>)`,
-    );
+    console.error(`${who}: warning: the password in ${option} shows on the command line of this process (ps, /proc) to every user of this machine; ${instead}`);
   }
+}
+
+/**
+ * Where the queue lives, for `sluice worker` and `sluice clean`: PostgreSQL with `--postgres` or
+ * `--backend postgres` (`$DATABASE_URL`), else Redis at `--redis` or `$REDIS_URL`, with the
+ * password of the file given.
+ */
+function queueConnection(values: StoreValues, usage: string, who: string): QueueConnection {
+  const backend = values.backend ?? (values.postgres === undefined ? 'redis' : 'postgres');
+  if (backend !== 'redis' && backend !== 'postgres') fail(`--backend must be redis or postgres, got ${JSON.stringify(backend)}`, usage);
+  if (backend === 'postgres') {
+    if (values.redis !== undefined || values['redis-password-file'] !== undefined) fail('give --redis or --postgres, not both', usage);
+    warnPasswordInArgs(values.postgres, '--postgres', who, 'give the URL in $DATABASE_URL (with --backend postgres), or the password in $PGPASSWORD');
+    const url = values.postgres ?? process.env.DATABASE_URL;
+    if (url === undefined || url === '') fail('--backend postgres: give --postgres <url>, or set $DATABASE_URL', usage);
+    return url;
+  }
+  if (values.postgres !== undefined) fail('--postgres and --backend redis do not go together', usage);
+  return redisConnection(values.redis, values['redis-password-file'] ?? process.env.REDIS_PASSWORD_FILE, usage, who);
+}
+
+/**
+ * Where Redis is: `--redis` or `$REDIS_URL`, with the password of the file given. A password in
+ * `--redis` is used, with a warning.
+ */
+function redisConnection(url: string | undefined, passwordFile: string | undefined, usage: string, who: string): QueueConnection {
+  warnPasswordInArgs(url, '--redis', who, 'give the URL in $REDIS_URL, or the password in a file (--redis-password-file <path>)');
   const where = url ?? process.env.REDIS_URL ?? WORKER_DEFAULTS.connection;
   if (passwordFile === undefined || passwordFile === '') return where;
   let password: string;
@@ -106,10 +161,10 @@ function redisConnection(url: string | undefined, passwordFile: string | undefin
     // One line, as `echo secret > file` writes it: the line break is not part of the password.
     password = readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '');
   } catch (error) {
-    fail(`cannot read the Redis password file ${passwordFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, WORKER_USAGE);
+    fail(`cannot read the Redis password file ${passwordFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, usage);
   }
-  if (password === '') fail(`the Redis password file ${passwordFile} is empty`, WORKER_USAGE);
-  if (connectionSecrets(where).length > 0) fail(`the Redis URL has a password already: give it once, in the URL or in ${passwordFile}`, WORKER_USAGE);
+  if (password === '') fail(`the Redis password file ${passwordFile} is empty`, usage);
+  if (connectionSecrets(where).length > 0) fail(`the Redis URL has a password already: give it once, in the URL or in ${passwordFile}`, usage);
   return { url: where, password };
 }
 
@@ -125,8 +180,7 @@ async function worker(argv: string[]): Promise<void> {
       options: {
         module: { type: 'string', short: 'm', multiple: true },
         queue: { type: 'string', short: 'q' },
-        redis: { type: 'string' },
-        'redis-password-file': { type: 'string' },
+        ...STORE_OPTIONS,
         'connect-timeout': { type: 'string' },
         prefix: { type: 'string' },
         concurrency: { type: 'string', short: 'c' },
@@ -148,7 +202,7 @@ async function worker(argv: string[]): Promise<void> {
   }
   if (values.module === undefined || values.module.length === 0) fail('give at least one --module', WORKER_USAGE);
   if (values.queue === undefined) fail('give --queue', WORKER_USAGE);
-  const connection = redisConnection(values.redis, values['redis-password-file'] ?? process.env.REDIS_PASSWORD_FILE);
+  const connection = queueConnection(values, WORKER_USAGE, 'sluice worker');
   const { startWorker } = await import('./runners/bullmq/worker.js');
   const running = await startWorker({
     queue: values.queue,
@@ -196,8 +250,7 @@ async function clean(argv: string[]): Promise<void> {
         queue: { type: 'string', short: 'q' },
         'flow-run': { type: 'string' },
         force: { type: 'boolean' },
-        redis: { type: 'string' },
-        'redis-password-file': { type: 'string' },
+        ...STORE_OPTIONS,
         prefix: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -211,7 +264,7 @@ async function clean(argv: string[]): Promise<void> {
     return;
   }
   if (values.queue === undefined) fail('give --queue', CLEAN_USAGE);
-  const connection = redisConnection(values.redis, values['redis-password-file'] ?? process.env.REDIS_PASSWORD_FILE, 'sluice clean');
+  const connection = queueConnection(values, CLEAN_USAGE, 'sluice clean');
   const { cleanQueue } = await import('./runners/bullmq/clean.js');
   const flowRunId = values['flow-run'];
   const { removed } = await cleanQueue({
@@ -226,6 +279,28 @@ async function clean(argv: string[]): Promise<void> {
       ? `sluice clean: queue "${values.queue}" removed, with the ${removed} job(s) it held`
       : `sluice clean: removed ${removed} job(s) of flow run ${flowRunId} from queue "${values.queue}"`,
   );
+}
+
+async function migrate(argv: string[]): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { postgres: { type: 'string' }, backend: { type: 'string' }, schema: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error), MIGRATE_USAGE);
+  }
+  if (values.help === true) {
+    console.log(MIGRATE_USAGE);
+    return;
+  }
+  if (values.backend !== undefined && values.backend !== 'postgres') fail('migrations are for PostgreSQL: --backend postgres', MIGRATE_USAGE);
+  const connection = queueConnection({ ...values, backend: 'postgres' }, MIGRATE_USAGE, 'sluice migrate');
+  const { migratePostgres } = await import('./runners/bullmq/migrate.js');
+  const version = await migratePostgres(typeof connection === 'string' ? connection : '', values.schema === undefined ? {} : { schema: values.schema });
+  console.log(`sluice migrate: schema "${values.schema ?? 'bullmq'}" is at version ${version}`);
 }
 
 function timeline(argv: string[]): void {
@@ -290,6 +365,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'clean':
       await clean(rest);
+      return;
+    case 'migrate':
+      await migrate(rest);
       return;
     case undefined:
     case '-h':

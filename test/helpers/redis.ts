@@ -119,7 +119,8 @@ export interface WorkerProcessOptions {
 
 /** Starts `sluice worker` from the sources (`node --import tsx src/cli.ts worker ...`). */
 export function startWorkerProcess(options: WorkerProcessOptions): WorkerProcess {
-  const args = ['--import', 'tsx', 'src/cli.ts', 'worker', '--queue', options.queue, '--redis', options.url, '--concurrency', String(options.concurrency ?? 4)];
+  const store = /^postgres(ql)?:/.test(options.url) ? '--postgres' : '--redis';
+  const args = ['--import', 'tsx', 'src/cli.ts', 'worker', '--queue', options.queue, store, options.url, '--concurrency', String(options.concurrency ?? 4)];
   for (const module of options.modules) args.push('--module', module);
   args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });

@@ -96,7 +96,7 @@ describe.skipIf(!hasRedis)('Redis passwords never show', () => {
     for (const url of mistyped) {
       const error = await flowError(url);
       expectCleanError(error);
-      expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/`connection` (must be a redis:\/\/ or rediss:\/\/ URL|is not a URL that can be read)/) as unknown });
+      expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/`connection` (must be a redis:\/\/, rediss:\/\/ or postgres:\/\/ URL|is not a URL that can be read)/) as unknown });
       const inOptions = await flowError({ url });
       expectCleanError(inOptions);
       expect(inOptions).toMatchObject({ code: 'INVALID_ARGUMENT' });

@@ -1,24 +1,13 @@
 /**
- * `sluice clean`: takes a queue's jobs out of Redis, all of them or one flow run's.
+ * `sluice clean`: takes a queue's jobs out of Redis or PostgreSQL, all of them or one flow run's.
  *
  * @module
  */
-import { Queue } from 'bullmq';
 import { checkNonEmptyString, checkOptionsObject } from '../../core/option-checks.js';
-import { bullmqConnection, checkQueueName, type RedisConnection } from './connection.js';
-import { heartbeatKey } from './flow-heartbeat.js';
+import { checkQueueName, type QueueConnection } from './connection.js';
 import { controlQueue, flowRunIdOf, outcomesQueue, type JobData } from './protocol.js';
+import { queueHome } from './queue-home.js';
 import { WORKER_DEFAULTS } from './worker-options.js';
-
-/** The commands cleaning needs of the queue's Redis client. */
-interface CleanClient {
-  del(...keys: string[]): Promise<number>;
-  scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[string, string[]]>;
-}
-
-function client(jobs: Queue): Promise<CleanClient> {
-  return jobs.backend.client as unknown as Promise<CleanClient>;
-}
 
 /**
  * Options of {@link cleanQueue}.
@@ -31,8 +20,8 @@ function client(jobs: Queue): Promise<CleanClient> {
  */
 export interface CleanQueueOptions {
   readonly queue: string;
-  /** @defaultValue `'redis://127.0.0.1:6379'` (`WORKER_DEFAULTS.connection`) */
-  readonly connection?: RedisConnection;
+  /** Redis or PostgreSQL, as the workers have it. @defaultValue `'redis://127.0.0.1:6379'` (`WORKER_DEFAULTS.connection`) */
+  readonly connection?: QueueConnection;
   /** @defaultValue `'bull'` (`WORKER_DEFAULTS.prefix`) */
   readonly prefix?: string;
   /**
@@ -63,9 +52,9 @@ export async function cleanQueue(options: CleanQueueOptions): Promise<{ readonly
   checkOptionsObject(options, owner, '`queue`');
   const queue = checkQueueName(options.queue, owner);
   const prefix = checkNonEmptyString(options.prefix ?? WORKER_DEFAULTS.prefix, 'prefix', owner);
-  const connection = bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, owner);
+  const home = queueHome(options.connection ?? WORKER_DEFAULTS.connection, prefix, owner);
   const flowRunId = options.flowRunId === undefined ? undefined : checkNonEmptyString(options.flowRunId, 'flowRunId', owner);
-  const jobs = new Queue(queue, { connection, prefix });
+  const jobs = home.queue(queue);
   try {
     if (flowRunId !== undefined) {
       // Gathered first, then removed: removing while paging would shift the pages.
@@ -79,23 +68,16 @@ export async function cleanQueue(options: CleanQueueOptions): Promise<{ readonly
       // A job a worker took meanwhile cannot be removed: it is left to run.
       for (const job of theirs) if (await job.remove().then(() => true, () => false)) removed++;
       // Its heartbeat too: workers then skip whatever of it is still queued.
-      await (await client(jobs)).del(heartbeatKey(prefix, queue, flowRunId));
+      await home.deleteHeartbeats(jobs, queue, flowRunId);
       return { removed };
     }
     const counts = await jobs.getJobCounts();
     const held = Object.values(counts).reduce((sum, n) => sum + n, 0);
     await jobs.obliterate({ force: options.force === true });
     // BullMQ's obliterate knows its own keys only: the flow runs' heartbeats go too.
-    const redis = await client(jobs);
-    const pattern = heartbeatKey(prefix, queue, '*');
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await home.deleteHeartbeats(jobs, queue);
     for (const side of [outcomesQueue(queue), controlQueue(queue)]) {
-      const stream = new Queue(side, { connection, prefix });
+      const stream = home.queue(side);
       try {
         await stream.obliterate({ force: true });
       } finally {

@@ -1,20 +1,19 @@
 /**
- * The BullMQ runner's connections to Redis while flows use it: opening them (a queue to add jobs
- * to, and the outcomes' stream read from its last entry), watching their ioredis clients' status,
- * and closing them, however Redis answers.
+ * The BullMQ runner's connections to its store (Redis or PostgreSQL) while flows use it: opening
+ * them (a queue to add jobs to, and the outcomes' stream read from its last entry), watching
+ * whether they are up, and closing them, however the store answers.
  *
  * @module
  * @internal
  */
-import { Queue, QueueEvents, type QueueEventsOptions } from 'bullmq';
+import type { Queue, QueueEvents, QueueEventsOptions } from 'bullmq';
 import type { Subscription } from 'rxjs';
 import { rxjs } from '../../core/lazy-rxjs.js';
-import { bullmqConnection, type RedisConnection } from './connection.js';
 import { QueueConnectionError } from './errors.js';
 import { FlowWarnings } from './flow-warnings.js';
 import type { Pending } from './pending.js';
 import { OUTCOMES_EVENT, outcomesQueue } from './protocol.js';
-import { lastEntryId, redisRunId } from './redis-commands.js';
+import type { QueueHome } from './queue-home.js';
 
 /** What the runner reads of an ioredis client: no command goes through it here. */
 interface RedisClientLike {
@@ -28,6 +27,8 @@ type Part = Queue | QueueEvents;
 
 /** The connections of a runner while flows use it. */
 export interface Connections {
+  /** Where the queue lives, and what sluice asks of it past BullMQ. */
+  readonly home: QueueHome;
   readonly queue: Queue;
   readonly events: QueueEvents;
   readonly ready: Promise<void>;
@@ -53,14 +54,15 @@ export interface Connections {
   readonly warnings: FlowWarnings;
   /** Redis' `run_id` when connected, where INFO answers: another one means it restarted. */
   redisRunId: string | undefined;
+  /** The store is being asked whether it is back (PostgreSQL, whose pool has no status to read). */
+  pinging: boolean;
 }
 
 /** What {@link openConnections} needs of the runner. */
 export interface ConnectionsOptions {
   /** The queue jobs are added to. */
   readonly queue: string;
-  readonly connection: RedisConnection;
-  readonly prefix: string;
+  readonly home: QueueHome;
   /** The runs waiting on their jobs, in the order they started: warnings go through them. */
   readonly pending: ReadonlyMap<string, Pending>;
   /** What the flows lose when Redis refuses to let them read the outcomes' stream (said once). */
@@ -74,22 +76,19 @@ const CLOSE_PATIENCE_MS = 2000;
 
 /** Opens a runner's connections: ready once the outcomes' stream is read from its last entry. */
 export function openConnections(options: ConnectionsOptions): Connections {
-  const queue = new Queue(options.queue, { connection: bullmqConnection(options.connection, 'BullMQTaskRunner'), prefix: options.prefix });
+  const { home } = options;
+  const queue = home.queue(options.queue);
   // The outcomes the workers publish (not the job queue's own events: three per job, for this
   // process to read and parse). Read once its position is known (see listen).
-  const events = new QueueEvents(outcomesQueue(options.queue), {
-    connection: bullmqConnection(options.connection, 'BullMQTaskRunner'),
-    prefix: options.prefix,
-    autorun: false,
-  });
+  const events = home.events(outcomesQueue(options.queue), { autorun: false });
   const conn: Connections = {
+    home,
     queue,
     events,
     ready: Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(async () => {
       // Their status only (ioredis' 'ready', 'reconnecting', ...): no command goes through them here.
-      const clients = await Promise.all([queue.backend.client, events.backend.blockingClient ?? events.backend.client]);
-      conn.clients = clients;
-      conn.redisRunId = await redisRunId(conn.queue);
+      if (home.kind === 'redis') conn.clients = await Promise.all([queue.backend.client, events.backend.blockingClient ?? events.backend.client]);
+      conn.redisRunId = await home.serverRunId(conn.queue);
       await listen(conn, options.outcomesLost);
     }),
     lastError: undefined,
@@ -103,6 +102,7 @@ export function openConnections(options: ConnectionsOptions): Connections {
     probing: false,
     warnings: new FlowWarnings(options.queue, options.pending),
     redisRunId: undefined,
+    pinging: false,
   };
   // Unheard, a connection error would end the process; the ticker turns a lasting one into
   // failed runs.
@@ -132,7 +132,7 @@ async function listen(conn: Connections, outcomesLost: string): Promise<void> {
   const key = events.toKey('events');
   let last: string | undefined;
   try {
-    last = await lastEntryId(conn.queue, key);
+    last = await conn.home.lastEventId(conn.queue, outcomesQueue(conn.queue.name));
   } catch (error) {
     // Refused: the look-ups stand in for the events; said once.
     if (conn.warnings.refused(error, key, outcomesLost)) return;
@@ -140,14 +140,34 @@ async function listen(conn: Connections, outcomesLost: string): Promise<void> {
   }
   if (conn.closing) return;
   // An empty stream has no last entry: everything on it will be new.
-  (events.opts as QueueEventsOptions).lastEventId = last ?? '0-0';
+  (events.opts as QueueEventsOptions).lastEventId = last ?? conn.home.streamStart;
   events.run().catch((error: unknown) => {
     if (!conn.closing) events.emit('error', error instanceof Error ? error : new Error(String(error)));
   });
 }
 
-/** Notes whether the connections are up: `downSince` is cleared when every client is ready, and set when one is not. */
+/**
+ * Notes whether the connections are up: `downSince` is cleared when every client is ready, and
+ * set when one is not. PostgreSQL's pool has no status: once an error set `downSince`, the store
+ * is asked (a position read) until it answers.
+ */
 export function watchClients(conn: Connections, now: number): void {
+  if (conn.home.kind === 'postgres') {
+    if (conn.downSince === undefined || conn.pinging) return;
+    conn.pinging = true;
+    conn.home
+      .lastEventId(conn.queue, outcomesQueue(conn.queue.name))
+      .then(
+        () => {
+          conn.downSince = undefined;
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        conn.pinging = false;
+      });
+    return;
+  }
   if (conn.clients.length > 0) {
     if (conn.clients.every((client) => client.status === 'ready')) {
       conn.downSince = undefined;
@@ -161,7 +181,8 @@ export function watchClients(conn: Connections, now: number): void {
 export function connectionLostError(conn: Connections, queue: string, secrets: readonly string[]): QueueConnectionError {
   const seconds = ((Date.now() - (conn.downSince ?? Date.now())) / 1000).toFixed(1);
   const last = conn.lastError === undefined ? '' : ` (last error: ${conn.lastError.message})`;
-  return new QueueConnectionError(queue, `Redis has been unreachable for ${seconds} s${last}; the runs waiting on its jobs fail rather than hang`, { cause: conn.lastError, secrets });
+  const store = conn.home.kind === 'redis' ? 'Redis' : 'PostgreSQL';
+  return new QueueConnectionError(queue, `${store} has been unreachable for ${seconds} s${last}; the runs waiting on its jobs fail rather than hang`, { cause: conn.lastError, secrets });
 }
 
 /**
@@ -188,7 +209,10 @@ export async function closeConnections(conn: Connections): Promise<void> {
   timer?.unsubscribe();
   conn.sealed = true;
   if (graceful) return;
-  for (const part of partsOf(conn)) void part.backend.client.then((client) => endClient(client as RedisClientLike), () => undefined);
+  for (const part of partsOf(conn)) {
+    if (conn.home.kind === 'redis') void part.backend.client.then((client) => endClient(client as RedisClientLike), () => undefined);
+    else void part.disconnect().catch(() => undefined);
+  }
 }
 
 /** The parts of a set of connections. */

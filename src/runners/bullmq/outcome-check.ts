@@ -11,7 +11,6 @@ import { Job } from 'bullmq';
 import type { Connections } from './connections.js';
 import { JobFailedError, QueueConnectionError } from './errors.js';
 import type { Pending } from './pending.js';
-import { failedReasonOf, redisRunId } from './redis-commands.js';
 
 /** The most jobs looked up per tick, so a long list does not flood Redis. */
 export const CHECKS_PER_TICK = 200;
@@ -81,7 +80,7 @@ export class OutcomeCheck {
     if (entry.settled) return;
     if (job === undefined) {
       // Gone with a Redis that restarted without its data: the queue failed the run, not its body.
-      const runId = conn.redisRunId === undefined ? undefined : await redisRunId(conn.queue);
+      const runId = conn.redisRunId === undefined ? undefined : await conn.home.serverRunId(conn.queue);
       if (entry.settled) return;
       if (runId !== undefined && runId !== conn.redisRunId) {
         const message = `Redis restarted (its run_id changed) and lost job ${entry.id} of task run "${entry.call.runName}": it kept no data across the restart (persistence off?)`;
@@ -100,7 +99,7 @@ export class OutcomeCheck {
   async #unreadable(conn: Connections, entry: Pending): Promise<void> {
     let reason: string | null;
     try {
-      reason = await failedReasonOf(conn.queue, entry.id);
+      reason = await conn.home.failedReason(conn.queue, entry.id);
     } catch (error) {
       conn.warnings.refused(error, conn.queue.toKey(entry.id), 'Jobs cannot be looked up: a run whose outcome event was missed waits on');
       return;

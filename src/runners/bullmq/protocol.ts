@@ -141,3 +141,11 @@ export const CANCEL_EVENT = 'sluice:cancel';
 export function controlQueue(queue: string): string {
   return `${queue}.sluice-control`;
 }
+
+/**
+ * The name under which a queue's flow-run heartbeats are kept on PostgreSQL (rows of BullMQ's
+ * `meta` table); no job is ever added to it.
+ */
+export function flowsQueue(queue: string): string {
+  return `${queue}.sluice-flows`;
+}

@@ -1,14 +1,20 @@
 /**
  * The Redis commands the BullMQ runner sends itself, past BullMQ's API, on the queue's own
- * ioredis client: each in one place, so what the runner asks of Redis beyond BullMQ is found here.
+ * ioredis client: each in one place, so what the runner asks of Redis beyond BullMQ is found here
+ * (`queue-home.ts` picks these or their PostgreSQL counterparts, in `postgres-commands.ts`).
  * (The clients' status, up or reconnecting, is watched in `connections.ts`.)
  *
  * @module
  * @internal
  */
 import type { Queue } from 'bullmq';
-import type { HeartbeatClient } from './flow-heartbeat.js';
-import { CANCEL_EVENT, controlQueue } from './protocol.js';
+import { controlQueue } from './protocol.js';
+
+/** The Redis client, as far as the flow runs' heartbeats go. */
+export interface HeartbeatClient {
+  set(key: string, value: string, px: 'PX', ms: number): Promise<unknown>;
+  exists(key: string): Promise<number>;
+}
 
 /** The id of a stream's last entry (XREVRANGE), or `undefined` when it has none. */
 export async function lastEntryId(queue: Queue, key: string): Promise<string | undefined> {
@@ -32,16 +38,6 @@ export async function redisRunId(queue: Queue): Promise<string | undefined> {
 /** The stream the workers read cancels from: the events of the queue's control queue. */
 export function cancelsKey(prefix: string, queue: string): string {
   return `${prefix}:${controlQueue(queue)}:events`;
-}
-
-/**
- * Asks the worker running a job to abort it (XADD on {@link cancelsKey}). On the queue's own
- * connection, as BullMQ's QueueEventsProducer writes it: a connection made to send one cancel
- * could still be opening when the flow process closes and exits, and the cancel would be lost.
- */
-export async function sendCancel(queue: Queue, key: string, jobId: string): Promise<void> {
-  const client = (await queue.backend.client) as unknown as { xadd(...args: (string | number)[]): Promise<unknown> };
-  await client.xadd(key, 'MAXLEN', '~', 1000, '*', 'event', CANCEL_EVENT, 'jobId', jobId);
 }
 
 /** Why a job failed, read from its hash (HGET): for a job whose data is not JSON, which BullMQ cannot read. */

@@ -6,7 +6,7 @@
  */
 import { describeValue } from '../../core/errors/base.js';
 import { InvalidArgumentError } from '../../core/errors/input.js';
-import type { RedisConnection } from './connection.js';
+import type { QueueConnection } from './connection.js';
 import type { KeepJobs } from './keep-jobs.js';
 
 /**
@@ -28,7 +28,7 @@ export interface BullMQTaskRunnerOptions {
    *
    * @defaultValue `'redis://127.0.0.1:6379'` (`BULLMQ_RUNNER_DEFAULTS.connection`)
    */
-  readonly connection?: RedisConnection;
+  readonly connection?: QueueConnection;
   /** BullMQ's key prefix; flows and workers of one queue must use the same. @defaultValue `'bull'` (`BULLMQ_RUNNER_DEFAULTS.prefix`) */
   readonly prefix?: string;
   /**

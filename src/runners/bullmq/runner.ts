@@ -15,11 +15,12 @@ import { START_ATTEMPT, type AttemptSink, type RunnerCall, type TaskRef, type Ta
 import { describeSpecial } from '../remote/special.js';
 import { rebuildThrown, serializeThrown } from '../remote/thrown.js';
 import { describeWireErrors } from '../remote/wire-errors.js';
-import { bullmqConnection, checkQueueName, connectionSecrets, type RedisConnection } from './connection.js';
+import { checkQueueName } from './connection.js';
+import { queueHome, type QueueHome } from './queue-home.js';
 import { closeConnections, connectionLostError, openConnections, watchClients, type Connections } from './connections.js';
 import { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, QueueOutOfMemoryError, UnknownTaskError } from './errors.js';
 import { findNotJson } from './json-check.js';
-import { cancelsKey, heartbeatClient } from './redis-commands.js';
+import { cancelsKey } from './redis-commands.js';
 import { OutcomeCheck, outcomesLost } from './outcome-check.js';
 import { Pending } from './pending.js';
 import { removeOrCancel, takeBack } from './take-back.js';
@@ -85,7 +86,7 @@ export class BullMQTaskRunner implements TaskRunner {
   /** Whether the connections outlive the flows that use them. */
   readonly keepAlive: boolean;
 
-  readonly #connection: RedisConnection;
+  readonly #home: QueueHome;
   /** The connection's passwords: its errors never quote them. */
   readonly #secrets: readonly string[];
   readonly #prefix: string;
@@ -126,10 +127,9 @@ export class BullMQTaskRunner implements TaskRunner {
     const owner = 'BullMQTaskRunner';
     checkOptionsObject(options, owner, '`queue`');
     this.queue = checkQueueName(options.queue, owner);
-    this.#connection = options.connection ?? BULLMQ_RUNNER_DEFAULTS.connection;
-    bullmqConnection(this.#connection, owner);
-    this.#secrets = connectionSecrets(this.#connection);
     this.#prefix = checkNonEmptyString(options.prefix ?? BULLMQ_RUNNER_DEFAULTS.prefix, 'prefix', owner);
+    this.#home = queueHome(options.connection ?? BULLMQ_RUNNER_DEFAULTS.connection, this.#prefix, owner);
+    this.#secrets = this.#home.secrets;
     this.#cancels = cancelsKey(this.#prefix, this.queue);
     this.maxConcurrency = checkConcurrency(options.maxConcurrency ?? BULLMQ_RUNNER_DEFAULTS.maxConcurrency, owner);
     this.#connectionTimeout = checkNumber(options.connectionTimeout ?? BULLMQ_RUNNER_DEFAULTS.connectionTimeout, 'connectionTimeout', owner, 0);
@@ -139,7 +139,7 @@ export class BullMQTaskRunner implements TaskRunner {
     const noWorkerWarning = checkWait(options.noWorkerWarning ?? BULLMQ_RUNNER_DEFAULTS.noWorkerWarning, 'noWorkerWarning', owner);
     const noWorkerTimeout = checkWait(options.noWorkerTimeout ?? BULLMQ_RUNNER_DEFAULTS.noWorkerTimeout, 'noWorkerTimeout', owner);
     this.#lease = new FlowLease(this.keepAlive, () => this.destroy());
-    this.#heartbeats = new Heartbeats(this.#prefix, this.queue, checkNumber(options.flowLease ?? BULLMQ_RUNNER_DEFAULTS.flowLease, 'flowLease', owner, 3 * TICK_MS));
+    this.#heartbeats = new Heartbeats(checkNumber(options.flowLease ?? BULLMQ_RUNNER_DEFAULTS.flowLease, 'flowLease', owner, 3 * TICK_MS));
     // Retention is the workers' unless set here: every option a job carries is packed, stored and
     // parsed again for each job.
     this.#jobOptions = {
@@ -218,8 +218,7 @@ export class BullMQTaskRunner implements TaskRunner {
   #connect(): Connections {
     this.#conn ??= openConnections({
       queue: this.queue,
-      connection: this.#connection,
-      prefix: this.#prefix,
+      home: this.#home,
       pending: this.#pending,
       outcomesLost: outcomesLost(this.#checkInterval),
       heard: (conn, outcomes) => this.#heard(conn, outcomes),
@@ -523,7 +522,6 @@ export class BullMQTaskRunner implements TaskRunner {
     const ids = new Set<string>();
     for (const entry of entries) ids.add(entry.call.flowRunId);
     if (ids.size === 0 && !forget) return;
-    const client = await heartbeatClient(conn.queue);
-    await this.#heartbeats.beat(client, ids, Date.now(), forget);
+    await this.#heartbeats.beat((due, lease) => conn.home.setHeartbeats(conn.queue, this.queue, due, lease), ids, Date.now(), forget);
   }
 }

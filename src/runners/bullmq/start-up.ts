@@ -42,6 +42,11 @@ function meaning(error: Error, address: string): string {
   return '';
 }
 
+/** The store an address is of, for messages. */
+function storeOf(address: string): string {
+  return address.startsWith('postgres') ? 'PostgreSQL' : 'Redis';
+}
+
 /**
  * Watches a worker's start-up: the errors its connections report, and the time it has left.
  * `within` bounds each wait on Redis by what is left of `timeout`; `failure` turns what went
@@ -95,7 +100,7 @@ export class StartUp {
     if (error instanceof QueueConnectionError) return error;
     const text = error instanceof Error ? error.message : String(error);
     const means = error instanceof Error ? meaning(error, this.#address) : '';
-    return new QueueConnectionError(this.#queue, `the worker could not start on Redis at ${this.#address}: ${means === '' ? text : `${means} (${text})`}`, {
+    return new QueueConnectionError(this.#queue, `the worker could not start on ${storeOf(this.#address)} at ${this.#address}: ${means === '' ? text : `${means} (${text})`}`, {
       cause: error,
       secrets: this.#secrets,
     });
@@ -113,7 +118,7 @@ export class StartUp {
     const means = error === undefined ? 'is the host reachable?' : meaning(error, this.#address);
     return new QueueConnectionError(
       this.#queue,
-      `the worker could not connect to Redis at ${this.#address} within ${this.#timeout} ms (connectTimeout): ${means === '' ? what : `${means} (${what})`}`,
+      `the worker could not connect to ${storeOf(this.#address)} at ${this.#address} within ${this.#timeout} ms (connectTimeout): ${means === '' ? what : `${means} (${what})`}`,
       error === undefined ? { secrets: this.#secrets } : { cause: error, secrets: this.#secrets },
     );
   }

@@ -7,7 +7,6 @@
  * @internal
  */
 import type { Connections } from './connections.js';
-import { sendCancel } from './redis-commands.js';
 
 /** What the flows lose when Redis refuses the cancels. */
 const CANCELS_LOST = 'Cancels and time-outs do not reach the workers: the bodies of those runs run on to their end';
@@ -37,7 +36,7 @@ export async function removeOrCancel(conn: Connections, id: string, cancels: str
   // Sealed: closing gave up waiting (Redis is gone).
   if (removed === 1 || conn.sealed) return;
   try {
-    await sendCancel(conn.queue, cancels, id);
+    await conn.home.sendCancel(conn.queue, id);
   } catch (error) {
     conn.warnings.refused(error, cancels, CANCELS_LOST);
   }

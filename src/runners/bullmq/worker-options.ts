@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RedisConnection } from './connection.js';
+import type { QueueConnection } from './connection.js';
 import type { KeepJobs } from './keep-jobs.js';
 
 /**
@@ -21,12 +21,13 @@ export interface WorkerOptions {
   /** The queue to take jobs from: the `queue` of the flows' {@link BullMQTaskRunner}. */
   readonly queue: string;
   /**
-   * Where Redis is: a `redis://` or `rediss://` URL, or ioredis options (host, port, password,
-   * `tls`, `db`, ...), passed through to ioredis.
+   * Where the queue lives: Redis (a `redis://` or `rediss://` URL, or ioredis options: host,
+   * port, password, `tls`, `db`, ...) or PostgreSQL (a `postgres://` URL, or node-postgres pool
+   * options with a `connectionString`), as the flows' runner has it.
    *
    * @defaultValue `'redis://127.0.0.1:6379'` (`WORKER_DEFAULTS.connection`)
    */
-  readonly connection?: RedisConnection;
+  readonly connection?: QueueConnection;
   /**
    * How long start-up waits for Redis, in ms: past it, {@link startWorker} rejects (and
    * `sluice worker` exits with status 1) with a {@link QueueConnectionError} that says what went

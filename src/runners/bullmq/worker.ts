@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { QueueEvents, QueueEventsProducer, UnrecoverableError, Worker, type Job, type JobJson } from 'bullmq';
+import { UnrecoverableError, type Job, type JobJson, type Worker } from 'bullmq';
 import { InvalidArgumentError } from '../../core/errors/input.js';
 import { checkInteger, checkOptionsObject } from '../../core/option-checks.js';
 import type { RemoteRunInfo } from '../remote/remote-run.js';
@@ -20,12 +20,13 @@ import { importTaskModule } from '../remote/task-module-import.js';
 import { FlowInWorkerImportError } from '../remote/errors.js';
 import { taskBodyOf, type TaskBody } from '../remote/lookup.js';
 import { describeWireErrors } from '../remote/wire-errors.js';
-import { bullmqConnection, checkQueueName, connectionAddress, connectionSecrets } from './connection.js';
+import { checkQueueName } from './connection.js';
+import { queueHome } from './queue-home.js';
 import { StartUp } from './start-up.js';
 import { scrub } from '../../cache/redact.js';
 import { WORKER_DEFAULTS, type WorkerOptions } from './worker-options.js';
 import { findNotJson } from './json-check.js';
-import { FlowWatch, type HeartbeatClient } from './flow-heartbeat.js';
+import { FlowWatch } from './flow-heartbeat.js';
 import { checkKeepJobs, keepJobsForWorker, MIN_RETENTION_S, retentionShortfall } from './keep-jobs.js';
 import { OutcomeOutbox } from './outbox.js';
 import { describeRefusal, refusalOf } from './refusal.js';
@@ -276,9 +277,9 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   const removeOnFail = checkKeepJobs(options.removeOnFail ?? WORKER_DEFAULTS.removeOnFail, 'removeOnFail', owner);
   const connectTimeout = checkInteger(options.connectTimeout ?? WORKER_DEFAULTS.connectTimeout, 'connectTimeout', owner, { min: 1 });
   const prefix = options.prefix ?? WORKER_DEFAULTS.prefix;
-  const connection = bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, owner);
+  const home = queueHome(options.connection ?? WORKER_DEFAULTS.connection, prefix, owner);
   // No log line quotes the password, whoever writes it (BullMQ's and ioredis' errors included).
-  const secrets = connectionSecrets(options.connection ?? WORKER_DEFAULTS.connection);
+  const { secrets } = home;
   const writeLog = options.log ?? defaultLog;
   // One line each, whatever a task's or a job's name holds: no forged lines, no terminal escapes.
   const log = (line: string, level: 'info' | 'error'): void => writeLog(printable(scrub(line, secrets)), level);
@@ -300,7 +301,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     log(`sluice worker: job ${String(job.id)} (${job.name}) failed: ${outcome.message}`, 'error');
     throw new Error(outcome.message);
   };
-  const starting = new StartUp(queue, connectionAddress(options.connection ?? WORKER_DEFAULTS.connection), connectTimeout, secrets);
+  const starting = new StartUp(queue, home.address, connectTimeout, secrets);
   /** The refusals logged already (`<kind> <command> <key>`): each is logged once. */
   const refused = new Set<string>();
   /**
@@ -318,12 +319,11 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   };
   // Outcomes go out in batches on a stream of their own: a flow reads a few events instead of the
   // job queue's three per job.
-  const producer = new QueueEventsProducer(outcomesQueue(queue), { connection: bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker'), prefix });
+  const producer = home.producer(outcomesQueue(queue));
   const outcomesRefused = onRefused(producer.toKey('events'), 'The flows hear no outcome from this worker: they find each by looking its job up, after their checkInterval (5 s by default)');
   producer.on('error', outcomesRefused);
   const outbox = new OutcomeOutbox(producer, outcomesRefused);
-  const flowWatch = new FlowWatch(prefix, queue);
-  const heartbeatClient = (): Promise<HeartbeatClient> => worker.backend.client as unknown as Promise<HeartbeatClient>;
+  const flowWatch = new FlowWatch((flowRunId) => home.hasHeartbeat(worker, queue, flowRunId));
 
   // One promise per job on top of the body's own: callbacks, not an async chain, since every
   // promise pays AsyncLocalStorage's hooks.
@@ -339,7 +339,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     const { lease } = job.data as { readonly lease?: unknown };
     const flowRunId = prepared.info?.flowRunId;
     if (typeof lease === 'number' && flowRunId !== undefined) {
-      const orphan = flowWatch.isOrphan(heartbeatClient, flowRunId, lease, Date.now());
+      const orphan = flowWatch.isOrphan(flowRunId, lease, Date.now());
       if (orphan !== false) {
         const runnable = prepared;
         return Promise.resolve(orphan)
@@ -415,9 +415,7 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     });
   };
 
-  const worker = new Worker(queue, processor, {
-    connection,
-    prefix,
+  const worker = home.worker(queue, processor, {
     concurrency,
     maxStalledCount,
     lockDuration,
@@ -432,25 +430,24 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   // end the process.
   worker.on('error', (error) => log(`sluice worker: ${error.message}`, 'error'));
   // Cancels come on a stream of their own (not the job queue's events, which every job fills).
-  // Read from Redis' clock now, before any job is taken: a cancel sent before the stream's first
-  // read is still seen (the default, '$', would start at that read and miss it).
+  // Read from its last entry as the store has it, before any job is taken: a cancel sent before
+  // the stream's first read is still seen (the default, '$', would start at that read and miss it).
   let since = '$';
+  const cancelsKey = `${prefix}:${controlQueue(queue)}:events`;
+  const cancelsLost = "Cancels and time-outs from the flows do not reach this worker: the bodies they stop run on to their end, and their jobs' slots stay taken";
   starting.watch(worker, producer);
   try {
-    // The Redis backend's client is ioredis, which has TIME.
-    const client = (await starting.within(worker.backend.client)) as unknown as { time?: () => Promise<[string, string]> };
-    const time = await starting.within(Promise.resolve(client.time?.()));
-    if (time !== undefined) since = `${Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000)}-0`;
+    since = (await starting.within(home.lastEventId(worker, controlQueue(queue)))) ?? home.streamStart;
   } catch (error) {
-    await Promise.allSettled([worker.close(true), producer.close()]);
-    throw starting.failure(error);
+    // Refused (an ACL): so will the stream's reads be, which say it once; the worker goes on
+    // without cancels.
+    if (refusalOf(error) === undefined) {
+      await Promise.allSettled([worker.close(true), producer.close()]);
+      throw starting.failure(error);
+    }
   }
-  const events = new QueueEvents(controlQueue(queue), {
-    connection: bullmqConnection(options.connection ?? WORKER_DEFAULTS.connection, 'sluice worker'),
-    prefix,
-    lastEventId: since,
-  });
-  events.on('error', onRefused(events.toKey('events'), "Cancels and time-outs from the flows do not reach this worker: the bodies they stop run on to their end, and their jobs' slots stay taken"));
+  const events = home.events(controlQueue(queue), { lastEventId: since });
+  events.on('error', onRefused(cancelsKey, cancelsLost));
   (events as unknown as { on(name: string, listener: (args: { jobId?: unknown }) => void): void }).on(CANCEL_EVENT, ({ jobId }) => {
     // The body runs on, unheard: the job fails now and the worker takes its next one.
     if (typeof jobId === 'string') stops.get(jobId)?.(new Error('cancelled by its flow'));

@@ -1,0 +1,59 @@
+/**
+ * What the BullMQ runner and workers ask of PostgreSQL past BullMQ's API, as SQL on the pool of
+ * BullMQ's PostgreSQL backend (its `search_path` is BullMQ's schema): the position of an event
+ * stream, and the flow runs' heartbeats. Each the counterpart of one in `redis-commands.ts`.
+ *
+ * The heartbeats are rows of BullMQ's own `meta` table, under a name no queue takes
+ * (`<queue>.sluice-flows`), holding when they lapse by the database's clock: no table of ours to
+ * migrate, and no trust in the clocks of the machines.
+ *
+ * @module
+ * @internal
+ */
+import type { PgQueryable } from 'bullmq';
+import { flowsQueue } from './protocol.js';
+
+/** A BullMQ class on the PostgreSQL backend, as far as its pool goes. */
+export interface OnPostgres {
+  readonly backend: unknown;
+}
+
+/** The backend's pool, once its connection is ready (the schema migrated, or checked). */
+async function pool(part: OnPostgres): Promise<PgQueryable> {
+  const { connection } = part.backend as { readonly connection: { readonly pool: PgQueryable; waitUntilReady(): Promise<void> } };
+  await connection.waitUntilReady();
+  return connection.pool;
+}
+
+/** The database's clock, in ms since the epoch, as SQL. */
+const NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+
+/** The id of the last event on `queue`'s event stream, or `undefined` when it has none. */
+export async function lastEventId(part: OnPostgres, queue: string): Promise<string | undefined> {
+  const { rows } = await (await pool(part)).query<{ readonly max: string | null }>('SELECT MAX(id)::text AS max FROM event WHERE queue = $1', [queue]);
+  return rows[0]?.max ?? undefined;
+}
+
+/** Sets (or renews) the heartbeats of these flow runs, to lapse `lease` ms from now. */
+export async function setHeartbeats(part: OnPostgres, queue: string, flowRunIds: readonly string[], lease: number): Promise<void> {
+  await (await pool(part)).query(
+    `INSERT INTO meta (queue, field, value) SELECT $1, id, (${NOW_MS} + $3::bigint)::text FROM unnest($2::text[]) AS id
+     ON CONFLICT (queue, field) DO UPDATE SET value = EXCLUDED.value`,
+    [flowsQueue(queue), flowRunIds, lease],
+  );
+}
+
+/** Whether a flow run's heartbeat is there and has not lapsed. */
+export async function hasHeartbeat(part: OnPostgres, queue: string, flowRunId: string): Promise<boolean> {
+  const { rows } = await (await pool(part)).query<{ readonly alive: boolean }>(`SELECT value::bigint > ${NOW_MS} AS alive FROM meta WHERE queue = $1 AND field = $2`, [
+    flowsQueue(queue),
+    flowRunId,
+  ]);
+  return rows[0]?.alive === true;
+}
+
+/** Removes heartbeats: one flow run's, or (without one) all of the queue's. */
+export async function deleteHeartbeats(part: OnPostgres, queue: string, flowRunId?: string): Promise<void> {
+  if (flowRunId === undefined) await (await pool(part)).query('DELETE FROM meta WHERE queue = $1', [flowsQueue(queue)]);
+  else await (await pool(part)).query('DELETE FROM meta WHERE queue = $1 AND field = $2', [flowsQueue(queue), flowRunId]);
+}

@@ -1,0 +1,138 @@
+/**
+ * Where a queue lives, Redis or PostgreSQL: BullMQ's classes bound to that backend and its
+ * connection, and the few things sluice asks of the store past BullMQ's API (an event stream's
+ * position, a lost job's failure, the flow runs' heartbeats), each written once per store. The
+ * runner, the worker and `sluice clean` ask a home, never a store by name.
+ *
+ * @module
+ * @internal
+ */
+import { createPostgresBackend, Queue, QueueEvents, QueueEventsProducer, Worker, type BackendFactory, type Processor, type QueueEventsOptions, type WorkerOptions } from 'bullmq';
+import { bullmqConnection, connectionAddress, connectionSecrets, isPostgres, postgresConnection, type QueueConnection } from './connection.js';
+import { heartbeatKey } from './flow-heartbeat.js';
+import { deleteHeartbeats, hasHeartbeat, lastEventId, setHeartbeats } from './postgres-commands.js';
+import { failedReasonOf, heartbeatClient, lastEntryId, redisRunId } from './redis-commands.js';
+import { CANCEL_EVENT, controlQueue } from './protocol.js';
+
+/** A BullMQ class, as far as the home's commands go. */
+type Part = Queue | QueueEvents | Worker | QueueEventsProducer;
+
+/** How many cancel events a control stream keeps. */
+const CANCELS_KEPT = 1000;
+
+/**
+ * A queue's home. Made by {@link queueHome}; every BullMQ object it makes has a connection of its
+ * own, as BullMQ's classes do.
+ */
+export interface QueueHome {
+  readonly kind: 'redis' | 'postgres';
+  /** Where it is, for messages: scheme, host, port and database, never a user or password. */
+  readonly address: string;
+  /** The passwords its setting holds: no message or log line may quote them. */
+  readonly secrets: readonly string[];
+  /** The key prefix (Redis; PostgreSQL has its schema instead). */
+  readonly prefix: string;
+  queue(name: string): Queue;
+  events(name: string, options?: Omit<QueueEventsOptions, 'connection' | 'prefix'>): QueueEvents;
+  producer(name: string): QueueEventsProducer;
+  worker(name: string, processor: Processor, options: Omit<WorkerOptions, 'connection' | 'prefix'>): Worker;
+  /** The id of the last event on the event stream of the queue named `name`, asked of the store (never this machine's clock), or `undefined` when it has none. */
+  lastEventId(part: Part, name: string): Promise<string | undefined>;
+  /** The position before any event, to read a stream from its start. */
+  readonly streamStart: string;
+  /** An id the store takes anew at each start (Redis' `run_id`): another means it restarted empty. `undefined` where the store keeps its data through a restart, or will not say. */
+  serverRunId(queue: Queue): Promise<string | undefined>;
+  /** Asks the worker running the job to abort it, on the queue's own connection (one made for it could still be opening when the process exits). */
+  sendCancel(queue: Queue, jobId: string): Promise<void>;
+  /** Why a job failed, for a job BullMQ could not read (its data not JSON); `null` when not known. */
+  failedReason(queue: Queue, jobId: string): Promise<string | null>;
+  /** Sets or renews the heartbeats of these flow runs of the queue, to lapse in `lease` ms by the store's clock. */
+  setHeartbeats(part: Part, queue: string, flowRunIds: readonly string[], lease: number): Promise<void>;
+  /** Whether the flow run's heartbeat is there and has not lapsed. */
+  hasHeartbeat(part: Part, queue: string, flowRunId: string): Promise<boolean>;
+  /** Removes one flow run's heartbeat, or (without one) all of the queue's. */
+  deleteHeartbeats(part: Part, queue: string, flowRunId?: string): Promise<void>;
+}
+
+/** The Redis backend's ioredis client, for the heartbeats' commands. */
+interface RedisKeys {
+  del(...keys: string[]): Promise<number>;
+  scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[string, string[]]>;
+}
+
+function redisHome(connection: QueueConnection, prefix: string, who: string): QueueHome {
+  const options = (): ReturnType<typeof bullmqConnection> => bullmqConnection(connection, who);
+  options();
+  return {
+    kind: 'redis',
+    address: connectionAddress(connection),
+    secrets: connectionSecrets(connection),
+    prefix,
+    queue: (name) => new Queue(name, { connection: options(), prefix }),
+    events: (name, more) => new QueueEvents(name, { ...more, connection: options(), prefix }),
+    producer: (name) => new QueueEventsProducer(name, { connection: options(), prefix }),
+    worker: (name, processor, more) => new Worker(name, processor, { ...more, connection: options(), prefix }),
+    lastEventId: (part, name) => lastEntryId(part as Queue, `${prefix}:${name}:events`),
+    streamStart: '0-0',
+    serverRunId: redisRunId,
+    sendCancel: (queue, jobId) => queue.backend.forQueue(controlQueue(queue.name), prefix).publishEvent({ event: CANCEL_EVENT, jobId }, CANCELS_KEPT).then(() => undefined),
+    failedReason: failedReasonOf,
+    async setHeartbeats(part, queue, flowRunIds, lease) {
+      const client = await heartbeatClient(part as Queue);
+      await Promise.all(flowRunIds.map((id) => client.set(heartbeatKey(prefix, queue, id), '1', 'PX', lease)));
+    },
+    async hasHeartbeat(part, queue, flowRunId) {
+      return (await (await heartbeatClient(part as Queue)).exists(heartbeatKey(prefix, queue, flowRunId))) > 0;
+    },
+    async deleteHeartbeats(part, queue, flowRunId) {
+      const redis = (await (part as Queue).backend.client) as unknown as RedisKeys;
+      if (flowRunId !== undefined) {
+        await redis.del(heartbeatKey(prefix, queue, flowRunId));
+        return;
+      }
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', heartbeatKey(prefix, queue, '*'), 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== '0');
+    },
+  };
+}
+
+function postgresHome(connection: string | { readonly connectionString: string }, prefix: string, who: string): QueueHome {
+  const options = (): ReturnType<typeof postgresConnection> => postgresConnection(connection, who);
+  options();
+  // BullMQ's classes take a backend factory last; their types are Redis' by default, and sluice
+  // uses only what both backends have.
+  const factory = createPostgresBackend as unknown as BackendFactory;
+  const connectionOf = options as unknown as () => ReturnType<typeof bullmqConnection>;
+  return {
+    kind: 'postgres',
+    address: connectionAddress(connection),
+    secrets: connectionSecrets(connection),
+    prefix,
+    queue: (name) => new Queue(name, { connection: connectionOf(), prefix }, factory as never),
+    events: (name, more) => new QueueEvents(name, { ...more, connection: connectionOf(), prefix }, factory as never),
+    producer: (name) => new QueueEventsProducer(name, { connection: connectionOf(), prefix }, factory as never),
+    worker: (name, processor, more) => new Worker(name, processor, { ...more, connection: connectionOf(), prefix }, factory as never),
+    lastEventId,
+    streamStart: '0',
+    // PostgreSQL keeps its data through a restart: no restart empties it.
+    serverRunId: () => Promise.resolve(undefined),
+    sendCancel: (queue, jobId) => queue.backend.forQueue(controlQueue(queue.name), prefix).publishEvent({ event: CANCEL_EVENT, jobId }, CANCELS_KEPT).then(() => undefined),
+    // Job data is jsonb there: BullMQ reads every job, and its failure with it.
+    failedReason: async (queue, jobId) => (await queue.getJob(jobId))?.failedReason ?? null,
+    setHeartbeats,
+    hasHeartbeat,
+    deleteHeartbeats,
+  };
+}
+
+/**
+ * The home of a connection setting: PostgreSQL for a `postgres://` URL or pool options with a
+ * `connectionString`, Redis otherwise. Checks the setting (a typed error names `who`).
+ */
+export function queueHome(connection: QueueConnection, prefix: string, who: string): QueueHome {
+  return isPostgres(connection) ? postgresHome(connection, prefix, who) : redisHome(connection, prefix, who);
+}
