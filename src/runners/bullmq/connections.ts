@@ -14,6 +14,7 @@ import { FlowWarnings } from './flow-warnings.js';
 import type { Pending } from './pending.js';
 import { OUTCOMES_EVENT, outcomesQueue } from './protocol.js';
 import type { QueueHome } from './queue-home.js';
+import { OutcomeSweep, SWEEP_MS } from './outcome-sweep.js';
 
 /** What the runner reads of an ioredis client: no command goes through it here. */
 interface RedisClientLike {
@@ -56,6 +57,10 @@ export interface Connections {
   redisRunId: string | undefined;
   /** The store is being asked whether it is back (PostgreSQL, whose pool has no status to read). */
   pinging: boolean;
+  /** Where the store's stream can skip an event: the outcome events heard, to read again what was skipped. */
+  sweep: OutcomeSweep | undefined;
+  /** The timer of the sweeps, while the connections are open. */
+  sweeper: Subscription | undefined;
 }
 
 /** What {@link openConnections} needs of the runner. */
@@ -90,6 +95,7 @@ export function openConnections(options: ConnectionsOptions): Connections {
       if (home.kind === 'redis') conn.clients = await Promise.all([queue.backend.client, events.backend.blockingClient ?? events.backend.client]);
       conn.redisRunId = await home.serverRunId(conn.queue);
       await listen(conn, options.outcomesLost);
+      startSweeps(conn, options);
     }),
     lastError: undefined,
     downSince: undefined,
@@ -103,6 +109,8 @@ export function openConnections(options: ConnectionsOptions): Connections {
     warnings: new FlowWarnings(options.queue, options.pending),
     redisRunId: undefined,
     pinging: false,
+    sweep: undefined,
+    sweeper: undefined,
   };
   // Unheard, a connection error would end the process; the ticker turns a lasting one into
   // failed runs.
@@ -116,7 +124,8 @@ export function openConnections(options: ConnectionsOptions): Connections {
     if (!conn.warnings.refused(error, events.toKey('events'), options.outcomesLost)) onError(error);
   });
   conn.ready.catch(() => undefined);
-  (events as unknown as { on(name: string, listener: (args: { outcomes?: unknown }) => void): void }).on(OUTCOMES_EVENT, ({ outcomes }) => {
+  (events as unknown as { on(name: string, listener: (args: { outcomes?: unknown }, id: string) => void): void }).on(OUTCOMES_EVENT, ({ outcomes }, id) => {
+    conn.sweep?.heard(id);
     options.heard(conn, outcomes);
   });
   return conn;
@@ -141,9 +150,37 @@ async function listen(conn: Connections, outcomesLost: string): Promise<void> {
   if (conn.closing) return;
   // An empty stream has no last entry: everything on it will be new.
   (events.opts as QueueEventsOptions).lastEventId = last ?? conn.home.streamStart;
+  if (conn.home.eventsAfter !== undefined) conn.sweep = new OutcomeSweep(last ?? conn.home.streamStart);
   events.run().catch((error: unknown) => {
     if (!conn.closing) events.emit('error', error instanceof Error ? error : new Error(String(error)));
   });
+}
+
+/**
+ * Where the store's stream can skip an event, reads it again every {@link SWEEP_MS} while runs
+ * wait, and hands on what was skipped (see `outcome-sweep.ts`).
+ */
+function startSweeps(conn: Connections, options: ConnectionsOptions): void {
+  const { eventsAfter } = conn.home;
+  const { sweep } = conn;
+  if (eventsAfter === undefined || sweep === undefined || conn.closing) return;
+  const name = outcomesQueue(options.queue);
+  let sweeping = false;
+  conn.sweeper = rxjs()
+    .timer(SWEEP_MS, SWEEP_MS)
+    .subscribe(() => {
+      if (sweeping || options.pending.size === 0 || conn.downSince !== undefined) return;
+      sweeping = true;
+      eventsAfter(conn.queue, name, sweep.floor, OUTCOMES_EVENT)
+        .then((events) => {
+          for (const event of sweep.unheard(events, Date.now())) options.heard(conn, event.outcomes);
+        })
+        // The store away: the ticker sees to it; the look-ups stand in meanwhile.
+        .catch(() => undefined)
+        .finally(() => {
+          sweeping = false;
+        });
+    });
 }
 
 /**
@@ -192,6 +229,7 @@ export function connectionLostError(conn: Connections, queue: string, secrets: r
  */
 export async function closeConnections(conn: Connections): Promise<void> {
   conn.closing = true;
+  conn.sweeper?.unsubscribe();
   const closed = Promise.allSettled(conn.removing).then(async () => {
     conn.sealed = true;
     await Promise.allSettled(partsOf(conn).map((part) => part.close()));

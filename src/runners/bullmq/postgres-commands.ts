@@ -11,6 +11,7 @@
  * @internal
  */
 import type { PgQueryable } from 'bullmq';
+import type { SweptEvent } from './outcome-sweep.js';
 import { flowsQueue } from './protocol.js';
 
 /** A BullMQ class on the PostgreSQL backend, as far as its pool goes. */
@@ -32,6 +33,15 @@ const NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 export async function lastEventId(part: OnPostgres, queue: string): Promise<string | undefined> {
   const { rows } = await (await pool(part)).query<{ readonly max: string | null }>('SELECT MAX(id)::text AS max FROM event WHERE queue = $1', [queue]);
   return rows[0]?.max ?? undefined;
+}
+
+/** The events named `event` on `queue`'s event stream after the id `after`, in order: their ids and `outcomes` fields. */
+export async function eventsAfter(part: OnPostgres, queue: string, after: string, event: string): Promise<SweptEvent[]> {
+  const { rows } = await (await pool(part)).query<SweptEvent>(
+    "SELECT id::text AS id, data->>'outcomes' AS outcomes FROM event WHERE queue = $1 AND id > $2::bigint AND event = $3 ORDER BY id LIMIT 1000",
+    [queue, after, event],
+  );
+  return rows;
 }
 
 /** Sets (or renews) the heartbeats of these flow runs, to lapse `lease` ms from now. */

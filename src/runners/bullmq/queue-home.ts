@@ -10,7 +10,8 @@
 import { createPostgresBackend, Queue, QueueEvents, QueueEventsProducer, Worker, type BackendFactory, type Processor, type QueueEventsOptions, type WorkerOptions } from 'bullmq';
 import { bullmqConnection, connectionAddress, connectionSecrets, isPostgres, postgresConnection, type QueueConnection } from './connection.js';
 import { heartbeatKey } from './flow-heartbeat.js';
-import { deleteHeartbeats, hasHeartbeat, lastEventId, setHeartbeats } from './postgres-commands.js';
+import type { SweptEvent } from './outcome-sweep.js';
+import { deleteHeartbeats, eventsAfter, hasHeartbeat, lastEventId, setHeartbeats } from './postgres-commands.js';
 import { failedReasonOf, heartbeatClient, lastEntryId, redisRunId } from './redis-commands.js';
 import { CANCEL_EVENT, controlQueue } from './protocol.js';
 
@@ -40,6 +41,12 @@ export interface QueueHome {
   lastEventId(part: Part, name: string): Promise<string | undefined>;
   /** The position before any event, to read a stream from its start. */
   readonly streamStart: string;
+  /**
+   * Reads again the events named `event` after the id `after` on the stream of the queue named
+   * `name`: where the store's stream can skip an event (PostgreSQL; see `outcome-sweep.ts`), else
+   * absent.
+   */
+  readonly eventsAfter?: (part: Part, name: string, after: string, event: string) => Promise<SweptEvent[]>;
   /** An id the store takes anew at each start (Redis' `run_id`): another means it restarted empty. `undefined` where the store keeps its data through a restart, or will not say. */
   serverRunId(queue: Queue): Promise<string | undefined>;
   /** Asks the worker running the job to abort it, on the queue's own connection (one made for it could still be opening when the process exits). */
@@ -113,11 +120,14 @@ function postgresHome(connection: string | { readonly connectionString: string }
     secrets: connectionSecrets(connection),
     prefix,
     queue: (name) => new Queue(name, { connection: connectionOf(), prefix }, factory as never),
-    events: (name, more) => new QueueEvents(name, { ...more, connection: connectionOf(), prefix }, factory as never),
+    // A reader waits for a NOTIFY between two reads, and one sent in between is not heard: it
+    // reads again after a second at most, not BullMQ's 10.
+    events: (name, more) => new QueueEvents(name, { blockingTimeout: 1000, ...more, connection: connectionOf(), prefix }, factory as never),
     producer: (name) => new QueueEventsProducer(name, { connection: connectionOf(), prefix }, factory as never),
     worker: (name, processor, more) => new Worker(name, processor, { ...more, connection: connectionOf(), prefix }, factory as never),
     lastEventId,
     streamStart: '0',
+    eventsAfter,
     // PostgreSQL keeps its data through a restart: no restart empties it.
     serverRunId: () => Promise.resolve(undefined),
     sendCancel: (queue, jobId) => queue.backend.forQueue(controlQueue(queue.name), prefix).publishEvent({ event: CANCEL_EVENT, jobId }, CANCELS_KEPT).then(() => undefined),
