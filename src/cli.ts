@@ -168,6 +168,20 @@ function redisConnection(url: string | undefined, passwordFile: string | undefin
   return { url: where, password };
 }
 
+/** Loads a part of the BullMQ runner: bullmq and ioredis are optional peers of sluice, and may be missing. */
+async function loadBullMQ<T>(load: () => Promise<T>, who: string): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const missing = /Cannot find (package|module) '(bullmq|ioredis)'/.exec(error instanceof Error ? error.message : '');
+    if (missing !== null) {
+      console.error(`${who}: the ${missing[2] ?? 'bullmq'} package is not installed; the BullMQ runner needs it: npm install bullmq ioredis (and pg for PostgreSQL)`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
 function age(seconds: number | undefined): { age: number } | undefined {
   return seconds === undefined ? undefined : { age: seconds };
 }
@@ -203,7 +217,7 @@ async function worker(argv: string[]): Promise<void> {
   if (values.module === undefined || values.module.length === 0) fail('give at least one --module', WORKER_USAGE);
   if (values.queue === undefined) fail('give --queue', WORKER_USAGE);
   const connection = queueConnection(values, WORKER_USAGE, 'sluice worker');
-  const { startWorker } = await import('./runners/bullmq/worker.js');
+  const { startWorker } = await loadBullMQ(() => import('./runners/bullmq/worker.js'), 'sluice worker');
   const running = await startWorker({
     queue: values.queue,
     modules: values.module,
@@ -265,7 +279,7 @@ async function clean(argv: string[]): Promise<void> {
   }
   if (values.queue === undefined) fail('give --queue', CLEAN_USAGE);
   const connection = queueConnection(values, CLEAN_USAGE, 'sluice clean');
-  const { cleanQueue } = await import('./runners/bullmq/clean.js');
+  const { cleanQueue } = await loadBullMQ(() => import('./runners/bullmq/clean.js'), 'sluice clean');
   const flowRunId = values['flow-run'];
   const { removed } = await cleanQueue({
     queue: values.queue,
@@ -298,7 +312,7 @@ async function migrate(argv: string[]): Promise<void> {
   }
   if (values.backend !== undefined && values.backend !== 'postgres') fail('migrations are for PostgreSQL: --backend postgres', MIGRATE_USAGE);
   const connection = queueConnection({ ...values, backend: 'postgres' }, MIGRATE_USAGE, 'sluice migrate');
-  const { migratePostgres } = await import('./runners/bullmq/migrate.js');
+  const { migratePostgres } = await loadBullMQ(() => import('./runners/bullmq/migrate.js'), 'sluice migrate');
   const version = await migratePostgres(typeof connection === 'string' ? connection : '', values.schema === undefined ? {} : { schema: values.schema });
   console.log(`sluice migrate: schema "${values.schema ?? 'bullmq'}" is at version ${version}`);
 }

@@ -97,6 +97,7 @@ export { FailedRunsError, UnobservedFailuresError } from './core/errors/flow.js'
 export { EmptyResultError, TaskTimeoutError, RetriesExhaustedError, NoRunContextError, TaskRunError } from './core/errors/run.js';
 export { CodecMismatchError, InvalidParamsError, InvalidReturnError } from './core/errors/codec.js';
 export { StreamOverflowError } from './core/errors/stream.js';
+export { MissingPackageError } from './core/errors/package.js';
 export type { SluiceErrorCode, SluiceErrorsByCode } from './core/errors/base.js';
 export type { UpstreamRunInfo } from './core/errors/upstream.js';
 export type { CancelledTarget } from './core/errors/cancelled.js';

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +25,47 @@ describe('the built package', () => {
     `;
     const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: root, timeout: 60_000 });
     expect(JSON.parse(stdout)).toEqual({ out: [2, 4, 6], done: 1, testing: 'function' });
+  }, 60_000);
+
+  it('should run flows with only its own dependencies installed, and name the optional package a runner or store needs', async () => {
+    // An app that installed sluice alone: its dependencies, none of its optional peers.
+    const dir = mkdtempSync(path.join(tmpdir(), 'sluice-peers-'));
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; peerDependencies: Record<string, string> };
+      const modules = path.join(dir, 'node_modules');
+      mkdirSync(path.join(modules, '@opentelemetry'), { recursive: true });
+      cpSync(path.join(root, 'dist'), path.join(modules, 'sluice', 'dist'), { recursive: true });
+      cpSync(path.join(root, 'package.json'), path.join(modules, 'sluice', 'package.json'));
+      for (const name of Object.keys(manifest.dependencies)) symlinkSync(path.join(root, 'node_modules', name), path.join(modules, name));
+      writeFileSync(path.join(dir, 'package.json'), '{ "type": "module", "private": true }\n');
+      const script = `
+        import { task, flow, isSluiceError, RedisResultStore } from 'sluice';
+        const double = task('double', async (x) => 2 * x);
+        const out = await flow('alone', () => double.map([1, 2, 3]).result())();
+        const bullmq = await import('sluice/bullmq').then(() => 'loaded', (e) => e.code);
+        let store;
+        try { new RedisResultStore({ connection: 'redis://127.0.0.1:1' }); } catch (e) { store = isSluiceError(e, 'MISSING_PACKAGE') ? e.message : String(e); }
+        console.log(JSON.stringify({ out, bullmq, store }));
+      `;
+      writeFileSync(path.join(dir, 'alone.mjs'), script);
+      const alone = await run('node', ['alone.mjs'], { cwd: dir, timeout: 60_000 });
+      expect(JSON.parse(alone.stdout)).toEqual({
+        out: [2, 4, 6],
+        bullmq: 'ERR_MODULE_NOT_FOUND',
+        store: 'RedisResultStore needs the ioredis package, which is not installed: npm install ioredis redis-semaphore',
+      });
+      // With the BullMQ runner's packages but not pg: PostgreSQL is refused at once, by name.
+      for (const name of ['bullmq', 'ioredis']) symlinkSync(path.join(root, 'node_modules', name), path.join(modules, name));
+      writeFileSync(
+        path.join(dir, 'pg.mjs'),
+        `import { BullMQTaskRunner } from 'sluice/bullmq';
+        try { new BullMQTaskRunner({ queue: 'q', connection: 'postgres://127.0.0.1/app' }); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`,
+      );
+      const pg = await run('node', ['pg.mjs'], { cwd: dir, timeout: 60_000 });
+      expect(JSON.parse(pg.stdout)).toEqual({ code: 'MISSING_PACKAGE', message: 'BullMQTaskRunner on PostgreSQL needs the pg package, which is not installed: npm install pg' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('should load RxJS on the main thread but not in a worker thread that only imports task definitions', async () => {
@@ -76,7 +117,7 @@ describe('the built package', () => {
         export type Codes = [
           Is<'INVALID_ARGUMENT'>, Is<'MAP_LENGTH_MISMATCH'>, Is<'UPSTREAM_FAILED'>, Is<'WAIT_TIMEOUT'>, Is<'CANCELLED'>,
           Is<'RUNS_FAILED'>, Is<'TIMED_OUT'>, Is<'NO_RUN_CONTEXT'>, Is<'INVALID_RETURN'>, Is<'STREAM_OVERFLOW'>,
-          Is<'TASK_NOT_FOUND'>, Is<'FLOW_STARTED_IN_WORKER'>, Is<'JOB_STALLED'>,
+          Is<'TASK_NOT_FOUND'>, Is<'FLOW_STARTED_IN_WORKER'>, Is<'JOB_STALLED'>, Is<'MISSING_PACKAGE'>,
         ];
         export const narrowed: [SluiceErrorsByCode['INVALID_ARGUMENT'], SluiceErrorsByCode['JOB_STALLED']] = [] as unknown as [InvalidArgumentError, JobStalledError];
         // @ts-expect-error not a code

@@ -10,7 +10,8 @@ import { InvalidArgumentError } from '../core/errors/input.js';
 import { checkKey, checkLockOptions, checkTtl, checkValue, shown } from './checks.js';
 import { ResultStoreError, type ResultStoreOperation } from './errors.js';
 import { KeyedFifo } from './fifo-lock.js';
-import { ioredis, redisSemaphore } from './lazy-deps.js';
+import { checkInstalled } from '../core/optional-package.js';
+import { ioredis, REDIS_STORE_PACKAGES, redisSemaphore } from './lazy-deps.js';
 import { causeText, redactUrl, scrubCause, urlSecrets } from './redact.js';
 import { within } from './timing.js';
 import type { ResultStore, ResultStoreLock, ResultStoreLockOptions, ResultStoreSetOptions } from './store.js';
@@ -132,6 +133,8 @@ export class RedisResultStore implements ResultStore {
   #connectionError: unknown;
 
   constructor(options: RedisResultStoreOptions = {}) {
+    // Said now, not at the first read of a flow.
+    for (const name of REDIS_STORE_PACKAGES) checkInstalled(name, 'RedisResultStore', REDIS_STORE_PACKAGES);
     const connection: unknown = options.connection ?? REDIS_RESULT_STORE_DEFAULTS.connection;
     const prefix: unknown = options.prefix ?? REDIS_RESULT_STORE_DEFAULTS.prefix;
     const commandTimeout: unknown = options.commandTimeout ?? REDIS_RESULT_STORE_DEFAULTS.commandTimeout;

@@ -9,6 +9,7 @@
  */
 import { createPostgresBackend, Queue, QueueEvents, QueueEventsProducer, Worker, type BackendFactory, type Processor, type QueueEventsOptions, type WorkerOptions } from 'bullmq';
 import { bullmqConnection, connectionAddress, connectionSecrets, isPostgres, postgresConnection, type QueueConnection } from './connection.js';
+import { checkInstalled } from '../../core/optional-package.js';
 import { heartbeatKey } from './flow-heartbeat.js';
 import type { SweptEvent } from './outcome-sweep.js';
 import { deleteHeartbeats, eventsAfter, hasHeartbeat, lastEventId, setHeartbeats } from './postgres-commands.js';
@@ -110,6 +111,8 @@ function redisHome(connection: QueueConnection, prefix: string, who: string): Qu
 function postgresHome(connection: string | { readonly connectionString: string }, prefix: string, who: string): QueueHome {
   const options = (): ReturnType<typeof postgresConnection> => postgresConnection(connection, who);
   options();
+  // BullMQ loads pg when it first connects, and would fail there, in the middle of a flow.
+  checkInstalled('pg', `${who} on PostgreSQL`);
   // BullMQ's classes take a backend factory last; their types are Redis' by default, and sluice
   // uses only what both backends have.
   const factory = createPostgresBackend as unknown as BackendFactory;
