@@ -22,11 +22,12 @@ export interface CliProcess {
   kill(): void;
 }
 
-/** Runs `sluice <args>` with these environment variables added (and `REDIS_URL`, `REDIS_PASSWORD_FILE` removed unless given). */
+/** Runs `sluice <args>` with these environment variables added (and `REDIS_URL`, `REDIS_PASSWORD_FILE`, `DATABASE_URL` removed unless given). */
 export function runSluice(args: readonly string[], env: Readonly<Record<string, string>> = {}): CliProcess {
   const base: NodeJS.ProcessEnv = { ...process.env };
   delete base.REDIS_URL;
   delete base.REDIS_PASSWORD_FILE;
+  delete base.DATABASE_URL;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...base, ...env } });
   let output = '';
   let stderr = '';

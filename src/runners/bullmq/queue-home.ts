@@ -50,6 +50,8 @@ export interface QueueHome {
   readonly eventsAfter?: (part: Part, name: string, after: string, event: string) => Promise<SweptEvent[]>;
   /** An id the store takes anew at each start (Redis' `run_id`): another means it restarted empty. `undefined` where the store keeps its data through a restart, or will not say. */
   serverRunId(queue: Queue): Promise<string | undefined>;
+  /** What to do about an error of the store, as a sentence to add to its message (`''` when it says enough). */
+  advice(error: unknown): string;
   /** Asks the worker running the job to abort it, on the queue's own connection (one made for it could still be opening when the process exits). */
   sendCancel(queue: Queue, jobId: string): Promise<void>;
   /** Why a job failed, for a job BullMQ could not read (its data not JSON); `null` when not known. */
@@ -83,6 +85,7 @@ function redisHome(connection: QueueConnection, prefix: string, who: string): Qu
     lastEventId: (part, name) => lastEntryId(part as Queue, `${prefix}:${name}:events`),
     streamStart: '0-0',
     serverRunId: redisRunId,
+    advice: () => '',
     sendCancel: (queue, jobId) => queue.backend.forQueue(controlQueue(queue.name), prefix).publishEvent({ event: CANCEL_EVENT, jobId }, CANCELS_KEPT).then(() => undefined),
     failedReason: failedReasonOf,
     async setHeartbeats(part, queue, flowRunIds, lease) {
@@ -133,6 +136,10 @@ function postgresHome(connection: string | { readonly connectionString: string }
     eventsAfter,
     // PostgreSQL keeps its data through a restart: no restart empties it.
     serverRunId: () => Promise.resolve(undefined),
+    advice: (error) =>
+      (error as { name?: unknown } | null)?.name === 'SchemaMigrationRequiredError'
+        ? `; run \`sluice migrate --postgres <url>${options().schema === undefined ? '' : ` --schema ${String(options().schema)}`}\` once, as a role that may create tables, or connect with migrate: true`
+        : '',
     sendCancel: (queue, jobId) => queue.backend.forQueue(controlQueue(queue.name), prefix).publishEvent({ event: CANCEL_EVENT, jobId }, CANCELS_KEPT).then(() => undefined),
     // Job data is jsonb there: BullMQ reads every job, and its failure with it.
     failedReason: async (queue, jobId) => (await queue.getJob(jobId))?.failedReason ?? null,

@@ -369,7 +369,7 @@ export class BullMQTaskRunner implements TaskRunner {
           entry,
           full
             ? new QueueOutOfMemoryError(this.queue, runName, { cause: error, secrets: this.#secrets })
-            : new QueueConnectionError(this.queue, `could not add the job of task run "${runName}": ${messageOf(error)}`, { cause: error, secrets: this.#secrets }),
+            : new QueueConnectionError(this.queue, `could not add the job of task run "${runName}": ${messageOf(error)}${conn.home.advice(error)}`, { cause: error, secrets: this.#secrets }),
         );
       }
       return;

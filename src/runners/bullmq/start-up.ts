@@ -25,6 +25,7 @@ const CERTIFICATE_CODES = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHA
 function meaning(error: Error, address: string): string {
   const code = (error as { code?: unknown }).code;
   const text = error.message;
+  if (error.name === 'SchemaMigrationRequiredError') return "BullMQ's schema is not there: run `sluice migrate --postgres <url>` once, as a role that may create tables, or connect with migrate: true";
   if (/WRONGPASS|invalid password|invalid username-password/i.test(text)) return 'Redis refused the user name or password';
   if (/^NOAUTH/.test(text)) return 'Redis wants a password and none was given';
   if (/^NOPERM/.test(text)) return 'the Redis user lacks a permission the worker needs';
