@@ -75,7 +75,7 @@ export type { ResultStoreOperation } from './cache/errors.js';
 /* Runners */
 export { ConcurrentTaskRunner, CONCURRENT_RUNNER_DEFAULTS } from './runners/concurrent.js';
 export type { ConcurrentTaskRunnerOptions } from './runners/concurrent.js';
-export type { TaskRunner, TaskRef, RunnerCall } from './runners/runner.js';
+export type { TaskRunner, TaskRef, RunnerCall, RunnerCache } from './runners/runner.js';
 /* Runners */
 export { WorkerThreadsTaskRunner, WORKER_THREADS_RUNNER_DEFAULTS } from './runners/worker-threads/runner.js';
 export type { WorkerThreadsTaskRunnerOptions } from './runners/worker-threads/runner.js';

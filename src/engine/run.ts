@@ -9,7 +9,7 @@ import type { TaskFuture } from '../core/future.js';
 import type { StateName } from '../core/states.js';
 import { STATE_NAMES } from '../core/states.js';
 import { scopeStorage, type ScopeMarker } from '../core/scope-storage.js';
-import { START_ATTEMPT, type AttemptSink, type AttemptStarter, type RunnerCall } from '../runners/runner.js';
+import { START_ATTEMPT, type AttemptSink, type AttemptStarter, type RunnerCache, type RunnerCall } from '../runners/runner.js';
 import type { TrackedRun } from './flow-run.js';
 import { rxjs } from '../core/lazy-rxjs.js';
 import { RunFuture } from './run-future.js';
@@ -198,6 +198,14 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
     this.takeSlots();
   }
 
+  /** The cache key a runner is told, when the value is to be cached and may be taken from work finished elsewhere. */
+  private runnerCache(): { readonly cache?: RunnerCache } {
+    const key = this.cacheKey;
+    const cache = this.group.cache;
+    if (key === undefined || cache === undefined || cache.refresh) return {};
+    return { cache: { key, maxAge: cache.expiration ?? Infinity } };
+  }
+
   /** @internal (the cache calls it) */
   cacheFailed(error: unknown): void {
     if (!this.isTerminal) this.settle('Failed', undefined, error);
@@ -267,6 +275,7 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
           flowRunId: this.flow.id,
           flowName: this.flow.name,
           parentRunId: this.parentRunId,
+          ...this.runnerCache(),
         };
         const start = (runner as Partial<AttemptStarter>)[START_ATTEMPT];
         if (start !== undefined) {

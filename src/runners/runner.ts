@@ -55,6 +55,27 @@ export interface RunnerCall {
   readonly flowName: string;
   /** The run in whose body this run was submitted, if any. */
   readonly parentRunId: string | undefined;
+  /**
+   * When the run's value is to be cached and the cache had none: its key, and how old a value of
+   * that key may be and still stand in for running the body (ms; `Infinity` without
+   * `cacheExpiration`). A runner whose finished work outlives a flow process (BullMQ: a job an
+   * orphan finished) may settle the attempt with such a value instead. Absent with `refreshCache`.
+   */
+  readonly cache?: RunnerCache;
+}
+
+/**
+ * A run's cache key, as a runner is told it (see {@link RunnerCall.cache}).
+ *
+ * @example
+ * ```ts
+ * import type { RunnerCache } from 'sluice';
+ * const cache: RunnerCache = { key: 'resize-3f2a9c1e', maxAge: 3_600_000 };
+ * ```
+ */
+export interface RunnerCache {
+  readonly key: string;
+  readonly maxAge: number;
 }
 
 /**

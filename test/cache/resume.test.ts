@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPostgresBackend, Queue } from 'bullmq';
+import { hasPostgres, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { ENABLE_REDIS, hasRedis, killWorkers, queueName, startRedis, startWorkerProcess, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -96,51 +98,84 @@ describe('resuming a flow from its stored results', () => {
   });
 });
 
-describe.skipIf(!hasRedis)('resuming a flow on BullMQ from results in Redis', () => {
-  let redis: RedisServer | undefined;
-  let workers: WorkerProcess[] = [];
-  let dir = '';
-  const queue = queueName('resume');
+/** The jobs of a queue that completed, as BullMQ counts them. */
+async function completedJobs(queue: string, url: string): Promise<number> {
+  const connection = /^postgres/.test(url) ? { connectionString: url } : { url };
+  const jobs = /^postgres/.test(url) ? new Queue(queue, { connection }, createPostgresBackend as never) : new Queue(queue, { connection });
+  try {
+    return await jobs.getCompletedCount();
+  } finally {
+    await jobs.close();
+  }
+}
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    dir = mkdtempSync(join(tmpdir(), 'sluice-resume-bullmq-'));
-  }, 60_000);
+for (const store of ['Redis', 'PostgreSQL'] as const) {
+  describe.skipIf(store === 'Redis' ? !hasRedis : !hasPostgres)(`resuming a flow on BullMQ (${store})`, () => {
+    let server: RedisServer | PostgresServer | undefined;
+    let workers: WorkerProcess[] = [];
+    let dir = '';
 
-  afterAll(async () => {
-    await killWorkers(workers);
-    workers = [];
-    await redis?.stop(true);
-    rmSync(dir, { recursive: true, force: true });
+    beforeAll(async () => {
+      server = store === 'Redis' ? await startRedis() : await startPostgres();
+      dir = mkdtempSync(join(tmpdir(), 'sluice-resume-bullmq-'));
+    }, 60_000);
+
+    afterAll(async () => {
+      await killWorkers(workers);
+      workers = [];
+      await server?.stop(true);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const resume = async (expiration?: number): Promise<{ readonly ranFirst: string[]; readonly ranSecond: string[] }> => {
+      const url = (server as RedisServer | PostgresServer).url;
+      const n = 6;
+      const queue = queueName('resume');
+      const k = 3;
+      const log = join(dir, 'bodies.log');
+      const release = join(dir, 'release');
+      writeFileSync(log, '');
+      // The bodies run on a worker process of their own, which outlives the killed flow process.
+      const env = { SIDE_EFFECTS: log, HANG_AT: String(k), RELEASE_FILE: release };
+      const worker = startWorkerProcess({ queue, url, modules: ['test/fixtures/resume-flow.ts'], concurrency: 2, env });
+      workers.push(worker);
+      await worker.ready;
+      const flowEnv: Record<string, string> = {
+        ...(store === 'Redis' ? { REDIS_URL: url } : { DATABASE_URL: url }),
+        QUEUE: queue,
+        ...(expiration === undefined ? {} : { CACHE_EXPIRATION: String(expiration) }),
+      };
+      const killed = await runFlow(['bullmq', String(n), dir, log], flowEnv, () => lines(log).includes(String(k)));
+      expect(killed.signal).toBe('SIGKILL');
+      const ranFirst = lines(log);
+      const stored = ranFirst.filter((i) => i !== String(k));
+      expect(stored).toHaveLength(k);
+      // The hung body ends now, for a flow process that is gone: its job completes, an orphan.
+      writeFileSync(release, '');
+      const deadline = Date.now() + 20_000;
+      while ((await completedJobs(queue, url)) < k + 1) {
+        if (Date.now() > deadline) throw new Error("the orphan's job never completed");
+        await sleep(50);
+      }
+      const resumed = await runFlow(['bullmq', String(n), dir, log], flowEnv);
+      expect(resumed.out.trim()).toBe(JSON.stringify([0, 2, 4, 6, 8, 10]));
+      return { ranFirst, ranSecond: lines(log).slice(ranFirst.length) };
+    };
+
+    it('should run only the jobs that neither stored a result nor finished as orphans after the flow process was SIGKILLed', { timeout: 90_000 }, async () => {
+      const { ranFirst, ranSecond } = await resume();
+      // Neither the stored ones nor the orphan's run again: only those never run.
+      const all = Array.from({ length: 6 }, (_, i) => String(i));
+      expect(ranSecond.sort()).toEqual(all.filter((i) => !ranFirst.includes(i)).sort());
+    });
+
+    it.skipIf(store === 'PostgreSQL')("should run an orphan's job again when it finished longer ago than cacheExpiration", { timeout: 90_000 }, async () => {
+      // Stored values live as long: each run is stored and expires before the flow runs again.
+      const { ranSecond } = await resume(1);
+      expect(ranSecond.sort()).toEqual(['0', '1', '2', '3', '4', '5']);
+    });
   });
-
-  it('should run only the jobs without a stored result after the flow process was SIGKILLed', { timeout: 90_000 }, async () => {
-    const url = (redis as RedisServer).url;
-    const n = 6;
-    const k = 3;
-    const log = join(dir, 'bodies.log');
-    const release = join(dir, 'release');
-    writeFileSync(log, '');
-    // The bodies run on a worker process of their own, which outlives the killed flow process.
-    const env = { SIDE_EFFECTS: log, HANG_AT: String(k), RELEASE_FILE: release };
-    const worker = startWorkerProcess({ queue, url, modules: ['test/fixtures/resume-flow.ts'], concurrency: 2, env });
-    workers.push(worker);
-    await worker.ready;
-    const flowEnv = { REDIS_URL: url, QUEUE: queue };
-    const killed = await runFlow(['bullmq', String(n), dir, log], flowEnv, () => lines(log).includes(String(k)));
-    expect(killed.signal).toBe('SIGKILL');
-    const ranFirst = lines(log);
-    const stored = ranFirst.filter((i) => i !== String(k));
-    expect(stored).toHaveLength(k);
-    // The hung body may end now: its job's outcome has no flow to go to.
-    writeFileSync(release, '');
-    const resumed = await runFlow(['bullmq', String(n), dir, log], flowEnv);
-    expect(resumed.out.trim()).toBe(JSON.stringify([0, 2, 4, 6, 8, 10]));
-    const ranSecond = lines(log).slice(ranFirst.length);
-    const all = Array.from({ length: n }, (_, i) => String(i));
-    expect(ranSecond.sort()).toEqual(all.filter((i) => !stored.includes(i)).sort());
-  });
-});
+}
 
 if (!hasRedis) {
   describe.skip(`resuming on BullMQ (skipped: ${ENABLE_REDIS})`, () => {

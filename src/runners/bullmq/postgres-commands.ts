@@ -12,7 +12,7 @@
  */
 import type { PgQueryable } from 'bullmq';
 import type { SweptEvent } from './outcome-sweep.js';
-import { flowsQueue } from './protocol.js';
+import { cachedQueue, flowsQueue } from './protocol.js';
 
 /** A BullMQ class on the PostgreSQL backend, as far as its pool goes. */
 export interface OnPostgres {
@@ -62,8 +62,28 @@ export async function hasHeartbeat(part: OnPostgres, queue: string, flowRunId: s
   return rows[0]?.alive === true;
 }
 
-/** Removes heartbeats: one flow run's, or (without one) all of the queue's. */
+/** Notes the jobs of cached runs by their cache keys (`[key, jobId]`), for `ttl` ms; drops the notes that lapsed. */
+export async function setCachedJobs(part: OnPostgres, queue: string, jobs: readonly (readonly [string, string])[], ttl: number): Promise<void> {
+  const db = await pool(part);
+  await db.query(
+    `INSERT INTO meta (queue, field, value) SELECT $1, key, (${NOW_MS} + $4::bigint)::text || ':' || id FROM unnest($2::text[], $3::text[]) AS j(key, id)
+     ON CONFLICT (queue, field) DO UPDATE SET value = EXCLUDED.value`,
+    [cachedQueue(queue), jobs.map(([key]) => key), jobs.map(([, id]) => id), Math.round(ttl)],
+  );
+  await db.query(`DELETE FROM meta WHERE queue = $1 AND split_part(value, ':', 1)::bigint < ${NOW_MS}`, [cachedQueue(queue)]);
+}
+
+/** The job noted for a cache key, unless its note lapsed. */
+export async function cachedJob(part: OnPostgres, queue: string, key: string): Promise<string | undefined> {
+  const { rows } = await (await pool(part)).query<{ readonly id: string }>(
+    `SELECT substr(value, strpos(value, ':') + 1) AS id FROM meta WHERE queue = $1 AND field = $2 AND split_part(value, ':', 1)::bigint > ${NOW_MS}`,
+    [cachedQueue(queue), key],
+  );
+  return rows[0]?.id;
+}
+
+/** Removes heartbeats: one flow run's, or (without one) all of the queue's, with its cached runs' notes. */
 export async function deleteHeartbeats(part: OnPostgres, queue: string, flowRunId?: string): Promise<void> {
-  if (flowRunId === undefined) await (await pool(part)).query('DELETE FROM meta WHERE queue = $1', [flowsQueue(queue)]);
+  if (flowRunId === undefined) await (await pool(part)).query('DELETE FROM meta WHERE queue = $1 OR queue = $2', [flowsQueue(queue), cachedQueue(queue)]);
   else await (await pool(part)).query('DELETE FROM meta WHERE queue = $1 AND field = $2', [flowsQueue(queue), flowRunId]);
 }

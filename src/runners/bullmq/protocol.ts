@@ -149,3 +149,12 @@ export function controlQueue(queue: string): string {
 export function flowsQueue(queue: string): string {
   return `${queue}.sluice-flows`;
 }
+
+/**
+ * The name under which a queue's cached runs' jobs are found by cache key on PostgreSQL (rows of
+ * BullMQ's `meta` table; on Redis, keys `<prefix>:<queue>:sluice-cached:<key>`, in the queue's
+ * own key space as the ACL gives it). No job is ever added to it.
+ */
+export function cachedQueue(queue: string): string {
+  return `${queue}.sluice-cached`;
+}

@@ -12,7 +12,7 @@ import { bullmqConnection, connectionAddress, connectionSecrets, isPostgres, pos
 import { checkInstalled } from '../../core/optional-package.js';
 import { heartbeatKey } from './flow-heartbeat.js';
 import type { SweptEvent } from './outcome-sweep.js';
-import { deleteHeartbeats, eventsAfter, hasHeartbeat, lastEventId, setHeartbeats } from './postgres-commands.js';
+import { cachedJob, deleteHeartbeats, eventsAfter, hasHeartbeat, lastEventId, setCachedJobs, setHeartbeats } from './postgres-commands.js';
 import { failedReasonOf, heartbeatClient, lastEntryId, redisRunId } from './redis-commands.js';
 import { CANCEL_EVENT, controlQueue } from './protocol.js';
 
@@ -60,12 +60,18 @@ export interface QueueHome {
   setHeartbeats(part: Part, queue: string, flowRunIds: readonly string[], lease: number): Promise<void>;
   /** Whether the flow run's heartbeat is there and has not lapsed. */
   hasHeartbeat(part: Part, queue: string, flowRunId: string): Promise<boolean>;
-  /** Removes one flow run's heartbeat, or (without one) all of the queue's. */
+  /** Removes one flow run's heartbeat, or (without one) all of the queue's, and the notes of its cached runs. */
   deleteHeartbeats(part: Part, queue: string, flowRunId?: string): Promise<void>;
+  /** Notes the jobs of cached runs by cache key (`[key, jobId]`), for `ttl` ms. */
+  setCachedJobs(part: Part, queue: string, jobs: readonly (readonly [string, string])[], ttl: number): Promise<void>;
+  /** The job noted for a cache key, if its note has not lapsed. */
+  cachedJob(part: Part, queue: string, key: string): Promise<string | undefined>;
 }
 
 /** The Redis backend's ioredis client, for the heartbeats' commands. */
 interface RedisKeys {
+  set(key: string, value: string, px: 'PX', ms: number): Promise<unknown>;
+  get(key: string): Promise<string | null>;
   del(...keys: string[]): Promise<number>;
   scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[string, string[]]>;
 }
@@ -101,12 +107,22 @@ function redisHome(connection: QueueConnection, prefix: string, who: string): Qu
         await redis.del(heartbeatKey(prefix, queue, flowRunId));
         return;
       }
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', heartbeatKey(prefix, queue, '*'), 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
+      for (const pattern of [heartbeatKey(prefix, queue, '*'), `${prefix}:${queue}:sluice-cached:*`]) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length > 0) await redis.del(...keys);
+        } while (cursor !== '0');
+      }
+    },
+    async setCachedJobs(part, queue, jobs, ttl) {
+      const redis = (await (part as Queue).backend.client) as unknown as RedisKeys;
+      await Promise.all(jobs.map(([key, id]) => redis.set(`${prefix}:${queue}:sluice-cached:${key}`, id, 'PX', Math.max(1, Math.round(ttl)))));
+    },
+    async cachedJob(part, queue, key) {
+      const redis = (await (part as Queue).backend.client) as unknown as RedisKeys;
+      return (await redis.get(`${prefix}:${queue}:sluice-cached:${key}`)) ?? undefined;
     },
   };
 }
@@ -146,6 +162,8 @@ function postgresHome(connection: string | { readonly connectionString: string }
     setHeartbeats,
     hasHeartbeat,
     deleteHeartbeats,
+    setCachedJobs,
+    cachedJob,
   };
 }
 

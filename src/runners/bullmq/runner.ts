@@ -11,7 +11,7 @@ import { rxjs } from '../../core/lazy-rxjs.js';
 import { checkBoolean, checkConcurrency, checkInteger, checkNonEmptyString, checkNumber, checkOptionsObject } from '../../core/option-checks.js';
 import { InvalidParamsError } from '../../core/errors/codec.js';
 import { FlowLease } from '../remote/flow-lease.js';
-import { START_ATTEMPT, type AttemptSink, type RunnerCall, type TaskRef, type TaskRunner } from '../runner.js';
+import { START_ATTEMPT, type AttemptSink, type RunnerCache, type RunnerCall, type TaskRef, type TaskRunner } from '../runner.js';
 import { describeSpecial } from '../remote/special.js';
 import { rebuildThrown, serializeThrown } from '../remote/thrown.js';
 import { describeWireErrors } from '../remote/wire-errors.js';
@@ -35,6 +35,9 @@ import { decodeValue, encodeArgs } from '../remote/codec-flow.js';
 const STALLED = /stalled more than allowable limit|started more than allowable limit/;
 
 const TICK_MS = 1000;
+
+/** How long at most a cached run's job is noted by its key: finished jobs are kept an hour by default. */
+const MAX_REUSE_MS = 24 * 3_600_000;
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -274,14 +277,40 @@ export class BullMQTaskRunner implements TaskRunner {
     }
     this.#pending.set(entry.id, entry);
     conn.warnings.lastEntry = entry;
+    this.#startTicker();
+    if (call.cache === undefined) this.#enqueue(entry);
+    else void this.#reuseOrEnqueue(conn, entry, call.cache);
+    return entry;
+  }
+
+  #enqueue(entry: Pending): void {
     this.#batch.push(entry);
     if (!this.#flushScheduled && !this.#adding) {
       this.#flushScheduled = true;
       // The runs that get a slot in this tick go in one addBulk.
       rxjs().asapScheduler.schedule(() => void this.#pump());
     }
-    this.#startTicker();
-    return entry;
+  }
+
+  /**
+   * A cached run the cache had no value for: a job of the same key that finished within the
+   * cache's expiration (an orphan of a flow process that died before it could store the value)
+   * gives its value; else the run's job is added.
+   */
+  async #reuseOrEnqueue(conn: Connections, entry: Pending, cache: RunnerCache): Promise<void> {
+    let result: unknown;
+    try {
+      await conn.ready;
+      const id = await conn.home.cachedJob(conn.queue, this.queue, cache.key);
+      const job = id === undefined ? undefined : await conn.queue.getJob(id);
+      // The note lapses with the cache's expiration, counted from the add: a job it finds finished later.
+      if (job !== undefined && (await job.isCompleted())) result = job.returnvalue;
+    } catch {
+      // Not found, then: the body runs.
+    }
+    if (entry.settled) return;
+    if (result === undefined) this.#enqueue(entry);
+    else this.#completed(entry, result);
   }
 
   /** The arguments as they cross: encoded by the task's `params` codec, checked for JSON. */
@@ -355,6 +384,7 @@ export class BullMQTaskRunner implements TaskRunner {
       await conn.ready;
       // The flow runs' heartbeats are in Redis before their jobs: a worker never finds a job first.
       await this.#beat(conn, live, false);
+      await this.#noteCached(conn, live);
       const one = live.length === 1 ? live[0] : undefined;
       if (one !== undefined) await conn.queue.add(one.call.runName, one.data, { ...this.#jobOptions, jobId: one.id });
       else await conn.queue.addBulk(live.map((entry) => ({ name: entry.call.runName, data: entry.data, opts: { ...this.#jobOptions, jobId: entry.id } })));
@@ -515,6 +545,25 @@ export class BullMQTaskRunner implements TaskRunner {
       conn.warnings.refused(error, heartbeatKey(this.#prefix, this.queue, '*'), 'workers will take this flow for gone once its heartbeat lapses, and skip its jobs');
     });
     await this.#outcomeCheck.due(conn, this.#pending.values(), now);
+  }
+
+  /**
+   * Notes the jobs of cached runs by cache key, before they are added: should this process die,
+   * the flow run again finds what its orphans finished. Not noted, the body runs again.
+   */
+  async #noteCached(conn: Connections, entries: readonly Pending[]): Promise<void> {
+    const cached: [string, string][] = [];
+    let ttl = 0;
+    for (const entry of entries) {
+      const { cache } = entry.call;
+      if (cache === undefined) continue;
+      cached.push([cache.key, entry.id]);
+      ttl = Math.max(ttl, Math.min(cache.maxAge, MAX_REUSE_MS));
+    }
+    if (cached.length === 0) return;
+    await conn.home.setCachedJobs(conn.queue, this.queue, cached, ttl).catch((error: unknown) => {
+      conn.warnings.refused(error, `${this.#prefix}:${this.queue}:sluice-cached:*`, 'a flow run again after this process dies runs again the cached runs its workers finished');
+    });
   }
 
   /** Renews the heartbeats of the flow runs of `entries` that are due (see {@link Heartbeats}). */
