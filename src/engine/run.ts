@@ -266,7 +266,7 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
     try {
       const runner = this.flow.runner;
       if (runner.execute !== undefined) {
-        const call: RunnerCall = {
+        let call: RunnerCall = {
           task: this.spec,
           args: this.args,
           runId: this.id,
@@ -275,8 +275,8 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
           flowRunId: this.flow.id,
           flowName: this.flow.name,
           parentRunId: this.parentRunId,
-          ...this.runnerCache(),
         };
+        if (this.cacheKey !== undefined) call = { ...call, ...this.runnerCache() };
         const start = (runner as Partial<AttemptStarter>)[START_ATTEMPT];
         if (start !== undefined) {
           const handle = start.call(runner, call, new Attempt(this as Run<unknown>, attempt));
