@@ -104,6 +104,12 @@ function child(argv: readonly string[], cfg: ECase, timeoutMs: number): Promise<
 
 const isBulk = (v: EVariant): boolean => v === 'raw-bulk' || v === 'raw-bulk-events' || v === 'sluice-map';
 
+/**
+ * How much longer a run may take on PostgreSQL before it counts as hung: a job costs the server
+ * several commits, and raw BullMQ's `QueueEvents` there can wait out its 10 s block now and then.
+ */
+const POSTGRES_SLOWER = 3;
+
 /** A started store: where each run's queue goes, and how to stop the server. */
 interface Home {
   readonly what: string;
@@ -208,7 +214,7 @@ export async function runE(cfg: EConfig, argv: readonly string[], log: (s: strin
             concurrency: cfg.concurrency,
             chunk: cfg.chunk,
           };
-          const { line, error: failed } = await child(argv, c, cfg.timeoutMs);
+          const { line, error: failed } = await child(argv, c, store === 'postgres' ? cfg.timeoutMs * POSTGRES_SLOWER : cfg.timeoutMs);
           await home.done(name);
           const lostEvents = typeof line?.lostEvents === 'number' ? line.lostEvents : undefined;
           const error = failed ?? (lostEvents === undefined ? undefined : `\`QueueEvents\` never delivered ${lostEvents} of ${c.n} 'completed' events`);
@@ -292,17 +298,16 @@ export function tableE(run: ERun): string[] {
   const lines = [heading, ''];
   for (const s of run.servers) if (s.skipped !== undefined) lines.push(`**${STORE_NAME[s.store]} rows not measured: ${s.skipped}.**`, '');
   if (measured.length === 0) return lines.slice(0, -1);
-  const where: Readonly<Record<EStore, string>> = {
-    redis: "Redis: the bench's own `redis-server --save '' --appendonly no` on loopback, flushed before each run",
+  // What each store is and how its server's CPU is read, one line per store measured.
+  const about: Readonly<Record<EStore, string>> = {
+    redis: "- Redis: the bench's own `redis-server --save '' --appendonly no` on loopback, flushed before each run. Its CPU: `INFO cpu`.",
     postgres:
-      "PostgreSQL: the bench's own server (`initdb` in a temporary folder, loopback, `fsync=off`, as the tests start theirs), a new database per run (dropped after it), in which BullMQ makes its schema (`migrate: true`) before the timed pass; both sides use BullMQ's default pools",
-  };
-  const cpuOf: Readonly<Record<EStore, string>> = {
-    redis: "redis-server's (`INFO cpu`)",
-    postgres: "PostgreSQL's: the postmaster and all its processes (backends, background writers, and those that exited meanwhile), from /proc",
+      "- PostgreSQL: the bench's own server (`initdb` in a temporary folder, loopback, `fsync=off` as the tests start theirs: like Redis without persistence, it would lose data to a machine crash, not to its own), a new database per run, dropped after it, in which BullMQ makes its schema (`migrate: true`) before the timed pass; both sides get BullMQ's default pools. Its CPU: the postmaster's and all its processes' (backends, background writers, and those that exited meanwhile), read from /proc.",
   };
   lines.push(
-    `Each run is a fresh process with its own queue on an emptied store (${measured.map((s) => where[s.store]).join('; ')}). Bulk: ${cfg.bulkN} jobs, \`addBulk\` chunks of ${cfg.chunk} (sluice: \`bulkSize\` ${cfg.chunk}), timed from the first add to the last result, after ${cfg.bulkWarm} untimed jobs through the same queue and worker. Round trip: ${cfg.trips} sequential trips after ${cfg.warmTrips} untimed ones; latency per trip. Ratios compare with raw BullMQ on the same store. CPU ms: user + system time of the contender's process (producer and worker together) and of the store's server (${measured.map((s) => cpuOf[s.store]).join('; ')}) during the timed pass, steadier than wall time when the host is busy.`,
+    `Each run is a fresh process with its own queue on an emptied store. Bulk: ${cfg.bulkN} jobs, \`addBulk\` chunks of ${cfg.chunk} (sluice: \`bulkSize\` ${cfg.chunk}), timed from the first add to the last result, after ${cfg.bulkWarm} untimed jobs through the same queue and worker. Round trip: ${cfg.trips} sequential trips after ${cfg.warmTrips} untimed ones; latency per trip. Ratios compare with raw BullMQ on the same store. CPU ms: user + system time of the contender's process (producer and worker together) and of the store's server during the timed pass, steadier than wall time when the host is busy.`,
+    '',
+    ...measured.map((m) => about[m.store]),
     '',
     '| store | contender | what | n | wall ms median [min..max] | jobs/s | vs raw bulk, same store (jobs/s) | enqueue ms | p50 ms | p99 ms | p50 vs raw, same store | CPU ms, this process | CPU ms, store server | peak RSS MB | runs ok |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -341,19 +346,13 @@ export interface ETarget {
   readonly value: number | undefined;
   readonly limit: number;
   readonly kind: 'atLeast' | 'atMost';
-  /** Why the target is reported but not judged on this store (the verdict says informational), if it is. */
-  readonly informational?: string;
 }
 
 /**
- * Where a target set for Redis is reported on PostgreSQL without a verdict, and why (the report's
- * caveats say it too). Empty: both targets carry over.
- */
-const INFORMATIONAL: Readonly<Partial<Record<EStore, Partial<Record<'throughput' | 'latency', string>>>>> = {};
-
-/**
- * The targets for E, per store measured, each against raw BullMQ on the same store: sluice `map`
- * at least 0.70x raw bulk throughput; round-trip p50 at most 1.5x raw.
+ * The targets for E, per store, each against raw BullMQ on the same store: sluice `map` at least
+ * 0.70x raw bulk throughput; round-trip p50 at most 1.5x raw. They were set on Redis and hold on
+ * PostgreSQL as they are: both sides do the same work on the same store, so a ratio still says
+ * what sluice adds (the report's caveats say what differs).
  */
 export function targetsE(run: ERun): ETarget[] {
   return run.servers.flatMap((server): ETarget[] => {
@@ -365,7 +364,6 @@ export function targetsE(run: ERun): ETarget[] {
     const throughput = rawJps === undefined || sluiceJps === undefined ? undefined : sluiceJps / rawJps;
     const latency = rawP50 === undefined || sluiceP50 === undefined ? undefined : sluiceP50 / rawP50;
     const skipped = server.skipped === undefined ? '' : ` (skipped: ${server.skipped})`;
-    const why = INFORMATIONAL[store] ?? {};
     return [
       {
         what: `E (${STORE_NAME[store]}): sluice \`map\` of ${run.config.bulkN / 1000}k trivial tasks on BullMQ, throughput vs raw \`addBulk\` + \`Worker\` on ${STORE_NAME[store]}`,
@@ -374,7 +372,6 @@ export function targetsE(run: ERun): ETarget[] {
         value: throughput,
         limit: 0.7,
         kind: 'atLeast',
-        ...(why.throughput === undefined ? {} : { informational: why.throughput }),
       },
       {
         what: `E (${STORE_NAME[store]}): sluice \`submit(x).result()\` round trip p50 vs raw \`add\` + \`waitUntilFinished\` on ${STORE_NAME[store]}`,
@@ -383,7 +380,6 @@ export function targetsE(run: ERun): ETarget[] {
         value: latency,
         limit: 1.5,
         kind: 'atMost',
-        ...(why.latency === undefined ? {} : { informational: why.latency }),
       },
     ];
   });
