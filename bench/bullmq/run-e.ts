@@ -15,7 +15,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { ENABLE_POSTGRES, hasPostgres, postgresBin, postgresVersion, startPostgres } from '../../scripts/postgres-server.js';
+import { ENABLE_POSTGRES, hasPostgres, postgresBin, postgresVersion, startPostgres, type PostgresServer } from '../../scripts/postgres-server.js';
 import { median } from '../lib.js';
 import { E_RESULT_PREFIX, E_STORES, E_VARIANTS, type ECase, type EResult, type EStore, type EVariant } from './common.js';
 import { REDIS_SERVER, redisServerVersion, startRedis } from './redis.js';
@@ -149,13 +149,12 @@ async function startHome(store: EStore, log: (s: string) => void): Promise<{ ser
   if (!hasPostgres || version === undefined) {
     return skip(version, "PostgreSQL's server (initdb, pg_ctl, postgres) not found, or it would not run, or we are root and there is no postgres user to run it as: workload E's PostgreSQL rows need a local PostgreSQL", ENABLE_POSTGRES);
   }
-  let pg;
+  let server: PostgresServer;
   try {
-    pg = await startPostgres();
+    server = await startPostgres();
   } catch (error) {
     return skip(version, `PostgreSQL ${version} would not start: ${failure(error).split('\n')[0] ?? ''}`, '');
   }
-  const server = pg;
   const database = (run: string): string => `e_${run.replace(/[^a-z0-9]/g, '_')}`;
   const pid = server.pid();
   return {
