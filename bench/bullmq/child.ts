@@ -1,6 +1,6 @@
 /**
  * Workload E in a fresh process: one variant (raw BullMQ or sluice, bulk or round trip) against
- * the bench's redis-server; prints one result line. Started by bench/bullmq/run-e.ts.
+ * the bench's Redis or PostgreSQL server; prints one result line. Started by bench/bullmq/run-e.ts.
  *
  *   node bench/bullmq/child.js '<ECase as JSON>'
  *

@@ -1,6 +1,7 @@
 /**
  * Workload E through sluice: `BullMQTaskRunner` on the flow side, `startWorker` in the same
- * process, the same trivial task as the raw processor.
+ * process, the same trivial task as the raw processor. The connection is the case's URL either
+ * way: a `postgres://` one puts the queue on BullMQ's PostgreSQL backend.
  */
 import { flow } from '../../src/index.js';
 import { BullMQTaskRunner, startWorker } from '../../src/bullmq.js';
@@ -24,7 +25,7 @@ export function sluiceMap(cfg: ECase): Promise<EMeasured> {
     const run = flow({ name: 'e-map', taskRunner: runner }, (xs: number[]) => inc.map(xs).result());
     const warm = await run(Array.from({ length: cfg.warm }, (_, i) => i));
     const xs = Array.from({ length: cfg.n }, (_, i) => i);
-    const stop = await cpuMeter(cfg.url);
+    const stop = await cpuMeter(cfg);
     const start = performance.now();
     const out = await run(xs);
     const ms = performance.now() - start;
@@ -41,7 +42,7 @@ export function sluiceRoundTrip(cfg: ECase): Promise<EMeasured> {
       let ok = true;
       for (let i = 0; i < cfg.warm; i++) ok = (await inc.submit(i).result()) === i + 1 && ok;
       const latencies: number[] = [];
-      const stop = await cpuMeter(cfg.url);
+      const stop = await cpuMeter(cfg);
       const start = performance.now();
       for (let i = 0; i < cfg.n; i++) {
         const t = performance.now();
@@ -51,7 +52,7 @@ export function sluiceRoundTrip(cfg: ECase): Promise<EMeasured> {
       const ms = performance.now() - start;
       return { ms, ok, latencies, ...(await stop()) };
     });
-    const { ms, ok, latencies, cpuMs, redisCpuMs } = await run();
-    return { ms, ok, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), meanMs: ms / cfg.n, cpuMs, redisCpuMs };
+    const { ms, ok, latencies, cpuMs, serverCpuMs } = await run();
+    return { ms, ok, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), meanMs: ms / cfg.n, cpuMs, serverCpuMs };
   });
 }

@@ -3,7 +3,7 @@
  * free loopback port, in a temporary folder that is gone after.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,13 @@ if (hasPostgres) {
       expect(Number(await sql(server, 'show server_version_num'))).toBeGreaterThanOrEqual(130_000);
     });
 
+    it('names its postmaster: a running postgres process', () => {
+      const pid = server.pid();
+      expect(pid).toBeGreaterThan(0);
+      expect(() => process.kill(pid as number, 0)).not.toThrow();
+      if (existsSync('/proc')) expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('postgres');
+    });
+
     it('keeps its data and port across a crash and restart', async () => {
       await sql(server, 'create table kept (n int); insert into kept values (42)');
       await server.restart(true);
@@ -61,6 +68,7 @@ if (hasPostgres) {
       expect(await accepts(other.port)).toBe(true);
       await other.stop();
       expect(await accepts(other.port)).toBe(false);
+      expect(other.pid()).toBeUndefined();
       expect(existsSync(other.folder)).toBe(false);
     }, 120_000);
   });
