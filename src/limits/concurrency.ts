@@ -89,7 +89,7 @@ function take(caller: string, kind: 'slots' | 'tokens', given: unknown, options:
     const flow = flowOf(scope);
     const home = flow.limits ?? defaultHome();
     const kindName = kind === 'slots' ? 'concurrency' : 'rate';
-    const where = flow.tracked ? `in the limits of flow "${flow.name}"` : 'in the default limits (see setDefaultLimits)';
+    const where = flow.tracked ? ` in the limits of flow "${flow.name}"` : ' in the default limits (see setDefaultLimits)';
     for (const name of names) {
       const limit = kind === 'slots' ? home?.slotLimit(name) : home?.rateLimit(name)?.limit;
       if (limit === undefined) throw new LimitNotDefinedError(caller, name, kindName, home === undefined ? `: no limits are set (pass \`limits\` to the flow, or call setDefaultLimits())` : where);

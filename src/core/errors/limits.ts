@@ -52,7 +52,7 @@ export class LimitNotDefinedError extends SluiceError {
   readonly kind: 'concurrency' | 'rate';
 
   constructor(caller: string, limitName: string, kind: 'concurrency' | 'rate', where: string) {
-    super('LIMIT_NOT_DEFINED', `${caller}: no ${kind} limit named "${limitName}" is defined ${where}`);
+    super('LIMIT_NOT_DEFINED', `${caller}: no ${kind} limit named "${limitName}" is defined${where}`);
     this.limitName = limitName;
     this.kind = kind;
   }
