@@ -188,7 +188,7 @@ export function concurrency<T>(names: string | readonly string[], fn: () => T | 
     const release = (): void => {
       home.release(claim);
     };
-    return Promise.resolve(out).finally(release) as Promise<Awaited<T>>;
+    return Promise.resolve(out).finally(release);
   });
 }
 

@@ -94,7 +94,7 @@ describe('task tags', () => {
 describe('where the limits come from', () => {
   it("should let a subflow use its parent flow's limits", async () => {
     const counter = inFlight();
-    const call = task({ name: 'call', tags: ['db'] }, () => counter.during(pause));
+    const call = task({ name: 'call', tags: ['db'] }, (_n?: number) => counter.during(pause));
     const child = flow({ name: 'child', progress: false }, () => call.map([1, 2, 3, 4]).result());
     await flow({ name: 'parent', limits: concurrencyLimits({ db: 1 }), progress: false }, () => child())();
     expect(counter.max).toBe(1);
@@ -103,7 +103,7 @@ describe('where the limits come from', () => {
   it('should share the counts between flows given the same limits', async () => {
     const counter = inFlight();
     const limits = concurrencyLimits({ db: 2 });
-    const call = task({ name: 'call', tags: ['db'] }, () => counter.during(pause));
+    const call = task({ name: 'call', tags: ['db'] }, (_n?: number) => counter.during(pause));
     const sync = flow({ name: 'sync', limits, progress: false }, () => call.map([1, 2, 3, 4, 5]).result());
     await Promise.all([sync(), sync(), sync()]);
     expect(counter.max).toBe(2);
@@ -112,7 +112,7 @@ describe('where the limits come from', () => {
   it('should use the default limits outside flows and in flows given none, and none once removed', async () => {
     const counter = inFlight();
     setDefaultLimits(concurrencyLimits({ db: 1 }, { rate: { api: { limit: 5, per: 1000 } } }));
-    const call = task({ name: 'call', tags: ['db'] }, () => counter.during(pause));
+    const call = task({ name: 'call', tags: ['db'] }, (_n?: number) => counter.during(pause));
     await Promise.all([call(), call(), call()]);
     await flow({ name: 'plain', progress: false }, () => call.map([1, 2, 3]).result())();
     await Promise.all([1, 2, 3].map(() => concurrency('db', () => counter.during(pause))));

@@ -111,7 +111,7 @@ describe('tag concurrency limits (virtual time)', () => {
     marbles((m) => {
       const body = m.cold('-a|');
       const send = task({ name: 'send', tags: ['ok', 'smtp'] }, () => body);
-      let future!: TaskFuture<string>;
+      let future!: TaskFuture<unknown>;
       void limitedFlow(m.scheduler, concurrencyLimits({ ok: 3, smtp: 0 }), () => {
         future = send.submit();
       }).catch(() => undefined);
@@ -130,8 +130,8 @@ describe('tag concurrency limits (virtual time)', () => {
       const hanging = task({ name: 'hanging', tags: ['db'], timeout: 3 }, () => hangs);
       const fine = task({ name: 'fine', tags: ['db'] }, () => ok);
       void limitedFlow(m.scheduler, concurrencyLimits({ db: 1 }), () => {
-        failing.submit().wait();
-        hanging.submit().wait();
+        void failing.submit().wait();
+        void hanging.submit().wait();
         fine.submit();
       }).catch(() => undefined);
       m.expect(fails).toHaveSubscriptions(['^!']);
