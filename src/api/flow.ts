@@ -28,6 +28,7 @@ import { FlowInWorkerImportError } from '../runners/remote/errors.js';
 import { taskModuleImport } from '../runners/remote/task-module-import.js';
 import type { RecordSink } from '../observers/record.js';
 import { checkOptionKeys, type KeyList } from '../core/option-keys.js';
+import { homeOf, type Limits } from '../limits/limits.js';
 import { CACHE_OPTION_KEYS, checkCacheOptions, mergeCacheOptions, type CacheOptions } from '../cache/cache-options.js';
 
 /**
@@ -116,6 +117,14 @@ export interface FlowOptions extends CacheOptions {
    * registered, no spans and no cost
    */
   readonly tracer?: Tracer;
+  /**
+   * Shared limits, made by `concurrencyLimits()`: its concurrency limits gate the runs of tasks
+   * with `tags` of the same names, and `concurrency()`/`rateLimit()` in its bodies use them.
+   * Subflows use their parent's unless given their own. Flows given the same object share its counts.
+   *
+   * @defaultValue the parent flow's, else the process's default (`setDefaultLimits`), else none
+   */
+  readonly limits?: Limits;
 }
 
 /**
@@ -479,6 +488,7 @@ const FLOW_OPTION_KEYS: readonly string[] = [
   logger: true,
   progress: true,
   tracer: true,
+  limits: true,
   } satisfies KeyList<Omit<FlowOptions, keyof CacheOptions>>),
   // Caching: defaults for the flow's tasks that set none.
   ...CACHE_OPTION_KEYS,
@@ -508,6 +518,9 @@ function checkFlowOptions(options: Partial<FlowOptions> & { readonly name: strin
   checkCacheOptions(options, (option, message) => {
     throw new InvalidArgumentError(`flow "${options.name}": \`${option}\` ${message}`);
   });
+  if (options.limits !== undefined && homeOf(options.limits) === undefined) {
+    throw new InvalidArgumentError(`flow "${options.name}": \`limits\` must be made by concurrencyLimits(), got ${describeValue(options.limits)}`);
+  }
   const signal: unknown = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidArgumentError(`flow "${options.name}": \`signal\` must be an AbortSignal, got ${describeValue(signal)}`);
@@ -603,6 +616,7 @@ export function startFlowRun<A extends unknown[], R>(
 export function newFlowRunFor(options: FlowOptions, parent?: FlowParent): FlowRun {
   const flowRun = new FlowRun(options.name, options.taskRunner ?? new ConcurrentTaskRunner(), options.scheduler ?? rxjs().asyncScheduler, true, parent);
   flowRun.logger = options.logger;
+  if (options.limits !== undefined) flowRun.limits = homeOf(options.limits);
   const cache = checkCacheOptions(options, () => undefined as never);
   if (cache !== undefined) flowRun.cache = mergeCacheOptions(flowRun.cache, cache);
   attachObservers(flowRun, options);

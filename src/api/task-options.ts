@@ -103,6 +103,16 @@ export interface TaskRunOptions<A extends unknown[]> extends CacheOptions {
    * @defaultValue `false` (`TASK_DEFAULTS.progress`)
    */
   readonly progress?: boolean;
+  /**
+   * Tags, as in Prefect: a run may start only when every one of its tags that has a concurrency
+   * limit in the flow's `limits` has a free slot (all at once, after its `waitFor` and cache
+   * look-up, before the runner's slot: a run waiting for a tag holds no runner slot), and holds
+   * them until it ends. A tag with no limit does not gate. Tags also show in run events and
+   * recordings. `with({ tags })` adds to the task's tags.
+   *
+   * @defaultValue no tags (`TASK_DEFAULTS.tags`)
+   */
+  readonly tags?: readonly string[];
 }
 
 /**
@@ -147,6 +157,8 @@ export interface TaskOptions<A extends unknown[], R = unknown> extends TaskRunOp
   readonly module?: string;
 }
 
+const NO_TAGS: readonly string[] = Object.freeze([]);
+
 /**
  * The defaults of {@link TaskRunOptions}.
  *
@@ -175,6 +187,8 @@ export const TASK_DEFAULTS = {
   maxConcurrency: Number.POSITIVE_INFINITY,
   /** No progress bar for a map. */
   progress: false,
+  /** No tags. */
+  tags: NO_TAGS,
   /** No caching (see `CACHE_DEFAULTS`). */
   ...CACHE_DEFAULTS,
   // Every run option has its entry here: the unknown-option check reads its keys from this object.
@@ -200,6 +214,16 @@ function fail(name: string, option: string, message: string): never {
 
 function isNonNegative(value: unknown): value is number {
   return typeof value === 'number' && value >= 0 && !Number.isNaN(value);
+}
+
+/** The base's tags and the given ones, each once, frozen (one array shared by every run). */
+function mergeTags(name: string, given: unknown, base: readonly string[]): readonly string[] {
+  if (given === undefined) return base;
+  if (!Array.isArray(given) || !given.every((tag) => typeof tag === 'string' && tag !== '')) {
+    fail(name, 'tags', `must be a list of non-empty strings, got ${describeValue(given)}`);
+  }
+  const tags = [...new Set([...base, ...(given as string[])])];
+  return tags.length === base.length ? base : Object.freeze(tags);
 }
 
 function normaliseDelay(name: string, delay: unknown): TaskSpec['retryDelay'] {
@@ -285,6 +309,7 @@ export function buildSpec(
       fail(name, 'maxConcurrency', `must be an integer from 1 and up or Infinity, got ${String(maxConcurrency)}`);
     }
   }
+  const tags = mergeTags(name, options.tags, base?.tags ?? NO_TAGS);
   const progress = options.progress;
   if (progress !== undefined && typeof progress !== 'boolean') fail(name, 'progress', `must be true or false, got ${describeValue(progress)}`);
   const cache = mergeCacheOptions(
@@ -305,6 +330,7 @@ export function buildSpec(
       random,
       ...codecs,
       module: base?.module ?? codecs.module,
+      tags,
     },
     maxConcurrency,
     progress,

@@ -24,6 +24,9 @@ import { DEFERRED_ARGS } from '../engine/run-record.js';
 import { mapStream, type MapStreamOptions, type StreamSource, type TaskStream } from './stream.js';
 import { watchMapProgress } from '../observers/progress.js';
 import type { Args, MapArgs, Upstreams } from './args.js';
+import { defaultHome } from '../limits/limits.js';
+import type { LimitsHome } from '../limits/home.js';
+import { tagGateOf, type TagGate } from '../limits/tags.js';
 import { buildSpec, checkCodec, RUN_OPTION_KEYS, TASK_DEFAULTS, TASK_ONLY, TASK_OPTION_KEYS, type TaskOptions, type TaskRunOptions } from './task-options.js';
 
 /**
@@ -139,6 +142,20 @@ interface TaskConfig {
   readonly limits: WeakMap<FlowRun, Slots>;
   /** The task's caching options, if it has any. */
   readonly cache: CacheOptions | undefined;
+  /** The gate of the task's tags under each set of limits it met (null: none of its tags is limited there). */
+  readonly tagGates: WeakMap<LimitsHome, TagGate | null>;
+}
+
+/** What the task's tags ask of the limits in force in `flow` (its own, else the process's default). */
+function tagGateIn(config: TaskConfig, flow: FlowRun): TagGate | undefined {
+  const home = flow.limits ?? defaultHome();
+  if (home === undefined) return undefined;
+  let gate = config.tagGates.get(home);
+  if (gate === undefined) {
+    gate = tagGateOf(config.spec.tags, home) ?? null;
+    config.tagGates.set(home, gate);
+  }
+  return gate ?? undefined;
 }
 
 /** The per-flow-run limit of a configured task, shared by every run it starts in that flow run. */
@@ -173,6 +190,7 @@ function groupIn(config: TaskConfig, scope: FlowRun | Run<unknown>, shape: Group
     mapSlots: shape.direct ? undefined : limiterFor(config.limits, flow, config.maxConcurrency),
     direct: shape.direct,
     argsOf: shape.argsOf,
+    tagGate: config.spec.tags.length === 0 ? undefined : tagGateIn(config, flow),
   };
 }
 
@@ -296,6 +314,7 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
       progress: built.progress ?? config.progress,
       limits: ownLimit ? new WeakMap<FlowRun, Slots>() : config.limits,
       cache: built.cache,
+      tagGates: built.spec.tags === spec.tags ? config.tagGates : new WeakMap(),
     });
   };
 
@@ -377,6 +396,7 @@ export function task(first: string | TaskOptions<unknown[]> | TaskSpec['fn'], se
     progress: built.progress ?? TASK_DEFAULTS.progress,
     limits: new WeakMap<FlowRun, Slots>(),
     cache: built.cache,
+    tagGates: new WeakMap(),
   });
 }
 

@@ -28,6 +28,8 @@ export interface RunEventBase {
   readonly runId: string;
   readonly runName: string;
   readonly taskName: string;
+  /** The task's tags (the same frozen array for every run of a task; empty when it has none). */
+  readonly tags: readonly string[];
   /** The run in whose body this run was submitted, if any. */
   readonly parentRunId: string | undefined;
 }

@@ -40,7 +40,6 @@ const PREFECT_TASK: Readonly<Record<string, PrefectName>> = {
   oncompletion: NO_HOOKS,
   onfailure: NO_HOOKS,
   logprints: LOG_PRINTS,
-  tags: { note: 'sluice has no tags' },
   description: { note: 'sluice has no description option' },
   version: { note: 'sluice has no version option' },
 };

@@ -24,6 +24,8 @@ export interface TaskSpec {
   readonly params: Mixed | undefined;
   /** io-ts codec for the body's value, checked when it returns. */
   readonly returns: Mixed | undefined;
+  /** The task's tags (frozen, shared by every run): gated by the flow's concurrency limits of the same names. */
+  readonly tags: readonly string[];
   /** The URL of the module that defines the task, for runners that run bodies elsewhere. */
   readonly module: string | undefined;
 }

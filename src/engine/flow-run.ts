@@ -7,6 +7,7 @@ import { Deque } from './deque.js';
 import { Slots } from './slots.js';
 import type { Logger } from '../core/logger.js';
 import type { CacheOptions } from '../cache/cache-options.js';
+import type { LimitsHome } from '../limits/home.js';
 
 let flowSeq = 0;
 // Ids must not collide between processes (runs cross Redis later), yet cost nothing per run:
@@ -86,6 +87,8 @@ export class FlowRun implements ScopeMarker {
   parameters: readonly unknown[] = [];
   /** The caching options of the flow, for its tasks that set none (a subflow's default: its parent's). */
   cache: CacheOptions | undefined;
+  /** The flow's shared limits (a subflow's default: its parent's); undefined uses the process's default. */
+  limits: LimitsHome | undefined;
   /** Runs of this flow run that ended `Cancelled` or `UpstreamCancelled`. */
   cancelledRuns = 0;
   /** Subflows called in this flow run that have not settled: they are cancelled with it. */
@@ -106,6 +109,7 @@ export class FlowRun implements ScopeMarker {
     this.id = `${processPrefix}-${(flowSeq++).toString(36)}`;
     this.slots = new Slots(runner.maxConcurrency);
     this.cache = parent?.flow.cache;
+    this.limits = parent?.flow.limits;
   }
 
   /** A new run's sequence number in this flow. */

@@ -6,6 +6,7 @@ import { scopeStorage } from '../core/scope-storage.js';
 import type { Slots } from './slots.js';
 import type { TaskSpec } from '../core/task-spec.js';
 import type { CacheSettings } from '../cache/cache-options.js';
+import type { TagGate } from '../limits/tags.js';
 
 /** Told once, when a run reaches a terminal state. @internal */
 export type Listener = (run: RunRecord<unknown>) => void;
@@ -27,6 +28,8 @@ export interface RunGroup {
   readonly mapSlots: Slots | undefined;
   /** A direct call: runs in the caller, takes no slot. */
   readonly direct: boolean;
+  /** What the runs' tags ask of the flow's limits, when any of them has one. */
+  readonly tagGate: TagGate | undefined;
   /**
    * A map's arguments of run `nameIndex`, for runs made with {@link DEFERRED_ARGS}: built when
    * the body starts, so 100k queued runs hold no argument arrays.
@@ -51,6 +54,10 @@ const LENT_SLOT = 16;
 export const BODY_LIVE = 32;
 /** The run completed with a value from the cache. */
 export const CACHED = 64;
+/** The run holds one slot of each of its limited tags. */
+export const HOLDS_TAGS = 128;
+/** The run is queued for its tags' slots. */
+export const WAITS_TAGS = 256;
 
 /** The fields of a run that most runs never use. @internal */
 interface RunExtra<R> {
@@ -380,6 +387,7 @@ export abstract class RunRecord<R> {
     runId: string;
     runName: string;
     taskName: string;
+    tags: readonly string[];
     parentRunId: string | undefined;
   } {
     return {
@@ -388,6 +396,7 @@ export abstract class RunRecord<R> {
       runId: this.id,
       runName: this.name,
       taskName: this.spec.name,
+      tags: this.spec.tags,
       parentRunId: this.parent?.id,
     };
   }

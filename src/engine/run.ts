@@ -13,7 +13,10 @@ import { START_ATTEMPT, type AttemptSink, type AttemptStarter, type RunnerCache,
 import type { TrackedRun } from './flow-run.js';
 import { rxjs } from '../core/lazy-rxjs.js';
 import { RunFuture } from './run-future.js';
-import { BODY_LIVE, CACHED, DEFERRED_ARGS, HOLDS_MAP_SLOT, HOLDS_SLOT, TERMINAL, type Listener, type RunRecord } from './run-record.js';
+import { BODY_LIVE, CACHED, DEFERRED_ARGS, HOLDS_MAP_SLOT, HOLDS_SLOT, HOLDS_TAGS, TERMINAL, WAITS_TAGS, type Listener, type RunRecord } from './run-record.js';
+import { TagLimitZeroError } from '../core/errors/limits.js';
+import type { LimitWaiter } from '../limits/home.js';
+import type { TagGate } from '../limits/tags.js';
 import { lookUpCache, storeResult, type CacheHost } from './run-cache.js';
 import type { RunWarningCode } from '../core/events.js';
 import { runLogger } from '../core/logger.js';
@@ -24,6 +27,7 @@ import { findUpstreams, substituteUpstreams, type Upstream } from './upstream.js
 export type { RunGroup } from './run-record.js';
 
 const NO_ARGS: unknown[] = [];
+const NOOP = (): void => undefined;
 
 function callBody(run: Run<unknown>): unknown {
   return run.spec.fn(...run.args);
@@ -39,7 +43,7 @@ function callBody(run: Run<unknown>): unknown {
  *
  * @internal
  */
-export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaiter, CacheHost {
+export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, ScopeMarker, SlotWaiter, CacheHost, LimitWaiter {
   // ---- the run --------------------------------------------------------------------------------
 
   /**
@@ -220,9 +224,12 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
     );
   }
 
-  /** Takes the map's slot, then the runner's (a direct call takes none), then runs. */
+  /** Takes its tags' slots, then the map's, then the runner's (a direct call takes none), then runs. */
   protected takeSlots(): void {
-    if (this.direct) {
+    const tagGate = this.group.tagGate;
+    if (tagGate !== undefined && (this.flags & HOLDS_TAGS) === 0) {
+      this.takeTagSlots(tagGate);
+    } else if (this.direct) {
       trampoline(() => {
         this.runAttempt();
       });
@@ -238,6 +245,49 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
     } else {
       this.flow.slots.acquire(this);
     }
+  }
+
+  /**
+   * Takes one slot of each limited tag, all at once (never some while waiting for the rest, so
+   * runs with overlapping tags cannot deadlock), before any other slot: a run waiting here holds
+   * none, and a direct call lends its caller's meanwhile.
+   */
+  protected takeTagSlots(gate: TagGate): void {
+    const claim = gate.claim;
+    if (claim === undefined) {
+      this.settle('Failed', undefined, new TagLimitZeroError(this, gate.zeroTag as string));
+      return;
+    }
+    if (gate.home.acquire(claim, this, this.flow.scheduler)) {
+      this.flags |= HOLDS_TAGS;
+      this.takeSlots();
+      return;
+    }
+    this.flags |= WAITS_TAGS;
+    if (this.direct) this.beginWait();
+  }
+
+  /** @internal (the limits' home asks it) */
+  wantsLimits(): boolean {
+    return (this.flags & WAITS_TAGS) !== 0 && !this.isTerminal;
+  }
+
+  /** @internal (the limits' home calls it with the tags' slots held) */
+  onLimits(): void {
+    const gate = this.group.tagGate as TagGate;
+    if ((this.flags & WAITS_TAGS) === 0 || this.isTerminal) {
+      // Ended between the grant and this call: give them straight back.
+      gate.home.release(gate.claim as NonNullable<TagGate['claim']>);
+      return;
+    }
+    this.flags = (this.flags & ~WAITS_TAGS) | HOLDS_TAGS;
+    if (!this.direct) {
+      this.takeSlots();
+      return;
+    }
+    this.endWait(() => {
+      if (!this.isTerminal) this.takeSlots();
+    });
   }
 
   wantsSlot(): boolean {
@@ -520,6 +570,7 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
   }
 
   protected releaseSlots(): void {
+    if ((this.flags & (HOLDS_TAGS | WAITS_TAGS)) !== 0) this.releaseTags();
     if (this.holdsSlot) {
       this.holdsSlot = false;
       this.flow.slots.release();
@@ -528,6 +579,21 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
       this.holdsMapSlot = false;
       this.group.mapSlots?.release();
     }
+  }
+
+  /** Gives back the tags' slots, or leaves their queue (the next waiter is served at once). */
+  protected releaseTags(): void {
+    const gate = this.group.tagGate as TagGate;
+    const claim = gate.claim as NonNullable<TagGate['claim']>;
+    if ((this.flags & HOLDS_TAGS) !== 0) {
+      this.flags &= ~HOLDS_TAGS;
+      gate.home.release(claim);
+      return;
+    }
+    this.flags &= ~WAITS_TAGS;
+    gate.home.withdraw(claim);
+    // A direct call lent its caller's slot while it waited: the wait is over.
+    if (this.direct) this.endWait(NOOP);
   }
 
   protected settle(phase: StateName, value: R | undefined, error: unknown): void {

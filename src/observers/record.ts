@@ -98,7 +98,11 @@ export type RecordedEvent =
       readonly outcome: 'Completed' | 'Failed' | 'Cancelled';
       readonly error?: RecordedError;
     }
-  | (RecordedRunBase & { readonly type: 'run-submitted' })
+  | (RecordedRunBase & {
+      readonly type: 'run-submitted';
+      /** The task's tags; absent when it has none. */
+      readonly tags?: readonly string[];
+    })
   | (RecordedRunBase & {
       readonly type: 'run-state';
       /** The state's type. */
@@ -185,7 +189,8 @@ export function toRecorded(event: FlowEvent): RecordedEvent {
         ...(event.outcome === 'Completed' ? {} : { error: recordError(event.error) }),
       };
     case 'run-submitted':
-      return recordedRun(event.type, event);
+      // Tags once per run, on the line that starts it, and only when it has some.
+      return event.tags.length === 0 ? recordedRun(event.type, event) : { ...recordedRun(event.type, event), tags: event.tags };
     case 'run-state': {
       const state = event.state;
       return {

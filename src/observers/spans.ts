@@ -20,6 +20,8 @@ export const SPAN_ATTRIBUTES = {
   runName: 'sluice.task.run_name',
   runId: 'sluice.task.run_id',
   parentRunId: 'sluice.task.parent_run_id',
+  /** The task's tags, on a run that has some. */
+  tags: 'sluice.task.tags',
   attempt: 'sluice.task.attempt',
   state: 'sluice.task.state',
   stateType: 'sluice.task.state_type',
@@ -89,6 +91,7 @@ export function spanRecorder(api: typeof Otel, tracer: Otel.Tracer, parent: Otel
           [A.flowRunId]: event.flowRunId,
         };
         if (event.parentRunId !== undefined) attributes[A.parentRunId] = event.parentRunId;
+        if (event.tags.length > 0) attributes[A.tags] = [...event.tags];
         const span = tracer.startSpan(`task ${event.taskName}`, { startTime: time(event.timestamp), attributes }, contextOf(event.parentRunId));
         runs.set(event.runId, { span, context: undefined, attempt: 0 });
         return;

@@ -10,10 +10,11 @@
  * outcomes and count runs through probe files; none asserts how long anything took (worker threads are not virtual time).
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { allowFailure, cachePolicies, flow, isSluiceError, MemoryResultStore, unmapped, wait, type FlowOptions, type TaskFuture, type TaskRunner } from '../../src/index.js';
+import { allowFailure, cachePolicies, concurrencyLimits, flow, isSluiceError, MemoryResultStore, unmapped, wait, type FlowOptions, type TaskFuture, type TaskRunner } from '../../src/index.js';
 import {
   add,
   barrier,
+  taggedBarrier,
   child,
   count,
   countdown,
@@ -176,6 +177,15 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
         return [await read.result(), await marked.result()];
       });
       expect(out).toEqual([1, 'marked']);
+    });
+
+    it('holds a tag limit of 2 with 2 runs in flight, taken in the engine above the runner', async () => {
+      const probe = newProbe();
+      const limits = concurrencyLimits({ 'crm-api': 2 });
+      // Each run waits (up to 200 ms) for a third in flight: the tag lets in 2, never 3, though the runner takes 4.
+      const out = await inFlow(4, () => taggedBarrier.map(unmapped(probe), 3, [1, 2, 3, 4], 200).result(), { limits });
+      expect(out).toEqual([1, 2, 3, 4]);
+      expect(counts(probe).maxInFlight).toBe(2);
     });
 
     it('finishes chains of gated runs at a limit of 1: a waiting run holds no slot', async () => {

@@ -17,7 +17,7 @@ import { Screen } from '../helpers/screen.js';
 
 // ---- recorded events ----------------------------------------------------------------------------
 
-const base = { flowRunId: 'f', parentRunId: undefined, taskName: 'score' };
+const base = { flowRunId: 'f', parentRunId: undefined, taskName: 'score', tags: [] };
 const started = (timestamp: number): FlowEvent => ({ type: 'flow-started', timestamp, flowRunId: 'f', flowName: 'evaluate' });
 const finished = (timestamp: number): FlowEvent => ({ type: 'flow-finished', timestamp, flowRunId: 'f', flowName: 'evaluate', outcome: 'Completed', error: undefined });
 const submitted = (runId: string, timestamp: number): FlowEvent => ({ type: 'run-submitted', timestamp, runId, runName: runId, ...base });
