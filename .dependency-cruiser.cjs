@@ -7,12 +7,13 @@
  *   engine/   runs, flow runs, slots, waiting, upstreams, map planning, run names
  *   runners/  where bodies run: the runner interface, concurrent, remote/ (what the out-of-process
  *             runners share), worker-threads/, bullmq/: no runner imports another
+ *   limits/   tag limits, named concurrency and rate limits: their counts and where they are kept
  *   cache/    cache keys, result stores and serializers: what results outlive a flow run in
  *   core/     errors, states, events, the future interface, codecs, scope storage, logger
  *
  * `npm run lint` runs this check (depcruise); type-only imports count too.
  */
-const layers = ['core', 'cache', 'runners', 'engine', 'observers', 'api'];
+const layers = ['core', 'cache', 'limits', 'runners', 'engine', 'observers', 'api'];
 
 /** A rule per layer: it must not import any layer above it. */
 const upward = layers.slice(0, -1).map((layer, i) => ({
@@ -36,7 +37,7 @@ module.exports = {
       name: 'api-imports-no-entry',
       comment: 'Entries (src/*.ts, src/testing/) only re-export and parse the command line: nothing imports them.',
       severity: 'error',
-      from: { path: '^src/(api|observers|engine|runners|cache|core)/' },
+      from: { path: '^src/(api|observers|engine|runners|limits|cache|core)/' },
       to: { path: '^src/[^/]+\\.ts$|^src/testing/' },
     },
     ...upward,

@@ -23,8 +23,8 @@ export type { RunContext } from './api/context.js';
 /* Shared limits */
 export { concurrencyLimits, setDefaultLimits } from './limits/limits.js';
 export type { Limits, ConcurrencyLimitsOptions, RateLimitOptions } from './limits/limits.js';
-export { concurrency, rateLimit } from './limits/concurrency.js';
-export type { LimitWaitOptions } from './limits/concurrency.js';
+export { concurrency, rateLimit } from './api/concurrency.js';
+export type { LimitWaitOptions } from './api/concurrency.js';
 
 /* Futures */
 export { TaskFutureList, wait, asCompleted } from './api/future.js';

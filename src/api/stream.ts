@@ -11,7 +11,7 @@ import { StreamOverflowError } from '../core/errors/stream.js';
 import { Run, type RunGroup } from '../engine/run.js';
 import type { RunRecord } from '../engine/run-record.js';
 import { bufferedIterator } from '../engine/async-iterable.js';
-import { trampolineCall } from '../engine/trampoline.js';
+import { trampolineCall } from '../core/trampoline.js';
 
 /**
  * What `mapStream` reads: pulled on demand (iterables) or pushed (Observables).

@@ -15,7 +15,7 @@ import type { TaskSpec } from '../core/task-spec.js';
 import { resolveCache, type CacheOptions } from '../cache/cache-options.js';
 import { defaultResultStore } from '../cache/default-store.js';
 import { Slots } from '../engine/slots.js';
-import { trampoline } from '../engine/trampoline.js';
+import { trampoline } from '../core/trampoline.js';
 import { unwrapUnmapped } from '../engine/upstream.js';
 import { currentScope, flowOf, parentOf } from '../engine/scope.js';
 import type { FlowRun } from '../engine/flow-run.js';

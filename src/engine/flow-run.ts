@@ -3,7 +3,7 @@ import { rxjs } from '../core/lazy-rxjs.js';
 import type { TaskRunner } from '../runners/runner.js';
 import type { FlowEvent } from '../core/events.js';
 import type { ScopeMarker } from '../core/scope-storage.js';
-import { Deque } from './deque.js';
+import { Deque } from '../core/deque.js';
 import { Slots } from './slots.js';
 import type { Logger } from '../core/logger.js';
 import type { CacheOptions } from '../cache/cache-options.js';

@@ -13,7 +13,7 @@ import { decodeRecord, encodeRecord } from '../cache/record.js';
 import type { ResultStore, ResultStoreLock } from '../cache/store.js';
 import type { RunWarningCode } from '../core/events.js';
 import type { TaskSpec } from '../core/task-spec.js';
-import { Deque } from './deque.js';
+import { Deque } from '../core/deque.js';
 import type { FlowRun } from './flow-run.js';
 import { parameterNames } from './run-names.js';
 

@@ -21,7 +21,7 @@ import { lookUpCache, storeResult, type CacheHost } from './run-cache.js';
 import type { RunWarningCode } from '../core/events.js';
 import { runLogger } from '../core/logger.js';
 import type { SlotWaiter } from './slots.js';
-import { trampoline, trampolineCall } from './trampoline.js';
+import { trampoline, trampolineCall } from '../core/trampoline.js';
 import { findUpstreams, substituteUpstreams, type Upstream } from './upstream.js';
 
 export type { RunGroup } from './run-record.js';

@@ -1,5 +1,5 @@
-import { Deque } from './deque.js';
-import { trampoline } from './trampoline.js';
+import { Deque } from '../core/deque.js';
+import { trampoline } from '../core/trampoline.js';
 
 /** Something that waits for a slot. @internal */
 export interface SlotWaiter {

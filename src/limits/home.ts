@@ -8,8 +8,8 @@
  * @internal
  */
 import type { SchedulerLike } from 'rxjs';
-import { Deque } from '../engine/deque.js';
-import { trampolineCall } from '../engine/trampoline.js';
+import { Deque } from '../core/deque.js';
+import { trampolineCall } from '../core/trampoline.js';
 
 /** A rate limit: at most `limit` tokens taken in any window of `per` ms. @internal */
 export interface RateSpec {

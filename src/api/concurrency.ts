@@ -8,8 +8,8 @@ import { describeValue } from '../core/errors/base.js';
 import { InvalidArgumentError } from '../core/errors/input.js';
 import { LimitNotDefinedError, LimitOccupyError, LimitTimeoutError } from '../core/errors/limits.js';
 import { currentScope, flowOf } from '../engine/scope.js';
-import { defaultHome } from './limits.js';
-import type { LimitClaim, LimitsHome } from './home.js';
+import { defaultHome } from '../limits/limits.js';
+import type { LimitClaim, LimitsHome } from '../limits/home.js';
 
 /**
  * Options of {@link concurrency} and {@link rateLimit}.
