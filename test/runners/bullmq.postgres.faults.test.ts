@@ -1,0 +1,110 @@
+/**
+ * Faults on PostgreSQL (BullMQ's PostgreSQL backend), with real parts: `sluice worker --postgres`
+ * processes killed with SIGKILL mid-run, hand-made bad jobs, dead flow processes and `sluice
+ * clean`, as on Redis (./bullmq-faults.shared.ts); and a database that requires a password,
+ * restarts under a flow (on its data, unlike a Redis without persistence) and goes away for good.
+ */
+import { inspect } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BullMQTaskRunner } from '../../src/bullmq.js';
+import { removeProbes } from '../conformance/tasks.js';
+import { startPostgresStore, type PostgresTestStore } from '../helpers/bullmq-store.js';
+import type { CliProcess } from '../helpers/cli-process.js';
+import { ENABLE_POSTGRES, hasPostgres } from '../helpers/postgres.js';
+import { killWorkers, queueName, startWorkerProcess, type WorkerProcess } from '../helpers/redis.js';
+import { failHandMadeBadJobs, keepLiveFlowsJobs, killTwoOfThreeWorkers, MODULES, rerunKilledWorkersJob, skipDeadFlowsJobs, storeGoneMidFlow } from './bullmq-faults.shared.js';
+
+const salt = Math.random().toString(36).slice(2, 8);
+/** The password PostgreSQL requires of the postgres user. */
+const PASSWORD = `s3cret-${salt}`;
+/** A password PostgreSQL refuses (an old one, say): no less secret. */
+const WRONG = `wr0ng-${salt}`;
+
+function expectNoPassword(text: string): void {
+  expect(text).not.toContain(PASSWORD);
+  expect(text).not.toContain(WRONG);
+}
+
+/** The error's message, and the error as `console.error` shows it with every cause. */
+function expectCleanError(error: unknown): void {
+  expect(error).toBeInstanceOf(Error);
+  expectNoPassword((error as Error).message);
+  expectNoPassword(inspect(error, { depth: Infinity, showHidden: true }));
+}
+
+describe.skipIf(!hasPostgres)('BullMQ faults on PostgreSQL', () => {
+  let postgres: PostgresTestStore;
+  let workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    postgres = await startPostgresStore();
+  }, 60_000);
+
+  afterEach(async () => {
+    await killWorkers(workers);
+    workers = [];
+    removeProbes();
+  });
+
+  afterAll(async () => {
+    await postgres.stop(true);
+  });
+
+  it('loses nothing when two of three workers are killed mid-run: all 500 results, in input order', async () => {
+    await killTwoOfThreeWorkers(postgres, workers);
+  }, 120_000);
+
+  it("runs a SIGKILLed worker's job again on another worker within seconds, with the default lock and stall check", async () => {
+    await rerunKilledWorkersJob(postgres, workers);
+  }, 60_000);
+
+  it('fails malformed and unknown-task jobs added by hand with clear reasons, and goes on serving', async () => {
+    const queue = queueName('bad-jobs');
+    const worker = startWorkerProcess({ queue, url: postgres.url, modules: [...MODULES, 'test/conformance/tasks.ts'], concurrency: 4 });
+    workers.push(worker);
+    await worker.ready;
+    const runner = new BullMQTaskRunner({ queue, connection: postgres.url });
+    await failHandMadeBadJobs(postgres, queue, worker, runner);
+  }, 60_000);
+
+  it("skips a dead flow process's queued jobs once its heartbeat lapses, instead of running them for nobody", async () => {
+    await skipDeadFlowsJobs(postgres, workers);
+  }, 60_000);
+
+  it('never skips the jobs of a live flow, however long they wait past the lease', async () => {
+    await keepLiveFlowsJobs(postgres, workers);
+  }, 60_000);
+});
+
+describe.skipIf(!hasPostgres)('BullMQ on a PostgreSQL that requires a password, restarts, and goes away', () => {
+  let postgres: PostgresTestStore;
+  let workers: WorkerProcess[] = [];
+  const processes: CliProcess[] = [];
+
+  beforeAll(async () => {
+    postgres = await startPostgresStore({ password: PASSWORD });
+  }, 60_000);
+
+  afterEach(async () => {
+    for (const worker of workers) expectNoPassword(worker.output());
+    await killWorkers(workers);
+    workers = [];
+    for (const child of processes.splice(0)) child.kill();
+    removeProbes();
+  });
+
+  afterAll(async () => {
+    await postgres.stop(true);
+  });
+
+  it('fails the flow with a connection error naming PostgreSQL and no password, within 30 s, when PostgreSQL goes away for good', async () => {
+    const error = await storeGoneMidFlow(postgres, workers);
+    expectCleanError(error);
+  }, 60_000);
+});
+
+if (!hasPostgres) {
+  describe.skip(`BullMQ faults on PostgreSQL (skipped: ${ENABLE_POSTGRES})`, () => {
+    it('needs PostgreSQL', () => undefined);
+  });
+}
