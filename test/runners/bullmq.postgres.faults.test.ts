@@ -6,12 +6,12 @@
  */
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BullMQTaskRunner } from '../../src/bullmq.js';
-import { removeProbes } from '../conformance/tasks.js';
+import { BullMQTaskRunner, startWorker } from '../../src/bullmq.js';
+import { add, removeProbes } from '../conformance/tasks.js';
 import { startPostgresStore, type PostgresTestStore } from '../helpers/bullmq-store.js';
-import type { CliProcess } from '../helpers/cli-process.js';
+import { runSluice, type CliProcess } from '../helpers/cli-process.js';
 import { ENABLE_POSTGRES, hasPostgres } from '../helpers/postgres.js';
-import { killWorkers, queueName, startWorkerProcess, type WorkerProcess } from '../helpers/redis.js';
+import { freePort, killWorkers, queueName, startWorkerProcess, type WorkerProcess } from '../helpers/redis.js';
 import { failHandMadeBadJobs, keepLiveFlowsJobs, killTwoOfThreeWorkers, MODULES, rerunKilledWorkersJob, skipDeadFlowsJobs, storeGoneMidFlow } from './bullmq-faults.shared.js';
 
 const salt = Math.random().toString(36).slice(2, 8);
@@ -96,6 +96,39 @@ describe.skipIf(!hasPostgres)('BullMQ on a PostgreSQL that requires a password, 
   afterAll(async () => {
     await postgres.stop(true);
   });
+
+  /** A URL of the server with this password, or none. */
+  const urlWith = (password?: string): string => `postgres://postgres${password === undefined ? '' : `:${password}`}@127.0.0.1:${new URL(postgres.url).port}/postgres`;
+  const where = (): string => `postgres://127.0.0.1:${new URL(postgres.url).port}/postgres`;
+
+  it('a worker given a wrong password exits with status 1, saying PostgreSQL refused it and where, and prints no password', async () => {
+    const child = runSluice(['worker', '--queue', queueName('start-up'), '--module', 'test/conformance/tasks.ts', '--backend', 'postgres', '--connect-timeout', '2000'], {
+      DATABASE_URL: urlWith(WRONG),
+    });
+    processes.push(child);
+    expect((await child.exited).code, child.output()).toBe(1);
+    const last = child.stderr().trim().split('\n').at(-1) ?? '';
+    expect(last).toContain(`the worker could not start on PostgreSQL at ${where()}: PostgreSQL refused the user name or password (password authentication failed`);
+    expectNoPassword(child.output());
+  }, 30_000);
+
+  it('a worker given no password, or nothing that listens, says what is wrong in the words of PostgreSQL', async () => {
+    const cases = [
+      { connection: urlWith(), why: /: PostgreSQL wants a password and none was given \(/ },
+      { connection: `postgres://postgres:${PASSWORD}@127.0.0.1:${await freePort()}/postgres`, why: /: nothing listens there: is PostgreSQL running, on that host and port\? \(.*ECONNREFUSED/ },
+    ];
+    for (const { connection, why } of cases) {
+      const lines: string[] = [];
+      const error = await startWorker({ queue: queueName('start-up'), tasks: [add], connection, connectTimeout: 2000, log: (line) => lines.push(line) }).then(
+        (running) => running.close().then(() => new Error('it started')),
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: 'QUEUE_CONNECTION', message: expect.stringMatching(why) as unknown });
+      expect((error as Error).message).not.toMatch(/Redis/);
+      expectCleanError(error);
+      expectNoPassword(lines.join('\n'));
+    }
+  }, 30_000);
 
   it('fails the flow with a connection error naming PostgreSQL and no password, within 30 s, when PostgreSQL goes away for good', async () => {
     const error = await storeGoneMidFlow(postgres, workers);
