@@ -7,6 +7,7 @@
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BullMQTaskRunner, startWorker } from '../../src/bullmq.js';
+import { flow } from '../../src/index.js';
 import { add, removeProbes } from '../conformance/tasks.js';
 import { startPostgresStore, type PostgresTestStore } from '../helpers/bullmq-store.js';
 import { runSluice, type CliProcess } from '../helpers/cli-process.js';
@@ -127,6 +128,27 @@ describe.skipIf(!hasPostgres)('BullMQ on a PostgreSQL that requires a password, 
       expect((error as Error).message).not.toMatch(/Redis/);
       expectCleanError(error);
       expectNoPassword(lines.join('\n'));
+    }
+  }, 30_000);
+
+  it('a runner given a wrong password fails its runs with an error that quotes no password, in its message or its causes', async () => {
+    for (const connection of [urlWith(WRONG), { connectionString: urlWith(), password: WRONG }]) {
+      const runner = new BullMQTaskRunner({ queue: queueName('credentials'), connection, connectionTimeout: 1000 });
+      const error = await flow({ name: 'credentials', taskRunner: runner }, () => add.submit(1, 1).result())().catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'QUEUE_CONNECTION', message: expect.stringMatching(/password authentication failed/) as unknown });
+      expectCleanError(error);
+    }
+  }, 30_000);
+
+  it('takes the user and password as pool options beside a URL without them', async () => {
+    const queue = queueName('password-option');
+    const connection = { connectionString: where(), user: 'postgres', password: PASSWORD };
+    const worker = await startWorker({ queue, tasks: [add], connection, log: () => undefined });
+    try {
+      const runner = new BullMQTaskRunner({ queue, connection });
+      expect(await flow({ name: 'password-option', taskRunner: runner }, () => add.submit(1, 2).result())()).toBe(3);
+    } finally {
+      await worker.close();
     }
   }, 30_000);
 
