@@ -13,7 +13,7 @@ import { startPostgresStore, type PostgresTestStore } from '../helpers/bullmq-st
 import { runSluice, type CliProcess } from '../helpers/cli-process.js';
 import { ENABLE_POSTGRES, hasPostgres } from '../helpers/postgres.js';
 import { freePort, killWorkers, queueName, startWorkerProcess, type WorkerProcess } from '../helpers/redis.js';
-import { failHandMadeBadJobs, keepLiveFlowsJobs, killTwoOfThreeWorkers, MODULES, rerunKilledWorkersJob, skipDeadFlowsJobs, storeGoneMidFlow } from './bullmq-faults.shared.js';
+import { cleanDeadFlowThenQueue, failHandMadeBadJobs, keepLiveFlowsJobs, killTwoOfThreeWorkers, MODULES, rerunKilledWorkersJob, skipDeadFlowsJobs, storeGoneMidFlow } from './bullmq-faults.shared.js';
 
 const salt = Math.random().toString(36).slice(2, 8);
 /** The password PostgreSQL requires of the postgres user. */
@@ -75,6 +75,10 @@ describe.skipIf(!hasPostgres)('BullMQ faults on PostgreSQL', () => {
   it('never skips the jobs of a live flow, however long they wait past the lease', async () => {
     await keepLiveFlowsJobs(postgres, workers);
   }, 60_000);
+
+  it("sluice clean takes out one dead flow run's queued jobs, then the whole queue with sluice's streams", async () => {
+    await cleanDeadFlowThenQueue(postgres);
+  }, 90_000);
 });
 
 describe.skipIf(!hasPostgres)('BullMQ on a PostgreSQL that requires a password, restarts, and goes away', () => {
