@@ -7,13 +7,14 @@
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BullMQTaskRunner, startWorker } from '../../src/bullmq.js';
-import { flow } from '../../src/index.js';
+import { flow, isSluiceError, type FlowEvent } from '../../src/index.js';
 import { add, removeProbes } from '../conformance/tasks.js';
+import { work } from '../fixtures/bullmq-tasks.js';
 import { startPostgresStore, type PostgresTestStore } from '../helpers/bullmq-store.js';
 import { runSluice, type CliProcess } from '../helpers/cli-process.js';
 import { ENABLE_POSTGRES, hasPostgres } from '../helpers/postgres.js';
 import { freePort, killWorkers, queueName, startWorkerProcess, type WorkerProcess } from '../helpers/redis.js';
-import { cleanDeadFlowThenQueue, failHandMadeBadJobs, keepLiveFlowsJobs, killTwoOfThreeWorkers, MODULES, rerunKilledWorkersJob, skipDeadFlowsJobs, storeGoneMidFlow } from './bullmq-faults.shared.js';
+import { cleanDeadFlowThenQueue, failHandMadeBadJobs, keepLiveFlowsJobs, killTwoOfThreeWorkers, MODULES, rerunKilledWorkersJob, skipDeadFlowsJobs, storeGoneMidFlow, until } from './bullmq-faults.shared.js';
 
 const salt = Math.random().toString(36).slice(2, 8);
 /** The password PostgreSQL requires of the postgres user. */
@@ -155,6 +156,41 @@ describe.skipIf(!hasPostgres)('BullMQ on a PostgreSQL that requires a password, 
       await worker.close();
     }
   }, 30_000);
+
+  for (const hard of [false, true]) {
+    it(`finishes a flow whose PostgreSQL restarts under it${hard ? ' after a crash' : ''}, or fails its runs with QUEUE_CONNECTION, within connectionTimeout`, async () => {
+      const queue = queueName('restart');
+      const worker = startWorkerProcess({ queue, url: postgres.url, modules: MODULES, concurrency: 4 });
+      workers.push(worker);
+      await worker.ready;
+      // The default connectionTimeout: an outage shorter than it is ridden out.
+      const connectionTimeout = 10_000;
+      const runner = new BullMQTaskRunner({ queue, connection: postgres.url, connectionTimeout });
+      const inputs = Array.from({ length: 60 }, (_, i) => i);
+      let completed = 0;
+      const ends: string[] = [];
+      const handle = flow({ name: 'restart', taskRunner: runner }, () => work.map(inputs, 100).result()).start();
+      handle.events$.subscribe((event: FlowEvent) => {
+        if (event.type !== 'run-state') return;
+        const { state } = event;
+        if (state.type === 'Completed') completed++;
+        if (state.type === 'Failed' || state.type === 'Crashed') ends.push(`${state.type} ${isSluiceError(state.error) ? state.error.code : String(state.error)}`);
+      });
+      await until(() => completed >= 8, 'some runs completed');
+      await postgres.restart(hard);
+      const backAt = Date.now();
+      const outcome = await handle.result().then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+      // Its jobs were in PostgreSQL all along: the workers take them again as soon as it is back.
+      expect(Date.now() - backAt).toBeLessThan(connectionTimeout);
+      if ('value' in outcome) expect(outcome.value).toEqual(inputs.map((i) => i * 2));
+      else expect(isSluiceError(outcome.error, 'QUEUE_CONNECTION'), String(outcome.error)).toBe(true);
+      // The database went away for a moment, not the bodies.
+      for (const end of ends) expect(end).toBe('Crashed QUEUE_CONNECTION');
+    }, 60_000);
+  }
 
   it('fails the flow with a connection error naming PostgreSQL and no password, within 30 s, when PostgreSQL goes away for good', async () => {
     const error = await storeGoneMidFlow(postgres, workers);
