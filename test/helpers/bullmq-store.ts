@@ -25,8 +25,8 @@ export interface TestStore {
 
 /** A running PostgreSQL store, which can also be restarted on its data. */
 export interface PostgresTestStore extends TestStore {
-  /** Stops it (`hard`: as a crash) and starts it again on the same data and port. */
-  restart(hard?: boolean): Promise<void>;
+  /** Stops it (`hard`: as a crash) and starts it again on the same data and port; `whileDown` runs in between. */
+  restart(hard?: boolean, whileDown?: () => Promise<void>): Promise<void>;
 }
 
 /** Starts a redis-server on a free loopback port. */
@@ -70,6 +70,6 @@ export async function startPostgresStore(options: PostgresServerOptions = {}): P
       return out === '' ? [] : out.split('\n');
     },
     stop: (hard) => server.stop(hard),
-    restart: (hard) => server.restart(hard),
+    restart: (hard, whileDown) => server.restart(hard, whileDown),
   };
 }

@@ -81,8 +81,8 @@ export interface PostgresServer {
   readonly folder: string;
   /** Runs one SQL statement through psql, as the postgres user over TCP, and resolves with its rows (one a line, fields split by `|`). */
   sql(statement: string): Promise<string>;
-  /** Stops it (`hard`: `-m immediate`, as a crash) and starts it again on the same data and port. */
-  restart(hard?: boolean): Promise<void>;
+  /** Stops it (`hard`: `-m immediate`, as a crash) and starts it again on the same data and port; `whileDown` runs in between. */
+  restart(hard?: boolean, whileDown?: () => Promise<void>): Promise<void>;
   /** Stops it (`hard`: `-m immediate`, as when the machine goes away) and removes its data folder. */
   stop(hard?: boolean): Promise<void>;
 }
@@ -175,9 +175,10 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
         });
       }),
     url: `postgres://postgres${options.password === undefined ? '' : `:${encodeURIComponent(options.password)}`}@127.0.0.1:${port}/postgres`,
-    async restart(hard = false) {
+    async restart(hard = false, whileDown) {
       if (running) await halt(hard);
       running = false;
+      await whileDown?.();
       await start();
       running = true;
     },

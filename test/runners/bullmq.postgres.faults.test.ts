@@ -192,6 +192,23 @@ describe.skipIf(!hasPostgres)('BullMQ on a PostgreSQL that requires a password, 
     }, 60_000);
   }
 
+  it('runs the next flow on a keepAlive runner whose connections opened while PostgreSQL was down, once it is back', async () => {
+    const queue = queueName('opened-down');
+    const worker = startWorkerProcess({ queue, url: postgres.url, modules: MODULES, concurrency: 1 });
+    workers.push(worker);
+    await worker.ready;
+    const runner = new BullMQTaskRunner({ queue, connection: postgres.url, keepAlive: true });
+    const run = (): Promise<unknown> => flow({ name: 'opened-down', taskRunner: runner }, () => work.submit(1, 1).result())().catch((e: unknown) => e);
+    try {
+      await postgres.restart(false, async () => {
+        expect(isSluiceError(await run(), 'QUEUE_CONNECTION')).toBe(true);
+      });
+      expect(await run()).toBe(2);
+    } finally {
+      await runner.destroy();
+    }
+  }, 60_000);
+
   it('fails the flow with a connection error naming PostgreSQL and no password, within 30 s, when PostgreSQL goes away for good', async () => {
     const error = await storeGoneMidFlow(postgres, workers);
     expectCleanError(error);
