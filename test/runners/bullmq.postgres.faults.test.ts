@@ -6,7 +6,7 @@
  */
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BullMQTaskRunner, startWorker } from '../../src/bullmq.js';
+import { BullMQTaskRunner, QueueConnectionError, startWorker } from '../../src/bullmq.js';
 import { flow, isSluiceError, type FlowEvent } from '../../src/index.js';
 import { add, removeProbes } from '../conformance/tasks.js';
 import { work } from '../fixtures/bullmq-tasks.js';
@@ -208,6 +208,25 @@ describe.skipIf(!hasPostgres)('BullMQ on a PostgreSQL that requires a password, 
       await runner.destroy();
     }
   }, 60_000);
+
+  it("quotes no password from a cause that node-postgres' pool reported, even shown with its hidden fields", async () => {
+    // The pool's error for a connection it lost carries that client, whose parameters hold the
+    // password (hidden from a plain inspect): the runner's QueueConnectionError takes such an
+    // error as its cause when PostgreSQL stays away.
+    const queue = postgres.queue(queueName('pool-error'));
+    const errors: Error[] = [];
+    queue.on('error', (error) => errors.push(error));
+    try {
+      await queue.getJobCounts();
+      await postgres.restart(true);
+      await until(() => errors.length > 0, 'the pool reported the connection it lost');
+    } finally {
+      await queue.close();
+    }
+    expect(errors[0]).toHaveProperty('client');
+    const error = new QueueConnectionError(queue.name, 'PostgreSQL has been unreachable', { cause: errors[0], secrets: [PASSWORD] });
+    expectCleanError(error);
+  }, 30_000);
 
   it('fails the flow with a connection error naming PostgreSQL and no password, within 30 s, when PostgreSQL goes away for good', async () => {
     const error = await storeGoneMidFlow(postgres, workers);
