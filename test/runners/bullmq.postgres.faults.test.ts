@@ -1,7 +1,8 @@
 /**
  * Faults on PostgreSQL (BullMQ's PostgreSQL backend), with real parts: `sluice worker --postgres`
  * processes killed with SIGKILL mid-run, hand-made bad jobs, dead flow processes and `sluice
- * clean`, as on Redis (./bullmq-faults.shared.ts); and a database that requires a password,
+ * clean`, as on Redis (./bullmq-faults.shared.ts); and a database that requires a password (no
+ * error or log line quotes it, and a worker that cannot start says why in PostgreSQL's words),
  * restarts under a flow (on its data, unlike a Redis without persistence) and goes away for good.
  */
 import { inspect } from 'node:util';
@@ -183,7 +184,8 @@ describe.skipIf(!hasPostgres)('BullMQ on a PostgreSQL that requires a password, 
         (value) => ({ value }),
         (error: unknown) => ({ error }),
       );
-      // Its jobs were in PostgreSQL all along: the workers take them again as soon as it is back.
+      // Its jobs were in PostgreSQL all along: the worker takes them again within a second of its
+      // return, and the flow looks up the outcomes it did not hear meanwhile (checkInterval).
       expect(Date.now() - backAt).toBeLessThan(connectionTimeout);
       if ('value' in outcome) expect(outcome.value).toEqual(inputs.map((i) => i * 2));
       else expect(isSluiceError(outcome.error, 'QUEUE_CONNECTION'), String(outcome.error)).toBe(true);
