@@ -7,7 +7,7 @@
  * (Debian's `postgresql` package creates it), and the data folder is handed to that user.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, chownSync, constants, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -85,17 +85,25 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Options of {@link startPostgres}. */
+export interface PostgresServerOptions {
+  /** Require this password of the `postgres` user over TCP (scram-sha-256), rather than trust auth. */
+  readonly password?: string;
+}
+
 /** A running PostgreSQL server. */
 export interface PostgresServer {
   readonly port: number;
-  /** `postgres://postgres@127.0.0.1:<port>/postgres` (trust auth: no password). */
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` (with trust auth), or with `postgres:<password>@` when it requires one. */
   readonly url: string;
   /** Its temporary folder (data, socket, log), removed by {@link PostgresServer.stop}. */
   readonly folder: string;
   /** The postmaster's process id (from its data folder's postmaster.pid), or undefined while it is stopped. */
   pid(): number | undefined;
-  /** Stops it (`hard`: `-m immediate`, as a crash) and starts it again on the same data and port. */
-  restart(hard?: boolean): Promise<void>;
+  /** Runs one SQL statement through psql, as the postgres user over TCP, and resolves with its rows (one a line, fields split by `|`). */
+  sql(statement: string): Promise<string>;
+  /** Stops it (`hard`: `-m immediate`, as a crash) and starts it again on the same data and port; `whileDown` runs in between. */
+  restart(hard?: boolean, whileDown?: () => Promise<void>): Promise<void>;
   /** Stops it (`hard`: `-m immediate`, as when the machine goes away) and removes its data folder. */
   stop(hard?: boolean): Promise<void>;
 }
@@ -124,9 +132,10 @@ async function run(command: string, args: readonly string[], what: string): Prom
 
 /**
  * Starts a PostgreSQL server on a free loopback port, in a fresh temporary data folder, with
- * trust auth on 127.0.0.1; durable across a crash of the server, not of the machine (fsync off).
+ * trust auth on 127.0.0.1 (or the password given); durable across a crash of the server, not of
+ * the machine (fsync off).
  */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(options: PostgresServerOptions = {}): Promise<PostgresServer> {
   if (!hasPostgres) throw new Error(`PostgreSQL cannot be started here: ${ENABLE_POSTGRES}`);
   const folder = mkdtempSync(join(tmpdir(), 'sluice-pg-'));
   const data = join(folder, 'data');
@@ -134,8 +143,16 @@ export async function startPostgres(): Promise<PostgresServer> {
     chownSync(folder, runAs.uid, runAs.gid);
     chmodSync(folder, 0o700);
   }
+  // The password goes to initdb in a file of the server's user, never on its command line.
+  const auth = ['--auth=trust'];
+  if (options.password !== undefined) {
+    const file = join(folder, 'password');
+    writeFileSync(file, `${options.password}\n`, { mode: 0o600 });
+    if (runAs !== undefined && runAs !== 'missing') chownSync(file, runAs.uid, runAs.gid);
+    auth.splice(0, 1, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${file}`);
+  }
   try {
-    await run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-sync'], 'initdb');
+    await run('initdb', ['-D', data, '-U', 'postgres', ...auth, '--encoding=UTF8', '--no-sync'], 'initdb');
   } catch (error) {
     rmSync(folder, { recursive: true, force: true });
     throw error;
@@ -169,7 +186,16 @@ export async function startPostgres(): Promise<PostgresServer> {
   return {
     port,
     folder,
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    sql: (statement) =>
+      new Promise((resolve, reject) => {
+        const psql = join(postgresBin ?? '', 'psql');
+        const env = { ...process.env, ...(options.password === undefined ? {} : { PGPASSWORD: options.password }) };
+        execFile(psql, ['-X', '-w', '-A', '-t', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', statement], { encoding: 'utf8', env }, (error, stdout, stderr) => {
+          if (error === null) resolve(stdout.trim());
+          else reject(new Error(`psql failed: ${error.message}\n${stderr}`));
+        });
+      }),
+    url: `postgres://postgres${options.password === undefined ? '' : `:${encodeURIComponent(options.password)}`}@127.0.0.1:${port}/postgres`,
     pid() {
       if (!running) return undefined;
       try {
@@ -179,9 +205,10 @@ export async function startPostgres(): Promise<PostgresServer> {
         return undefined;
       }
     },
-    async restart(hard = false) {
+    async restart(hard = false, whileDown) {
       if (running) await halt(hard);
       running = false;
+      await whileDown?.();
       await start();
       running = true;
     },

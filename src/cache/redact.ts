@@ -55,8 +55,9 @@ export function scrub(text: string, secrets: readonly string[]): string {
 function mentions(value: unknown, secrets: readonly string[]): boolean {
   if (value === null || (typeof value !== 'string' && typeof value !== 'object')) return false;
   // An object field (ioredis' `command: { name, args }`, whose args hold AUTH's password) is
-  // looked at as inspect shows it.
-  const text = typeof value === 'string' ? value : inspect(value, { depth: 4 });
+  // looked at as inspect shows it, hidden fields too (node-postgres' pool hangs the client it lost
+  // on its error, and the client keeps the password in a field hidden from a plain inspect).
+  const text = typeof value === 'string' ? value : inspect(value, { depth: 4, showHidden: true });
   return secrets.some((secret) => secret !== '' && text.includes(secret));
 }
 

@@ -6,4 +6,4 @@
  * Without the server binaries the PostgreSQL suites are skipped, loudly (see
  * ./postgres-setup.ts); under `CI=true` that is a failure instead.
  */
-export { ENABLE_POSTGRES, hasPostgres, postgresBin, startPostgres, type PostgresServer } from '../../scripts/postgres-server.js';
+export { ENABLE_POSTGRES, hasPostgres, postgresBin, startPostgres, type PostgresServer, type PostgresServerOptions } from '../../scripts/postgres-server.js';

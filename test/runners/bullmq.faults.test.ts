@@ -12,22 +12,15 @@ import { BullMQTaskRunner } from '../../src/bullmq.js';
 import { flow, isSluiceError, unmapped, type FlowEvent } from '../../src/index.js';
 import { newProbe, removeProbes } from '../conformance/tasks.js';
 import { nap, napsStarted, work } from '../fixtures/bullmq-tasks.js';
+import { startRedisStore, type TestStore } from '../helpers/bullmq-store.js';
 import { ENABLE_REDIS, hasRedis, killWorkers, queueName, root, startRedis, startWorkerProcess, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
+import { FAST_STALLS, killTwoOfThreeWorkers, MODULES, rerunKilledWorkersJob, storeGoneMidFlow, until } from './bullmq-faults.shared.js';
 
-const MODULES = ['test/fixtures/bullmq-tasks.ts'];
-/** Short locks, so a dead worker's jobs are found stalled within seconds, not BullMQ's 30. */
-const FAST_STALLS = ['--lock-duration', '2000', '--stalled-interval', '1000'];
-
-async function until(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe.skipIf(!hasRedis)('BullMQ faults', () => {
   let redis: RedisServer | undefined;
+  /** A store of the tests shared with PostgreSQL (./bullmq-faults.shared.ts). */
+  let store: TestStore | undefined;
   let workers: WorkerProcess[] = [];
 
   afterEach(async () => {
@@ -35,37 +28,14 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
     workers = [];
     await redis?.stop(true);
     redis = undefined;
+    await store?.stop(true);
+    store = undefined;
     removeProbes();
   });
 
   it('loses nothing when two of three workers are killed mid-run: all 500 results, in input order', async () => {
-    redis = await startRedis();
-    const queue = queueName('kill');
-    const url = redis.url;
-    workers = [0, 1, 2].map(() => startWorkerProcess({ queue, url, modules: MODULES, concurrency: 4, args: FAST_STALLS }));
-    await Promise.all(workers.map((worker) => worker.ready));
-    const runner = new BullMQTaskRunner({ queue, connection: url });
-    // Jobs that were on a killed worker come back through BullMQ's stalled-job check.
-    const events = new QueueEvents(queue, { connection: { url } });
-    let stalled = 0;
-    events.on('stalled', () => stalled++);
-    await events.waitUntilReady();
-    const inputs = Array.from({ length: 500 }, (_, i) => i);
-    const handle = flow({ name: 'kill-workers', taskRunner: runner }, () => work.map(inputs, 20).result()).start();
-    let completed = 0;
-    handle.events$.subscribe((event: FlowEvent) => {
-      if (event.type === 'run-state' && event.state.type === 'Completed') completed++;
-    });
-    await until(() => completed >= 100, '100 runs completed');
-    workers[0]?.signal('SIGKILL');
-    await until(() => completed >= 200, '200 runs completed');
-    workers[1]?.signal('SIGKILL');
-    const out = await handle.result();
-    expect(out).toEqual(inputs.map((i) => i * 2));
-    expect(await workers[0]?.exited).toBe('SIGKILL');
-    expect(await workers[1]?.exited).toBe('SIGKILL');
-    expect(stalled).toBeGreaterThan(0);
-    await events.close();
+    store = await startRedisStore();
+    await killTwoOfThreeWorkers(store, workers);
   }, 120_000);
 
   it('fails a job that stalls more often than allowed with its own error', async () => {
@@ -95,34 +65,8 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
   }, 60_000);
 
   it("runs a SIGKILLed worker's job again on another worker within seconds, with the default lock and stall check", async () => {
-    redis = await startRedis();
-    const queue = queueName('recover');
-    const url = redis.url;
-    // No lock or stall options: the defaults must recover quickly (BullMQ's own took up to a minute).
-    const first = startWorkerProcess({ queue, url, modules: MODULES, concurrency: 1 });
-    workers.push(first);
-    await first.ready;
-    const runner = new BullMQTaskRunner({ queue, connection: url });
-    const probe = newProbe();
-    let recovery = 0;
-    const out = await flow({ name: 'recover', taskRunner: runner }, async () => {
-      const future = nap.submit(probe, 4000);
-      await until(() => napsStarted(probe) === 1, 'the nap started');
-      // Another worker is up before the kill, as in a deployment of several.
-      const second = startWorkerProcess({ queue, url, modules: MODULES, concurrency: 1 });
-      workers.push(second);
-      await second.ready;
-      first.signal('SIGKILL');
-      const killedAt = Date.now();
-      await until(() => napsStarted(probe) === 2, 'the nap started again');
-      recovery = Date.now() - killedAt;
-      return future.result();
-    })();
-    expect(out).toBe('slept');
-    expect(napsStarted(probe)).toBe(2);
-    // From the kill to the body's second start: the default lock (5 s) and one stall check (2 s) at
-    // most; BullMQ's own defaults (30 s and 30 s) took up to a minute.
-    expect(recovery).toBeLessThan(9_000);
+    store = await startRedisStore();
+    await rerunKilledWorkersJob(store, workers);
   }, 60_000);
 
   for (const keep of ['default', '0']) {
@@ -180,32 +124,8 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
   }, 60_000);
 
   it('fails the flow with a connection error, within 30 s, when Redis goes away mid-flow', async () => {
-    const server = await startRedis();
-    redis = server;
-    const queue = queueName('redis-down');
-    const worker = startWorkerProcess({ queue, url: server.url, modules: MODULES, concurrency: 2 });
-    workers.push(worker);
-    await worker.ready;
-    // The default connectionTimeout (10 s).
-    const runner = new BullMQTaskRunner({ queue, connection: server.url });
-    let completed = 0;
-    let crashed = 0;
-    const handle = flow({ name: 'redis-down', taskRunner: runner }, () => work.map(Array.from({ length: 200 }, (_, i) => i), 50).result()).start();
-    handle.events$.subscribe((event: FlowEvent) => {
-      if (event.type === 'run-state' && event.state.type === 'Completed') completed++;
-      if (event.type === 'run-state' && event.state.type === 'Crashed' && isSluiceError(event.state.error, 'QUEUE_CONNECTION')) crashed++;
-    });
-    await until(() => completed >= 5, 'some runs completed');
-    await server.stop(true);
-    const stoppedAt = Date.now();
-    const error = await handle.result().catch((e: unknown) => e);
-    const took = Date.now() - stoppedAt;
-    expect(isSluiceError(error, 'QUEUE_CONNECTION')).toBe(true);
-    expect((error as Error).message).toMatch(/^queue "redis-down-[^"]+": Redis has been unreachable for \d+\.\d s/);
-    expect(took).toBeLessThan(30_000);
-    expect(completed).toBeLessThan(200);
-    // Redis went away, not the bodies: the runs it stranded ended Crashed.
-    expect(crashed).toBeGreaterThan(0);
+    store = await startRedisStore();
+    await storeGoneMidFlow(store, workers);
   }, 60_000);
 
   it('ends the runs a Redis restarted empty lost Crashed with QUEUE_CONNECTION, not Failed', async () => {

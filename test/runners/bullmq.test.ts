@@ -13,7 +13,9 @@ import { flow, getRunContext, isSluiceError, task, type TaskFuture } from '../..
 import { add, newProbe, removeProbes } from '../conformance/tasks.js';
 import { nowhere } from '../fixtures/bullmq-elsewhere.js';
 import { badValue, describeArgs, nap, napsStarted, nextDay, noValue, untilAborted, work } from '../fixtures/bullmq-tasks.js';
-import { ENABLE_REDIS, hasRedis, killWorkers, queueName, startRedis, startWorkerProcess, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
+import { startRedisStore, type TestStore } from '../helpers/bullmq-store.js';
+import { ENABLE_REDIS, hasRedis, killWorkers, queueName, startWorkerProcess, type WorkerProcess } from '../helpers/redis.js';
+import { failHandMadeBadJobs } from './bullmq-faults.shared.js';
 
 const MODULES = ['test/fixtures/bullmq-tasks.ts', 'test/conformance/tasks.ts'];
 
@@ -35,7 +37,7 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
 }
 
 describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () => {
-  let redis: RedisServer;
+  let redis: TestStore;
   const workers: WorkerProcess[] = [];
   const queue = queueName('bullmq');
   let runner: BullMQTaskRunner;
@@ -44,7 +46,7 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
     flow({ name: 'bullmq-test', taskRunner }, body)() as Promise<T>;
 
   beforeAll(async () => {
-    redis = await startRedis();
+    redis = await startRedisStore();
     workers.push(startWorkerProcess({ queue, url: redis.url, modules: MODULES, concurrency: 4 }));
     await workers[0]?.ready;
     runner = new BullMQTaskRunner({ queue, connection: redis.url, keepAlive: true });
@@ -110,35 +112,9 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
   });
 
   it('fails malformed and unknown-task jobs added by hand with clear reasons, and goes on serving', async () => {
-    const raw = new Queue(queue, { connection: { url: redis.url } });
-    const events = new QueueEvents(queue, { connection: { url: redis.url } });
-    try {
-      await events.waitUntilReady();
-      const garbage = await raw.add('garbage', { hello: 'world' });
-      // A payload can never make a worker import something: `module` is not part of a job.
-      const unknown = await raw.add('unknown', { v: 1, task: 'rm_rf', module: 'file:///tmp/evil.js', args: [], encoded: false, runId: 'r', runName: 'r-1', attempt: 1 });
-      const wrongArgs = await raw.add('wrong', { v: 1, task: 'next_day', args: ['not a date'], encoded: true, runId: 'r', runName: 'r-2', attempt: 1 });
-      // An error argument that is V8 data (as only a thrown value comes back), not an Error: refused.
-      const cloneArg = await raw.add('clone', { v: 1, task: 'describe_args', args: [{ kind: 'clone', base64: 'AAAA' }], errorArgs: [0], runId: 'r', runName: 'r-3', attempt: 1 });
-      const reasons = await Promise.all(
-        [garbage, unknown, wrongArgs, cloneArg].map((job) =>
-          job.waitUntilFinished(events, 20_000).then(
-            () => 'completed',
-            (error: unknown) => (error instanceof Error ? error.message : String(error)),
-          ),
-        ),
-      );
-      expect(reasons[0]).toMatch(/^the job's data is not a sluice job \(protocol 1\): v: expected 1, got undefined/);
-      expect(reasons[1]).toMatch(/^unknown task "rm_rf" on queue "bullmq-[^"]+"; this worker knows .*"next_day"/);
-      expect(reasons[2]).toMatch(/^task "next_day": invalid arguments: /);
-      expect(reasons[3]).toBe("the job's argument 0 should be an error as sluice sends one, and is not");
-      // The same worker process serves the next flow.
-      expect(await inFlow(() => add.submit(2, 2).result())).toBe(4);
-      expect(workers[0]?.child.exitCode).toBeNull();
-      expect(workers[0]?.output()).toContain('failed: unknown task "rm_rf"');
-    } finally {
-      await Promise.all([raw.close(), events.close()]);
-    }
+    const worker = workers[0];
+    if (worker === undefined) throw new Error('no worker');
+    await failHandMadeBadJobs(redis, queue, worker, runner);
   });
 
   it('removes a cancelled run’s waiting job, and aborts an active one so the worker takes the next', async () => {

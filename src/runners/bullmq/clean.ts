@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Queue } from 'bullmq';
 import { checkNonEmptyString, checkOptionsObject } from '../../core/option-checks.js';
 import { checkQueueName, type QueueConnection } from './connection.js';
 import { controlQueue, flowRunIdOf, outcomesQueue, type JobData } from './protocol.js';
@@ -32,6 +33,16 @@ export interface CleanQueueOptions {
   readonly flowRunId?: string;
   /** Clean the whole queue even while jobs are active (BullMQ's `obliterate({ force })`). @defaultValue `false` */
   readonly force?: boolean;
+}
+
+/**
+ * BullMQ's `obliterate`, once the queue's own bookkeeping is written: a Queue writes its meta when
+ * it is ready, on its own, which on PostgreSQL (another connection of the pool) could land after
+ * the obliterate and outlive it.
+ */
+async function obliterate(queue: Queue, force: boolean): Promise<void> {
+  await queue.getVersion();
+  await queue.obliterate({ force });
 }
 
 /**
@@ -73,13 +84,13 @@ export async function cleanQueue(options: CleanQueueOptions): Promise<{ readonly
     }
     const counts = await jobs.getJobCounts();
     const held = Object.values(counts).reduce((sum, n) => sum + n, 0);
-    await jobs.obliterate({ force: options.force === true });
+    await obliterate(jobs, options.force === true);
     // BullMQ's obliterate knows its own keys only: the flow runs' heartbeats go too.
     await home.deleteHeartbeats(jobs, queue);
     for (const side of [outcomesQueue(queue), controlQueue(queue)]) {
       const stream = home.queue(side);
       try {
-        await stream.obliterate({ force: true });
+        await obliterate(stream, true);
       } finally {
         await stream.close();
       }

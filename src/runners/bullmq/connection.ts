@@ -110,7 +110,24 @@ export function postgresConnection(connection: string | PostgresConnectionOption
   if (options.migrate !== undefined && typeof options.migrate !== 'boolean') {
     throw new InvalidArgumentError(`${who}: \`connection.migrate\` must be a boolean, got ${String(options.migrate)} (${typeof options.migrate})`);
   }
-  return { ...options, migrate: options.migrate ?? true };
+  return { ...options, connectionString: withCredentials(options), migrate: options.migrate ?? true };
+}
+
+/**
+ * The connection string, with the `user` and `password` options in it where it has none:
+ * node-postgres lets every field of the URL win over the pool's own options, and a URL without a
+ * password stands for an empty one, so a `password` given beside it was dropped.
+ */
+function withCredentials(options: PostgresConnectionOptions): string {
+  const { connectionString, user, password } = options;
+  const add = (value: unknown, there: string): value is string => typeof value === 'string' && value !== '' && there === '';
+  const url = new URL(connectionString);
+  const addUser = add(user, url.username);
+  const addPassword = add(password, url.password);
+  if (!addUser && !addPassword) return connectionString;
+  if (addUser) url.username = encodeURIComponent(user);
+  if (addPassword) url.password = encodeURIComponent(password);
+  return url.href;
 }
 
 /** BullMQ's connection options for a sluice connection setting (a fresh object each call). @internal */

@@ -82,6 +82,24 @@ export async function cachedJob(part: OnPostgres, queue: string, key: string): P
   return rows[0]?.id;
 }
 
+/** SQLSTATEs of a connection that PostgreSQL ended or will not take now: its class 08, and shutting down, crashed, starting up (57P01-57P03). */
+const CONNECTION_STATES = /^(08...|57P0[123])$/;
+/** Node's codes for a socket refused, reset or cut. */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Whether a query failed because its connection to PostgreSQL was refused or lost (the server
+ * stopping, restarting or out of reach), not because of the query itself: a password refused
+ * (28P01) is no such failure, and nor is any error of the statement.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code } = error as { code?: unknown };
+  if (typeof code === 'string' && (CONNECTION_STATES.test(code) || SOCKET_CODES.has(code))) return true;
+  // node-postgres' own words for a socket that closed under a query.
+  return /^Connection terminated/.test(error.message);
+}
+
 /** Removes heartbeats: one flow run's, or (without one) all of the queue's, with its cached runs' notes. */
 export async function deleteHeartbeats(part: OnPostgres, queue: string, flowRunId?: string): Promise<void> {
   if (flowRunId === undefined) await (await pool(part)).query('DELETE FROM meta WHERE queue = $1 OR queue = $2', [flowsQueue(queue), cachedQueue(queue)]);

@@ -7,12 +7,12 @@
  * @module
  * @internal
  */
-import { createPostgresBackend, Queue, QueueEvents, QueueEventsProducer, Worker, type BackendFactory, type Processor, type QueueEventsOptions, type WorkerOptions } from 'bullmq';
+import { ConnectionClosedError, createPostgresBackend, Queue, QueueEvents, QueueEventsProducer, Worker, type BackendFactory, type Processor, type QueueEventsOptions, type WorkerOptions } from 'bullmq';
 import { bullmqConnection, connectionAddress, connectionSecrets, isPostgres, postgresConnection, type QueueConnection } from './connection.js';
 import { checkInstalled } from '../../core/optional-package.js';
 import { heartbeatKey } from './flow-heartbeat.js';
 import type { SweptEvent } from './outcome-sweep.js';
-import { cachedJob, deleteHeartbeats, eventsAfter, hasHeartbeat, lastEventId, setCachedJobs, setHeartbeats } from './postgres-commands.js';
+import { cachedJob, deleteHeartbeats, eventsAfter, hasHeartbeat, isConnectionLoss, lastEventId, setCachedJobs, setHeartbeats } from './postgres-commands.js';
 import { failedReasonOf, heartbeatClient, lastEntryId, redisRunId } from './redis-commands.js';
 import { CANCEL_EVENT, controlQueue } from './protocol.js';
 
@@ -21,6 +21,14 @@ type Part = Queue | QueueEvents | Worker | QueueEventsProducer;
 
 /** How many cancel events a control stream keeps. */
 const CANCELS_KEPT = 1000;
+
+/**
+ * How long a worker on PostgreSQL waits, after a query failed for want of a connection, before it
+ * tries again (BullMQ's `runRetryDelay`, 15 s). ioredis hides a Redis restart from BullMQ (its
+ * commands wait for the reconnect); node-postgres fails them at once (ECONNREFUSED), so after
+ * even a brief restart of PostgreSQL a worker sat idle for 15 s. One try a second, as ioredis does.
+ */
+const POSTGRES_RETRY_MS = 1000;
 
 /**
  * A queue's home. Made by {@link queueHome}; every BullMQ object it makes has a connection of its
@@ -127,6 +135,28 @@ function redisHome(connection: QueueConnection, prefix: string, who: string): Qu
   };
 }
 
+/** The private query method of BullMQ's PostgreSQL backend, through which all its commands go. */
+type BackendQuery = (text: string, params?: unknown[]) => Promise<unknown>;
+
+/**
+ * BullMQ's PostgreSQL backend for a worker, whose queries that lose their connection fail with
+ * BullMQ's ConnectionClosedError. BullMQ tells a lost connection from a failed command by that
+ * class (or ECONNREFUSED) alone: node-postgres' "Connection terminated unexpectedly" or a server
+ * shutting down was the command's fault to it, and a job whose body had finished while PostgreSQL
+ * restarted was failed with that message. A lost connection is tried again instead, as ioredis
+ * waits for Redis.
+ */
+const workerBackend: BackendFactory = (name, opts, options) => {
+  const backend = (createPostgresBackend as unknown as BackendFactory)(name, opts, options);
+  const target = backend as unknown as { query: BackendQuery };
+  const query = target.query.bind(backend);
+  target.query = (text, params) =>
+    query(text, params).catch((error: unknown) => {
+      throw isConnectionLoss(error) ? new ConnectionClosedError((error as Error).message, error) : error;
+    });
+  return backend;
+};
+
 function postgresHome(connection: string | { readonly connectionString: string }, prefix: string, who: string): QueueHome {
   const options = (): ReturnType<typeof postgresConnection> => postgresConnection(connection, who);
   options();
@@ -146,7 +176,7 @@ function postgresHome(connection: string | { readonly connectionString: string }
     // reads again after a second at most, not BullMQ's 10.
     events: (name, more) => new QueueEvents(name, { blockingTimeout: 1000, ...more, connection: connectionOf(), prefix }, factory as never),
     producer: (name) => new QueueEventsProducer(name, { connection: connectionOf(), prefix }, factory as never),
-    worker: (name, processor, more) => new Worker(name, processor, { ...more, connection: connectionOf(), prefix }, factory as never),
+    worker: (name, processor, more) => new Worker(name, processor, { runRetryDelay: POSTGRES_RETRY_MS, ...more, connection: connectionOf(), prefix }, workerBackend as never),
     lastEventId,
     streamStart: '0',
     eventsAfter,

@@ -209,13 +209,23 @@ export class BullMQTaskRunner implements TaskRunner {
       this.#settle(entry, new QueueConnectionError(this.queue, `the runner was closed while task run "${entry.call.runName}" waited on job ${entry.id}`));
     }
     this.#stopTicker();
-    if (conn !== undefined) {
-      const closing = closeConnections(conn);
-      this.#closing.add(closing);
-      void closing.then(() => this.#closing.delete(closing));
-    }
+    if (conn !== undefined) this.#closeLater(conn);
     // A second call (or one on a runner whose connections are closing already) waits as long.
     await Promise.all(this.#closing);
+  }
+
+  /** Closes a set of connections the runner let go of; destroy() waits for it. */
+  #closeLater(conn: Connections): void {
+    const closing = closeConnections(conn);
+    this.#closing.add(closing);
+    void closing.then(() => this.#closing.delete(closing));
+  }
+
+  /** Lets go of the connections (if still the runner's) and closes them. */
+  #release(conn: Connections): void {
+    if (this.#conn !== conn) return;
+    this.#conn = undefined;
+    this.#closeLater(conn);
   }
 
   #connect(): Connections {
@@ -381,7 +391,12 @@ export class BullMQTaskRunner implements TaskRunner {
 
   async #addLive(conn: Connections, live: readonly Pending[]): Promise<void> {
     try {
-      await conn.ready;
+      await conn.ready.catch((error: unknown) => {
+        // Never ready: the store was down as they opened, and PostgreSQL's backend keeps that
+        // failure for good. Let go of them: the next run opens new ones.
+        this.#release(conn);
+        throw error;
+      });
       // The flow runs' heartbeats are in Redis before their jobs: a worker never finds a job first.
       await this.#beat(conn, live, false);
       await this.#noteCached(conn, live);

@@ -1,8 +1,9 @@
 /**
- * A worker's start-up, bounded: its connections to Redis must be ready within `connectTimeout`.
- * BullMQ waits for Redis for ever (ioredis reconnects once a second), so a wrong password, a
- * missing CA or `redis://` on a TLS port would leave a worker logging the same line for ever;
- * instead start-up fails with a {@link QueueConnectionError} that says what went wrong and where.
+ * A worker's start-up, bounded: its connections to its store (Redis or PostgreSQL) must be ready
+ * within `connectTimeout`. BullMQ waits for Redis for ever (ioredis reconnects once a second), so
+ * a wrong password, a missing CA or `redis://` on a TLS port would leave a worker logging the
+ * same line for ever; instead start-up fails with a {@link QueueConnectionError} that says, in
+ * the words of that store, what went wrong and where.
  *
  * @module
  * @internal
@@ -21,18 +22,36 @@ interface Part {
 /** Node's codes for a certificate that cannot be verified. */
 const CERTIFICATE_CODES = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)$/;
 
+/** What Redis' refusal of the worker means: a sentence, or ''. */
+function redisRefusal(text: string): string {
+  if (/WRONGPASS|invalid password|invalid username-password/i.test(text)) return 'Redis refused the user name or password';
+  if (/^NOAUTH/.test(text)) return 'Redis wants a password and none was given';
+  if (/^NOPERM/.test(text)) return 'the Redis user lacks a permission the worker needs';
+  return '';
+}
+
+/** What PostgreSQL's refusal of the worker means (by its SQLSTATE, or node-postgres' words): a sentence, or ''. */
+function postgresRefusal(code: unknown, text: string): string {
+  if (code === '28P01') return 'PostgreSQL refused the user name or password';
+  // node-postgres, asked for a password it was not given.
+  if (/client password must be a string/.test(text)) {
+    return 'PostgreSQL wants a password and none was given (in the URL, the `password` option, or $PGPASSWORD)';
+  }
+  return '';
+}
+
 /** What an error of the connection most likely means, for a person: a sentence, or '' when it says enough. */
 function meaning(error: Error, address: string): string {
   const code = (error as { code?: unknown }).code;
   const text = error.message;
   if (error.name === 'SchemaMigrationRequiredError') return "BullMQ's schema is not there: run `sluice migrate --postgres <url>` once, as a role that may create tables, or connect with migrate: true";
-  if (/WRONGPASS|invalid password|invalid username-password/i.test(text)) return 'Redis refused the user name or password';
-  if (/^NOAUTH/.test(text)) return 'Redis wants a password and none was given';
-  if (/^NOPERM/.test(text)) return 'the Redis user lacks a permission the worker needs';
+  const store = storeOf(address);
+  const refused = store === 'Redis' ? redisRefusal(text) : postgresRefusal(code, text);
+  if (refused !== '') return refused;
   if ((typeof code === 'string' && CERTIFICATE_CODES.test(code)) || /certificate/i.test(text)) {
-    return "the certificate of Redis cannot be verified: give its CA (the connection's tls.ca, or NODE_EXTRA_CA_CERTS=<ca.pem>)";
+    return `the certificate of ${store} cannot be verified: give its CA (the connection's ${store === 'Redis' ? 'tls.ca' : 'ssl.ca'}, or NODE_EXTRA_CA_CERTS=<ca.pem>)`;
   }
-  if (code === 'ECONNREFUSED') return 'nothing listens there: is Redis running, on that host and port?';
+  if (code === 'ECONNREFUSED') return `nothing listens there: is ${store} running, on that host and port?`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name does not resolve';
   if (address.startsWith('redis:') && (code === 'ECONNRESET' || /Connection is closed/i.test(text))) {
     return 'the server closed the connection: if it serves TLS, use a rediss:// URL';
@@ -44,7 +63,7 @@ function meaning(error: Error, address: string): string {
 }
 
 /** The store an address is of, for messages. */
-function storeOf(address: string): string {
+function storeOf(address: string): 'Redis' | 'PostgreSQL' {
   return address.startsWith('postgres') ? 'PostgreSQL' : 'Redis';
 }
 
