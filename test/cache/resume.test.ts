@@ -132,8 +132,10 @@ for (const store of ['Redis', 'PostgreSQL'] as const) {
       const n = 6;
       const queue = queueName('resume');
       const k = 3;
-      const log = join(dir, 'bodies.log');
-      const release = join(dir, 'release');
+      // A folder of each case's own: its release file, its log and (on PostgreSQL) its records.
+      const own = mkdtempSync(join(dir, 'case-'));
+      const log = join(own, 'bodies.log');
+      const release = join(own, 'release');
       writeFileSync(log, '');
       // The bodies run on a worker process of their own, which outlives the killed flow process.
       const env = { SIDE_EFFECTS: log, HANG_AT: String(k), RELEASE_FILE: release };
@@ -145,7 +147,7 @@ for (const store of ['Redis', 'PostgreSQL'] as const) {
         QUEUE: queue,
         ...(expiration === undefined ? {} : { CACHE_EXPIRATION: String(expiration) }),
       };
-      const killed = await runFlow(['bullmq', String(n), dir, log], flowEnv, () => lines(log).includes(String(k)));
+      const killed = await runFlow(['bullmq', String(n), own, log], flowEnv, () => lines(log).includes(String(k)));
       expect(killed.signal).toBe('SIGKILL');
       const ranFirst = lines(log);
       const stored = ranFirst.filter((i) => i !== String(k));
@@ -157,7 +159,7 @@ for (const store of ['Redis', 'PostgreSQL'] as const) {
         if (Date.now() > deadline) throw new Error("the orphan's job never completed");
         await sleep(50);
       }
-      const resumed = await runFlow(['bullmq', String(n), dir, log], flowEnv);
+      const resumed = await runFlow(['bullmq', String(n), own, log], flowEnv);
       expect(resumed.out.trim()).toBe(JSON.stringify([0, 2, 4, 6, 8, 10]));
       return { ranFirst, ranSecond: lines(log).slice(ranFirst.length) };
     };
