@@ -8,9 +8,8 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { accessSync, chmodSync, chownSync, constants, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { freePort } from './free-port.js';
 import { dirname, join } from 'node:path';
 
 /** How to get PostgreSQL's server, for messages. */
@@ -71,18 +70,6 @@ export function postgresVersion(): string | undefined {
   const probe = spawnSync(join(postgresBin, 'postgres'), ['--version'], { encoding: 'utf8', timeout: 5000 });
   if (probe.error !== undefined || probe.status !== 0) return undefined;
   return /\)\s*(\d[\w.]*)/.exec(probe.stdout)?.[1] ?? probe.stdout.trim();
-}
-
-/** A free TCP port on 127.0.0.1 (asked of the kernel, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 /** Options of {@link startPostgres}. */

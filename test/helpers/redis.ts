@@ -7,8 +7,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../scripts/free-port.js';
+
+export { freePort };
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -17,18 +20,6 @@ export const hasRedis: boolean = spawnSync('redis-server', ['--version'], { stdi
 
 /** How to enable the suites that need Redis, for messages. */
 export const ENABLE_REDIS = 'install redis-server (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) so that it is on PATH';
-
-/** A loopback port nothing listens on now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 async function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
