@@ -5,9 +5,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { freePort } from '../../scripts/free-port.js';
-
-export { freePort };
 
 export const REDIS_SERVER = 'redis-server';
 
@@ -16,6 +13,20 @@ export function redisServerVersion(): string | undefined {
   const probe = spawnSync(REDIS_SERVER, ['--version'], { encoding: 'utf8', timeout: 5000 });
   if (probe.error !== undefined || probe.status !== 0) return undefined;
   return /v=(\S+)/.exec(probe.stdout)?.[1] ?? probe.stdout.trim();
+}
+
+/** A free TCP port on 127.0.0.1 (asked of the kernel, then released). The bench's children load this file from a compiled copy of bench/ alone, so it keeps its own (scripts/free-port.ts is the tests'). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
 }
 
 /** Sends one command and resolves to the first line of the reply (`+PONG`, `+OK`, `-ERR ...`). */

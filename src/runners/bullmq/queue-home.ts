@@ -76,6 +76,11 @@ export interface QueueHome {
   cachedJob(part: Part, queue: string, key: string): Promise<string | undefined>;
 }
 
+/** A cancel, on the queue's control stream, through the backend's own publish (both stores have it). */
+async function sendCancel(queue: Queue, prefix: string, jobId: string): Promise<void> {
+  await queue.backend.forQueue(controlQueue(queue.name), prefix).publishEvent({ event: CANCEL_EVENT, jobId }, CANCELS_KEPT);
+}
+
 /** The Redis backend's ioredis client, for the heartbeats' commands. */
 interface RedisKeys {
   set(key: string, value: string, px: 'PX', ms: number): Promise<unknown>;
@@ -100,7 +105,7 @@ function redisHome(connection: QueueConnection, prefix: string, who: string): Qu
     streamStart: '0-0',
     serverRunId: redisRunId,
     advice: () => '',
-    sendCancel: (queue, jobId) => queue.backend.forQueue(controlQueue(queue.name), prefix).publishEvent({ event: CANCEL_EVENT, jobId }, CANCELS_KEPT).then(() => undefined),
+    sendCancel: (queue, jobId) => sendCancel(queue, prefix, jobId),
     failedReason: failedReasonOf,
     async setHeartbeats(part, queue, flowRunIds, lease) {
       const client = await heartbeatClient(part as Queue);
@@ -186,7 +191,7 @@ function postgresHome(connection: string | { readonly connectionString: string }
       (error as { name?: unknown } | null)?.name === 'SchemaMigrationRequiredError'
         ? `; run \`sluice migrate --postgres <url>${options().schema === undefined ? '' : ` --schema ${String(options().schema)}`}\` once, as a role that may create tables, or connect with migrate: true`
         : '',
-    sendCancel: (queue, jobId) => queue.backend.forQueue(controlQueue(queue.name), prefix).publishEvent({ event: CANCEL_EVENT, jobId }, CANCELS_KEPT).then(() => undefined),
+    sendCancel: (queue, jobId) => sendCancel(queue, prefix, jobId),
     // Job data is jsonb there: BullMQ reads every job, and its failure with it.
     failedReason: async (queue, jobId) => (await queue.getJob(jobId))?.failedReason ?? null,
     setHeartbeats,
