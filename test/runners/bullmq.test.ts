@@ -36,6 +36,18 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
+/**
+ * A hand-added job's value, once it completed, read from the job: BullMQ's waitUntilFinished
+ * misses an event that comes before its QueueEvents' first read, which a loaded machine makes
+ * likely.
+ */
+async function valueOf(probe: Queue, id: string | undefined): Promise<unknown> {
+  await until(async () => ['completed', 'failed'].includes(await probe.getJobState(String(id))), `job ${String(id)} ended`);
+  const job = await probe.getJob(String(id));
+  if (job?.failedReason !== undefined && job.failedReason !== '') throw new Error(`job ${String(id)} failed: ${job.failedReason}`);
+  return (job?.returnvalue as { value: unknown } | undefined)?.value;
+}
+
 describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () => {
   let redis: TestStore;
   const workers: WorkerProcess[] = [];
@@ -223,12 +235,10 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
 
   it("names a body's run from the job: its data's names, else the job's name and what its run id says", async () => {
     const probe = new Queue(queue, { connection: { url: redis.url } });
-    const events = new QueueEvents(queue, { connection: { url: redis.url } });
     try {
-      await events.waitUntilReady();
       const run = async (name: string, data: Record<string, unknown>): Promise<unknown> => {
         const job = await probe.add(name, { v: 1, task: 'who_am_i', attempt: 1, flowName: 'by hand', ...data });
-        return ((await job.waitUntilFinished(events, 20_000)) as { value: unknown }).value;
+        return valueOf(probe, job.id);
       };
       await expect(run('ignored', { args: ['a'], runId: 'r-1', runName: 'named-in-data', flowRunId: 'f-1' })).resolves.toMatchObject({
         label: 'a',
@@ -240,20 +250,17 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
       // What a runner sends: the run's name as the job's, the flow run id implied by the run id.
       await expect(run('who-b', { args: ['b'], runId: 'f-2.1c' })).resolves.toMatchObject({ label: 'b', runName: 'who-b', runId: 'f-2.1c', flowRunId: 'f-2' });
     } finally {
-      await Promise.all([probe.close(), events.close()]);
+      await probe.close();
     }
   });
 
   it('gives getRunContext() to a body whose job has no flow name and no flow run id (added by raw BullMQ)', async () => {
     const probe = new Queue(queue, { connection: { url: redis.url } });
-    const events = new QueueEvents(queue, { connection: { url: redis.url } });
     try {
-      await events.waitUntilReady();
       const job = await probe.add('raw-job', { v: 1, task: 'who_am_i', attempt: 1, args: ['raw'], runId: 'no-flow' });
-      const result = (await job.waitUntilFinished(events, 20_000)) as { value: unknown };
-      expect(result.value).toMatchObject({ label: 'raw', runName: 'raw-job', runId: 'no-flow', taskName: 'who_am_i', attempt: 1, flowName: '', flowRunId: '' });
+      expect(await valueOf(probe, job.id)).toMatchObject({ label: 'raw', runName: 'raw-job', runId: 'no-flow', taskName: 'who_am_i', attempt: 1, flowName: '', flowRunId: '' });
     } finally {
-      await Promise.all([probe.close(), events.close()]);
+      await probe.close();
     }
   });
 
