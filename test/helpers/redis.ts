@@ -21,7 +21,8 @@ export const hasRedis: boolean = spawnSync('redis-server', ['--version'], { stdi
 /** How to enable the suites that need Redis, for messages. */
 export const ENABLE_REDIS = 'install redis-server (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) so that it is on PATH';
 
-async function accepts(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on this loopback port. */
+export async function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     socket.once('connect', () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENABLE_POSTGRES, hasPostgres, postgresBin, startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { accepts } from '../helpers/redis.js';
 
 const exec = promisify(execFile);
 
@@ -16,19 +17,6 @@ async function sql(server: PostgresServer, statement: string): Promise<string> {
   const psql = join(postgresBin ?? '', 'psql');
   const { stdout } = await exec(psql, ['-X', '-w', '-A', '-t', '-h', '127.0.0.1', '-p', String(server.port), '-U', 'postgres', '-d', 'postgres', '-c', statement]);
   return stdout.trim();
-}
-
-async function accepts(port: number): Promise<boolean> {
-  const { Socket } = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.connect(port, '127.0.0.1');
-  });
 }
 
 if (hasPostgres) {
