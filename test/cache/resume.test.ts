@@ -23,9 +23,13 @@ async function runFlow(args: readonly string[], env: Record<string, string>, kil
   child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const ended = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
   if (killWhen !== undefined) {
-    const deadline = Date.now() + 20_000;
+    // Generous: a loaded machine can take long to start a process with tsx and its threads.
+    const deadline = Date.now() + 45_000;
     while (!killWhen()) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the flow never reached the point to kill it:\n${out}`);
+      if (Date.now() > deadline || child.exitCode !== null) {
+        child.kill('SIGKILL');
+        throw new Error(`the flow never reached the point to kill it:\n${out}`);
+      }
       await sleep(20);
     }
     child.kill('SIGKILL');
@@ -56,7 +60,7 @@ describe('resuming a flow from its stored results', () => {
   });
 
   for (const runner of ['concurrent', 'threads']) {
-    it(`should run only the bodies without a stored result after the flow process was SIGKILLed (${runner})`, { timeout: 60_000 }, async () => {
+    it(`should run only the bodies without a stored result after the flow process was SIGKILLed (${runner})`, { timeout: 120_000 }, async () => {
       const n = 8;
       const k = 5;
       const results = join(dir, 'results');
