@@ -11,8 +11,9 @@ import { checkKey, checkLockOptions, checkTtl, checkValue, shown } from './check
 import { ResultStoreError, type ResultStoreOperation } from './errors.js';
 import { KeyedFifo } from './fifo-lock.js';
 import { checkInstalled } from '../core/optional-package.js';
-import { ioredis, REDIS_STORE_PACKAGES, redisSemaphore } from './lazy-deps.js';
-import { causeText, redactUrl, scrubCause, urlSecrets } from './redact.js';
+import { REDIS_STORE_PACKAGES, redisSemaphore } from './lazy-deps.js';
+import { causeText, scrubCause } from './redact.js';
+import { openRedis, redisTarget } from './redis-connection.js';
 import { within } from './timing.js';
 import type { ResultStore, ResultStoreLock, ResultStoreLockOptions, ResultStoreSetOptions } from './store.js';
 
@@ -68,10 +69,6 @@ export const REDIS_RESULT_STORE_DEFAULTS = {
   commandTimeout: 5000,
 } as const satisfies Required<RedisResultStoreOptions>;
 
-function isClient(connection: object): connection is Redis {
-  return typeof (connection as { getBuffer?: unknown }).getBuffer === 'function';
-}
-
 /** A Mutex whose lease refresh never rejects from its timer (that would be an unhandled rejection). */
 type GuardedMutex = new (...args: ConstructorParameters<typeof Mutex>) => Mutex;
 let guardedMutex: GuardedMutex | undefined;
@@ -122,7 +119,8 @@ export class RedisResultStore implements ResultStore {
   readonly #name: string;
   /** The passwords that must never appear in a message. */
   readonly #secrets: readonly string[];
-  readonly #connection: string | RedisOptions | Redis;
+  /** What the store opens its own connection from, when it was given no client. */
+  readonly #settings: string | RedisOptions | undefined;
   readonly #locks = new KeyedFifo();
   /** The client in use, once made (or the user's). */
   #client: Redis | undefined;
@@ -138,27 +136,17 @@ export class RedisResultStore implements ResultStore {
     const connection: unknown = options.connection ?? REDIS_RESULT_STORE_DEFAULTS.connection;
     const prefix: unknown = options.prefix ?? REDIS_RESULT_STORE_DEFAULTS.prefix;
     const commandTimeout: unknown = options.commandTimeout ?? REDIS_RESULT_STORE_DEFAULTS.commandTimeout;
-    if (typeof connection === 'string') {
-      if (!/^rediss?:\/\//.test(connection) || !URL.canParse(connection)) {
-        throw new InvalidArgumentError(`RedisResultStore: \`connection\` must be a redis:// or rediss:// URL, ioredis options or an ioredis client, got ${JSON.stringify(redactUrl(connection))}`);
-      }
-      this.#name = `RedisResultStore(${redactUrl(connection)})`;
-      this.#secrets = urlSecrets(connection);
-    } else if (typeof connection === 'object' && connection !== null && !Array.isArray(connection)) {
-      const settings: RedisOptions = isClient(connection) ? connection.options : connection;
-      this.#name = `RedisResultStore(${settings.host ?? '127.0.0.1'}:${settings.port ?? 6379}${settings.db === undefined || settings.db === 0 ? '' : `/${settings.db}`})`;
-      this.#secrets = typeof settings.password === 'string' && settings.password !== '' ? [settings.password] : [];
-      if (isClient(connection)) this.#client = connection;
-    } else {
-      throw new InvalidArgumentError(`RedisResultStore: \`connection\` must be a redis:// or rediss:// URL, ioredis options or an ioredis client, got ${shown(connection)}`);
-    }
+    const target = redisTarget('RedisResultStore', connection);
+    this.#name = `RedisResultStore(${target.address})`;
+    this.#secrets = target.secrets;
+    this.#client = target.client;
+    this.#settings = target.settings;
     if (typeof prefix !== 'string') {
       throw new InvalidArgumentError(`RedisResultStore: \`prefix\` must be a string, got ${shown(prefix)}`);
     }
     if (typeof commandTimeout !== 'number' || !Number.isFinite(commandTimeout) || commandTimeout <= 0) {
       throw new InvalidArgumentError(`RedisResultStore: \`commandTimeout\` must be a positive number of milliseconds, got ${shown(commandTimeout)}`);
     }
-    this.#connection = connection;
     this.prefix = prefix;
     this.commandTimeout = commandTimeout;
   }
@@ -255,18 +243,9 @@ export class RedisResultStore implements ResultStore {
   #use(operation: ResultStoreOperation, key: string): Redis {
     if (this.#closed) throw this.#error(operation, key, new Error('the store is closed'));
     if (this.#client !== undefined) return this.#client;
-    const connection = this.#connection as string | RedisOptions;
-    const settings: RedisOptions = {
-      commandTimeout: this.commandTimeout,
-      connectTimeout: this.commandTimeout,
-      // One reconnection attempt per command: with Redis down a call fails fast instead of
-      // waiting in the offline queue for the whole commandTimeout.
-      maxRetriesPerRequest: 1,
-    };
     let client: Redis;
     try {
-      const { Redis } = ioredis();
-      client = typeof connection === 'string' ? new Redis(connection, { ...settings, lazyConnect: true }) : new Redis({ ...settings, ...connection, lazyConnect: true });
+      client = openRedis(this.#settings as string | RedisOptions, this.commandTimeout);
     } catch (error) {
       throw this.#error(operation, key, error);
     }
