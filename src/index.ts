@@ -21,8 +21,8 @@ export { getRunContext } from './api/context.js';
 export type { RunContext } from './api/context.js';
 
 /* Shared limits */
-export { concurrencyLimits, setDefaultLimits } from './limits/limits.js';
-export type { Limits, ConcurrencyLimitsOptions, RateLimitOptions } from './limits/limits.js';
+export { concurrencyLimits, setDefaultLimits, REDIS_LIMITS_DEFAULTS } from './limits/limits.js';
+export type { Limits, ConcurrencyLimitsOptions, RateLimitOptions, RedisLimitsOptions } from './limits/limits.js';
 export { concurrency, rateLimit } from './api/concurrency.js';
 export type { LimitWaitOptions } from './api/concurrency.js';
 
@@ -104,7 +104,7 @@ export { EmptyResultError, TaskTimeoutError, RetriesExhaustedError, NoRunContext
 export { CodecMismatchError, InvalidParamsError, InvalidReturnError } from './core/errors/codec.js';
 export { StreamOverflowError } from './core/errors/stream.js';
 export { MissingPackageError } from './core/errors/package.js';
-export { InvalidLimitsError, LimitNotDefinedError, LimitOccupyError, LimitTimeoutError, TagLimitZeroError } from './core/errors/limits.js';
+export { InvalidLimitsError, LimitNotDefinedError, LimitOccupyError, LimitsUnavailableError, LimitTimeoutError, TagLimitZeroError } from './core/errors/limits.js';
 export type { SluiceErrorCode, SluiceErrorsByCode } from './core/errors/base.js';
 export type { UpstreamRunInfo } from './core/errors/upstream.js';
 export type { CancelledTarget } from './core/errors/cancelled.js';

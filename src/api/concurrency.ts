@@ -6,7 +6,7 @@
  */
 import { describeValue } from '../core/errors/base.js';
 import { InvalidArgumentError } from '../core/errors/input.js';
-import { LimitNotDefinedError, LimitOccupyError, LimitTimeoutError } from '../core/errors/limits.js';
+import { LimitNotDefinedError, LimitOccupyError, LimitsUnavailableError, LimitTimeoutError } from '../core/errors/limits.js';
 import { currentScope, flowOf } from '../engine/scope.js';
 import { defaultHome } from '../limits/limits.js';
 import type { LimitClaim, LimitsHome } from '../limits/home.js';
@@ -132,6 +132,11 @@ function take(caller: string, kind: 'slots' | 'tokens', given: unknown, options:
         stop();
         resolve(held);
       },
+      onLimitsFailed: (store: string, reason: string, cause: unknown) => {
+        if (!waiting) return;
+        stop();
+        reject(new LimitsUnavailableError(caller, names, store, reason, { cause }));
+      },
     };
     if (held.home.acquire(claim, waiter, flow.scheduler)) {
       resolve(held);
@@ -162,7 +167,9 @@ function take(caller: string, kind: 'slots' | 'tokens', given: unknown, options:
  * @returns what `fn` returns (awaited)
  * @throws LimitNotDefinedError (`LIMIT_NOT_DEFINED`) at once for a name with no concurrency limit;
  * LimitOccupyError (`LIMIT_OCCUPY_TOO_LARGE`) at once when `occupy` exceeds a limit;
- * LimitTimeoutError (`LIMIT_TIMEOUT`) when the wait outlasts `timeout`; each as a rejection
+ * LimitTimeoutError (`LIMIT_TIMEOUT`) when the wait outlasts `timeout`; LimitsUnavailableError
+ * (`LIMITS_UNAVAILABLE`) when limits kept in Redis go unanswered for their `commandTimeout`;
+ * each as a rejection
  *
  * @example
  * ```ts

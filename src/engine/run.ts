@@ -14,7 +14,7 @@ import type { TrackedRun } from './flow-run.js';
 import { rxjs } from '../core/lazy-rxjs.js';
 import { RunFuture } from './run-future.js';
 import { BODY_LIVE, CACHED, DEFERRED_ARGS, HOLDS_MAP_SLOT, HOLDS_SLOT, HOLDS_TAGS, TERMINAL, WAITS_TAGS, type Listener, type RunRecord } from './run-record.js';
-import { TagLimitZeroError } from '../core/errors/limits.js';
+import { LimitsUnavailableError, TagLimitZeroError } from '../core/errors/limits.js';
 import type { LimitWaiter } from '../limits/home.js';
 import type { TagGate } from '../limits/tags.js';
 import { lookUpCache, storeResult, type CacheHost } from './run-cache.js';
@@ -287,6 +287,22 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
     }
     this.endWait(() => {
       if (!this.isTerminal) this.takeSlots();
+    });
+  }
+
+  /** @internal (the limits' home calls it when it cannot grant the tags' slots) */
+  onLimitsFailed(store: string, reason: string, cause: unknown): void {
+    if ((this.flags & WAITS_TAGS) === 0 || this.isTerminal) return;
+    this.flags &= ~WAITS_TAGS;
+    const gate = this.group.tagGate as TagGate;
+    const error = new LimitsUnavailableError(`task run "${this.name}" (task "${this.spec.name}")`, gate.claim?.names ?? [], store, reason, { cause });
+    // What gates it broke, not its body: Crashed, as when Redis goes away under a job.
+    if (!this.direct) {
+      this.settle('Crashed', undefined, error);
+      return;
+    }
+    this.endWait(() => {
+      if (!this.isTerminal) this.settle('Crashed', undefined, error);
     });
   }
 

@@ -2,7 +2,8 @@
  * Where the counts of shared limits live, behind one small interface: the engine (tag limits) and
  * `concurrency()`/`rateLimit()` ask a {@link LimitsHome} for slots and never look inside it, so a
  * home that keeps its counts elsewhere (Redis, across processes) plugs in behind the same calls.
- * This file also holds the in-process home, {@link MemoryLimitsHome}.
+ * This file also holds the in-process home, {@link MemoryLimitsHome}; the Redis one is in
+ * `redis-home.ts`.
  *
  * @module
  * @internal
@@ -24,6 +25,11 @@ export interface LimitWaiter {
   wantsLimits(): boolean;
   /** Called once the claim is held: every slot (or token) of every name in it. */
   onLimits(): void;
+  /**
+   * Called instead when the home cannot grant it (its store stopped answering): the waiter
+   * holds nothing and has left the queue. `store` names the store without a password.
+   */
+  onLimitsFailed(store: string, reason: string, cause: unknown): void;
 }
 
 /**

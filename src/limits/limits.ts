@@ -7,7 +7,12 @@
 import { describeValue } from '../core/errors/base.js';
 import { InvalidArgumentError } from '../core/errors/input.js';
 import { InvalidLimitsError } from '../core/errors/limits.js';
+import type { Redis, RedisOptions } from 'ioredis';
+import { checkInstalled } from '../core/optional-package.js';
+import { REDIS_STORE_PACKAGES } from '../cache/lazy-deps.js';
+import { redisTarget } from '../cache/redis-connection.js';
 import { MemoryLimitsHome, type LimitsHome, type RateSpec } from './home.js';
+import { RedisLimitsHome } from './redis-home.js';
 
 /**
  * A rate limit: at most `limit` tokens are taken in any window of `per` ms. Each token taken comes
@@ -29,6 +34,70 @@ export interface RateLimitOptions {
 }
 
 /**
+ * Where limits kept in Redis live: the `redis` option of {@link concurrencyLimits}. Every process
+ * that gives the same Redis and `prefix` shares the counts; give them all the same limits and the
+ * same `lease`.
+ *
+ * @example
+ * ```ts
+ * import { concurrencyLimits, type RedisLimitsOptions } from 'sluice';
+ * const redis: RedisLimitsOptions = { connection: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', lease: 10_000 };
+ * const limits = concurrencyLimits({ 'crm-api': 5 }, { redis });
+ * ```
+ */
+export interface RedisLimitsOptions {
+  /**
+   * Where Redis is: a `redis://` or `rediss://` URL (with password and db if any), ioredis
+   * options, or an ioredis client of yours (used as it is, never closed). From a URL or options
+   * the limits open their own connection on first use; it keeps the process alive only while a
+   * slot is held or waited for.
+   *
+   * @defaultValue `'redis://127.0.0.1:6379'` (`REDIS_LIMITS_DEFAULTS.connection`)
+   */
+  readonly connection?: string | RedisOptions | Redis;
+  /**
+   * Put before every key: a limit's slots are the sorted set `<prefix>slots:<name>`, its
+   * tokens `<prefix>tokens:<name>`.
+   *
+   * @defaultValue `'sluice:limits:'` (`REDIS_LIMITS_DEFAULTS.prefix`)
+   */
+  readonly prefix?: string;
+  /**
+   * How long, in ms, a slot outlives a holder that stopped renewing it: each holder renews its
+   * slots every third of this, so the slots of a process that died (SIGKILL, a lost machine)
+   * come back this long after its last renewal at most. A process stalled longer (a debugger,
+   * SIGSTOP) loses its slots while it still runs. At least 1000.
+   *
+   * @defaultValue `30000` (`REDIS_LIMITS_DEFAULTS.lease`)
+   */
+  readonly lease?: number;
+  /**
+   * How long, in ms, Redis may go unanswering before the runs and calls waiting for slots fail
+   * with a `LimitsUnavailableError` (`LIMITS_UNAVAILABLE`), holding nothing. Also each command's
+   * time-out on the connection the limits open.
+   *
+   * @defaultValue `5000` (`REDIS_LIMITS_DEFAULTS.commandTimeout`)
+   */
+  readonly commandTimeout?: number;
+}
+
+/**
+ * The defaults of {@link RedisLimitsOptions}.
+ *
+ * @example
+ * ```ts
+ * import { REDIS_LIMITS_DEFAULTS } from 'sluice';
+ * console.log(REDIS_LIMITS_DEFAULTS.lease); // 30000
+ * ```
+ */
+export const REDIS_LIMITS_DEFAULTS = {
+  connection: 'redis://127.0.0.1:6379',
+  prefix: 'sluice:limits:',
+  lease: 30_000,
+  commandTimeout: 5000,
+} as const satisfies Required<RedisLimitsOptions>;
+
+/**
  * The second argument of {@link concurrencyLimits}.
  *
  * @example
@@ -46,6 +115,13 @@ export interface ConcurrencyLimitsOptions {
    * @defaultValue no rate limits
    */
   readonly rate?: Readonly<Record<string, RateLimitOptions>>;
+  /**
+   * Keep the counts in Redis, shared by every process and machine that uses the same Redis and
+   * prefix, rather than in this process. Needs the optional packages ioredis and redis-semaphore.
+   *
+   * @defaultValue the counts are kept in this process
+   */
+  readonly redis?: RedisLimitsOptions;
 }
 
 /**
@@ -65,8 +141,8 @@ export interface Limits {
   readonly concurrency: Readonly<Record<string, number>>;
   /** The rate limits. */
   readonly rate: Readonly<Record<string, RateLimitOptions>>;
-  /** Where the counts are kept: `memory`, in this process. */
-  readonly home: 'memory';
+  /** Where the counts are kept: `memory`, in this process, or `redis`, shared through Redis. */
+  readonly home: 'memory' | 'redis';
 }
 
 const homes = new WeakMap<Limits, LimitsHome>();
@@ -90,11 +166,13 @@ function checkCount(name: string, option: string, value: unknown): number {
  * same names (a tag with no limit does not gate), and `concurrency()`/`rateLimit()` in its bodies
  * use them. Subflows use their parent's. Every flow given the same object shares its counts.
  *
- * The counts live in this process for now; a home shared across processes (Redis) is planned,
- * behind the same calls.
+ * The counts live in this process, or, with `redis`, in Redis: shared by every process and
+ * machine that uses the same Redis and prefix (three `sluice worker` processes and two flow
+ * processes hold one limit of 5 together). A slot there is a lease its holder renews; a holder
+ * that dies loses it when the lease ends.
  *
  * @param concurrency - slots per name: non-negative integers (0 makes a tagged run fail at once)
- * @param options - `rate`: rate limits per name
+ * @param options - `rate`: rate limits per name; `redis`: keep the counts in Redis
  * @throws InvalidLimitsError (`INVALID_LIMITS`) naming the limit and the option that is wrong
  *
  * @example
@@ -113,7 +191,7 @@ export function concurrencyLimits(concurrency: Readonly<Record<string, number>>,
   }
   if (!plainRecord(options)) throw new InvalidArgumentError(`concurrencyLimits(): options must be an object, got ${describeValue(options)}`);
   for (const key of Object.keys(options)) {
-    if (key !== 'rate') throw new InvalidArgumentError(`concurrencyLimits(): unknown option \`${key}\`; it takes \`rate\``);
+    if (key !== 'rate' && key !== 'redis') throw new InvalidArgumentError(`concurrencyLimits(): unknown option \`${key}\`; it takes \`rate\` and \`redis\``);
   }
   const slots: Record<string, number> = {};
   for (const [name, value] of Object.entries(concurrency)) slots[name] = checkCount(name, 'concurrency', value);
@@ -129,9 +207,33 @@ export function concurrencyLimits(concurrency: Readonly<Record<string, number>>,
     }
     rates[name] = Object.freeze({ limit, per });
   }
-  const limits: Limits = Object.freeze({ concurrency: Object.freeze({ ...slots }), rate: Object.freeze({ ...rates }), home: 'memory' });
-  homes.set(limits, new MemoryLimitsHome(slots, rates));
+  const redis = options.redis === undefined ? undefined : redisSettings(options.redis);
+  const limits: Limits = Object.freeze({ concurrency: Object.freeze({ ...slots }), rate: Object.freeze({ ...rates }), home: redis === undefined ? 'memory' : 'redis' });
+  homes.set(limits, redis === undefined ? new MemoryLimitsHome(slots, rates) : new RedisLimitsHome(slots, rates, redis));
   return limits;
+}
+
+function redisSettings(given: unknown): ConstructorParameters<typeof RedisLimitsHome>[2] {
+  const owner = 'concurrencyLimits(): `redis`';
+  if (!plainRecord(given)) throw new InvalidArgumentError(`${owner} must be an object of { connection, prefix, lease, commandTimeout }, got ${describeValue(given)}`);
+  const known = Object.keys(REDIS_LIMITS_DEFAULTS);
+  for (const key of Object.keys(given)) {
+    if (!known.includes(key)) throw new InvalidArgumentError(`${owner}: unknown option \`${key}\`; it takes ${known.map((k) => `\`${k}\``).join(', ')}`);
+  }
+  // Said now, not when the first tagged run waits.
+  for (const name of REDIS_STORE_PACKAGES) checkInstalled(name, 'concurrencyLimits({ redis })', REDIS_STORE_PACKAGES);
+  const target = redisTarget(owner, given.connection ?? REDIS_LIMITS_DEFAULTS.connection);
+  const prefix = given.prefix ?? REDIS_LIMITS_DEFAULTS.prefix;
+  if (typeof prefix !== 'string') throw new InvalidArgumentError(`${owner}: \`prefix\` must be a string, got ${describeValue(prefix)}`);
+  const lease = given.lease ?? REDIS_LIMITS_DEFAULTS.lease;
+  if (typeof lease !== 'number' || !Number.isFinite(lease) || lease < 1000) {
+    throw new InvalidArgumentError(`${owner}: \`lease\` must be a number of ms from 1000 up, got ${describeValue(lease)}`);
+  }
+  const commandTimeout = given.commandTimeout ?? REDIS_LIMITS_DEFAULTS.commandTimeout;
+  if (typeof commandTimeout !== 'number' || !Number.isFinite(commandTimeout) || commandTimeout <= 0) {
+    throw new InvalidArgumentError(`${owner}: \`commandTimeout\` must be a positive number of ms, got ${describeValue(commandTimeout)}`);
+  }
+  return { target, prefix, lease: Math.round(lease), commandTimeout };
 }
 
 /**

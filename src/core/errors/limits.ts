@@ -1,6 +1,7 @@
 /**
  * The errors of shared limits: limits given values they cannot hold, a name with no limit, an
- * `occupy` no limit can ever grant, a wait that timed out, and a tag whose limit is 0.
+ * `occupy` no limit can ever grant, a wait that timed out, a tag whose limit is 0, and a home
+ * (Redis) that stopped answering.
  *
  * @module
  */
@@ -143,6 +144,37 @@ export class TagLimitZeroError extends SluiceError {
   }
 }
 
+/**
+ * The limits are kept in Redis, and Redis did not answer for the limits' `commandTimeout`
+ * while a run or a `concurrency()`/`rateLimit()` call waited for slots: the wait ends with this
+ * error rather than hang. Nothing is held. A task run that ends with it ends `Crashed` (what
+ * gates it broke, not its body); the message names the store without its password.
+ *
+ * @example
+ * ```ts
+ * import { concurrency, concurrencyLimits, isSluiceError, setDefaultLimits } from 'sluice';
+ * setDefaultLimits(concurrencyLimits({ 'warehouse-db': 10 }, { redis: { connection: 'redis://127.0.0.1:1', commandTimeout: 200 } }));
+ * const error = await concurrency('warehouse-db', async () => 1).catch((e: unknown) => e);
+ * if (isSluiceError(error, 'LIMITS_UNAVAILABLE')) console.log(error.limitNames); // [ 'warehouse-db' ]
+ * ```
+ */
+export class LimitsUnavailableError extends SluiceError {
+  /** The limits waited for. */
+  readonly limitNames: readonly string[];
+  /** Where the limits are kept, without a password: `redis://host:port/db`. */
+  readonly store: string;
+
+  override get crashed(): boolean {
+    return true;
+  }
+
+  constructor(caller: string, limitNames: readonly string[], store: string, reason: string, options?: { readonly cause?: unknown }) {
+    super('LIMITS_UNAVAILABLE', `${caller}: waiting for ${limitNames.map((n) => `"${n}"`).join(', ')} in ${store}: ${reason}`, options);
+    this.limitNames = limitNames;
+    this.store = store;
+  }
+}
+
 declare module './base.js' {
   interface SluiceErrorsByCode {
     readonly INVALID_LIMITS: InvalidLimitsError;
@@ -150,5 +182,6 @@ declare module './base.js' {
     readonly LIMIT_OCCUPY_TOO_LARGE: LimitOccupyError;
     readonly LIMIT_TIMEOUT: LimitTimeoutError;
     readonly TAG_LIMIT_ZERO: TagLimitZeroError;
+    readonly LIMITS_UNAVAILABLE: LimitsUnavailableError;
   }
 }

@@ -1,0 +1,325 @@
+/**
+ * The Redis home of shared limits: the same counts for every process and machine that uses the
+ * same Redis and prefix. Each slot (and each token, while it is out) is a lease in a
+ * redis-semaphore `MultiSemaphore`, renewed by its holder every third of the lease, so the slots of
+ * a holder that died (SIGKILL, a lost machine) come back when its lease ends, never later.
+ *
+ * @module
+ * @internal
+ */
+import type { Socket } from 'node:net';
+import type { Redis, RedisOptions } from 'ioredis';
+import type { MultiSemaphore } from 'redis-semaphore';
+import type { SchedulerLike } from 'rxjs';
+import { Deque } from '../core/deque.js';
+import { trampolineCall } from '../core/trampoline.js';
+import { redisSemaphore } from '../cache/lazy-deps.js';
+import { causeText, scrubCause } from '../cache/redact.js';
+import { openRedis, type RedisTarget } from '../cache/redis-connection.js';
+import type { LimitClaim, LimitsHome, LimitWaiter, RateSpec } from './home.js';
+
+/** How the Redis home is set up, its options checked. @internal */
+export interface RedisHomeSettings {
+  readonly target: RedisTarget;
+  readonly prefix: string;
+  readonly lease: number;
+  readonly commandTimeout: number;
+}
+
+/** A waiter, with the scheduler that times the return of its tokens. */
+interface Entry {
+  readonly waiter: LimitWaiter;
+  readonly scheduler: SchedulerLike;
+}
+
+/**
+ * The callers in this process that ask for the same claim, in the order they came: only the
+ * first asks Redis (polling, as redis-semaphore does), so this process serves them in order and
+ * sends one request at a time per claim however many wait.
+ */
+class Line {
+  readonly queue = new Deque<Entry>();
+  /** The leases held by this claim's callers: any one of them is given back by a release. */
+  readonly held: Lease[] = [];
+  /** Aborts the first waiter's request to Redis, while one is under way. */
+  asking: AbortController | undefined;
+}
+
+/** One caller's slots: a semaphore lease per name. */
+type Lease = readonly MultiSemaphore[];
+
+class RedisClaim implements LimitClaim {
+  constructor(
+    readonly names: readonly string[],
+    readonly occupy: number,
+    readonly kind: LimitClaim['kind'],
+    readonly line: Line,
+  ) {}
+}
+
+/** A MultiSemaphore whose lease renewal never rejects from its timer (that would be an unhandled rejection). */
+type GuardedSemaphore = new (...args: ConstructorParameters<typeof MultiSemaphore>) => MultiSemaphore;
+let guarded: GuardedSemaphore | undefined;
+
+function semaphoreClass(): GuardedSemaphore {
+  return (guarded ??= class extends redisSemaphore().MultiSemaphore {
+    protected override async _refresh(): Promise<boolean> {
+      try {
+        return await super._refresh();
+      } catch {
+        // Redis did not answer: the lease may still be ours, so keep renewing. Once it has run
+        // out, the next renewal that gets an answer finds it gone and stops.
+        return true;
+      }
+    }
+  });
+}
+
+/** Waits `ms` on `scheduler`; rejects with the signal's reason once it aborts. */
+function pause(scheduler: SchedulerLike, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      timer.unsubscribe();
+      reject(signal.reason);
+    };
+    const timer = scheduler.schedule(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+const grant = (waiter: LimitWaiter): void => {
+  waiter.onLimits();
+};
+
+/** How often a waiter asks Redis again for a slot that is taken, in ms (redis-semaphore polls). */
+const RETRY_INTERVAL = 10;
+
+/**
+ * Counts in Redis: keys `<prefix>slots:<name>` and `<prefix>tokens:<name>`, sorted sets of
+ * leases. A claim of several names takes them one by one in name order, so two claims never
+ * wait for each other in a circle. Callers of this process are served in the order they came;
+ * between processes, whoever asks first after a slot frees gets it (each asks every 10 ms).
+ * With Redis unanswering for `commandTimeout`, waiters fail (`onLimitsFailed`) holding nothing.
+ * The connection keeps the process alive only while something is held or waited for. @internal
+ */
+export class RedisLimitsHome implements LimitsHome {
+  readonly #slots: ReadonlyMap<string, number>;
+  readonly #rates: ReadonlyMap<string, RateSpec>;
+  readonly #settings: RedisHomeSettings;
+  readonly #lines = new Map<string, Line>();
+  #client: Redis | undefined;
+  /** Waiters, held leases and tokens out: while any, the connection keeps the process alive. */
+  #busy = 0;
+  /** Since when Redis has not answered (ms since the epoch), if it is not answering now. */
+  #downSince: number | undefined;
+  /** The last error of the home's own connection, for messages. */
+  #connectionError: unknown;
+
+  constructor(slots: Readonly<Record<string, number>>, rates: Readonly<Record<string, RateSpec>>, settings: RedisHomeSettings) {
+    this.#slots = new Map(Object.entries(slots));
+    this.#rates = new Map(Object.entries(rates));
+    this.#settings = settings;
+  }
+
+  slotLimit(name: string): number | undefined {
+    return this.#slots.get(name);
+  }
+
+  rateLimit(name: string): RateSpec | undefined {
+    return this.#rates.get(name);
+  }
+
+  claim(names: readonly string[], occupy: number, kind: LimitClaim['kind']): LimitClaim {
+    const sorted = [...names].sort();
+    const id = `${kind}\u0000${occupy}\u0000${sorted.join('\u0000')}`;
+    let line = this.#lines.get(id);
+    if (line === undefined) this.#lines.set(id, (line = new Line()));
+    return new RedisClaim(sorted, occupy, kind, line);
+  }
+
+  acquire(claim: LimitClaim, waiter: LimitWaiter, scheduler: SchedulerLike): boolean {
+    const held = claim as RedisClaim;
+    held.line.queue.push({ waiter, scheduler });
+    this.#busyBy(1);
+    // After the caller has marked itself waiting (it does so once this returns false).
+    queueMicrotask(() => {
+      this.#serve(held);
+    });
+    return false;
+  }
+
+  withdraw(claim: LimitClaim): void {
+    this.#serve(claim as RedisClaim);
+  }
+
+  release(claim: LimitClaim): void {
+    const lease = (claim as RedisClaim).line.held.pop();
+    if (lease !== undefined) this.#giveBack(lease);
+  }
+
+  /** The first waiter of the claim that still wants it, dropping those that do not. */
+  #head(line: Line): Entry | undefined {
+    for (let entry = line.queue.peek(); entry !== undefined; entry = line.queue.peek()) {
+      if (entry.waiter.wantsLimits()) return entry;
+      line.queue.shift();
+      this.#busyBy(-1);
+    }
+    return undefined;
+  }
+
+  /** Has the first waiter ask Redis, unless one is asking; stops a request nobody wants now. */
+  #serve(claim: RedisClaim): void {
+    const { line } = claim;
+    if (line.asking !== undefined) {
+      if (line.queue.peek()?.waiter.wantsLimits() !== true) line.asking.abort();
+      return;
+    }
+    const entry = this.#head(line);
+    if (entry !== undefined) void this.#ask(claim, entry);
+  }
+
+  async #ask(claim: RedisClaim, entry: Entry): Promise<void> {
+    const { line } = claim;
+    const asking = new AbortController();
+    line.asking = asking;
+    let lease: Lease | undefined;
+    let failure: { reason: string; cause: unknown } | undefined;
+    try {
+      lease = await this.#take(claim, entry.scheduler, asking.signal);
+    } catch (error) {
+      if (!asking.signal.aborted) failure = { reason: this.#reason(error), cause: error };
+    }
+    line.asking = undefined;
+    // The entry is first still: only this request takes it off the queue.
+    line.queue.shift();
+    this.#busyBy(-1);
+    if (lease !== undefined && entry.waiter.wantsLimits()) {
+      this.#hold(claim, lease, entry.scheduler);
+      trampolineCall(grant, entry.waiter);
+    } else if (lease !== undefined) {
+      // Stopped wanting it while it was being taken: back at once.
+      this.#busyBy(1);
+      this.#giveBack(lease);
+    } else if (failure !== undefined && entry.waiter.wantsLimits()) {
+      entry.waiter.onLimitsFailed(`Redis at ${this.#settings.target.address}`, failure.reason, scrubCause(failure.cause, this.#settings.target.secrets));
+    }
+    this.#serve(claim);
+  }
+
+  /** Takes a lease of every name of the claim, in name order; gives back what it took if it cannot take all. */
+  async #take(claim: RedisClaim, scheduler: SchedulerLike, signal: AbortSignal): Promise<Lease> {
+    const taken: MultiSemaphore[] = [];
+    try {
+      for (const name of claim.names) taken.push(await this.#takeOne(claim, name, scheduler, signal));
+      return taken;
+    } catch (error) {
+      if (taken.length > 0) {
+        this.#busyBy(1);
+        this.#giveBack(taken);
+      }
+      throw error;
+    }
+  }
+
+  async #takeOne(claim: RedisClaim, name: string, scheduler: SchedulerLike, signal: AbortSignal): Promise<MultiSemaphore> {
+    const { prefix, lease, commandTimeout } = this.#settings;
+    const limit = (claim.kind === 'slots' ? this.#slots.get(name) : this.#rates.get(name)?.limit) ?? 0;
+    for (;;) {
+      const Semaphore = semaphoreClass();
+      const semaphore = new Semaphore(this.#use(), `${prefix}${claim.kind}:${name}`, limit, claim.occupy, {
+        lockTimeout: lease,
+        refreshInterval: Math.max(1, Math.round(lease / 3)),
+        acquireTimeout: Number.POSITIVE_INFINITY,
+        acquireAttemptsLimit: Number.POSITIVE_INFINITY,
+        retryInterval: RETRY_INTERVAL,
+        // Lost when this process stalled past the lease, or Redis restarted empty: the holder
+        // keeps running; the slot counts no more, and its release does nothing.
+        onLockLost: () => undefined,
+      });
+      const started = Date.now();
+      try {
+        await semaphore.acquire(signal);
+        this.#downSince = undefined;
+        return semaphore;
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        const now = Date.now();
+        // Counted from the request that went unanswered (redis-semaphore asks again every 10 ms).
+        this.#downSince ??= Math.max(started, now - commandTimeout);
+        // Unanswered for commandTimeout: the waiter fails now rather than hang while Redis is away.
+        if (now - this.#downSince >= commandTimeout) throw error;
+        await pause(scheduler, Math.min(100, commandTimeout), signal);
+      }
+    }
+  }
+
+  /** A granted lease: slots are kept until released; a token goes back `per` ms after it was taken. */
+  #hold(claim: RedisClaim, lease: Lease, scheduler: SchedulerLike): void {
+    this.#busyBy(1);
+    if (claim.kind === 'slots') {
+      claim.line.held.push(lease);
+      return;
+    }
+    const per = Math.max(...claim.names.map((name) => this.#rates.get(name)?.per ?? 0));
+    scheduler.schedule(() => {
+      this.#giveBack(lease);
+    }, per);
+  }
+
+  /** Gives a lease back to Redis; should Redis not answer, it lapses when its lease ends. */
+  #giveBack(lease: Lease): void {
+    void Promise.allSettled(lease.map((semaphore) => semaphore.release())).then(() => {
+      this.#busyBy(-1);
+    });
+  }
+
+  #busyBy(delta: number): void {
+    const was = this.#busy;
+    this.#busy += delta;
+    if ((was === 0) !== (this.#busy === 0)) this.#keepAlive();
+  }
+
+  /**
+   * The connection keeps the process alive only while something is held or waited for. Idle, a
+   * connection of the home's own is unreferenced, or closed while it is down (its reconnection
+   * timer would hold the process); the next request opens another.
+   */
+  #keepAlive(): void {
+    const client = this.#client;
+    if (client === undefined) return;
+    if (this.#busy === 0 && client !== this.#settings.target.client && client.status !== 'ready' && client.status !== 'connect') {
+      this.#client = undefined;
+      client.disconnect();
+      return;
+    }
+    const stream = (client as { stream?: Socket }).stream;
+    if (stream === undefined || typeof stream.ref !== 'function') return;
+    if (this.#busy > 0) stream.ref();
+    else stream.unref();
+  }
+
+  /** The client, opened on first use. */
+  #use(): Redis {
+    if (this.#client !== undefined) return this.#client;
+    const { target, commandTimeout } = this.#settings;
+    if (target.client !== undefined) return (this.#client = target.client);
+    const client = openRedis(target.settings as string | RedisOptions, commandTimeout);
+    client.on('error', (error: unknown) => (this.#connectionError = error));
+    client.on('ready', () => (this.#connectionError = undefined));
+    client.on('connect', () => this.#keepAlive());
+    client.on('reconnecting', () => {
+      if (this.#client === client) this.#keepAlive();
+    });
+    return (this.#client = client);
+  }
+
+  #reason(error: unknown): string {
+    const { target, commandTimeout } = this.#settings;
+    const what = error instanceof Error && error.name === 'MaxRetriesPerRequestError' ? 'Redis could not be reached' : causeText(error, target.secrets);
+    const last = this.#connectionError === undefined || this.#connectionError === error ? '' : ` (last connection error: ${causeText(this.#connectionError, target.secrets)})`;
+    return `no answer for ${commandTimeout} ms: ${what}${last}`;
+  }
+}
