@@ -56,8 +56,8 @@ export interface RedisLimitsOptions {
    */
   readonly connection?: string | RedisOptions | Redis;
   /**
-   * Put before every key: a limit's slots are the sorted set `<prefix>slots:<name>`, its
-   * tokens `<prefix>tokens:<name>`.
+   * Put in every key: a limit's slots are the sorted set `semaphore:<prefix>slots:<name>`, its
+   * tokens `semaphore:<prefix>tokens:<name>` (redis-semaphore puts `semaphore:` first).
    *
    * @defaultValue `'sluice:limits:'` (`REDIS_LIMITS_DEFAULTS.prefix`)
    */

@@ -39,6 +39,13 @@ interface Entry {
  */
 class Line {
   readonly queue = new Deque<Entry>();
+  constructor(
+    /** The names the claim takes, and of which kind: a release of one of them here wakes this line. */
+    readonly names: readonly string[],
+    readonly kind: LimitClaim['kind'],
+  ) {}
+  /** Ends the first waiter's current poll so that it asks again at once (a slot it wants was freed here). */
+  poke: (() => void) | undefined;
   /** The leases held by this claim's callers: any one of them is given back by a release. */
   readonly held: Lease[] = [];
   /** Aborts the first waiter's request to Redis, while one is under way. */
@@ -57,12 +64,20 @@ class RedisClaim implements LimitClaim {
   ) {}
 }
 
-/** A MultiSemaphore whose lease renewal never rejects from its timer (that would be an unhandled rejection). */
-type GuardedSemaphore = new (...args: ConstructorParameters<typeof MultiSemaphore>) => MultiSemaphore;
+/** A MultiSemaphore whose lease renewal never rejects from its timer, and that can drop a request whose answer was lost. */
+interface Guarded extends MultiSemaphore {
+  /** Removes this holder's entries, taken or not: a request that timed out may still have been carried out. */
+  forget(): Promise<void>;
+}
+type GuardedSemaphore = new (...args: ConstructorParameters<typeof MultiSemaphore>) => Guarded;
 let guarded: GuardedSemaphore | undefined;
 
 function semaphoreClass(): GuardedSemaphore {
   return (guarded ??= class extends redisSemaphore().MultiSemaphore {
+    forget(): Promise<void> {
+      return this._release();
+    }
+
     protected override async _refresh(): Promise<boolean> {
       try {
         return await super._refresh();
@@ -94,12 +109,15 @@ const grant = (waiter: LimitWaiter): void => {
   waiter.onLimits();
 };
 
+/** Why a poll was ended early: a slot was freed in this process. */
+const POKED = Symbol('poked');
+
 /** How often a waiter asks Redis again for a slot that is taken, in ms (redis-semaphore polls). */
 const RETRY_INTERVAL = 10;
 
 /**
- * Counts in Redis: keys `<prefix>slots:<name>` and `<prefix>tokens:<name>`, sorted sets of
- * leases. A claim of several names takes them one by one in name order, so two claims never
+ * Counts in Redis: keys `semaphore:<prefix>slots:<name>` and `semaphore:<prefix>tokens:<name>`,
+ * sorted sets of leases. A claim of several names takes them one by one in name order, so two claims never
  * wait for each other in a circle. Callers of this process are served in the order they came;
  * between processes, whoever asks first after a slot frees gets it (each asks every 10 ms).
  * With Redis unanswering for `commandTimeout`, waiters fail (`onLimitsFailed`) holding nothing.
@@ -136,7 +154,7 @@ export class RedisLimitsHome implements LimitsHome {
     const sorted = [...names].sort();
     const id = `${kind}\u0000${occupy}\u0000${sorted.join('\u0000')}`;
     let line = this.#lines.get(id);
-    if (line === undefined) this.#lines.set(id, (line = new Line()));
+    if (line === undefined) this.#lines.set(id, (line = new Line(sorted, kind)));
     return new RedisClaim(sorted, occupy, kind, line);
   }
 
@@ -156,8 +174,9 @@ export class RedisLimitsHome implements LimitsHome {
   }
 
   release(claim: LimitClaim): void {
-    const lease = (claim as RedisClaim).line.held.pop();
-    if (lease !== undefined) this.#giveBack(lease);
+    const held = claim as RedisClaim;
+    const lease = held.line.held.pop();
+    if (lease !== undefined) this.#giveBack(lease, held.kind, held.names);
   }
 
   /** The first waiter of the claim that still wants it, dropping those that do not. */
@@ -202,7 +221,7 @@ export class RedisLimitsHome implements LimitsHome {
     } else if (lease !== undefined) {
       // Stopped wanting it while it was being taken: back at once.
       this.#busyBy(1);
-      this.#giveBack(lease);
+      this.#giveBack(lease, claim.kind, claim.names);
     } else if (failure !== undefined && entry.waiter.wantsLimits()) {
       entry.waiter.onLimitsFailed(`Redis at ${this.#settings.target.address}`, failure.reason, scrubCause(failure.cause, this.#settings.target.secrets));
     }
@@ -218,7 +237,7 @@ export class RedisLimitsHome implements LimitsHome {
     } catch (error) {
       if (taken.length > 0) {
         this.#busyBy(1);
-        this.#giveBack(taken);
+        this.#giveBack(taken, claim.kind, claim.names);
       }
       throw error;
     }
@@ -229,6 +248,7 @@ export class RedisLimitsHome implements LimitsHome {
     const limit = (claim.kind === 'slots' ? this.#slots.get(name) : this.#rates.get(name)?.limit) ?? 0;
     for (;;) {
       const Semaphore = semaphoreClass();
+      // A new holder per request: one that failed is forgotten, not asked again.
       const semaphore = new Semaphore(this.#use(), `${prefix}${claim.kind}:${name}`, limit, claim.occupy, {
         lockTimeout: lease,
         refreshInterval: Math.max(1, Math.round(lease / 3)),
@@ -240,18 +260,36 @@ export class RedisLimitsHome implements LimitsHome {
         onLockLost: () => undefined,
       });
       const started = Date.now();
+      // One poll of redis-semaphore's; a slot freed by this process ends it early, to ask again at once.
+      const poll = new AbortController();
+      const stop = (): void => {
+        poll.abort(signal.reason);
+      };
+      signal.addEventListener('abort', stop, { once: true });
+      claim.line.poke = () => {
+        poll.abort(POKED);
+      };
       try {
-        await semaphore.acquire(signal);
+        await semaphore.acquire(poll.signal);
         this.#downSince = undefined;
         return semaphore;
       } catch (error) {
+        if (!poll.signal.aborted) {
+          // Unanswered, it may yet be carried out (Redis stalled, the reply lost): the removal,
+          // sent behind it on the same connection, undoes it, so no slot is counted twice.
+          semaphore.forget().catch(() => undefined);
+        }
         if (signal.aborted) throw signal.reason;
+        if (poll.signal.aborted) continue;
         const now = Date.now();
         // Counted from the request that went unanswered (redis-semaphore asks again every 10 ms).
         this.#downSince ??= Math.max(started, now - commandTimeout);
         // Unanswered for commandTimeout: the waiter fails now rather than hang while Redis is away.
         if (now - this.#downSince >= commandTimeout) throw error;
         await pause(scheduler, Math.min(100, commandTimeout), signal);
+      } finally {
+        signal.removeEventListener('abort', stop);
+        claim.line.poke = undefined;
       }
     }
   }
@@ -265,14 +303,20 @@ export class RedisLimitsHome implements LimitsHome {
     }
     const per = Math.max(...claim.names.map((name) => this.#rates.get(name)?.per ?? 0));
     scheduler.schedule(() => {
-      this.#giveBack(lease);
+      this.#giveBack(lease, claim.kind, claim.names);
     }, per);
   }
 
-  /** Gives a lease back to Redis; should Redis not answer, it lapses when its lease ends. */
-  #giveBack(lease: Lease): void {
+  /**
+   * Gives a lease back to Redis (should Redis not answer, it lapses when its lease ends); then
+   * this process's waiters for those names ask again at once rather than at their next poll.
+   */
+  #giveBack(lease: Lease, kind: LimitClaim['kind'], names: readonly string[]): void {
     void Promise.allSettled(lease.map((semaphore) => semaphore.release())).then(() => {
       this.#busyBy(-1);
+      for (const line of this.#lines.values()) {
+        if (line.poke !== undefined && line.kind === kind && line.names.some((name) => names.includes(name))) line.poke();
+      }
     });
   }
 

@@ -40,6 +40,8 @@ export interface RedisServer {
   readonly url: string;
   /** Stops it (SIGKILL with `hard`, as when the machine goes away). */
   stop(hard?: boolean): Promise<void>;
+  /** Sends it a signal: SIGSTOP freezes it (it answers nothing, connections stay open) until SIGCONT. */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /** Options of {@link startRedis}. */
@@ -74,8 +76,13 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
         async stop(hard = false) {
           if (child.exitCode !== null || child.signalCode !== null) return;
           const exited = once(child, 'exit');
+          // A frozen server would not act on SIGTERM.
+          child.kill('SIGCONT');
           child.kill(hard ? 'SIGKILL' : 'SIGTERM');
           await exited;
+        },
+        signal(signal) {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
         },
       };
     }
