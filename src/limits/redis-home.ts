@@ -274,13 +274,15 @@ export class RedisLimitsHome implements LimitsHome {
         this.#downSince = undefined;
         return semaphore;
       } catch (error) {
-        if (!poll.signal.aborted) {
+        // Ended by its abort, or by a request that failed (possibly aborted meanwhile).
+        const ended = poll.signal.aborted && error === poll.signal.reason;
+        if (!ended) {
           // Unanswered, it may yet be carried out (Redis stalled, the reply lost): the removal,
           // sent behind it on the same connection, undoes it, so no slot is counted twice.
           semaphore.forget().catch(() => undefined);
         }
         if (signal.aborted) throw signal.reason;
-        if (poll.signal.aborted) continue;
+        if (ended) continue;
         const now = Date.now();
         // Counted from the request that went unanswered (redis-semaphore asks again every 10 ms).
         this.#downSince ??= Math.max(started, now - commandTimeout);
