@@ -246,12 +246,15 @@ export class RedisLimitsHome implements LimitsHome {
   async #takeOne(claim: RedisClaim, name: string, scheduler: SchedulerLike, signal: AbortSignal): Promise<MultiSemaphore> {
     const { prefix, lease, commandTimeout } = this.#settings;
     const limit = (claim.kind === 'slots' ? this.#slots.get(name) : this.#rates.get(name)?.limit) ?? 0;
+    // A token stays counted for its whole window even when its holder dies: a lease shorter than
+    // `per` would let a dead holder's tokens come back early, and the rate be exceeded.
+    const timeout = claim.kind === 'tokens' ? Math.max(lease, this.#rates.get(name)?.per ?? 0) : lease;
     for (;;) {
       const Semaphore = semaphoreClass();
       // A new holder per request: one that failed is forgotten, not asked again.
       const semaphore = new Semaphore(this.#use(), `${prefix}${claim.kind}:${name}`, limit, claim.occupy, {
-        lockTimeout: lease,
-        refreshInterval: Math.max(1, Math.round(lease / 3)),
+        lockTimeout: timeout,
+        refreshInterval: Math.max(1, Math.round(timeout / 3)),
         acquireTimeout: Number.POSITIVE_INFINITY,
         acquireAttemptsLimit: Number.POSITIVE_INFINITY,
         retryInterval: RETRY_INTERVAL,
