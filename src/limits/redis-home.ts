@@ -307,9 +307,14 @@ export class RedisLimitsHome implements LimitsHome {
       return;
     }
     const per = Math.max(...claim.names.map((name) => this.#rates.get(name)?.per ?? 0));
-    scheduler.schedule(() => {
-      this.#giveBack(lease, claim.kind, claim.names);
-    }, per);
+    const grantedAt = scheduler.now();
+    // Not a millisecond early (a timer may fire so): the window is what other processes count on.
+    const back = (): void => {
+      const left = grantedAt + per - scheduler.now();
+      if (left > 0) scheduler.schedule(back, left);
+      else this.#giveBack(lease, claim.kind, claim.names);
+    };
+    scheduler.schedule(back, per);
   }
 
   /**
