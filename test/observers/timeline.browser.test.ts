@@ -120,6 +120,7 @@ describe.skipIf(!hasChromium)('the timeline page, in headless Chromium', () => {
       expect(text).toContain('GET /broken: 503 Service Unavailable');
       expect(await detail.locator('table.states td:nth-child(2)').allTextContents()).toEqual(['Pending', 'Running', 'AwaitingRetry', 'Retrying', 'Failed']);
       expect(await detail.locator('dt:has-text("Attempts") + dd').textContent()).toBe('2');
+      expect(await detail.locator('dt:has-text("Tags") + dd').textContent()).toBe('http, crawl');
       expect(await page.locator('.bar.selected').count()).toBe(1);
 
       // A nested run names its parent; the link selects the parent, whose children are outlined.

@@ -87,7 +87,7 @@ export const CRAWLED = ['/', '/docs', '/blog', '/pricing', '/flaky', '/broken', 
  */
 export async function recordCrawl(file: string, { hostile = false } = {}): Promise<void> {
   let flakyCalls = 0;
-  const fetchPage = task({ name: 'fetch_page', taskRunName: 'fetch {page}', retries: 1, retryDelay: 50 }, async (page: string) => {
+  const fetchPage = task({ name: 'fetch_page', tags: ['http', 'crawl'], taskRunName: 'fetch {page}', retries: 1, retryDelay: 50 }, async (page: string) => {
     await sleep(30 + (page.length % 4) * 15);
     if (page === '/broken') throw new Error(`GET ${page}: 503 Service Unavailable`);
     if (page === '/flaky' && ++flakyCalls === 1) throw new Error(`GET ${page}: connection reset`);

@@ -79,6 +79,17 @@ describe('buildTimeline', () => {
     expect(run.states.map((s) => s.name)).toEqual(['Pending', 'Running', 'Completed']);
   });
 
+  it("keeps a run's tags from its recorded submission, and none for a run without (or with malformed ones)", () => {
+    const rec = recording().started(0).run('a', 'fetch', 0, [[0, 'Completed']]).run('b', 'parse', 0, [[0, 'Completed']]).run('c', 'load', 0, [[0, 'Completed']]).finished(1);
+    const submitted = (id: string) => rec.events.find((e) => e.type === 'run-submitted' && e.runId === id) as { tags?: unknown };
+    submitted('a').tags = ['crm-api', 'io'];
+    submitted('c').tags = ['ok', 3];
+    const flowRun = only(buildTimeline(rec.events));
+    expect(byId(flowRun, 'a').tags).toEqual(['crm-api', 'io']);
+    expect(byId(flowRun, 'b').tags).toEqual([]);
+    expect(byId(flowRun, 'c').tags).toEqual([]);
+  });
+
   it('draws each attempt as its own span, with the retry delay between them, and keeps the last error', () => {
     const rec = recording()
       .started(0)

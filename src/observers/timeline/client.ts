@@ -275,6 +275,7 @@ export const TIMELINE_SCRIPT = String.raw`
     detail.appendChild(el('span', 'badge state-' + stateOf(run), run.s + (run.d ? '' : ' (unfinished)')));
     var list = el('dl');
     row(list, 'Task', group.p);
+    if (run.tg) row(list, 'Tags', run.tg.join(', '));
     row(list, 'Flow run', flow.n + ' (' + flow.i + ')');
     row(list, 'Run id', run.i);
     row(list, 'Submitted', clock(flow, run.t));

@@ -134,6 +134,7 @@ function toPayload(model: TimelineModel, title: string): Payload {
         l: run.lane,
         i: run.id,
         n: run.name,
+        ...(run.tags.length === 0 ? {} : { tg: run.tags }),
         p: run.parent === null ? -1 : (offsets[f] as number) + run.parent,
         s: run.state,
         d: run.finished ? 1 : 0,

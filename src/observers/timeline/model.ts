@@ -79,6 +79,8 @@ export interface TimelineRun {
   readonly id: string;
   readonly name: string;
   readonly taskName: string;
+  /** Its task's tags (those its concurrency limits gate), as recorded; empty when it has none. */
+  readonly tags: readonly string[];
   readonly flowRunId: string;
   /** The id of the run in whose body this one was submitted, as recorded, or `null`. */
   readonly parentId: string | null;
@@ -217,6 +219,7 @@ interface RunBuilder {
   readonly flowRunId: string;
   name: string;
   taskName: string;
+  tags: readonly string[];
   parentId: string | null;
   submitted: number;
   readonly states: TimelineStateChange[];
@@ -310,12 +313,15 @@ function collect(events: Iterable<RecordedEvent>): { flows: FlowBuilder[]; skipp
     let run = flow.runs.get(runId);
     if (run === undefined) {
       // A run first seen by a state change (a recording that starts mid-flow) still gets a bar.
-      run = { id: runId, flowRunId, name: runName, taskName, parentId: parentRunId ?? null, submitted: time, states: [] };
+      run = { id: runId, flowRunId, name: runName, taskName, tags: [], parentId: parentRunId ?? null, submitted: time, states: [] };
       flow.runs.set(runId, run);
     } else if (type === 'run-submitted') {
       run.submitted = Math.min(run.submitted, time);
     }
     run.name = runName;
+    // Recorded on `run-submitted` only; anything but a list of strings is ignored, as other malformed fields are.
+    const { tags } = e as { tags?: unknown };
+    if (Array.isArray(tags) && tags.every(isString)) run.tags = tags;
     if (type === 'run-state') {
       const attempt = e.attempt;
       const error = asError(e.error);
@@ -459,6 +465,7 @@ function finish(flow: FlowBuilder, minBarFraction: number): Omit<TimelineFlowRun
       id: run.id,
       name: run.name,
       taskName: run.taskName,
+      tags: run.tags,
       flowRunId: run.flowRunId,
       parentId: run.parentId,
       parent: parentOf(i),
