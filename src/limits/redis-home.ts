@@ -44,7 +44,7 @@ class Line {
     readonly names: readonly string[],
     readonly kind: LimitClaim['kind'],
   ) {}
-  /** Ends the first waiter's current poll so that it asks again at once (a slot it wants was freed here). */
+  /** Ends the first waiter's current poll so that it asks again at once (a slot it wants was freed). */
   poke: (() => void) | undefined;
   /** The leases held by this claim's callers: any one of them is given back by a release. */
   readonly held: Lease[] = [];
@@ -109,17 +109,22 @@ const grant = (waiter: LimitWaiter): void => {
   waiter.onLimits();
 };
 
-/** Why a poll was ended early: a slot was freed in this process. */
+/** Why a poll was ended early: a slot it may take was freed. */
 const POKED = Symbol('poked');
 
-/** How often a waiter asks Redis again for a slot that is taken, in ms (redis-semaphore polls). */
-const RETRY_INTERVAL = 10;
+/**
+ * How often a waiter asks Redis again for a slot that is taken, in ms: a fallback, for a freed
+ * slot wakes its waiters at once (here directly, elsewhere through the `<prefix>freed` channel).
+ */
+const RETRY_INTERVAL = 100;
 
 /**
  * Counts in Redis: keys `semaphore:<prefix>slots:<name>` and `semaphore:<prefix>tokens:<name>`,
  * sorted sets of leases. A claim of several names takes them one by one in name order, so two claims never
  * wait for each other in a circle. Callers of this process are served in the order they came;
- * between processes, whoever asks first after a slot frees gets it (each asks every 10 ms).
+ * between processes, whoever asks first after a slot frees gets it. A process that gives slots
+ * back says so on the channel `<prefix>freed`, and the processes waiting for them ask at once
+ * (each also asks every 100 ms, should a message be lost).
  * With Redis unanswering for `commandTimeout`, waiters fail (`onLimitsFailed`) holding nothing.
  * The connection keeps the process alive only while something is held or waited for. @internal
  */
@@ -129,6 +134,8 @@ export class RedisLimitsHome implements LimitsHome {
   readonly #settings: RedisHomeSettings;
   readonly #lines = new Map<string, Line>();
   #client: Redis | undefined;
+  /** Hears other processes give slots back, while this one waits for some. */
+  #subscriber: Redis | undefined;
   /** Waiters, held leases and tokens out: while any, the connection keeps the process alive. */
   #busy = 0;
   /** Since when Redis has not answered (ms since the epoch), if it is not answering now. */
@@ -204,6 +211,7 @@ export class RedisLimitsHome implements LimitsHome {
     const { line } = claim;
     const asking = new AbortController();
     line.asking = asking;
+    this.#listen();
     let lease: Lease | undefined;
     let failure: { reason: string; cause: unknown } | undefined;
     try {
@@ -263,7 +271,7 @@ export class RedisLimitsHome implements LimitsHome {
         onLockLost: () => undefined,
       });
       const started = Date.now();
-      // One poll of redis-semaphore's; a slot freed by this process ends it early, to ask again at once.
+      // One poll of redis-semaphore's; a slot freed here or elsewhere ends it early, to ask again at once.
       const poll = new AbortController();
       const stop = (): void => {
         poll.abort(signal.reason);
@@ -287,7 +295,7 @@ export class RedisLimitsHome implements LimitsHome {
         if (signal.aborted) throw signal.reason;
         if (ended) continue;
         const now = Date.now();
-        // Counted from the request that went unanswered (redis-semaphore asks again every 10 ms).
+        // Counted from the request that went unanswered.
         this.#downSince ??= Math.max(started, now - commandTimeout);
         // Unanswered for commandTimeout: the waiter fails now rather than hang while Redis is away.
         if (now - this.#downSince >= commandTimeout) throw error;
@@ -323,11 +331,39 @@ export class RedisLimitsHome implements LimitsHome {
    */
   #giveBack(lease: Lease, kind: LimitClaim['kind'], names: readonly string[]): void {
     void Promise.allSettled(lease.map((semaphore) => semaphore.release())).then(() => {
+      this.#wake(kind, names);
+      // Other processes' waiters, woken through Redis; should it not arrive, they ask at their next poll.
+      this.#client?.publish(this.#channel, names.map((name) => `${kind}\u0000${name}`).join('\n')).catch(() => undefined);
       this.#busyBy(-1);
-      for (const line of this.#lines.values()) {
-        if (line.poke !== undefined && line.kind === kind && line.names.some((name) => names.includes(name))) line.poke();
+    });
+  }
+
+  /** Has this process's waiters for any of `names` ask again at once. */
+  #wake(kind: string, names: readonly string[]): void {
+    for (const line of this.#lines.values()) {
+      if (line.poke !== undefined && line.kind === kind && line.names.some((name) => names.includes(name))) line.poke();
+    }
+  }
+
+  get #channel(): string {
+    return `${this.#settings.prefix}freed`;
+  }
+
+  /** Subscribes to the slots other processes give back, unless already subscribed. */
+  #listen(): void {
+    if (this.#subscriber !== undefined) return;
+    const subscriber = this.#use().duplicate();
+    this.#subscriber = subscriber;
+    // Never what keeps the process alive: the waits and the main connection do that.
+    subscriber.on('connect', () => (subscriber as { stream?: Socket }).stream?.unref());
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (_channel: string, message: string) => {
+      for (const freed of message.split('\n')) {
+        const cut = freed.indexOf('\u0000');
+        this.#wake(freed.slice(0, cut), [freed.slice(cut + 1)]);
       }
     });
+    subscriber.subscribe(this.#channel).catch(() => undefined);
   }
 
   #busyBy(delta: number): void {
@@ -342,6 +378,11 @@ export class RedisLimitsHome implements LimitsHome {
    * timer would hold the process); the next request opens another.
    */
   #keepAlive(): void {
+    if (this.#busy === 0 && this.#subscriber !== undefined) {
+      // Nothing waits: nothing to hear. Closed, not kept: a subscriber's reconnection would hold the process.
+      this.#subscriber.disconnect();
+      this.#subscriber = undefined;
+    }
     const client = this.#client;
     if (client === undefined) return;
     if (this.#busy === 0 && client !== this.#settings.target.client && client.status !== 'ready' && client.status !== 'connect') {

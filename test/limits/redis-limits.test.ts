@@ -98,6 +98,31 @@ describe.skipIf(!hasRedis)('limits kept in Redis', () => {
     expect(Date.now() - handedAt).toBeLessThan(500);
   });
 
+  it('wakes a waiter of another process (another set of limits, its own connections) when a slot is given back, without waiting for its next poll', async () => {
+    const at = prefix();
+    const redis = { connection: server.url, prefix: at };
+    // Two homes over the same keys: as two processes would be.
+    const here = concurrencyLimits({ db: 1 }, { redis });
+    const there = concurrencyLimits({ db: 1 }, { redis });
+    const handOvers: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const [holder, waiter] = round % 2 === 0 ? [here, there] : [there, here];
+      const held = gate();
+      let releasedAt = 0;
+      const holding = flow({ name: 'holder', limits: holder, progress: false }, () => concurrency('db', () => held.promise.then(() => void (releasedAt = Date.now()))))();
+      await until(async () => (await probe.zcard(`semaphore:${at}slots:db`)) === 1, 'the holder holds the slot');
+      const waiting = flow({ name: 'waiter', limits: waiter, progress: false }, () => concurrency('db', () => Date.now()))();
+      // Past its first request: it waits between polls now.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      held.open();
+      await holding;
+      handOvers.push((await waiting) - releasedAt);
+    }
+    handOvers.sort((x, y) => x - y);
+    // Polling alone (every 100 ms) would hand over in 50 ms at the median.
+    expect(handOvers[2], `hand-overs: ${handOvers.join(', ')} ms`).toBeLessThan(25);
+  });
+
   it('takes rate tokens in Redis: a burst of the limit goes at once, the next waits for the first to come back', async () => {
     const { limits, at } = redisLimits({}, { rate: { api: { limit: 3, per: 400 } } });
     setDefaultLimits(limits);
