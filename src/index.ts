@@ -10,7 +10,8 @@
 export { task } from './api/task.js';
 export type { Task, TaskFunction, TaskFunctionArgs, TaskFunctionValue } from './api/task.js';
 export { TASK_DEFAULTS } from './api/task-options.js';
-export type { TaskOptions, TaskRunOptions, RetryDelay } from './api/task-options.js';
+export type { TaskOptions, TaskRunOptions, RetryDelay, SchemaTaskOptions, SchemaInput, SchemaOutput } from './api/task-options.js';
+export type { StandardSchemaV1 } from './core/codecs.js';
 export type { Arg, Args, MapArg, MapArgs, Upstreams, WithFutures } from './api/args.js';
 export { flow } from './api/flow.js';
 export { isMainModule } from './api/main-module.js';

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Mixed, Type } from 'io-ts';
+import { isStandardSchema, type StandardSchemaV1 } from '../core/codecs.js';
 import { describeValue } from '../core/errors/base.js';
 import { InvalidTaskOptionsError } from '../core/errors/input.js';
 import { type KeyList } from '../core/option-keys.js';
@@ -134,26 +135,83 @@ export interface TaskOptions<A extends unknown[], R = unknown> extends TaskRunOp
    */
   readonly name?: string;
   /**
-   * An io-ts codec for the argument tuple (`t.tuple([...])`). Arguments are checked after futures
-   * resolve and before the run takes a slot; a misfit fails the run with an `InvalidParamsError`
-   * (code `INVALID_PARAMS`) that names each argument, and the body never runs.
+   * An io-ts codec for the argument tuple (`t.tuple([...])`), or a Standard Schema validator of
+   * it (zod's `z.tuple([...])`, valibot's `v.tuple([...])`, ArkType). Arguments are checked after
+   * futures resolve and before the run takes a slot; a misfit fails the run with an
+   * `InvalidParamsError` (code `INVALID_PARAMS`) that names each argument, and the body never
+   * runs. A schema's output is what the body gets (so a transforming schema, such as
+   * `z.coerce.date()`, hands the body a `Date`); it must validate synchronously.
    *
    * @defaultValue no check
    */
-  readonly params?: Type<A, unknown, unknown>;
+  readonly params?: Type<A, unknown, unknown> | StandardSchemaV1<unknown, A>;
   /**
-   * An io-ts codec for the body's value: a misfit fails the run with an `InvalidReturnError`
-   * (code `INVALID_RETURN`), not retried.
+   * An io-ts codec for the body's value, or a Standard Schema validator of it: a misfit fails the
+   * run with an `InvalidReturnError` (code `INVALID_RETURN`), not retried. A schema's output is
+   * the run's value.
    *
    * @defaultValue no check
    */
-  readonly returns?: Type<R, unknown, unknown>;
+  readonly returns?: Type<R, unknown, unknown> | StandardSchemaV1<unknown, R>;
   /**
    * The URL of the module that defines the task (`import.meta.url`), for runners that run bodies
    * in other threads or processes: they import this module there and find the task by name.
    *
    * @defaultValue undefined (the task runs only on in-process runners)
    */
+  readonly module?: string;
+}
+
+/**
+ * The argument tuple a Standard Schema takes (its input type): what callers pass to the task.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import type { SchemaInput } from 'sluice';
+ * const Params = z.tuple([z.string()]);
+ * const args: SchemaInput<typeof Params> = ['Ada'];
+ * ```
+ */
+export type SchemaInput<S extends StandardSchemaV1> = NonNullable<S['~standard']['types']>['input'] extends infer I extends unknown[] ? I : never;
+
+/**
+ * The argument tuple a Standard Schema gives (its output type): what the task's body receives.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import type { SchemaOutput } from 'sluice';
+ * const Params = z.tuple([z.coerce.date()]);
+ * const args: SchemaOutput<typeof Params> = [new Date()];
+ * ```
+ */
+export type SchemaOutput<S extends StandardSchemaV1> = NonNullable<S['~standard']['types']>['output'];
+
+/**
+ * The options of `task()` when `params` is a Standard Schema (zod, valibot, ArkType): the body's
+ * parameters are typed from the schema's output and the task's from its input; a `returns`
+ * schema, if any, types the task's value by its output.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { task, type SchemaTaskOptions } from 'sluice';
+ * const Params = z.tuple([z.object({ name: z.string() })]);
+ * const options: SchemaTaskOptions<typeof Params, undefined> = { name: 'greet', params: Params };
+ * const greet = task(options, (user) => `hello ${user.name}`);
+ * console.log(await greet({ name: 'Ada' })); // hello Ada
+ * ```
+ */
+export interface SchemaTaskOptions<S extends StandardSchemaV1<unknown, unknown[]>, RS extends StandardSchemaV1 | undefined>
+  extends TaskRunOptions<SchemaInput<S>> {
+  /** As in {@link TaskOptions.name}. */
+  readonly name?: string;
+  /** The Standard Schema of the argument tuple: see {@link TaskOptions.params}. */
+  readonly params: S;
+  /** A Standard Schema (or io-ts codec) of the body's value: see {@link TaskOptions.returns}. */
+  readonly returns?: RS;
+  /** As in {@link TaskOptions.module}. */
   readonly module?: string;
 }
 
@@ -250,14 +308,25 @@ function normaliseDelay(name: string, delay: unknown): TaskSpec['retryDelay'] {
   return fail(name, 'retryDelay', `must be a number, a list of numbers, or a function, got ${String(delay)} (${typeof delay})`);
 }
 
-/** Checks that a `params` or `returns` option is an io-ts codec. @internal */
-export function checkCodec(name: string, option: string, codec: unknown): Mixed | undefined {
-  if (codec === undefined) return undefined;
+/** A task's checks as the spec holds them: an io-ts codec, or a Standard Schema, or neither. @internal */
+export interface TaskChecks {
+  readonly params: Mixed | undefined;
+  readonly returns: Mixed | undefined;
+  readonly paramsSchema?: StandardSchemaV1 | undefined;
+  readonly returnsSchema?: StandardSchemaV1 | undefined;
+  readonly module?: string | undefined;
+}
+
+/** Checks that a `params` or `returns` option is an io-ts codec or a Standard Schema. @internal */
+export function checkCodec(name: string, option: 'params' | 'returns', codec: unknown): Partial<TaskChecks> {
+  if (codec === undefined) return {};
+  // A Standard Schema first: a library could give its schemas an `is` and a `decode` too.
+  if (isStandardSchema(codec)) return option === 'params' ? { paramsSchema: codec } : { returnsSchema: codec };
   const candidate: { readonly is?: unknown; readonly decode?: unknown } | null = typeof codec === 'object' ? codec : null;
   if (candidate === null || typeof candidate.is !== 'function' || typeof candidate.decode !== 'function') {
-    fail(name, option, `must be an io-ts codec (with \`is\` and \`decode\`), got ${describeValue(codec)}`);
+    fail(name, option, `must be an io-ts codec (with \`is\` and \`decode\`) or a Standard Schema (zod, valibot, ArkType: with \`~standard\`), got ${describeValue(codec)}`);
   }
-  return codec as Mixed;
+  return { [option]: codec as Mixed };
 }
 
 /**
@@ -270,9 +339,11 @@ export function buildSpec(
   options: TaskRunOptions<unknown[]>,
   base: TaskSpec | undefined,
   baseCache: CacheOptions | undefined,
-  codecs: { readonly params: Mixed | undefined; readonly returns: Mixed | undefined; readonly module?: string | undefined } = {
+  codecs: TaskChecks = {
     params: base?.params,
     returns: base?.returns,
+    paramsSchema: base?.paramsSchema,
+    returnsSchema: base?.returnsSchema,
   },
 ): { spec: TaskSpec; maxConcurrency: number | undefined; progress: boolean | undefined; cache: CacheOptions | undefined } {
   if (typeof fn !== 'function') fail(name, 'fn', `must be a function, got ${String(fn)} (${typeof fn})`);

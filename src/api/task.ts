@@ -27,7 +27,24 @@ import type { Args, MapArgs, Upstreams } from './args.js';
 import { defaultHome } from '../limits/limits.js';
 import type { LimitsHome } from '../limits/home.js';
 import { tagGateOf, type TagGate } from '../limits/tags.js';
-import { buildSpec, checkCodec, RUN_OPTION_KEYS, TASK_DEFAULTS, TASK_ONLY, TASK_OPTION_KEYS, type TaskOptions, type TaskRunOptions } from './task-options.js';
+import {
+  buildSpec,
+  checkCodec,
+  RUN_OPTION_KEYS,
+  TASK_DEFAULTS,
+  TASK_ONLY,
+  TASK_OPTION_KEYS,
+  type SchemaInput,
+  type SchemaOutput,
+  type SchemaTaskOptions,
+  type TaskOptions,
+  type TaskRunOptions,
+} from './task-options.js';
+import type { StandardSchemaV1 } from '../core/codecs.js';
+
+/** What a body may return when its task has a `returns` schema: the schema's input, or a Promise or Observable of it. */
+type BodyValue<RS> = RS extends StandardSchemaV1 ? SchemaBodyValue<NonNullable<RS['~standard']['types']>['input']> : unknown;
+type SchemaBodyValue<T> = T | PromiseLike<T> | Observable<T>;
 
 /**
  * A task function: returns a value, a Promise, or an Observable (whose last value is the result).
@@ -245,6 +262,7 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
     const deferrable =
       spec.taskRunName === undefined &&
       spec.params === undefined &&
+      spec.paramsSchema === undefined &&
       flow.runner.checkArgs === undefined &&
       config.waitFor === undefined &&
       plan.scan.every((j) => plan.columns[j] !== undefined);
@@ -366,6 +384,11 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
  */
 export function task<F extends (...args: never) => unknown>(fn: F): Task<TaskFunctionArgs<F>, TaskFunctionValue<F>>;
 export function task<F extends (...args: never) => unknown>(name: string, fn: F): Task<TaskFunctionArgs<F>, TaskFunctionValue<F>>;
+export function task<
+  S extends StandardSchemaV1<unknown, unknown[]>,
+  F extends (...args: SchemaOutput<S>) => BodyValue<RS>,
+  RS extends StandardSchemaV1 | undefined = undefined,
+>(options: SchemaTaskOptions<S, RS>, fn: F): Task<SchemaInput<S>, RS extends StandardSchemaV1 ? NonNullable<RS['~standard']['types']>['output'] : TaskFunctionValue<F>>;
 export function task<F extends (...args: never) => unknown>(
   options: TaskOptions<TaskFunctionArgs<NoInfer<F>>, TaskFunctionValue<NoInfer<F>>>,
   fn: F,
@@ -384,8 +407,10 @@ export function task(first: string | TaskOptions<unknown[]> | TaskSpec['fn'], se
     throw new InvalidTaskOptionsError(name, 'module', `must be a module URL string such as import.meta.url, got ${describeValue(options.module)}`);
   }
   const codecs = {
-    params: checkCodec(name, 'params', options.params),
-    returns: checkCodec(name, 'returns', options.returns),
+    params: undefined,
+    returns: undefined,
+    ...checkCodec(name, 'params', options.params),
+    ...checkCodec(name, 'returns', options.returns),
     module: options.module,
   };
   const built = buildSpec(name, fn as TaskSpec['fn'], options, undefined, undefined, codecs);

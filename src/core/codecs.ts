@@ -58,3 +58,74 @@ export function checkReturn(codec: Mixed, value: unknown): string[] {
   const decoded = codec.decode(value);
   return decoded._tag === 'Left' ? describeProblems(decoded.left, 'return') : [];
 }
+
+/**
+ * The Standard Schema interface (https://standardschema.dev), as zod, valibot and ArkType
+ * implement it: a task's `params` and `returns` accept one where they accept an io-ts codec. The
+ * spec lets libraries copy its types rather than depend on a package; sluice needs only these.
+ *
+ * @example
+ * ```ts
+ * import * as v from 'valibot';
+ * import type { StandardSchemaV1 } from 'sluice';
+ * const Params: StandardSchemaV1<unknown, [string]> = v.tuple([v.string()]);
+ * console.log(Params['~standard'].vendor); // valibot
+ * ```
+ */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+  };
+}
+
+/** What a Standard Schema's `validate` gives: the (maybe transformed) value, or the issues. */
+export type StandardResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: ReadonlyArray<{ readonly message: string; readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined }> };
+
+/** Whether `value` is a Standard Schema (has `~standard` with a `validate` function). */
+export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  const props = (value as { readonly '~standard'?: { readonly validate?: unknown } })['~standard'];
+  return typeof props === 'object' && props !== null && typeof props.validate === 'function';
+}
+
+/** What a schema check found: the schema's output, or one line per problem. */
+export type SchemaCheck = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problems: string[] };
+
+/** Said when a schema's `validate` returns a Promise: sluice checks before a run takes a slot, synchronously. */
+export const ASYNC_SCHEMA =
+  'its schema validates asynchronously (validate returned a Promise); sluice validates synchronously, before the run takes a slot: use a schema without async refinements or transforms';
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { readonly then?: unknown }).then === 'function';
+}
+
+/** Validates `value` with a Standard Schema; `kind` words the paths as for io-ts codecs. */
+export function checkSchema(schema: StandardSchemaV1, value: unknown, kind: 'params' | 'return'): SchemaCheck {
+  const result = schema['~standard'].validate(value);
+  if (isPromiseLike(result)) {
+    // Not awaited: its rejection, if any, must not become an unhandled one.
+    result.then(undefined, () => undefined);
+    return { ok: false, problems: [ASYNC_SCHEMA] };
+  }
+  if (result.issues === undefined) return { ok: true, value: result.value };
+  const problems = result.issues.map((issue) => {
+    const keys = (issue.path ?? []).map((segment) => String(typeof segment === 'object' ? segment.key : segment));
+    const path = kind === 'return' ? keys.join('.') : keys.length === 0 ? '' : [`argument ${keys[0]}`, ...keys.slice(1)].join('.');
+    return path === '' ? issue.message : `${path}: ${issue.message}`;
+  });
+  return { ok: false, problems };
+}
+
+/** A run's arguments checked by a `params` schema: the schema's output (the body's arguments), or the problems. */
+export function checkSchemaParams(schema: StandardSchemaV1, args: readonly unknown[]): SchemaCheck {
+  const checked = checkSchema(schema, args, 'params');
+  if (checked.ok && !Array.isArray(checked.value)) {
+    return { ok: false, problems: ['its `params` schema must describe the argument list (a tuple: z.tuple([...]), v.tuple([...]))'] };
+  }
+  return checked;
+}

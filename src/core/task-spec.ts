@@ -1,4 +1,5 @@
 import type { Mixed } from 'io-ts';
+import type { StandardSchemaV1 } from './codecs.js';
 
 /**
  * A task's settings as the engine reads them: shorthands already turned into one shape.
@@ -24,6 +25,10 @@ export interface TaskSpec {
   readonly params: Mixed | undefined;
   /** io-ts codec for the body's value, checked when it returns. */
   readonly returns: Mixed | undefined;
+  /** A Standard Schema (zod, valibot, ArkType) for the argument tuple, in place of `params`: its output is what the body gets. */
+  readonly paramsSchema?: StandardSchemaV1 | undefined;
+  /** A Standard Schema for the body's value, in place of `returns`: its output is the run's value. */
+  readonly returnsSchema?: StandardSchemaV1 | undefined;
   /** The task's tags (frozen, shared by every run): gated by the flow's concurrency limits of the same names. */
   readonly tags: readonly string[];
   /** The URL of the module that defines the task, for runners that run bodies elsewhere. */

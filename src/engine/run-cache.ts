@@ -14,6 +14,7 @@ import type { ResultStore, ResultStoreLock } from '../cache/store.js';
 import type { RunWarningCode } from '../core/events.js';
 import type { TaskSpec } from '../core/task-spec.js';
 import { Deque } from '../core/deque.js';
+import { checkSchema } from '../core/codecs.js';
 import type { FlowRun } from './flow-run.js';
 import { parameterNames } from './run-names.js';
 
@@ -219,6 +220,16 @@ function readBytes(host: CacheHost, settings: CacheSettings, key: string, bytes:
       return;
     }
     value = decoded.right;
+  }
+  const schema = host.spec.returnsSchema;
+  if (schema !== undefined) {
+    // Stored as the serializer wrote it: the schema makes it whole again (z.coerce.date()).
+    const checked = checkSchema(schema, value, 'return');
+    if (!checked.ok) {
+      unreadable(`its value does not fit the task's \`returns\` schema: ${checked.problems.join('; ')}`);
+      return;
+    }
+    value = checked.value;
   }
   host.cacheHit(value);
 }

@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { checkParams, checkReturn } from '../core/codecs.js';
+import { checkParams, checkReturn, checkSchemaParams, checkSchema } from '../core/codecs.js';
 import { isSluiceError } from '../core/errors/base.js';
 import { SelfDependencyError, UpstreamCancelledError, UpstreamFailedError } from '../core/errors/upstream.js';
 import { CancelledError } from '../core/errors/cancelled.js';
@@ -157,6 +157,17 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
       }
     }
     const runner = this.flow.runner;
+    const schema = this.spec.paramsSchema;
+    if (schema !== undefined) {
+      const checked = checkSchemaParams(schema, this.args);
+      if (!checked.ok) {
+        this.settle('Failed', undefined, new InvalidParamsError(this.spec.name, checked.problems));
+        return false;
+      }
+      // A body in this process gets the schema's output; a runner that sends the run elsewhere
+      // sends the arguments as given, and they are validated again where the body runs.
+      if (runner.execute === undefined) this.args = checked.value as unknown[];
+    }
     if (runner.checkArgs !== undefined && !this.direct) {
       try {
         runner.checkArgs(this.spec, this.args);
@@ -487,6 +498,15 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
         this.settle('Failed', undefined, new InvalidReturnError(this.spec.name, problems));
         return;
       }
+    }
+    const returnsSchema = this.spec.returnsSchema;
+    if (returnsSchema !== undefined) {
+      const checked = checkSchema(returnsSchema, value, 'return');
+      if (!checked.ok) {
+        this.settle('Failed', undefined, new InvalidReturnError(this.spec.name, checked.problems));
+        return;
+      }
+      value = checked.value as R;
     }
     const key = this.cacheKey;
     const cache = this.group.cache;

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { Mixed } from 'io-ts';
+import type { StandardSchemaV1 } from '../core/codecs.js';
 import type { RunWarningCode } from '../core/events.js';
 
 /**
@@ -25,6 +26,12 @@ export interface TaskRef {
   readonly params: Mixed | undefined;
   /** The task's io-ts codec for its value, if it declared one. */
   readonly returns: Mixed | undefined;
+  /**
+   * The task's Standard Schema (zod, valibot, ArkType) for its argument tuple, if it declared one
+   * in place of an io-ts codec. It has no encoder: a runner that runs bodies elsewhere sends the
+   * arguments as given, and they are validated again where the body runs.
+   */
+  readonly paramsSchema?: StandardSchemaV1 | undefined;
 }
 
 /**

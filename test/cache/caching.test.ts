@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as t from 'io-ts';
+import { z } from 'zod';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   cachePolicies,
@@ -250,6 +251,20 @@ describe('task caching', () => {
     const cached = await when(0);
     expect(cached).toBeInstanceOf(Date);
     expect(cached.getTime()).toBe(0);
+  });
+
+  it('should read a cached value back through a zod returns schema, so a Date survives JSON', async () => {
+    const store = mapStore();
+    let calls = 0;
+    const next = task(
+      { name: 'next', params: z.tuple([z.coerce.date()]), returns: z.coerce.date(), cachePolicy: cachePolicies.inputs, resultStorage: store },
+      (day) => new Date(day.getTime() + 86_400_000 * ++calls),
+    );
+    await next(new Date(0));
+    const cached = await next(new Date(0));
+    expect(calls).toBe(1);
+    expect(cached).toBeInstanceOf(Date);
+    expect(cached.getTime()).toBe(86_400_000);
   });
 
   it('should keep Maps, Sets and bigints with the v8 serializer, and use a custom one', async () => {

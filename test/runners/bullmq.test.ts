@@ -12,7 +12,7 @@ import * as t from 'io-ts';
 import { flow, getRunContext, isSluiceError, task, type TaskFuture } from '../../src/index.js';
 import { add, newProbe, removeProbes } from '../conformance/tasks.js';
 import { nowhere } from '../fixtures/bullmq-elsewhere.js';
-import { badValue, describeArgs, nap, napsStarted, nextDay, noValue, untilAborted, work } from '../fixtures/bullmq-tasks.js';
+import { badValue, describeArgs, nap, napsStarted, nextDay, nextDayZod, noValue, seeDate, untilAborted, work } from '../fixtures/bullmq-tasks.js';
 import { startRedisStore, type TestStore } from '../helpers/bullmq-store.js';
 import { ENABLE_REDIS, hasRedis, killWorkers, queueName, startWorkerProcess, type WorkerProcess } from '../helpers/redis.js';
 import { failHandMadeBadJobs } from './bullmq-faults.shared.js';
@@ -75,6 +75,28 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
     const out = await inFlow(() => nextDay.submit(new Date('2026-11-25T12:00:00.000Z')).result());
     expect(out).toBeInstanceOf(Date);
     expect(out.toISOString()).toBe('2026-11-26T12:00:00.000Z');
+  });
+
+  it('carries a Date through zod schemas as JSON, made a Date again by z.coerce.date() on arrival, both ways', async () => {
+    const out = await inFlow(async () => ({
+      seen: await seeDate.submit(new Date('2026-11-25T12:00:00.000Z')).result(),
+      next: await nextDayZod.submit(new Date('2026-11-25T12:00:00.000Z')).result(),
+    }));
+    expect(out.seen).toEqual({ isDate: true, iso: '2026-11-25T12:00:00.000Z' });
+    expect(out.next).toBeInstanceOf(Date);
+    expect(out.next.toISOString()).toBe('2026-11-26T12:00:00.000Z');
+  });
+
+  it("a job added by hand whose arguments do not fit the task's schema fails in the worker, naming the path", async () => {
+    const probe = new Queue(queue, { connection: { url: redis.url } });
+    try {
+      const job = await probe.add('see_date', { v: 1, task: 'see_date', attempt: 1, args: ['not a date'], runId: 'by-hand' });
+      await until(async () => (await probe.getJobState(String(job.id))) === 'failed', 'the job failed');
+      const reason = (await probe.getJob(String(job.id)))?.failedReason;
+      expect(reason).toContain('task "see_date": invalid arguments: argument 0: Invalid date');
+    } finally {
+      await probe.close();
+    }
   });
 
   it('keeps undefined arguments undefined (JSON has none), and a void value', async () => {

@@ -23,7 +23,7 @@ import { findNotCloneable } from '../../src/runners/remote/clone-check.js';
 import { rebuildThrown } from '../../src/runners/remote/thrown.js';
 import runJob, { serializeThrown } from '../../src/runners/worker-threads/worker.js';
 import { add } from '../conformance/tasks.js';
-import { describePoint, double, dupA, echo, exitThread, makeLocalTask, makeShadowOfDouble, Point, returnsFunction, scale, spin, threadId } from '../fixtures/thread-tasks.js';
+import { city, dayAndLength, describePoint, double, dupA, echo, exitThread, makeLocalTask, makeShadowOfDouble, Point, returnsFunction, scale, spin, threadId } from '../fixtures/thread-tasks.js';
 
 /** The error a future failed with. */
 function failure(future: TaskFuture<unknown>): Promise<unknown> {
@@ -201,6 +201,18 @@ describe('what crosses a thread', () => {
       return { scaled, isPoint: scaled instanceof Point, norm: scaled.norm(), plain };
     });
     expect(out).toEqual({ scaled: new Point(6, 8), isPoint: true, norm: 10, plain: { isPoint: false, hasNorm: false } });
+  });
+
+  it("validates a Standard Schema's arguments where the body runs: as given, transformed once", async () => {
+    const out = await onThreads(() => dayAndLength.submit(new Date(0), 'four').result());
+    // Sent as given and transformed in the thread: sending the output (4) would not fit z.string().
+    expect(out).toEqual({ isDate: true, day: '1970-01-01T00:00:00.000Z', length: 4 });
+  });
+
+  it('answers arguments that do not fit a Standard Schema with invalid-params, naming the path', async () => {
+    const response = await runJob({ v: 1, module: new URL('../fixtures/thread-tasks.ts', import.meta.url).href, name: 'city', args: [{ address: { city: 7 } }], encoded: false });
+    expect(response).toMatchObject({ ok: false, failure: { kind: 'invalid-params', problems: ['argument 0.address.city: Invalid type: Expected string but received 7'] } });
+    expect(await onThreads(() => city.submit({ address: { city: 'Oslo' } }).result())).toBe('Oslo');
   });
 
   it('carries dates, maps, sets, typed arrays and errors by structured clone', async () => {

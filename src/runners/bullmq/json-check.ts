@@ -86,3 +86,17 @@ export function findNotJson(value: unknown, special?: (value: object) => string 
   }
   return undefined;
 }
+
+/**
+ * A value as JSON makes it (`toJSON` applied: a Date becomes its ISO string), for a task with a
+ * Standard Schema, which has no encoder: the schema makes it whole again where it arrives. A
+ * value JSON cannot hold stays as it is, for {@link findNotJson} to name.
+ */
+export function asJson(value: unknown): unknown {
+  if (value === undefined || value === null || typeof value !== 'object' || value instanceof Error) return value;
+  try {
+    return JSON.parse(JSON.stringify(value)) as unknown;
+  } catch {
+    return value;
+  }
+}

@@ -19,7 +19,7 @@ import { checkQueueName } from './connection.js';
 import { queueHome, type QueueHome } from './queue-home.js';
 import { closeConnections, connectionLostError, openConnections, watchClients, type Connections } from './connections.js';
 import { JobFailedError, JobPayloadError, JobStalledError, NotSerializableError, QueueConnectionError, QueueOutOfMemoryError, UnknownTaskError } from './errors.js';
-import { findNotJson } from './json-check.js';
+import { asJson, findNotJson } from './json-check.js';
 import { cancelsKey } from './redis-commands.js';
 import { OutcomeCheck, outcomesLost } from './outcome-check.js';
 import { Pending } from './pending.js';
@@ -328,6 +328,9 @@ export class BullMQTaskRunner implements TaskRunner {
     // Done again for each attempt rather than cached per argument list: a WeakMap entry per run
     // cost more (in GC) than the walk over plain arguments.
     const list = encodeArgs(task, args);
+    // A Standard Schema has no encoder: the arguments cross as JSON makes them (a Date becomes its
+    // ISO string), and the schema validates and transforms them in the worker (z.coerce.date()).
+    if (task.paramsSchema !== undefined) for (let i = 0; i < list.length; i++) list[i] = asJson(list[i]);
     let undefinedArgs: number[] | undefined;
     let errorArgs: number[] | undefined;
     for (let i = 0; i < list.length; i++) {

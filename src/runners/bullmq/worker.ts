@@ -25,7 +25,7 @@ import { queueHome } from './queue-home.js';
 import { StartUp } from './start-up.js';
 import { scrub } from '../../cache/redact.js';
 import { WORKER_DEFAULTS, type WorkerOptions } from './worker-options.js';
-import { findNotJson } from './json-check.js';
+import { asJson, findNotJson } from './json-check.js';
 import { FlowWatch } from './flow-heartbeat.js';
 import { checkKeepJobs, keepJobsForWorker, MIN_RETENTION_S, retentionShortfall } from './keep-jobs.js';
 import { OutcomeOutbox } from './outbox.js';
@@ -175,7 +175,7 @@ function preparePayload(data: unknown, jobName: string, registry: ReadonlyMap<st
     }
     args[index] = rebuildThrown(thrown.right);
   }
-  const decoded = decodeArgs(body.params, args, job.encoded === true);
+  const decoded = decodeArgs(body.params, args, job.encoded === true, body.paramsSchema);
   if (!decoded.ok) return failure({ kind: 'invalid-params', problems: decoded.problems }, `task "${job.task}": invalid arguments: ${decoded.problems.join('; ')}`);
   args = decoded.args;
   // A job added without a flow (by raw BullMQ) still has a run: its flow's name and id are empty.
@@ -235,7 +235,9 @@ function thrownOutcome(error: unknown): Failed {
 }
 
 /** A body's value as the job's result, or why it cannot cross back as JSON. */
-function valueOutcome(value: unknown, job: Runnable): Outcome {
+function valueOutcome(body: unknown, job: Runnable): Outcome {
+  // A `returns` schema has no encoder: the value crosses as JSON makes it, and the flow validates it.
+  const value = job.body.returnsSchema === undefined ? body : asJson(body);
   const encoded = encodeValue(job.body.returns, value);
   if (encoded !== undefined) return { ok: true, result: { v: JOB_PROTOCOL_VERSION, encoded: true, value: encoded.value } };
   if (value === undefined) return { ok: true, result: { v: JOB_PROTOCOL_VERSION } };

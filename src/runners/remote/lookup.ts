@@ -6,6 +6,7 @@
  * @module
  * @internal
  */
+import type { StandardSchemaV1 } from '../../core/codecs.js';
 import { t, type IoTs } from './io-ts.js';
 
 /** Why a worker could not find a task. */
@@ -28,6 +29,10 @@ export interface TaskBody {
   readonly fn: (...args: unknown[]) => unknown;
   readonly params: CodecLike | undefined;
   readonly returns: CodecLike | undefined;
+  /** A Standard Schema for the arguments, in place of `params`: they are validated on arrival. */
+  readonly paramsSchema?: StandardSchemaV1 | undefined;
+  /** A Standard Schema for the value, in place of `returns`: the value goes back as it is, validated where it arrives. */
+  readonly returnsSchema?: StandardSchemaV1 | undefined;
 }
 
 /** A task found, or why not. */
@@ -38,7 +43,7 @@ export function taskBodyOf(value: unknown): TaskBody | undefined {
   if (typeof value !== 'function') return undefined;
   const spec = (value as unknown as Record<symbol, unknown>)[TASK_SPEC] as Partial<TaskBody> | undefined;
   if (typeof spec !== 'object' || spec === null || typeof spec.fn !== 'function' || typeof spec.name !== 'string') return undefined;
-  return { name: spec.name, fn: spec.fn, params: spec.params ?? undefined, returns: spec.returns ?? undefined };
+  return { name: spec.name, fn: spec.fn, params: spec.params ?? undefined, returns: spec.returns ?? undefined, paramsSchema: spec.paramsSchema ?? undefined, returnsSchema: spec.returnsSchema ?? undefined };
 }
 
 /** How to define a task so that a worker can find it: the advice every not-found message ends with. */

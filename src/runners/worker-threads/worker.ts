@@ -97,7 +97,7 @@ function failed(failure: Failure): Response {
 }
 
 async function runBody(body: TaskBody, args: unknown[], encoded: boolean, run: RemoteRunInfo | undefined): Promise<Response> {
-  const decoded = decodeArgs(body.params, args, encoded);
+  const decoded = decodeArgs(body.params, args, encoded, body.paramsSchema);
   if (!decoded.ok) return failed({ kind: 'invalid-params', problems: decoded.problems });
   const values = decoded.args;
   let value: unknown;
