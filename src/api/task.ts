@@ -389,6 +389,10 @@ export function task<
   F extends (...args: SchemaOutput<S>) => BodyValue<RS>,
   RS extends StandardSchemaV1 | undefined = undefined,
 >(options: SchemaTaskOptions<S, RS>, fn: F): Task<SchemaInput<S>, RS extends StandardSchemaV1 ? NonNullable<RS['~standard']['types']>['output'] : TaskFunctionValue<F>>;
+export function task<RS extends StandardSchemaV1, F extends (...args: never) => BodyValue<RS>>(
+  options: Omit<TaskOptions<TaskFunctionArgs<NoInfer<F>>>, 'returns'> & { readonly returns: RS },
+  fn: F,
+): Task<TaskFunctionArgs<F>, NonNullable<RS['~standard']['types']>['output']>;
 export function task<F extends (...args: never) => unknown>(
   options: TaskOptions<TaskFunctionArgs<NoInfer<F>>, TaskFunctionValue<NoInfer<F>>>,
   fn: F,

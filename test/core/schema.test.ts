@@ -72,6 +72,18 @@ describe('Standard Schema params and returns (zod, valibot)', () => {
     expect(await nested().catch((e: unknown) => (e as Error).message)).toBe('task "nested": invalid return value: items.1: Expected number, received string');
   });
 
+  it('keeps its schemas through with(), and checks every run of a map', async () => {
+    const double = task({ name: 'double', params: z.tuple([z.number()]), returns: z.number().max(10) }, (x) => 2 * x);
+    const again = double.with({ retries: 2 });
+    expect(await loosely(again)('2').catch((e: unknown) => (e as Error).message)).toBe('task "double": invalid arguments: argument 0: Expected number, received string');
+    expect(await again(6).catch((e: unknown) => (e as Error).message)).toBe('task "double": invalid return value: Number must be less than or equal to 10');
+    const out = await flow('mapped', async () => {
+      const runs = double.map([1, 'x' as never, 3]);
+      return Promise.all(runs.map((run) => run.result().catch((e: unknown) => (e as Error).name)));
+    })();
+    expect(out).toEqual([2, 'InvalidParamsError', 6]);
+  });
+
   it('an io-ts codec and a schema mix: io-ts params, zod returns', async () => {
     const len = task({ name: 'len', params: t.tuple([t.string]), returns: z.number().int() }, (s: string) => s.length);
     expect(await len('abc')).toBe(3);
