@@ -98,7 +98,7 @@ export type SchemaCheck = { readonly ok: true; readonly value: unknown } | { rea
 
 /** Said when a schema's `validate` returns a Promise: sluice checks before a run takes a slot, synchronously. */
 export const ASYNC_SCHEMA =
-  'its schema validates asynchronously (validate returned a Promise); sluice validates synchronously, before the run takes a slot: use a schema without async refinements or transforms';
+  "its schema's validate returned a Promise: sluice validates synchronously, before the run takes a slot; use a schema without async refinements or transforms (zod 3 also answers with a Promise when a refinement or transform throws)";
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { readonly then?: unknown }).then === 'function';
@@ -106,7 +106,13 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 
 /** Validates `value` with a Standard Schema; `kind` words the paths as for io-ts codecs. */
 export function checkSchema(schema: StandardSchemaV1, value: unknown, kind: 'params' | 'return'): SchemaCheck {
-  const result = schema['~standard'].validate(value);
+  let result: StandardResult<unknown> | PromiseLike<StandardResult<unknown>>;
+  try {
+    result = schema['~standard'].validate(value);
+  } catch (error) {
+    // A transform that throws, say: a problem of this value, not an escape from the engine.
+    return { ok: false, problems: [`its schema threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`] };
+  }
   if (isPromiseLike(result)) {
     // Not awaited: its rejection, if any, must not become an unhandled one.
     result.then(undefined, () => undefined);

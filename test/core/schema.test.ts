@@ -93,7 +93,18 @@ describe('Standard Schema params and returns (zod, valibot)', () => {
     const slow = task({ name: 'slow', params: z.tuple([z.string().refine(() => Promise.resolve(true))]) }, (s) => s);
     const error = await slow('x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidParamsError);
-    expect((error as Error).message).toMatch(/^task "slow": invalid arguments: its schema validates asynchronously \(validate returned a Promise\)/);
+    expect((error as Error).message).toMatch(/^task "slow": invalid arguments: its schema's validate returned a Promise: sluice validates synchronously/);
+  });
+
+  it('a schema whose transform throws fails the run with what it threw, and the flow goes on', async () => {
+    const parse = task({ name: 'parse', params: v.tuple([v.pipe(v.string(), v.transform((text) => JSON.parse(text) as unknown))]) }, (value) => value);
+    const out = await flow('parsing', async () => ({
+      bad: await parse('{').catch((e: unknown) => e),
+      good: await parse('[1]'),
+    }))();
+    expect(out.bad).toBeInstanceOf(InvalidParamsError);
+    expect((out.bad as Error).message).toMatch(/^task "parse": invalid arguments: its schema threw: SyntaxError: /);
+    expect(out.good).toEqual([1]);
   });
 
   it('a params schema that is not of the argument list fails with a message that says so', async () => {
