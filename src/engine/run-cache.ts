@@ -14,7 +14,7 @@ import type { ResultStore, ResultStoreLock } from '../cache/store.js';
 import type { RunWarningCode } from '../core/events.js';
 import type { TaskSpec } from '../core/task-spec.js';
 import { Deque } from '../core/deque.js';
-import { checkSchema } from '../core/codecs.js';
+import { checkSchema, checkSchemaParams } from '../core/codecs.js';
 import type { FlowRun } from './flow-run.js';
 import { parameterNames } from './run-names.js';
 
@@ -99,7 +99,14 @@ export function lookUpCache(host: CacheHost, settings: CacheSettings): void {
   let key: string | undefined;
   try {
     const codec = host.spec.params;
-    const hashed = codec === undefined ? host.args : (codec.encode(host.args) as unknown[]);
+    let hashed = codec === undefined ? host.args : (codec.encode(host.args) as unknown[]);
+    const schema = host.spec.paramsSchema;
+    if (schema !== undefined && host.flow.runner.execute !== undefined) {
+      // The run holds its arguments as given, to send them; the key hashes the schema's output,
+      // as the in-process runner's runs (which hold it) do: one key on every runner.
+      const checked = checkSchemaParams(schema, host.args);
+      if (checked.ok) hashed = checked.value as unknown[];
+    }
     key = settings.policy.computeKey(keyContext(host), host.args, hashed);
   } catch (error) {
     host.cacheFailed(error);

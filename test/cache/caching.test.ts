@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as t from 'io-ts';
 import { z } from 'zod';
+import { of } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   cachePolicies,
@@ -13,6 +14,7 @@ import {
   type FlowEvent,
   type ResultStore,
   type TaskFuture,
+  type TaskRunner,
 } from '../../src/index.js';
 import { FileResultStore } from '../../src/cache/file-store.js';
 import { RedisResultStore } from '../../src/cache/redis-store.js';
@@ -265,6 +267,18 @@ describe('task caching', () => {
     expect(calls).toBe(1);
     expect(cached).toBeInstanceOf(Date);
     expect(cached.getTime()).toBe(86_400_000);
+  });
+
+  it("should key a zod params schema's runs by its output, the same on a runner that sends the arguments as given", async () => {
+    const store = mapStore();
+    let bodies = 0;
+    let sent = 0;
+    const elsewhere: TaskRunner = { name: 'elsewhere', maxConcurrency: Infinity, execute: () => of(`sent ${++sent}`) };
+    const label = task({ name: 'label', params: z.tuple([z.coerce.date()]), cachePolicy: cachePolicies.inputs, resultStorage: store }, (day) => `${day.toISOString()} ${++bodies}`);
+    const here = await flow('here', () => label(new Date(0)))();
+    // The same day, as JSON would carry it: the schema's output is the same Date.
+    const there = await flow({ name: 'there', taskRunner: elsewhere }, () => (label as unknown as (iso: string) => Promise<string>)('1970-01-01T00:00:00.000Z'))();
+    expect([here, there, bodies, sent]).toEqual(['1970-01-01T00:00:00.000Z 1', '1970-01-01T00:00:00.000Z 1', 1, 0]);
   });
 
   it('should keep Maps, Sets and bigints with the v8 serializer, and use a custom one', async () => {
