@@ -24,11 +24,21 @@ export interface Upstream {
  */
 export type FoundUpstreams = Upstream[] & { positions: number[]; cyclic: Set<number> | undefined };
 
-/** Arrays (an Array subclass such as `TaskFutureList` too), plain objects, and exact Maps and Sets. */
-function isWalked(value: object): boolean {
-  if (Array.isArray(value)) return true;
+const ARRAY = 1;
+const OBJECT = 2;
+const MAP = 3;
+const SET = 4;
+
+/**
+ * Which container is walked: arrays (an Array subclass such as `TaskFutureList` too), plain
+ * objects, and exact Maps and Sets; 0 for anything else (class instances are passed as they are).
+ */
+function containerKind(value: object): number {
+  if (Array.isArray(value)) return ARRAY;
   const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null || proto === Map.prototype || proto === Set.prototype;
+  if (proto === Object.prototype || proto === null) return OBJECT;
+  if (proto === Map.prototype) return MAP;
+  return proto === Set.prototype ? SET : 0;
 }
 
 function asUpstream(value: unknown, arg: number, key: string | undefined): Upstream | undefined {
@@ -40,6 +50,28 @@ function asUpstream(value: unknown, arg: number, key: string | undefined): Upstr
   return undefined;
 }
 
+/** Marks, in a path, that the next step is a Map key or a Set position. */
+const MAP_KEY: unique symbol = Symbol('map key');
+const SET_ITEM: unique symbol = Symbol('set item');
+
+/** `address.city`, `rows.2.get("a")`, `tags.values()[0]`: where a future was found. */
+function formatPath(steps: readonly unknown[]): string | undefined {
+  if (steps.length === 0) return undefined;
+  let out = '';
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i];
+    if (step === MAP_KEY) {
+      const k = steps[++i];
+      out += `${out === '' ? '' : '.'}get(${typeof k === 'string' || typeof k === 'number' ? JSON.stringify(k) : '…'})`;
+    } else if (step === SET_ITEM) {
+      out += `${out === '' ? '' : '.'}values()[${String(steps[++i])}]`;
+    } else {
+      out += `${out === '' ? '' : '.'}${String(step)}`;
+    }
+  }
+  return out;
+}
+
 /** What one scan of an argument collects. */
 class Scan {
   found: Upstream[] | undefined;
@@ -48,14 +80,86 @@ class Scan {
   /** Reached a container twice. */
   revisited = false;
   private seen: Set<object> | undefined;
-  /** Keys from the argument down to the value being looked at; joined only for a future found. */
-  private readonly keys: (string | number)[] = [];
+  /** Steps from the argument down to the value being looked at; formatted only for a future found. */
+  private readonly steps: unknown[] = [];
 
   constructor(private readonly arg: number) {}
 
-  visit(value: unknown): void {
-    if (typeof value !== 'object' || value === null) return;
-    const up = asUpstream(value, this.arg, this.keys.length === 0 ? undefined : this.keys.join('.'));
+  /**
+   * Marks a container as seen, just before its first child that is an object is visited: a
+   * container of primitives only cannot close a cycle, and skipping the mark keeps the walk over
+   * rows of plain values cheap. False if it was seen already.
+   */
+  private enter(container: object): boolean {
+    const seen = (this.seen ??= new Set());
+    if (seen.has(container)) {
+      // A cycle or a shared object: its futures were found on the first visit.
+      this.revisited = true;
+      return false;
+    }
+    seen.add(container);
+    return true;
+  }
+
+  /** Looks at one value that is an object (the caller checked). */
+  visit(value: object): void {
+    const steps = this.steps;
+    // Plain containers first: they are the common case.
+    const kind = containerKind(value);
+    if (kind === ARRAY) {
+      const array = value as unknown[];
+      let entered = false;
+      for (let k = 0; k < array.length; k++) {
+        const item: unknown = array[k];
+        if (typeof item !== 'object' || item === null) continue;
+        if (!entered && !(entered = this.enter(value))) return;
+        steps.push(k);
+        this.visit(item);
+        steps.pop();
+      }
+      return;
+    }
+    if (kind === OBJECT) {
+      const object = value as Record<string, unknown>;
+      let entered = false;
+      for (const k in object) {
+        if (!Object.prototype.hasOwnProperty.call(object, k)) continue;
+        const item = object[k];
+        if (typeof item !== 'object' || item === null) continue;
+        if (!entered && !(entered = this.enter(value))) return;
+        steps.push(k);
+        this.visit(item);
+        steps.pop();
+      }
+      return;
+    }
+    if (kind === MAP) {
+      let entered = false;
+      for (const [k, item] of value as Map<unknown, unknown>) {
+        if (typeof item !== 'object' || item === null) continue;
+        if (!entered && !(entered = this.enter(value))) return;
+        steps.push(MAP_KEY, k);
+        this.visit(item);
+        steps.length -= 2;
+      }
+      return;
+    }
+    if (kind === SET) {
+      let entered = false;
+      let k = 0;
+      for (const item of value as Set<unknown>) {
+        if (typeof item === 'object' && item !== null) {
+          if (!entered && !(entered = this.enter(value))) return;
+          steps.push(SET_ITEM, k);
+          this.visit(item);
+          steps.length -= 2;
+        }
+        k++;
+      }
+      return;
+    }
+    // Futures and wrappers; any other class instance is passed as it is.
+    const up = asUpstream(value, this.arg, formatPath(steps));
     if (up !== undefined) {
       (this.found ??= []).push(up);
       return;
@@ -66,53 +170,8 @@ class Scan {
     }
     if (value instanceof Opaque) {
       this.wrapped = true;
-      const inner = asUpstream((value as Opaque<unknown>).value, this.arg, this.keys.length === 0 ? undefined : this.keys.join('.'));
+      const inner = asUpstream((value as Opaque<unknown>).value, this.arg, formatPath(steps));
       if (inner !== undefined) (this.found ??= []).push(inner);
-      return;
-    }
-    if (!isWalked(value)) return; // class instances, Dates, typed arrays...: passed as they are
-    const seen = (this.seen ??= new Set());
-    if (seen.has(value)) {
-      // A cycle or a shared object: its futures were found on the first visit.
-      this.revisited = true;
-      return;
-    }
-    seen.add(value);
-    const keys = this.keys;
-    if (Array.isArray(value)) {
-      for (let k = 0; k < value.length; k++) {
-        const item: unknown = value[k];
-        if (typeof item !== 'object' || item === null) continue;
-        keys.push(k);
-        this.visit(item);
-        keys.pop();
-      }
-    } else if (value instanceof Map) {
-      for (const [k, item] of value as Map<unknown, unknown>) {
-        if (typeof item !== 'object' || item === null) continue;
-        keys.push(typeof k === 'string' || typeof k === 'number' ? `get(${JSON.stringify(k)})` : 'get(…)');
-        this.visit(item);
-        keys.pop();
-      }
-    } else if (value instanceof Set) {
-      let k = 0;
-      for (const item of value as Set<unknown>) {
-        if (typeof item === 'object' && item !== null) {
-          keys.push(`values()[${k}]`);
-          this.visit(item);
-          keys.pop();
-        }
-        k++;
-      }
-    } else {
-      const object = value as Record<string, unknown>;
-      for (const k of Object.keys(object)) {
-        const item = object[k];
-        if (typeof item !== 'object' || item === null) continue;
-        keys.push(k);
-        this.visit(item);
-        keys.pop();
-      }
     }
   }
 }
@@ -168,25 +227,34 @@ function resolveSpecial(value: object): unknown {
   return NOT_SPECIAL;
 }
 
+/** A shallow copy of a plain object, keeping a null prototype. */
+function copyObject(object: Record<string, unknown>): Record<string, unknown> {
+  return Object.getPrototypeOf(object) === null ? Object.assign(Object.create(null) as Record<string, unknown>, object) : { ...object };
+}
+
 /**
  * Copies the containers on the paths to futures and wrappers, others are kept as they are. Only
  * for an argument reached without cycles or shared objects (each container is met once).
  */
 function resolveChanged(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  const special = resolveSpecial(value);
-  if (special !== NOT_SPECIAL) return special;
-  if (!isWalked(value)) return value;
-  if (Array.isArray(value)) {
+  const kind = containerKind(value);
+  if (kind === 0) {
+    const special = resolveSpecial(value);
+    return special === NOT_SPECIAL ? value : special;
+  }
+  if (kind === ARRAY) {
+    const array = value as unknown[];
     let copy: unknown[] | undefined;
-    for (let k = 0; k < value.length; k++) {
-      const item: unknown = value[k];
+    for (let k = 0; k < array.length; k++) {
+      const item = array[k];
       const resolved = resolveChanged(item);
-      if (resolved !== item) (copy ??= Array.prototype.slice.call(value) as unknown[])[k] = resolved;
+      // A plain array even for an Array subclass: its constructor may expect other arguments.
+      if (resolved !== item) (copy ??= Array.from(array))[k] = resolved;
     }
     return copy ?? value;
   }
-  if (value instanceof Map) {
+  if (kind === MAP) {
     let copy: Map<unknown, unknown> | undefined;
     for (const [k, item] of value as Map<unknown, unknown>) {
       const resolved = resolveChanged(item);
@@ -194,7 +262,7 @@ function resolveChanged(value: unknown): unknown {
     }
     return copy ?? value;
   }
-  if (value instanceof Set) {
+  if (kind === SET) {
     let changed = false;
     const items: unknown[] = [];
     for (const item of value as Set<unknown>) {
@@ -209,7 +277,7 @@ function resolveChanged(value: unknown): unknown {
   for (const k of Object.keys(object)) {
     const item = object[k];
     const resolved = resolveChanged(item);
-    if (resolved !== item) (copy ??= Object.assign(Object.create(Object.getPrototypeOf(object) as object | null) as Record<string, unknown>, object))[k] = resolved;
+    if (resolved !== item) (copy ??= copyObject(object))[k] = resolved;
   }
   return copy ?? value;
 }
@@ -221,30 +289,33 @@ function resolveChanged(value: unknown): unknown {
  */
 function resolveAll(value: unknown, copies: Map<object, unknown>): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  const special = resolveSpecial(value);
-  if (special !== NOT_SPECIAL) return special;
-  if (!isWalked(value)) return value;
+  const kind = containerKind(value);
+  if (kind === 0) {
+    const special = resolveSpecial(value);
+    return special === NOT_SPECIAL ? value : special;
+  }
   if (copies.has(value)) return copies.get(value);
-  if (Array.isArray(value)) {
-    const copy = new Array<unknown>(value.length);
+  if (kind === ARRAY) {
+    const array = value as unknown[];
+    const copy = new Array<unknown>(array.length);
     copies.set(value, copy);
-    for (let k = 0; k < value.length; k++) copy[k] = resolveAll(value[k], copies);
+    for (let k = 0; k < array.length; k++) copy[k] = resolveAll(array[k], copies);
     return copy;
   }
-  if (value instanceof Map) {
+  if (kind === MAP) {
     const copy = new Map<unknown, unknown>();
     copies.set(value, copy);
     for (const [k, item] of value as Map<unknown, unknown>) copy.set(k, resolveAll(item, copies));
     return copy;
   }
-  if (value instanceof Set) {
+  if (kind === SET) {
     const copy = new Set<unknown>();
     copies.set(value, copy);
     for (const item of value as Set<unknown>) copy.add(resolveAll(item, copies));
     return copy;
   }
   const object = value as Record<string, unknown>;
-  const copy = Object.assign(Object.create(Object.getPrototypeOf(object) as object | null) as Record<string, unknown>, object);
+  const copy = copyObject(object);
   copies.set(value, copy);
   for (const k of Object.keys(object)) copy[k] = resolveAll(object[k], copies);
   return copy;
