@@ -24,6 +24,13 @@ export interface Upstream {
  */
 export type FoundUpstreams = Upstream[] & { positions: number[]; cyclic: Set<number> | undefined };
 
+/**
+ * How many levels of containers the walk goes down. It recurses, and data nested deeper than this
+ * would overflow the stack; deeper levels are passed as they are (structured clone and JSON, which
+ * the other runners use, refuse such data anyway).
+ */
+const MAX_DEPTH = 1000;
+
 const ARRAY = 1;
 const OBJECT = 2;
 const MAP = 3;
@@ -102,10 +109,11 @@ class Scan {
   }
 
   /** Looks at one value that is an object (the caller checked). */
-  visit(value: object): void {
+  visit(value: object, depth: number): void {
     const steps = this.steps;
     // Plain containers first: they are the common case.
     const kind = containerKind(value);
+    if (kind !== 0 && depth >= MAX_DEPTH) return;
     if (kind === ARRAY) {
       const array = value as unknown[];
       let entered = false;
@@ -114,7 +122,7 @@ class Scan {
         if (typeof item !== 'object' || item === null) continue;
         if (!entered && !(entered = this.enter(value))) return;
         steps.push(k);
-        this.visit(item);
+        this.visit(item, depth + 1);
         steps.pop();
       }
       return;
@@ -128,7 +136,7 @@ class Scan {
         if (typeof item !== 'object' || item === null) continue;
         if (!entered && !(entered = this.enter(value))) return;
         steps.push(k);
-        this.visit(item);
+        this.visit(item, depth + 1);
         steps.pop();
       }
       return;
@@ -139,7 +147,7 @@ class Scan {
         if (typeof item !== 'object' || item === null) continue;
         if (!entered && !(entered = this.enter(value))) return;
         steps.push(MAP_KEY, k);
-        this.visit(item);
+        this.visit(item, depth + 1);
         steps.length -= 2;
       }
       return;
@@ -151,7 +159,7 @@ class Scan {
         if (typeof item === 'object' && item !== null) {
           if (!entered && !(entered = this.enter(value))) return;
           steps.push(SET_ITEM, k);
-          this.visit(item);
+          this.visit(item, depth + 1);
           steps.length -= 2;
         }
         k++;
@@ -195,7 +203,7 @@ export function findUpstreams(
     const value = args[i];
     if (typeof value !== 'object' || value === null) continue;
     const scan = new Scan(i);
-    scan.visit(value);
+    scan.visit(value, 0);
     if (scan.found === undefined && !scan.wrapped) continue;
     found ??= Object.assign([] as Upstream[], { positions: [] as number[], cyclic: undefined as Set<number> | undefined });
     if (scan.found !== undefined) for (const up of scan.found) found.push(up);
@@ -236,19 +244,20 @@ function copyObject(object: Record<string, unknown>): Record<string, unknown> {
  * Copies the containers on the paths to futures and wrappers, others are kept as they are. Only
  * for an argument reached without cycles or shared objects (each container is met once).
  */
-function resolveChanged(value: unknown): unknown {
+function resolveChanged(value: unknown, depth: number): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const kind = containerKind(value);
   if (kind === 0) {
     const special = resolveSpecial(value);
     return special === NOT_SPECIAL ? value : special;
   }
+  if (depth >= MAX_DEPTH) return value;
   if (kind === ARRAY) {
     const array = value as unknown[];
     let copy: unknown[] | undefined;
     for (let k = 0; k < array.length; k++) {
       const item = array[k];
-      const resolved = resolveChanged(item);
+      const resolved = resolveChanged(item, depth + 1);
       // A plain array even for an Array subclass: its constructor may expect other arguments.
       if (resolved !== item) (copy ??= Array.from(array))[k] = resolved;
     }
@@ -257,7 +266,7 @@ function resolveChanged(value: unknown): unknown {
   if (kind === MAP) {
     let copy: Map<unknown, unknown> | undefined;
     for (const [k, item] of value as Map<unknown, unknown>) {
-      const resolved = resolveChanged(item);
+      const resolved = resolveChanged(item, depth + 1);
       if (resolved !== item) (copy ??= new Map(value as Map<unknown, unknown>)).set(k, resolved);
     }
     return copy ?? value;
@@ -266,7 +275,7 @@ function resolveChanged(value: unknown): unknown {
     let changed = false;
     const items: unknown[] = [];
     for (const item of value as Set<unknown>) {
-      const resolved = resolveChanged(item);
+      const resolved = resolveChanged(item, depth + 1);
       if (resolved !== item) changed = true;
       items.push(resolved);
     }
@@ -276,7 +285,7 @@ function resolveChanged(value: unknown): unknown {
   let copy: Record<string, unknown> | undefined;
   for (const k of Object.keys(object)) {
     const item = object[k];
-    const resolved = resolveChanged(item);
+    const resolved = resolveChanged(item, depth + 1);
     if (resolved !== item) (copy ??= copyObject(object))[k] = resolved;
   }
   return copy ?? value;
@@ -287,37 +296,38 @@ function resolveChanged(value: unknown): unknown {
  * is registered before its contents are, so a cycle in the argument is a cycle in the copy and a
  * shared object stays shared.
  */
-function resolveAll(value: unknown, copies: Map<object, unknown>): unknown {
+function resolveAll(value: unknown, copies: Map<object, unknown>, depth: number): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const kind = containerKind(value);
   if (kind === 0) {
     const special = resolveSpecial(value);
     return special === NOT_SPECIAL ? value : special;
   }
+  if (depth >= MAX_DEPTH) return value;
   if (copies.has(value)) return copies.get(value);
   if (kind === ARRAY) {
     const array = value as unknown[];
     const copy = new Array<unknown>(array.length);
     copies.set(value, copy);
-    for (let k = 0; k < array.length; k++) copy[k] = resolveAll(array[k], copies);
+    for (let k = 0; k < array.length; k++) copy[k] = resolveAll(array[k], copies, depth + 1);
     return copy;
   }
   if (kind === MAP) {
     const copy = new Map<unknown, unknown>();
     copies.set(value, copy);
-    for (const [k, item] of value as Map<unknown, unknown>) copy.set(k, resolveAll(item, copies));
+    for (const [k, item] of value as Map<unknown, unknown>) copy.set(k, resolveAll(item, copies, depth + 1));
     return copy;
   }
   if (kind === SET) {
     const copy = new Set<unknown>();
     copies.set(value, copy);
-    for (const item of value as Set<unknown>) copy.add(resolveAll(item, copies));
+    for (const item of value as Set<unknown>) copy.add(resolveAll(item, copies, depth + 1));
     return copy;
   }
   const object = value as Record<string, unknown>;
   const copy = copyObject(object);
   copies.set(value, copy);
-  for (const k of Object.keys(object)) copy[k] = resolveAll(object[k], copies);
+  for (const k of Object.keys(object)) copy[k] = resolveAll(object[k], copies, depth + 1);
   return copy;
 }
 
@@ -329,7 +339,7 @@ function resolveAll(value: unknown, copies: Map<object, unknown>): unknown {
 export function substituteUpstreams(args: readonly unknown[], found: FoundUpstreams): unknown[] {
   const out = args.slice();
   for (const i of found.positions) {
-    out[i] = found.cyclic?.has(i) === true ? resolveAll(out[i], new Map()) : resolveChanged(out[i]);
+    out[i] = found.cyclic?.has(i) === true ? resolveAll(out[i], new Map(), 0) : resolveChanged(out[i], 0);
   }
   return out;
 }

@@ -89,6 +89,31 @@ describe('futures at any depth inside arguments', () => {
   });
 });
 
+describe('very deep arguments', () => {
+  /** `[[[...[leaf]]]]`, `depth` arrays deep. */
+  const nestedAround = (depth: number, leaf: unknown): unknown[] => {
+    let value: unknown[] = [leaf];
+    for (let i = 1; i < depth; i++) value = [value];
+    return value;
+  };
+  const leafOf = (value: unknown): unknown => {
+    let v = value;
+    while (Array.isArray(v)) v = (v as unknown[])[0];
+    return v;
+  };
+
+  it('walks 1,000 levels down and passes deeper levels as they are, never overflowing the stack', async () => {
+    const shallow = value.submit(1);
+    const deepest = value.submit(2);
+    const beside = nestedAround(100_000, 'leaf');
+    const got = (await received({ f: shallow, beside, at999: nestedAround(998, value.submit(3)), below: nestedAround(2_000, deepest) })) as Record<string, unknown>;
+    expect(got.f).toBe(1);
+    expect(got.beside).toBe(beside);
+    expect(leafOf(got.at999)).toBe(3);
+    expect(leafOf(got.below)).toBe(deepest);
+  });
+});
+
 describe('cycles', () => {
   it('passes a cyclic argument without futures through untouched, without hanging', async () => {
     const a: { self?: unknown; n: number } = { n: 1 };
