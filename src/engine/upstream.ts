@@ -129,9 +129,10 @@ class Scan {
     }
     if (kind === OBJECT) {
       const object = value as Record<string, unknown>;
+      const names = Object.keys(object);
       let entered = false;
-      for (const k in object) {
-        if (!Object.prototype.hasOwnProperty.call(object, k)) continue;
+      for (let n = 0; n < names.length; n++) {
+        const k = names[n] as string;
         const item = object[k];
         if (typeof item !== 'object' || item === null) continue;
         if (!entered && !(entered = this.enter(value))) return;
@@ -167,9 +168,8 @@ class Scan {
       return;
     }
     // Futures and wrappers; any other class instance is passed as it is.
-    const up = asUpstream(value, this.arg, formatPath(steps));
-    if (up !== undefined) {
-      (this.found ??= []).push(up);
+    if (value instanceof RunRecord || value instanceof AllowedFailure) {
+      (this.found ??= []).push(asUpstream(value, this.arg, formatPath(steps)) as Upstream);
       return;
     }
     if (value instanceof Quoted) {
