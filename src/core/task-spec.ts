@@ -1,4 +1,5 @@
 import type { Mixed } from 'io-ts';
+import type { HookLists } from './hooks.js';
 
 /**
  * A task's settings as the engine reads them: shorthands already turned into one shape.
@@ -28,4 +29,6 @@ export interface TaskSpec {
   readonly tags: readonly string[];
   /** The URL of the module that defines the task, for runners that run bodies elsewhere. */
   readonly module: string | undefined;
+  /** The task's state hooks; undefined when it has none (the common case costs one check). */
+  readonly hooks?: HookLists | undefined;
 }
