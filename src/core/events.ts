@@ -15,7 +15,7 @@ import type { State } from './states.js';
  * import { flow, task, type RunEventBase } from 'sluice';
  * const handle = flow({ name: 'demo' }, () => task('one', () => 1).submit()).start();
  * handle.events$.subscribe((event) => {
- *   if (event.type === 'flow-started' || event.type === 'flow-finished') return;
+ *   if (event.type === 'flow-started' || event.type === 'flow-finished' || event.type === 'hook-failed') return;
  *   const base: RunEventBase = event;
  *   console.log(event.type, base.runName, base.timestamp);
  * });

@@ -36,7 +36,7 @@ async function runWithEvents(options: FlowOptions, body: () => unknown): Promise
   const events: FlowEvent[] = [];
   handle.events$.subscribe((event) => events.push(event));
   const [outcome] = await Promise.allSettled([handle.result()]);
-  return { outcome: outcome as PromiseSettledResult<unknown>, events };
+  return { outcome, events };
 }
 
 describe('task hooks', () => {
@@ -145,7 +145,7 @@ describe('flow hooks', () => {
         onCompletion: (flowRun, state) => void seen.push({ name: flowRun.name, parent: flowRun.parentFlowRunId, value: state.value }),
         onFailure: () => void seen.push('failure'),
       },
-      async (day: string) => {
+      (day: string) => {
         seen.push('body');
         return `done ${day}`;
       },
