@@ -11,6 +11,7 @@ import { rxjs } from '../core/lazy-rxjs.js';
 import { describeError } from '../core/errors/base.js';
 import { HookTimeoutError } from '../core/errors/run.js';
 import type { HookName, HookResult } from '../core/hooks.js';
+import { scopeStorage } from '../core/scope-storage.js';
 import type { FlowRun } from './flow-run.js';
 
 /** The run a task hook is about; undefined for a flow's own hooks. @internal */
@@ -38,7 +39,9 @@ export function callHooks(
     const label = hook.name !== '' ? hook.name : list.length === 1 ? name : `${name}[${i}]`;
     let out: HookResult;
     try {
-      out = hook(info, state);
+      // In the flow's scope, never a run's (an Observable body's end would otherwise carry its
+      // run's): a task a hook submits is the flow's, and getRunContext() is for bodies only.
+      out = scopeStorage.run(flow, hook, info, state);
     } catch (error) {
       reportHook(flow, name, label, run, error, false);
       continue;

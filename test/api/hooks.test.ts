@@ -4,10 +4,12 @@
  * run in the flow's process on every runner (real worker threads). Timing is in
  * test/engine/hooks.marble.test.ts.
  */
+import { map, timer } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ConcurrentTaskRunner,
   flow,
+  getRunContext,
   InvalidArgumentError,
   InvalidTaskOptionsError,
   task,
@@ -124,6 +126,32 @@ describe('task hooks', () => {
     const { outcome } = await runWithEvents({ name: 'fails', logger }, () => broken.submit());
     expect(outcome.status).toBe('rejected');
     expect((outcome as PromiseRejectedResult).reason).toMatchObject({ message: 'body broke' });
+  });
+
+  it("a hook runs in its flow's scope, not in its run's body: a task it submits is the flow's, and getRunContext() throws there", async () => {
+    const seen: string[] = [];
+    const notify = task('notify', (what: string) => void seen.push(`notified ${what}`));
+    let notifyParent: string | undefined = 'unset';
+    const work = task(
+      {
+        name: 'work',
+        onCompletion: (run) => {
+          try {
+            getRunContext();
+            seen.push('had a run context');
+          } catch (error) {
+            seen.push((error as Error).name);
+          }
+          const future = notify.submit(run.runName);
+          notifyParent = (future as unknown as { parentRunId: string | undefined }).parentRunId;
+        },
+      },
+      // An Observable on a real timer: its end runs in the async context it was subscribed in, the body's.
+      () => timer(5).pipe(map(() => 1)),
+    );
+    await flow({ name: 'scoped', progress: false }, () => work.submit())();
+    expect(seen).toEqual(['NoRunContextError', 'notified work-0']);
+    expect(notifyParent).toBeUndefined();
   });
 
   it('with() replaces the hooks of an option it gives, and keeps the others', async () => {
