@@ -2,6 +2,7 @@
  * Shared pieces of the benchmark: the contender interface, the hand-written baseline, the result
  * line a child prints, and small helpers. Not part of the library or of `npm test`.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** One run of a workload: a function of one number, applied to every item. */
@@ -18,8 +19,8 @@ export interface Contender {
   run(source: Iterable<number>, fn: Work, concurrency: number): Promise<number[]>;
 }
 
-/** A-C and leak run through bench/contender.ts; D (worker threads) through bench/threads/; E (BullMQ) through bench/bullmq/; F (disk cache) through bench/cache/. */
-export type WorkloadName = 'A' | 'B' | 'C' | 'leak' | 'D' | 'E' | 'F';
+/** A-C and leak run through bench/contender.ts; D (worker threads) through bench/threads/; E (BullMQ) through bench/bullmq/; F (disk cache) through bench/cache/; G (limits in Redis) through bench/limits/. */
+export type WorkloadName = 'A' | 'B' | 'C' | 'leak' | 'D' | 'E' | 'F' | 'G';
 
 /** The line a child process prints, prefixed by {@link RESULT_PREFIX}. */
 export interface ResultLine {
@@ -117,4 +118,34 @@ export function peakRssMb(): number {
 /** `process.resourceUsage().maxRSS` in MiB (see {@link peakRssMb}). */
 export function maxRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
+}
+
+/**
+ * Runs `node ...argv '<arg as JSON>'` and resolves to the JSON its stdout prints after `prefix`,
+ * or to why there is none: its exit and the last lines of its stderr, or a time-out (it is
+ * killed after `timeoutMs`). Workloads F and G start a child per measurement with it.
+ */
+export function jsonChild<T>(argv: readonly string[], arg: unknown, prefix: string, timeoutMs: number): Promise<{ line?: T; error?: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [...argv, JSON.stringify(arg)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      proc.kill('SIGKILL');
+    }, timeoutMs);
+    proc.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const found = stdout.split('\n').find((l) => l.startsWith(prefix));
+      if (found !== undefined) {
+        resolve({ line: JSON.parse(found.slice(prefix.length)) as T });
+        return;
+      }
+      const tail = stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300);
+      resolve({ error: timedOut ? `timed out after ${timeoutMs / 1000} s` : `exit ${code ?? signal}: ${tail}` });
+    });
+  });
 }

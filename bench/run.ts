@@ -15,10 +15,13 @@
  *   --quick          smaller B and leak sizes, 2 repetitions (under 2 minutes)
  *   --reps N         repetitions per contender (default 5, quick 2; F: 3, quick 2): ratios to a hand
  *                    loop that takes ~15 ms move with one scheduler hiccup, so the full run takes more
- *   --only A,B,C,leak,D,E,F  run only these workloads (D: CPU-bound bodies on worker threads; E: BullMQ
+ *   --only A,B,C,leak,D,E,F,G  run only these workloads (D: CPU-bound bodies on worker threads; E: BullMQ
  *                    on the bench's own redis-server and its own PostgreSQL server, raw against sluice on
  *                    each; a store whose server is missing is skipped, loudly; F: a disk cache, cold and
- *                    warm, sluice's FileResultStore against a hand memo)
+ *                    warm, sluice's FileResultStore against a hand memo; G: the latency a tag limit kept in
+ *                    Redis adds per run, on the bench's own redis-server, skipped loudly without one)
+ *   --keep FILE      report the workloads not in --only as the saved raw FILE has them (bench/results/):
+ *                    a run of one workload refreshes its section of a full report and keeps the others'
  *   --stores redis,postgres  E's stores (default both), measured in this order
  *   --e-bulk N, --e-trips N  E's bulk size (default 10000) and round trips (default 500), for short
  *                    trial runs (warm-ups: a tenth of each, at most 1000 jobs and 50 trips)
@@ -42,6 +45,7 @@ import { postgresVersion } from '../scripts/postgres-server.js';
 import { runD, tableD, targetsD, type DResult } from './threads/run-d.js';
 import { runF, tableF, targetsF, type FConfig } from './cache/run-f.js';
 import type { FResult } from './cache/common.js';
+import { runG, tableG, targetsG, type GConfig, type GRun } from './limits/run-g.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the transpiled JavaScript goes: outside what tsc and eslint look at; bare imports still resolve from here. */
@@ -98,6 +102,8 @@ interface Config {
   readonly e: EConfig;
   /** Workload F (disk cache); absent in raw files saved before F existed. */
   readonly f: FConfig;
+  /** Workload G (limits in Redis); absent in raw files saved before G existed. */
+  readonly g: GConfig;
   /** A child still running after this long is killed and recorded as timed out. */
   readonly timeoutMs: number;
 }
@@ -110,7 +116,7 @@ function parseArgs(argv: readonly string[]): Config {
   };
   const reps = Number(value('--reps') ?? (quick ? 2 : 5));
   if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps must be an integer >= 1');
-  const only = new Set((value('--only') ?? 'A,B,C,leak,D,E,F').split(',') as WorkloadName[]);
+  const only = new Set((value('--only') ?? 'A,B,C,leak,D,E,F,G').split(',') as WorkloadName[]);
   const out = argv.includes('--no-write') ? undefined : (value('--out') ?? (quick ? undefined : 'BENCHMARKS.md'));
   const count = (flag: string, otherwise: number): number => {
     const n = Number(value(flag) ?? otherwise);
@@ -148,6 +154,18 @@ function parseArgs(argv: readonly string[]): Config {
     },
     // 10k runs per phase either way; a repetition is five processes (~12 s), so 3 of them unless --reps says otherwise.
     f: { n: 10_000, warm: 1000, concurrency: 16, reps: value('--reps') === undefined ? Math.min(reps, 3) : reps, timeoutMs: quick ? 60_000 : 120_000 },
+    // A process per variant and repetition, a few seconds each; 3 repetitions unless --reps says otherwise, like F.
+    // The Redis path needs a few thousand runs before its latency settles (JIT: ~600 µs after 200, ~140 after 3000 on this machine).
+    g: {
+      n: quick ? 300 : 2000,
+      contendedN: quick ? 500 : 2000,
+      warm: quick ? 1000 : 3000,
+      limit: 16,
+      contendedLimit: 2,
+      contendedConcurrency: 8,
+      reps: value('--reps') === undefined ? Math.min(reps, 3) : reps,
+      timeoutMs: quick ? 60_000 : 120_000,
+    },
     timeoutMs: quick ? 60_000 : 240_000,
   };
 }
@@ -509,6 +527,19 @@ interface Meta {
   loadEnd: readonly number[];
   readonly machine: string;
   readonly versions: string;
+  /** Workloads measured later and reported with this run's others (`--keep`). */
+  readonly merged?: readonly MergedRun[];
+}
+
+/** A later run whose workloads replaced this run's of the same names in the report (`--keep`). */
+interface MergedRun {
+  readonly workloads: readonly WorkloadName[];
+  readonly mode: Config['mode'];
+  readonly started: string;
+  readonly totalS: number;
+  readonly loadStart: readonly number[];
+  readonly loadEnd: readonly number[];
+  readonly versions: string;
 }
 
 function collectMeta(): Meta {
@@ -524,7 +555,7 @@ function collectMeta(): Meta {
   };
 }
 
-function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: readonly DResult[] = [], profile: readonly string[] = [], bullmq?: ERun, cache: readonly FResult[] = []): string {
+function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: readonly DResult[] = [], profile: readonly string[] = [], bullmq?: ERun, cache: readonly FResult[] = [], limits?: GRun): string {
   const ts = [
     ...targets(cfg, outcomes),
     ...(cfg.only.has('D') ? targetsD(threads) : []).map((t) => ({ what: t.what, target: t.target, measured: t.measured, verdict: verdictAtLeast(t.value, t.limit) })),
@@ -537,6 +568,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
           verdict: t.kind === 'atLeast' ? verdictAtLeast(t.value, t.limit) : verdict(t.value, t.limit, 'x'),
         }))),
     ...(cfg.only.has('F') ? targetsF(cache) : []).map((t) => ({ what: t.what, target: t.target, measured: t.measured, verdict: verdict(t.value, t.limit, 'x') })),
+    ...(limits === undefined ? [] : targetsG(limits)),
   ];
   /** Whether an in-process workload (A, B, C: the hand loop's) ran. */
   const inProcess = (['A', 'B', 'C'] as const).some((w) => cfg.only.has(w));
@@ -550,10 +582,14 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
     '',
     '## Setup',
     '',
-    `- Date: ${meta.started}; mode: ${cfg.mode}; ${cfg.reps} repetitions (leak check: ${cfg.leak.reps}${cfg.only.has('F') ? `; F: ${cfg.f.reps}` : ''}); whole bench took ${fmt(meta.totalS, 0)} s`,
+    `- Date: ${meta.started}; mode: ${cfg.mode}; ${cfg.reps} repetitions (leak check: ${cfg.leak.reps}${cfg.only.has('F') ? `; F: ${cfg.f.reps}` : ''}${limits === undefined ? '' : `; G: ${limits.config.reps}`}); whole bench took ${fmt(meta.totalS, 0)} s`,
     `- Machine: ${meta.machine}`,
     `- Load average (1/5/15 min) at start: ${meta.loadStart.map((x) => fmt(x, 2)).join(' / ')}; at end: ${meta.loadEnd.map((x) => fmt(x, 2)).join(' / ')}`,
     `- ${meta.versions}`,
+    ...(meta.merged ?? []).map(
+      (m) =>
+        `- ${m.workloads.join(', ')} measured later (\`--keep\`), replacing this run's: ${m.started}, mode ${m.mode}, took ${fmt(m.totalS, 0)} s, load ${m.loadStart.map((x) => fmt(x, 2)).join(' / ')} at start and ${m.loadEnd.map((x) => fmt(x, 2)).join(' / ')} at end; ${m.versions}`,
+    ),
     '- µs/task = wall time of the timed pass / N. Peak RSS = the process\'s peak resident set (`VmHWM`, includes imports; not getrusage `maxRSS`, which in a spawned child starts at the parent\'s RSS on Linux). Heap used = `heapUsed` when the pass ended, before any GC.',
     '- "ok" = every result present and correct (count and sum); "ordered" = results came back in input order.',
     '',
@@ -582,6 +618,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
   if (threads.length > 0) lines.push(...tableD(threads), '');
   if (bullmq !== undefined) lines.push(...tableE(bullmq), '');
   if (cache.length > 0) lines.push(...tableF(cache), '');
+  if (limits !== undefined) lines.push(...tableG(limits), '');
   if (profile.length > 0) {
     lines.push(
       '## Where the time goes',
@@ -607,6 +644,7 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
       ? ["- The hand loop's timed pass in A is only ~15–30 ms, so one scheduler hiccup moves it (and every \"vs hand-loop\" ratio) by tens of per cent; the \"vs p-map\" column is steadier. Raise `--reps` before reading much into a gap."]
       : []),
     '- The library is bundled once when the bench starts, so every run of one invocation measures the same code even if src/ changes meanwhile.',
+    "- A's arguments are plain numbers, which the search for futures inside arguments passes over with one `typeof` each. An argument that is a structure costs a walk over it: `npx tsx bench/deep-args.ts` measures one of 1,000 small objects (on this host, loaded: about 0.1 ms per run without futures, 0.35–0.45 ms finding and resolving a future in each, 1–2 µs with the argument in `quote(...)`).",
     ...(inProcess
       ? [
           '- A is warmed; B and C are cold (they include JIT warm-up). B includes creating the generator and, for tools that copy it, the array.',
@@ -626,6 +664,11 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
       : [
           "- E on PostgreSQL: the worker, the producer and all of PostgreSQL's processes share the same 2 cores, so this too is the whole loop on one machine, not a deployment. The server runs with `fsync=off` (`synchronous_commit` on): a commit waits for no disk flush, as Redis here writes nothing to disk; on a server that flushes to a real disk both sides would be slower. Here the server, not the client process, is the bottleneck (compare the two CPU columns): raw BullMQ commits about 1.6 transactions per job (bulk adds, then one per job to complete it and claim the next). The targets are Redis' and hold as they are: both sides do the same work on the same store, so a ratio still says what sluice adds, and what it adds costs more here, where each query is a transaction. In hand runs on this machine (10k jobs after 1k, on a loaded host) sluice-map committed about 44k transactions against raw-bulk's 18k and used up to 35 server connections against 12: its runner and worker query the store more per job than a bare `Worker` (not broken down here), which Redis absorbs and PostgreSQL does not. Two behaviours of BullMQ 6.7's PostgreSQL backend show in the table. (1) It reads its event table past the highest event id it has seen, so an event whose transaction commits after a later id's is never delivered: raw-bulk-events loses some `completed` events that way (hundreds of 10k in trial runs), and its row says how many instead of a time (not counted as the bench failing). sluice reads its own outcome stream the same way and finds a missed outcome by looking its job up (`checkInterval`, 5 s by default); a bulk that outlasts `checkInterval` also has its still-queued jobs looked up (at most 200 a second), which is part of sluice-map's cost here. (2) `QueueEvents` waits for a NOTIFY between two reads; one sent before it listens is missed, and it sleeps its `blockingTimeout` (10 s): raw-roundtrip's wall time and trips/s (and its p99, once more than 1% of trips stall) carry those stalls; its p50, the target's figure, does not.",
         ]),
+    ...(limits === undefined || limits.skipped !== undefined
+      ? []
+      : [
+          "- G: the flow process and redis-server share the same 2 cores and talk over loopback, so the added latency is what sluice and one local Redis round trip cost, not a deployment's (Redis on another machine adds its network's round trip). A tagged run takes its slot (one redis-semaphore script call when a slot is free) before its body and gives it back after it, without waiting for the answer; the next run's request goes behind that release on the same connection. The Redis path takes a few thousand runs to warm up (in trial runs about 600 µs per run after 200 runs, about 140 µs after 3000), hence the long warm-up; the quick mode's shorter one reads higher. The p99 carries pauses: young-generation collections (the Redis path allocates much more per run than the others, in ioredis and redis-semaphore; in a `--trace-gc` trial, about one scavenge per 200 runs, 3–9 ms each on this loaded host) and the host's hiccups (two processes, this one and redis-server, must both get a core for each run). Contended: a process has up to as many requests for a tag's slots under way as the limit could grant (its waiters queue in the process, and each slot granted goes to the first of them), so both slots of the limit of 2 are in use even with bodies shorter than a round trip; each run still costs a request and a give-back, so the throughput is a few round trips per run.",
+        ]),
     '',
     '<details><summary>Raw result lines</summary>',
     '',
@@ -633,12 +676,40 @@ function report(cfg: Config, outcomes: readonly Outcome[], meta: Meta, threads: 
     ...outcomes.map((o) => (o.result !== undefined ? JSON.stringify({ rep: o.rep, ...o.result }) : JSON.stringify({ rep: o.rep, ...o.job, error: o.error }))),
     ...(bullmq?.results ?? []).map((r) => JSON.stringify({ workload: 'E', ...r })),
     ...cache.map((r) => JSON.stringify({ workload: 'F', ...r })),
+    ...(limits?.results ?? []).map((r) => JSON.stringify({ workload: 'G', ...r })),
     '```',
     '',
     '</details>',
     '',
   );
   return lines.join('\n');
+}
+
+/**
+ * `fresh`'s workloads, with the others as `base` (a saved run) has them: a run of one workload
+ * refreshes its section of a full report and keeps the rest as measured then (`--keep`). The
+ * Setup says when the fresh ones were measured.
+ */
+function merge(base: Raw, fresh: Raw): Raw {
+  const ran = fresh.config.only;
+  const from = <T>(workload: WorkloadName, fresher: T, older: T): T => (ran.has(workload) ? fresher : older);
+  const { a, b, cw, leak, d, e, f, g } = fresh.config;
+  const parts: Partial<Config> = { ...(ran.has('A') ? { a } : {}), ...(ran.has('B') ? { b } : {}), ...(ran.has('C') ? { cw } : {}), ...(ran.has('leak') ? { leak } : {}), ...(ran.has('D') ? { d } : {}), ...(ran.has('E') ? { e } : {}), ...(ran.has('F') ? { f } : {}), ...(ran.has('G') ? { g } : {}) };
+  const bullmq = from('E', fresh.bullmq, base.bullmq);
+  const cache = from('F', fresh.cache, base.cache);
+  const limits = from('G', fresh.limits, base.limits);
+  const later: MergedRun = { workloads: [...ran], mode: fresh.config.mode, started: fresh.meta.started, totalS: fresh.meta.totalS, loadStart: fresh.meta.loadStart, loadEnd: fresh.meta.loadEnd, versions: fresh.meta.versions };
+  return {
+    config: { ...base.config, ...parts, only: new Set([...base.config.only, ...ran]) },
+    // Each earlier merge stays said, unless every workload it brought is measured again now.
+    meta: { ...base.meta, merged: [...(base.meta.merged ?? []).filter((m) => m.workloads.some((w) => !ran.has(w))), later] },
+    outcomes: [...base.outcomes.filter((o) => !ran.has(o.job.workload)), ...fresh.outcomes],
+    threads: from('D', fresh.threads, base.threads),
+    profile: from('A', fresh.profile, base.profile),
+    ...(bullmq === undefined ? {} : { bullmq }),
+    ...(cache === undefined ? {} : { cache }),
+    ...(limits === undefined ? {} : { limits }),
+  };
 }
 
 /* ---------- main ---------- */
@@ -655,12 +726,14 @@ interface Raw {
   readonly bullmq?: ERun;
   /** Workload F, measured by bench/cache/run-f.ts. */
   readonly cache?: FResult[];
+  /** Workload G, measured by bench/limits/run-g.ts. */
+  readonly limits?: GRun;
 }
 
-function save(raw: Raw): string {
+function save(raw: Raw, name: string): string {
   const resultsDir = path.join(ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const rawPath = path.join(resultsDir, `${raw.meta.started.replace(/[:.]/g, '-')}-${raw.config.mode}.json`);
+  const rawPath = path.join(resultsDir, `${name.replace(/[:.]/g, '-')}.json`);
   writeFileSync(rawPath, `${JSON.stringify(raw, (_k, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)] : v), 2)}\n`);
   return rawPath;
 }
@@ -679,7 +752,7 @@ async function main(): Promise<void> {
   const fromIndex = argv.indexOf('--from');
   if (fromIndex >= 0) {
     const raw = load(argv[fromIndex + 1] ?? '');
-    const text = report(raw.config, raw.outcomes, raw.meta, raw.threads, raw.profile, raw.bullmq, raw.cache);
+    const text = report(raw.config, raw.outcomes, raw.meta, raw.threads, raw.profile, raw.bullmq, raw.cache, raw.limits);
     process.stdout.write(`${text}\n`);
     const outIndex = argv.indexOf('--out');
     if (outIndex >= 0) writeFileSync(path.resolve(ROOT, argv[outIndex + 1] ?? 'BENCHMARKS.md'), text);
@@ -687,6 +760,9 @@ async function main(): Promise<void> {
   }
 
   const cfg = parseArgs(argv);
+  const keepIndex = argv.indexOf('--keep');
+  // Read before measuring: a wrong path fails now, not after the runs.
+  const kept = keepIndex >= 0 ? load(argv[keepIndex + 1] ?? '') : undefined;
   const meta = collectMeta();
   const t0 = performance.now();
   const outcomes: Outcome[] = [];
@@ -731,6 +807,12 @@ async function main(): Promise<void> {
     cache = await runF(cfg.f, child, log);
   }
 
+  let limits: GRun | undefined;
+  if (cfg.only.has('G')) {
+    const child = cfg.tsx ? ['--import', 'tsx', path.join(ROOT, 'bench', 'limits', 'child.ts')] : [path.join(BUILD, 'bench', 'limits', 'child.js')];
+    limits = await runG(cfg.g, child, log);
+  }
+
   let profile: string[] = [];
   if (cfg.mode === 'full' && cfg.only.has('A')) {
     log('  [profile] workload A, map and submit, under node --cpu-prof');
@@ -739,9 +821,12 @@ async function main(): Promise<void> {
 
   meta.totalS = (performance.now() - t0) / 1000;
   meta.loadEnd = os.loadavg();
-  const text = report(cfg, outcomes, meta, threads, profile, bullmq, cache);
+  const fresh: Raw = { config: cfg, meta, outcomes, threads, profile, ...(bullmq === undefined ? {} : { bullmq }), ...(cache.length === 0 ? {} : { cache }), ...(limits === undefined ? {} : { limits }) };
+  const raw = kept === undefined ? fresh : merge(kept, fresh);
+  const text = report(raw.config, raw.outcomes, raw.meta, raw.threads, raw.profile, raw.bullmq, raw.cache, raw.limits);
   process.stdout.write(`${text}\n`);
-  log(`raw results: ${path.relative(ROOT, save({ config: cfg, meta, outcomes, threads, profile, ...(bullmq === undefined ? {} : { bullmq }), ...(cache.length === 0 ? {} : { cache }) }))}`);
+  log(`raw results: ${path.relative(ROOT, save(raw, `${meta.started}-${cfg.mode}${kept === undefined ? '' : '-kept'}`))}`);
+  if (kept !== undefined) log(`  (${[...cfg.only].join(', ')} measured now; the rest as in ${argv[keepIndex + 1] ?? ''})`);
   if (cfg.out !== undefined) {
     writeFileSync(path.resolve(ROOT, cfg.out), text);
     log(`report: ${cfg.out}`);
@@ -749,7 +834,7 @@ async function main(): Promise<void> {
   log(`total ${fmt(meta.totalS, 1)} s`);
   // Events raw BullMQ's own QueueEvents lost (on PostgreSQL) are a finding about BullMQ, reported in E's table, not a failure of the bench.
   const eFailed = bullmq?.results.some((r) => !r.ok && r.lostEvents === undefined) === true;
-  if (outcomes.some((o) => o.error !== undefined || o.result?.ok === false) || threads.some((t) => !t.ok) || eFailed || cache.some((r) => r.ok !== true)) process.exitCode = 1;
+  if (outcomes.some((o) => o.error !== undefined || o.result?.ok === false) || threads.some((t) => !t.ok) || eFailed || cache.some((r) => r.ok !== true) || limits?.results.some((r) => r.ok !== true) === true) process.exitCode = 1;
 }
 
 await main();

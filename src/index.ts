@@ -37,7 +37,7 @@ export type {
   AsCompletedOptions,
   CompletionStream,
 } from './api/future.js';
-export { unmapped, allowFailure, Unmapped, AllowedFailure } from './core/annotations.js';
+export { unmapped, allowFailure, quote, opaque, Unmapped, AllowedFailure, Quoted, Opaque } from './core/annotations.js';
 export type { AllowFailureOptions } from './core/annotations.js';
 
 /* States and events */

@@ -5,11 +5,10 @@
  * is empty: every run misses, computes and writes) then warm (every run hits); the folder is
  * removed after. Called by bench/run.ts for `--only ...,F`.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { median } from '../lib.js';
+import { jsonChild, median } from '../lib.js';
 import { F_RESULT_PREFIX, type FCase, type FMeasured, type FPhase, type FResult, type FVariant } from './common.js';
 
 export interface FConfig {
@@ -20,31 +19,6 @@ export interface FConfig {
   readonly concurrency: number;
   readonly reps: number;
   readonly timeoutMs: number;
-}
-
-function child(argv: readonly string[], c: FCase, timeoutMs: number): Promise<{ line?: FMeasured; error?: string }> {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [...argv, JSON.stringify(c)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      proc.kill('SIGKILL');
-    }, timeoutMs);
-    proc.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const found = stdout.split('\n').find((l) => l.startsWith(F_RESULT_PREFIX));
-      if (found !== undefined) {
-        resolve({ line: JSON.parse(found.slice(F_RESULT_PREFIX.length)) as FMeasured });
-        return;
-      }
-      const tail = stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300);
-      resolve({ error: timedOut ? `timed out after ${timeoutMs / 1000} s` : `exit ${code ?? signal}: ${tail}` });
-    });
-  });
 }
 
 /** What runs over one folder: cold then warm; over the memo's, the memo with AsyncLocalStorage after (warm only, informational). */
@@ -83,7 +57,7 @@ export async function runF(cfg: FConfig, argv: readonly string[], log: (s: strin
       try {
         for (const [variant, phase] of PLAN[folder]) {
           const c: FCase = { variant, phase, dir, n: cfg.n, warm: cfg.warm, concurrency: cfg.concurrency };
-          const { line, error } = await child(argv, c, cfg.timeoutMs);
+          const { line, error } = await jsonChild<FMeasured>(argv, c, F_RESULT_PREFIX, cfg.timeoutMs);
           const files = phase === 'cold' ? readdirSync(dir).length : undefined;
           const r: FResult = {
             variant,

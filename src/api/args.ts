@@ -4,13 +4,13 @@
  *
  * @module
  */
-import type { AllowedFailure, Unmapped } from '../core/annotations.js';
+import type { AllowedFailure, Opaque, Quoted, Unmapped } from '../core/annotations.js';
 import type { TaskFuture } from '../core/future.js';
 
 /**
- * An argument: the value, a future of it, an upstream whose failure is allowed, or (for an array
- * or object parameter) an array or plain object with futures among its items or values, one
- * level deep.
+ * An argument: the value, a future of it, an upstream whose failure is allowed, `quote(value)`,
+ * `opaque(...)` of any of the first three, or (for an array, object, Map or Set parameter) one
+ * holding arguments at any depth.
  *
  * @example
  * ```ts
@@ -22,26 +22,31 @@ import type { TaskFuture } from '../core/future.js';
  * })();
  * ```
  */
-export type Arg<P> = P | TaskFuture<P> | AllowedFailure<P> | WithFutures<P>;
+export type Arg<P> = P | TaskFuture<P> | AllowedFailure<P> | Quoted<P> | Opaque<P> | WithFutures<P>;
 
 /**
- * An array or object type whose items or values (one level deep) may be futures.
+ * An array, object, Map or Set type whose items, values or entries' values may be futures (or
+ * any {@link Arg}), at any depth.
  *
  * @example
  * ```ts
  * import { task, type WithFutures } from 'sluice';
- * const sum = task('sum', (values: readonly number[]) => values.reduce((a, b) => a + b, 0));
- * const values: WithFutures<readonly number[]> = [1, sum.submit([2, 3])];
- * console.log(await sum(values)); // 6
+ * const total = task('total', (o: { values: readonly number[] }) => o.values.reduce((a, b) => a + b, 0));
+ * const input: WithFutures<{ values: readonly number[] }> = { values: [1, total.submit({ values: [2, 3] })] };
+ * console.log(await total(input)); // 6
  * ```
  */
 export type WithFutures<P> = P extends readonly (infer E)[]
-  ? readonly (E | TaskFuture<E>)[]
-  : P extends (...args: never[]) => unknown
-    ? never
-    : P extends object
-      ? { readonly [K in keyof P]: P[K] | TaskFuture<P[K]> }
-      : never;
+  ? readonly Arg<E>[]
+  : P extends ReadonlyMap<infer K, infer V>
+    ? ReadonlyMap<K, Arg<V>>
+    : P extends ReadonlySet<infer E>
+      ? ReadonlySet<Arg<E>>
+      : P extends (...args: never[]) => unknown
+        ? never
+        : P extends object
+          ? { readonly [K in keyof P]: Arg<P[K]> }
+          : never;
 
 /**
  * A task's parameters, each of which may also be given as a future.

@@ -19,6 +19,7 @@ import { awaitRuns } from '../engine/await.js';
 import { Run } from '../engine/run.js';
 import { findUpstreams, substituteUpstreams } from '../engine/upstream.js';
 import type { TaskFuture } from '../core/future.js';
+import type { Opaque, Quoted } from '../core/annotations.js';
 import { TaskFutureList } from './future.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent.js';
 import type { TaskRunner } from '../runners/runner.js';
@@ -152,16 +153,41 @@ export interface FlowOptions extends CacheOptions, FlowHookOptions {
 export type FutureValue<T> = T extends TaskFuture<infer U> ? U : T;
 
 /**
+ * Whether a type holds a future (or a `quote`/`opaque` wrapper) within a few levels of arrays,
+ * objects, Maps and Sets. The depth is bounded so the compiler never recurses for ever.
+ *
+ * @internal
+ */
+type HoldsFuture<R, D extends readonly unknown[] = []> = D['length'] extends 6
+  ? false
+  : R extends TaskFuture<unknown> | Quoted<unknown> | Opaque<unknown>
+    ? true
+    : R extends ReadonlyMap<unknown, infer V>
+      ? HoldsFuture<V, [...D, 0]>
+      : R extends ReadonlySet<infer E>
+        ? HoldsFuture<E, [...D, 0]>
+        : R extends readonly (infer E)[]
+          ? HoldsFuture<E, [...D, 0]>
+          : R extends (...args: never[]) => unknown
+            ? false
+            : R extends object
+              ? true extends HoldsFuture<R[keyof R], [...D, 0]>
+                ? true
+                : false
+              : false;
+
+/**
  * What a flow resolves to: a returned future or list is replaced by its value(s), and so are
- * futures one level inside a returned array or plain object.
+ * futures at any depth inside returned arrays, plain objects, Maps and Sets; `quote(x)` is `x`.
+ * A type with no future in it is kept as it is.
  *
  * @example
  * ```ts
  * import { flow, task, type FlowResult } from 'sluice';
  * const double = task('double', (x: number) => 2 * x);
- * const body = () => ({ a: double.submit(1), b: 'plain' });
+ * const body = () => ({ a: double.submit(1), deep: { b: [double.submit(2)] }, c: 'plain' });
  * const out: FlowResult<ReturnType<typeof body>> = await flow({ name: 'demo' }, body)();
- * console.log(out); // { a: 2, b: 'plain' }: futures are resolved
+ * console.log(out); // { a: 2, deep: { b: [4] }, c: 'plain' }: futures are resolved
  * ```
  */
 export type FlowResult<R> =
@@ -170,11 +196,19 @@ export type FlowResult<R> =
     : R extends TaskFuture<infer T>
       ? T
       : R extends readonly unknown[]
-        ? { -readonly [K in keyof R]: FutureValue<R[K]> }
+        ? { -readonly [K in keyof R]: FlowResult<R[K]> }
         : R extends object
-          ? [Extract<R[keyof R], TaskFuture<unknown>>] extends [never]
-            ? R
-            : { [K in keyof R]: FutureValue<R[K]> }
+          ? true extends HoldsFuture<R>
+            ? R extends Quoted<infer T>
+              ? T
+              : R extends Opaque<infer T>
+                ? T
+                : R extends ReadonlyMap<infer K, infer V>
+                  ? Map<K, FlowResult<V>>
+                  : R extends ReadonlySet<infer E>
+                    ? Set<FlowResult<E>>
+                    : { [K in keyof R]: FlowResult<R[K]> }
+            : R
           : R;
 
 /**
@@ -253,7 +287,7 @@ function failuresAmong(runs: readonly Run<unknown>[]): Run<unknown>[] {
   return failed;
 }
 
-/** Replaces futures in a flow's return value by their values (one level deep, like arguments). */
+/** Replaces futures in a flow's return value by their values (at any depth, like arguments). */
 function resolveReturn(flowName: string, value: unknown, done: (error: unknown, result?: unknown) => void): void {
   // Callbacks, not Promises: a flow whose body is synchronous ends in the same virtual frame.
   if (value instanceof Run) {

@@ -259,8 +259,8 @@ function render(steps: readonly Step[]): string {
 }
 
 function describe(value: object, prototype: object): string {
-  // A future deeper than the engine resolves reaches the key as itself, not as its value.
-  if (isTaskFuture(value)) return 'a task future deeper than sluice resolves (the top level of the arguments, and one level inside arrays and plain objects)';
+  // A future the engine did not resolve reaches the key as itself, not as its value.
+  if (isTaskFuture(value)) return 'a task future left unresolved (inside quote(...), opaque(...) or a class instance)';
   for (const [type, what] of NAMED_REFUSALS) if (value instanceof type) return what;
   const constructor: unknown = Object.getOwnPropertyDescriptor(prototype, 'constructor')?.value;
   if (typeof constructor === 'function' && constructor.prototype === prototype) {

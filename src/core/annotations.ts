@@ -1,6 +1,8 @@
 /**
  * Wrappers that change how an argument is treated: {@link unmapped} passes an iterable whole to
- * every run of a `map`; {@link allowFailure} lets a run start even when an upstream run failed.
+ * every run of a `map`; {@link allowFailure} lets a run start even when an upstream run failed;
+ * {@link quote} passes a value untouched; {@link opaque} resolves a future without walking into
+ * the value.
  *
  * @module
  */
@@ -95,4 +97,75 @@ export class AllowedFailure<T> {
  */
 export function allowFailure<T>(future: TaskFuture<T>, options: AllowFailureOptions = {}): AllowedFailure<T | Error> {
   return new AllowedFailure<T | Error>(future, options.includeBlocked ?? true);
+}
+
+/**
+ * A value passed exactly as it is: sluice neither looks for futures in it nor resolves it. Made
+ * by {@link quote}.
+ *
+ * @example
+ * ```ts
+ * import { quote, Quoted } from 'sluice';
+ * console.log(quote([1, 2]) instanceof Quoted); // true
+ * ```
+ */
+export class Quoted<T> {
+  /** @internal */
+  constructor(readonly value: T) {}
+}
+
+/**
+ * Passes a value to the run exactly as it is: a future stays a future, and nothing inside the
+ * value is looked at. The run does not wait for futures inside it, and they are not its
+ * upstreams. It also saves the walk over a large argument that holds no futures.
+ *
+ * @example
+ * ```ts
+ * import { flow, isTaskFuture, quote, task } from 'sluice';
+ * const load = task('load', () => 42);
+ * const count = task('count', (xs: readonly unknown[]) => xs.filter(isTaskFuture).length);
+ * await flow({ name: 'quoted' }, async () => {
+ *   const future = load.submit();
+ *   console.log(await count(quote([future, 1]))); // 1: the body received the future itself
+ *   await future.wait();
+ * })();
+ * ```
+ */
+export function quote<T>(value: T): Quoted<T> {
+  return new Quoted(value);
+}
+
+/**
+ * A value resolved if it is a future, but never walked into. Made by {@link opaque}.
+ *
+ * @example
+ * ```ts
+ * import { opaque, Opaque } from 'sluice';
+ * console.log(opaque({ a: 1 }) instanceof Opaque); // true
+ * ```
+ */
+export class Opaque<T> {
+  /** @internal */
+  constructor(readonly value: T | TaskFuture<T> | AllowedFailure<T>) {}
+}
+
+/**
+ * Resolves the value if it is a future (or `allowFailure(future)`), like any argument, but never
+ * looks inside it: futures inside a container wrapped in `opaque` are passed as they are, and the
+ * walk skips it (useful for a large argument known to hold no futures).
+ *
+ * @example
+ * ```ts
+ * import { flow, opaque, task } from 'sluice';
+ * const load = task('load', () => 2);
+ * const describe = task('describe', (x: number, rows: { n: unknown }[]) => `${x} ${rows.length} ${typeof rows[0]?.n}`);
+ * await flow({ name: 'opaque' }, async () => {
+ *   const two = load.submit();
+ *   const rows = [{ n: 1 }];
+ *   console.log(await describe(opaque(two), opaque(rows))); // '2 1 number'
+ * })();
+ * ```
+ */
+export function opaque<T>(value: T | TaskFuture<T> | AllowedFailure<T>): Opaque<T> {
+  return new Opaque<T>(value);
 }

@@ -84,7 +84,8 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
     const gateUps = argUps.length === upstreams.length ? [] : upstreams.filter((up) => up.arg < 0);
     this.awaitUpstreams(argUps, () => {
       if (this.failOnUpstream(argUps)) return;
-      if (argUps.length > 0) this.args = substituteUpstreams(this.args, argUps);
+      // Also when there is no future: quote/opaque wrappers are taken off.
+      if (upstreams.positions.length > 0) this.args = substituteUpstreams(this.args, upstreams);
       if (!this.renderName() || !this.paramsFit()) return;
       this.awaitUpstreams(gateUps, () => {
         if (!this.failOnUpstream(gateUps)) this.ready();

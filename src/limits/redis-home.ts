@@ -24,6 +24,7 @@ export interface RedisHomeSettings {
   readonly prefix: string;
   readonly lease: number;
   readonly commandTimeout: number;
+  readonly pollInterval: number;
 }
 
 /** A waiter, with the scheduler that times the return of its tokens. */
@@ -33,23 +34,26 @@ interface Entry {
 }
 
 /**
- * The callers in this process that ask for the same claim, in the order they came: only the
- * first asks Redis (polling, as redis-semaphore does), so this process serves them in order and
- * sends one request at a time per claim however many wait.
+ * The callers in this process that ask for the same claim, in the order they came. Requests to
+ * Redis (polling, as redis-semaphore does) are not tied to a caller: at most as many as the limit
+ * could grant at once are under way, however many wait, and each lease one brings goes to the
+ * first caller still waiting, so this process serves its callers in order.
  */
 class Line {
   readonly queue = new Deque<Entry>();
   constructor(
-    /** The names the claim takes, and of which kind: a release of one of them here wakes this line. */
+    /** The names the claim takes, and of which kind: a release of one of them wakes this line. */
     readonly names: readonly string[],
     readonly kind: LimitClaim['kind'],
+    /** How many callers the limit could grant at once: the most requests worth having under way. */
+    readonly room: number,
   ) {}
-  /** Ends the first waiter's current poll so that it asks again at once (a slot it wants was freed). */
-  poke: (() => void) | undefined;
+  /** End the current polls of the requests under way, so that they ask again at once (a slot was freed). */
+  readonly pokes = new Set<() => void>();
   /** The leases held by this claim's callers: any one of them is given back by a release. */
   readonly held: Lease[] = [];
-  /** Aborts the first waiter's request to Redis, while one is under way. */
-  asking: AbortController | undefined;
+  /** The requests under way, each abortable. */
+  readonly asking = new Set<AbortController>();
 }
 
 /** One caller's slots: a semaphore lease per name. */
@@ -112,11 +116,6 @@ const grant = (waiter: LimitWaiter): void => {
 /** Why a poll was ended early: a slot it may take was freed. */
 const POKED = Symbol('poked');
 
-/**
- * How often a waiter asks Redis again for a slot that is taken, in ms: a fallback, for a freed
- * slot wakes its waiters at once (here directly, elsewhere through the `<prefix>freed` channel).
- */
-const RETRY_INTERVAL = 100;
 
 /**
  * Counts in Redis: keys `semaphore:<prefix>slots:<name>` and `semaphore:<prefix>tokens:<name>`,
@@ -161,7 +160,11 @@ export class RedisLimitsHome implements LimitsHome {
     const sorted = [...names].sort();
     const id = `${kind}\u0000${occupy}\u0000${sorted.join('\u0000')}`;
     let line = this.#lines.get(id);
-    if (line === undefined) this.#lines.set(id, (line = new Line(sorted, kind)));
+    if (line === undefined) {
+      const limits = sorted.map((name) => (kind === 'slots' ? this.#slots.get(name) : this.#rates.get(name)?.limit) ?? 0);
+      // At most 16 requests under way per claim: each polls Redis while it waits.
+      this.#lines.set(id, (line = new Line(sorted, kind, Math.min(16, Math.max(1, Math.floor(Math.min(...limits) / occupy))))));
+    }
     return new RedisClaim(sorted, occupy, kind, line);
   }
 
@@ -196,41 +199,47 @@ export class RedisLimitsHome implements LimitsHome {
     return undefined;
   }
 
-  /** Has the first waiter ask Redis, unless one is asking; stops a request nobody wants now. */
+  /**
+   * Has as many requests under way as there are callers waiting, up to what the limit could grant
+   * at once; with nobody waiting, stops those under way.
+   */
   #serve(claim: RedisClaim): void {
     const { line } = claim;
-    if (line.asking !== undefined) {
-      if (line.queue.peek()?.waiter.wantsLimits() !== true) line.asking.abort();
+    const head = this.#head(line);
+    if (head === undefined) {
+      for (const asking of line.asking) asking.abort();
       return;
     }
-    const entry = this.#head(line);
-    if (entry !== undefined) void this.#ask(claim, entry);
+    // Callers behind the first may have stopped waiting too: a lease nobody wants goes straight back.
+    while (line.asking.size < Math.min(line.room, line.queue.length)) void this.#ask(claim, head.scheduler);
   }
 
-  async #ask(claim: RedisClaim, entry: Entry): Promise<void> {
+  async #ask(claim: RedisClaim, scheduler: SchedulerLike): Promise<void> {
     const { line } = claim;
     const asking = new AbortController();
-    line.asking = asking;
+    line.asking.add(asking);
     this.#listen();
     let lease: Lease | undefined;
     let failure: { reason: string; cause: unknown } | undefined;
     try {
-      lease = await this.#take(claim, entry.scheduler, asking.signal);
+      lease = await this.#take(claim, scheduler, asking.signal);
     } catch (error) {
       if (!asking.signal.aborted) failure = { reason: this.#reason(error), cause: error };
     }
-    line.asking = undefined;
-    // The entry is first still: only this request takes it off the queue.
-    line.queue.shift();
-    this.#busyBy(-1);
-    if (lease !== undefined && entry.waiter.wantsLimits()) {
+    line.asking.delete(asking);
+    const entry = this.#head(line);
+    if (entry !== undefined && (lease !== undefined || failure !== undefined)) {
+      line.queue.shift();
+      this.#busyBy(-1);
+    }
+    if (lease !== undefined && entry !== undefined) {
       this.#hold(claim, lease, entry.scheduler);
       trampolineCall(grant, entry.waiter);
     } else if (lease !== undefined) {
-      // Stopped wanting it while it was being taken: back at once.
+      // Nobody wants it any more: back at once.
       this.#busyBy(1);
       this.#giveBack(lease, claim.kind, claim.names);
-    } else if (failure !== undefined && entry.waiter.wantsLimits()) {
+    } else if (failure !== undefined && entry !== undefined) {
       entry.waiter.onLimitsFailed(`Redis at ${this.#settings.target.address}`, failure.reason, scrubCause(failure.cause, this.#settings.target.secrets));
     }
     this.#serve(claim);
@@ -265,7 +274,8 @@ export class RedisLimitsHome implements LimitsHome {
         refreshInterval: Math.max(1, Math.round(timeout / 3)),
         acquireTimeout: Number.POSITIVE_INFINITY,
         acquireAttemptsLimit: Number.POSITIVE_INFINITY,
-        retryInterval: RETRY_INTERVAL,
+        // A fallback: a freed slot wakes its waiters at once (here directly, elsewhere through `<prefix>freed`).
+        retryInterval: this.#settings.pollInterval,
         // Lost when this process stalled past the lease, or Redis restarted empty: the holder
         // keeps running; the slot counts no more, and its release does nothing.
         onLockLost: () => undefined,
@@ -277,9 +287,10 @@ export class RedisLimitsHome implements LimitsHome {
         poll.abort(signal.reason);
       };
       signal.addEventListener('abort', stop, { once: true });
-      claim.line.poke = () => {
+      const poke = (): void => {
         poll.abort(POKED);
       };
+      claim.line.pokes.add(poke);
       try {
         await semaphore.acquire(poll.signal);
         this.#downSince = undefined;
@@ -302,7 +313,7 @@ export class RedisLimitsHome implements LimitsHome {
         await pause(scheduler, Math.min(100, commandTimeout), signal);
       } finally {
         signal.removeEventListener('abort', stop);
-        claim.line.poke = undefined;
+        claim.line.pokes.delete(poke);
       }
     }
   }
@@ -341,7 +352,7 @@ export class RedisLimitsHome implements LimitsHome {
   /** Has this process's waiters for any of `names` ask again at once. */
   #wake(kind: string, names: readonly string[]): void {
     for (const line of this.#lines.values()) {
-      if (line.poke !== undefined && line.kind === kind && line.names.some((name) => names.includes(name))) line.poke();
+      if (line.pokes.size > 0 && line.kind === kind && line.names.some((name) => names.includes(name))) for (const poke of [...line.pokes]) poke();
     }
   }
 
@@ -363,7 +374,13 @@ export class RedisLimitsHome implements LimitsHome {
         this.#wake(freed.slice(0, cut), [freed.slice(cut + 1)]);
       }
     });
-    subscriber.subscribe(this.#channel).catch(() => undefined);
+    // A slot freed before the subscription took (or while it was reconnecting) went unheard: once
+    // it is in place, every request under way asks again.
+    const recheck = (): void => {
+      for (const line of this.#lines.values()) for (const poke of [...line.pokes]) poke();
+    };
+    subscriber.on('ready', recheck);
+    subscriber.subscribe(this.#channel).then(recheck, () => undefined);
   }
 
   #busyBy(delta: number): void {

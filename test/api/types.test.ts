@@ -4,6 +4,8 @@ import {
   allowFailure,
   flow,
   isSluiceError,
+  opaque,
+  quote,
   task,
   unmapped,
   type NotCloneableError,
@@ -43,6 +45,17 @@ describe('public types', () => {
     const one = task('one', () => 1).submit();
     const sum = task('sum', (xs: number[], o: { a: number }) => xs.length + o.a);
     sum.submit([one, 2], { a: one });
+  });
+
+  it('should accept futures, quote and opaque at any depth, and type a flow result resolved at depth', async () => {
+    const one = task('one', () => 1).submit();
+    const word = task('word', () => 'w').submit();
+    const deep = task('deep', (o: { a: { b: number[] }; m: Map<string, { n: number }>; s: Set<number> }) => o.a.b.length);
+    deep.submit({ a: { b: [one, opaque(one), quote(2)] }, m: new Map([['k', { n: one }]]), s: new Set([one]) });
+    // @ts-expect-error a future of the wrong type, two levels down
+    deep.submit({ a: { b: [word] }, m: new Map(), s: new Set() });
+    const result = await flow({ name: 'typed' }, () => ({ x: { y: [one] }, q: quote(one), plain: new Date(0) }))();
+    expectTypeOf(result).toEqualTypeOf<{ x: { y: number[] }; q: TaskFuture<number>; plain: Date }>();
   });
 
   it('should type map as TaskFutureList<R>, with iterables, broadcast values, unmapped and lists', () => {

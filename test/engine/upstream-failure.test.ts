@@ -36,7 +36,7 @@ describe('upstream failure', () => {
     expect(isSluiceError(await future.result().catch((e: unknown) => e), 'UPSTREAM_FAILED')).toBe(true);
   });
 
-  it('should find futures inside array and plain-object arguments (one level deep)', async () => {
+  it('should find futures inside array and plain-object arguments', async () => {
     const one = task('one', () => 1);
     const sum = task('sum', (xs: number[], o: { a: number }) => xs.reduce((a, b) => a + b, 0) + o.a);
     const a = one.submit();

@@ -95,12 +95,13 @@ describe.skipIf(!hasRedis)('limits kept in Redis', () => {
     await Promise.all(waiters);
     expect(order).toEqual([0, 1, 2, 3, 4]);
     // 5 hand-overs of a few round trips each (a slot freed here wakes the next waiter without waiting for its poll).
-    expect(Date.now() - handedAt).toBeLessThan(500);
+    expect(Date.now() - handedAt).toBeLessThan(2000);
   });
 
   it('wakes a waiter of another process (another set of limits, its own connections) when a slot is given back, without waiting for its next poll', async () => {
     const at = prefix();
-    const redis = { connection: server.url, prefix: at };
+    // Polls a minute apart: a hand-over within one shows the wake-up, whatever the machine's load.
+    const redis = { connection: server.url, prefix: at, pollInterval: 60_000 };
     // Two homes over the same keys: as two processes would be.
     const here = concurrencyLimits({ db: 1 }, { redis });
     const there = concurrencyLimits({ db: 1 }, { redis });
@@ -119,8 +120,22 @@ describe.skipIf(!hasRedis)('limits kept in Redis', () => {
       handOvers.push((await waiting) - releasedAt);
     }
     handOvers.sort((x, y) => x - y);
-    // Polling alone (every 100 ms) would hand over in 50 ms at the median.
-    expect(handOvers[2], `hand-overs: ${handOvers.join(', ')} ms`).toBeLessThan(25);
+    // Quiet, 2-8 ms each; polling alone would take up to a minute.
+    expect(handOvers[4], `hand-overs: ${handOvers.join(', ')} ms`).toBeLessThan(2000);
+  });
+
+  it('lets as many quick callers of one process in at once as the limit allows, not one at a time', async () => {
+    const { limits } = redisLimits({ db: 2 });
+    setDefaultLimits(limits);
+    let now = 0;
+    let max = 0;
+    // A body far shorter than a round trip to Redis.
+    const quick = () => concurrency('db', () => {
+      max = Math.max(max, ++now);
+      return new Promise<void>((resolve) => setImmediate(resolve)).finally(() => now--);
+    });
+    await Promise.all(Array.from({ length: 20 }, quick));
+    expect(max).toBe(2);
   });
 
   it('takes rate tokens in Redis: a burst of the limit goes at once, the next waits for the first to come back', async () => {
@@ -132,7 +147,8 @@ describe.skipIf(!hasRedis)('limits kept in Redis', () => {
       await rateLimit('api');
       starts.push(Date.now() - t0);
     }
-    expect(starts.slice(0, 3).every((t) => t < 300)).toBe(true);
+    // The first waits for the connection; the next two come straight after it.
+    expect((starts[2] as number) - (starts[0] as number)).toBeLessThan(300);
     expect(starts[3]).toBeGreaterThanOrEqual(400);
     // Each token is a lease in Redis while it is out.
     expect(await probe.zcard(`semaphore:${at}tokens:api`)).toBeGreaterThan(0);
@@ -196,7 +212,7 @@ describe.skipIf(!hasRedis)('limits kept in Redis', () => {
     };
     expect((bad({ lease: 10 }) as Error).message).toBe('concurrencyLimits(): `redis`: `lease` must be a number of ms from 1000 up, got 10 (number)');
     expect((bad({ commandTimeout: 0 }) as Error).message).toMatch(/`commandTimeout` must be a positive number of ms/);
-    expect((bad({ leases: 1000 }) as Error).message).toMatch(/unknown option `leases`; it takes `connection`, `prefix`, `lease`, `commandTimeout`/);
+    expect((bad({ leases: 1000 }) as Error).message).toMatch(/unknown option `leases`; it takes `connection`, `prefix`, `lease`, `commandTimeout`, `pollInterval`/);
     expect((bad({ prefix: 3 }) as Error).message).toMatch(/`prefix` must be a string/);
     const url = bad({ connection: `http://:${PASSWORD}@example.com` });
     expect(isSluiceError(url, 'INVALID_ARGUMENT')).toBe(true);
