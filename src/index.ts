@@ -57,6 +57,8 @@ export type {
   CrashedState,
 } from './core/states.js';
 export type { FlowEvent, RunEventBase, RunWarningCode } from './core/events.js';
+export { DEFAULT_HOOK_TIMEOUT } from './core/hooks.js';
+export type { FlowHook, FlowHookOptions, HookedFlowRun, HookedTaskRun, HookName, HookResult, OneOrMany, TaskHook, TaskHookOptions } from './core/hooks.js';
 export { RECORD_FORMAT_VERSION } from './observers/record.js';
 export type { RecordedEvent, RecordedError, RecordedRunBase, RecordSink } from './observers/record.js';
 export type { Logger, LogFn, RunLogFields } from './core/logger.js';
@@ -101,7 +103,7 @@ export {
 export { UpstreamError, UpstreamFailedError, UpstreamCancelledError, SelfDependencyError, WaitTimeoutError } from './core/errors/upstream.js';
 export { CancelledError } from './core/errors/cancelled.js';
 export { FailedRunsError, UnobservedFailuresError } from './core/errors/flow.js';
-export { EmptyResultError, TaskTimeoutError, RetriesExhaustedError, NoRunContextError, TaskRunError } from './core/errors/run.js';
+export { EmptyResultError, TaskTimeoutError, RetriesExhaustedError, NoRunContextError, TaskRunError, HookTimeoutError } from './core/errors/run.js';
 export { CodecMismatchError, InvalidParamsError, InvalidReturnError } from './core/errors/codec.js';
 export { StreamOverflowError } from './core/errors/stream.js';
 export { MissingPackageError } from './core/errors/package.js';

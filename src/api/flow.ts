@@ -7,7 +7,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { rxjs } from '../core/lazy-rxjs.js';
-import { describeValue } from '../core/errors/base.js';
+import { describeValue, isSluiceError } from '../core/errors/base.js';
 import { InvalidArgumentError } from '../core/errors/input.js';
 import { CancelledError } from '../core/errors/cancelled.js';
 import { FailedRunsError, UnobservedFailuresError, type UnobservedFailure } from '../core/errors/flow.js';
@@ -30,6 +30,9 @@ import { taskModuleImport } from '../runners/remote/task-module-import.js';
 import type { RecordSink } from '../observers/record.js';
 import { checkOptionKeys, type KeyList } from '../core/option-keys.js';
 import { homeOf, type Limits } from '../limits/limits.js';
+import { compileHooks, type FlowHookOptions, type HookedFlowRun, type HookLists } from '../core/hooks.js';
+import type { State } from '../core/states.js';
+import { callHooks } from '../engine/hooks.js';
 import { CACHE_OPTION_KEYS, checkCacheOptions, mergeCacheOptions, type CacheOptions } from '../cache/cache-options.js';
 
 /**
@@ -43,7 +46,7 @@ import { CACHE_OPTION_KEYS, checkCacheOptions, mergeCacheOptions, type CacheOpti
  * console.log(await nightly()); // done
  * ```
  */
-export interface FlowOptions extends CacheOptions {
+export interface FlowOptions extends CacheOptions, FlowHookOptions {
   /** The flow's name, used in events and errors. */
   readonly name: string;
   /**
@@ -126,6 +129,15 @@ export interface FlowOptions extends CacheOptions {
    * @defaultValue the parent flow's, else the process's default (`setDefaultLimits`), else none
    */
   readonly limits?: Limits;
+  /**
+   * How long (ms) the flow waits for each call of a state hook (its own, or its tasks') that
+   * returns a Promise or an Observable. One past it is reported as a hook that threw is (a
+   * `hook-failed` event, a line in the log, a `HookTimeoutError`), and the flow settles without
+   * it. `Infinity` waits as long as it takes. Delays go through the flow's `scheduler`.
+   *
+   * @defaultValue `DEFAULT_HOOK_TIMEOUT` (30 s)
+   */
+  readonly hookTimeout?: number;
 }
 
 /**
@@ -328,6 +340,39 @@ export interface FlowCall extends FlowOptions {
   readonly signals?: readonly AbortSignal[] | undefined;
 }
 
+/** The flow run as its hooks see it. */
+function hookedFlowRun(flowRun: FlowRun): HookedFlowRun {
+  return { id: flowRun.id, name: flowRun.name, parameters: flowRun.parameters, parentFlowRunId: flowRun.parent?.flow.id };
+}
+
+/** The hooks a flow run's end calls, and the state they are given; undefined when it has none for it. */
+function flowHookFor(
+  flowRun: FlowRun,
+  hooks: HookLists,
+  error: unknown,
+  value: unknown,
+  timestamp: number,
+): { readonly name: 'onCompletion' | 'onFailure' | 'onCancellation' | 'onCrashed'; readonly list: NonNullable<HookLists['onCompletion']>; readonly state: State } | undefined {
+  let name: 'onCompletion' | 'onFailure' | 'onCancellation' | 'onCrashed';
+  let state: State;
+  if (flowRun.cancellation !== undefined) {
+    name = 'onCancellation';
+    state = { type: 'Cancelled', name: 'Cancelled', error, timestamp };
+  } else if (error === undefined) {
+    name = 'onCompletion';
+    state = { type: 'Completed', name: 'Completed', value, timestamp };
+  } else if (isSluiceError(error) && error.crashed) {
+    // What runs the bodies broke (a worker thread died, Redis went away), not the flow's code.
+    name = 'onCrashed';
+    state = { type: 'Crashed', name: 'Crashed', error, timestamp };
+  } else {
+    name = 'onFailure';
+    state = { type: 'Failed', name: 'Failed', error, timestamp };
+  }
+  const list = hooks[name];
+  return list === undefined ? undefined : { name, list, state };
+}
+
 function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => R | PromiseLike<R>, args: A, flowRun: FlowRun): Promise<FlowResult<R>> {
   const scheduler = flowRun.scheduler;
   const parent = flowRun.parent;
@@ -346,7 +391,21 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
     const runner = flowRun.runner;
     let opened = false;
     const stops: (() => void)[] = [];
+    // Checked by flow() and with(): compiled here only into lists.
+    const hooks = compileHooks(options, undefined, () => undefined as never);
     const settle = (error: unknown, value: unknown): void => {
+      const hook = hooks === undefined ? undefined : flowHookFor(flowRun, hooks, error, value, scheduler.now());
+      if (hook === undefined) {
+        end(error, value);
+        return;
+      }
+      callHooks(flowRun, hook.name, hook.list, hookedFlowRun(flowRun), hook.state, undefined);
+      // The flow settles once its hooks have (or ran past its hookTimeout).
+      flowRun.whenIdle(() => {
+        end(error, value);
+      });
+    };
+    const end = (error: unknown, value: unknown): void => {
       const cancelled = flowRun.cancellation !== undefined;
       if (flowRun.hasListeners) {
         flowRun.emit({
@@ -427,6 +486,10 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
     }
     opened = true;
     runner.open?.();
+    const onRunning = hooks?.onRunning;
+    if (onRunning !== undefined) {
+      callHooks(flowRun, 'onRunning', onRunning, hookedFlowRun(flowRun), { type: 'Running', name: 'Running', attempt: 1, timestamp: scheduler.now() }, undefined);
+    }
     const afterBody = (bodyError: { error: unknown } | undefined, value: unknown): void => {
       if (bodyError !== undefined) flowRun.cancelAll(`flow "${flowRun.name}" failed`);
       else if (options.onExit === 'cancel') flowRun.cancelAll(`flow "${flowRun.name}" returned (onExit: 'cancel')`);
@@ -523,6 +586,12 @@ const FLOW_OPTION_KEYS: readonly string[] = [
   progress: true,
   tracer: true,
   limits: true,
+  hookTimeout: true,
+  onRunning: true,
+  onCompletion: true,
+  onFailure: true,
+  onCancellation: true,
+  onCrashed: true,
   } satisfies KeyList<Omit<FlowOptions, keyof CacheOptions>>),
   // Caching: defaults for the flow's tasks that set none.
   ...CACHE_OPTION_KEYS,
@@ -555,6 +624,13 @@ function checkFlowOptions(options: Partial<FlowOptions> & { readonly name: strin
   if (options.limits !== undefined && homeOf(options.limits) === undefined) {
     throw new InvalidArgumentError(`flow "${options.name}": \`limits\` must be made by concurrencyLimits(), got ${describeValue(options.limits)}`);
   }
+  const hookTimeout: unknown = options.hookTimeout;
+  if (hookTimeout !== undefined && (typeof hookTimeout !== 'number' || Number.isNaN(hookTimeout) || hookTimeout < 0)) {
+    throw new InvalidArgumentError(`flow "${options.name}": \`hookTimeout\` must be a number of ms from 0 and up (or Infinity), got ${describeValue(hookTimeout)}`);
+  }
+  compileHooks(options, undefined, (option, message) => {
+    throw new InvalidArgumentError(`flow "${options.name}": \`${option}\` ${message}`);
+  });
   const signal: unknown = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidArgumentError(`flow "${options.name}": \`signal\` must be an AbortSignal, got ${describeValue(signal)}`);
@@ -650,6 +726,7 @@ export function startFlowRun<A extends unknown[], R>(
 export function newFlowRunFor(options: FlowOptions, parent?: FlowParent): FlowRun {
   const flowRun = new FlowRun(options.name, options.taskRunner ?? new ConcurrentTaskRunner(), options.scheduler ?? rxjs().asyncScheduler, true, parent);
   flowRun.logger = options.logger;
+  if (options.hookTimeout !== undefined) flowRun.hookTimeout = options.hookTimeout;
   if (options.limits !== undefined) flowRun.limits = homeOf(options.limits);
   const cache = checkCacheOptions(options, () => undefined as never);
   if (cache !== undefined) flowRun.cache = mergeCacheOptions(flowRun.cache, cache);

@@ -12,6 +12,7 @@ import { type KeyList } from '../core/option-keys.js';
 import type { TaskSpec } from '../core/task-spec.js';
 import { compileRunName, parameterNames } from '../engine/run-names.js';
 import { checkConcurrency } from '../core/option-checks.js';
+import { compileHooks, type TaskHookOptions } from '../core/hooks.js';
 import { CACHE_DEFAULTS, checkCacheOptions, mergeCacheOptions, type CacheOptions } from '../cache/cache-options.js';
 
 /**
@@ -27,8 +28,9 @@ import { CACHE_DEFAULTS, checkCacheOptions, mergeCacheOptions, type CacheOptions
 export type RetryDelay = number | readonly number[] | ((retry: number, error: unknown) => number);
 
 /**
- * Run settings of a task, given to `task()` or, per call, to `task.with()`.
- * Every time is in milliseconds.
+ * Run settings of a task, given to `task()` or, per call, to `task.with()`: `A` is the task's
+ * arguments, `R` its value (for the `onCompletion` hook). Every time is in milliseconds. A hook
+ * option given to `with()` replaces the task's hooks of that option.
  *
  * @example
  * ```ts
@@ -38,7 +40,7 @@ export type RetryDelay = number | readonly number[] | ((retry: number, error: un
  * console.log(await add.with(patient)(1, 2)); // 3
  * ```
  */
-export interface TaskRunOptions<A extends unknown[]> extends CacheOptions {
+export interface TaskRunOptions<A extends unknown[], R = unknown> extends CacheOptions, TaskHookOptions<R> {
   /**
    * The run name: a function of the arguments, or a template such as
    * `"train on {dataset.name} with {config.name}"` naming the function's parameters (or their
@@ -126,7 +128,7 @@ export interface TaskRunOptions<A extends unknown[]> extends CacheOptions {
  * const fetchPage = task(options, async (url: string) => (await fetch(url)).text());
  * ```
  */
-export interface TaskOptions<A extends unknown[], R = unknown> extends TaskRunOptions<A> {
+export interface TaskOptions<A extends unknown[], R = unknown> extends TaskRunOptions<A, R> {
   /**
    * The task's name, used in run names, events and errors (and by worker-thread and BullMQ
    * runners to find the task in its module).
@@ -249,6 +251,16 @@ export const TASK_DEFAULTS = {
   tags: NO_TAGS,
   /** No caching (see `CACHE_DEFAULTS`). */
   ...CACHE_DEFAULTS,
+  /** No hook as each attempt starts. */
+  onRunning: undefined,
+  /** No hook when a run completes. */
+  onCompletion: undefined,
+  /** No hook when a run fails. */
+  onFailure: undefined,
+  /** No hook when a run is cancelled. */
+  onCancellation: undefined,
+  /** No hook when a run crashes. */
+  onCrashed: undefined,
   // Every run option has its entry here: the unknown-option check reads its keys from this object.
 } as const satisfies { readonly [K in keyof TaskRunOptions<unknown[]>]-?: unknown };
 
@@ -387,6 +399,7 @@ export function buildSpec(
     baseCache,
     checkCacheOptions(options, (option, message) => fail(name, option, message)),
   );
+  const hooks = compileHooks(options, base?.hooks, (option, message) => fail(name, option, message));
   const retryDelay = options.retryDelay === undefined && base !== undefined ? base.retryDelay : normaliseDelay(name, options.retryDelay ?? TASK_DEFAULTS.retryDelay);
   return {
     spec: {
@@ -402,6 +415,7 @@ export function buildSpec(
       ...codecs,
       module: base?.module ?? codecs.module,
       tags,
+      hooks,
     },
     maxConcurrency,
     progress,

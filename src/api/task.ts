@@ -135,7 +135,7 @@ export interface Task<A extends unknown[], R> {
   /** A copy of the task whose runs start only after every given future has finished. */
   waitFor(upstreams: Upstreams): Task<A, R>;
   /** A copy of the task with other run settings, as Prefect's `with_options`. */
-  with(options: TaskRunOptions<A>): Task<A, R>;
+  with(options: TaskRunOptions<A, R>): Task<A, R>;
 }
 
 /**
@@ -318,7 +318,7 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
     return makeTask<A, R>({ ...config, waitFor: [...(config.waitFor ?? []), ...list] });
   };
 
-  const withOptions = (options: TaskRunOptions<A>): Task<A, R> => {
+  const withOptions = (options: TaskRunOptions<A, R>): Task<A, R> => {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError(`task "${spec.name}": with() takes an options object, got ${describeValue(options)}`);
     }

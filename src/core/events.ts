@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { HookName } from './hooks.js';
 import type { State } from './states.js';
 
 /**
@@ -14,7 +15,7 @@ import type { State } from './states.js';
  * import { flow, task, type RunEventBase } from 'sluice';
  * const handle = flow({ name: 'demo' }, () => task('one', () => 1).submit()).start();
  * handle.events$.subscribe((event) => {
- *   if (event.type === 'flow-started' || event.type === 'flow-finished') return;
+ *   if (event.type === 'flow-started' || event.type === 'flow-finished' || event.type === 'hook-failed') return;
  *   const base: RunEventBase = event;
  *   console.log(event.type, base.runName, base.timestamp);
  * });
@@ -72,7 +73,28 @@ export type FlowEvent =
       /** A stable code, as `CACHE_RECORD_UNREADABLE` (see {@link RunWarningCode}). */
       readonly code: RunWarningCode;
       readonly message: string;
-    });
+    })
+  | {
+      /**
+       * A state hook threw, rejected, errored, or ran past the flow's `hookTimeout` (`timedOut`,
+       * with a `HookTimeoutError`). The run's and the flow's outcome are as they were.
+       */
+      readonly type: 'hook-failed';
+      readonly timestamp: number;
+      /** The flow run whose hook, or whose run's hook, it was. */
+      readonly flowRunId: string;
+      readonly flowName: string;
+      /** The hook option: `onRunning`, `onCompletion`, `onFailure`, `onCancellation` or `onCrashed`. */
+      readonly hook: HookName;
+      /** The hook function's own name, else its place in the option (`onFailure[1]`). */
+      readonly hookFunction: string;
+      /** For a task hook, its run; undefined for the flow's own hooks. */
+      readonly run: { readonly runId: string; readonly runName: string; readonly taskName: string } | undefined;
+      readonly timedOut: boolean;
+      readonly error: unknown;
+      /** What the flow's log says of it, naming the hook and the run. */
+      readonly message: string;
+    };
 
 /**
  * What a `run-warning` event is about. Each is something that did not stop the run:

@@ -25,7 +25,6 @@ interface PrefectName {
 
 const PERSIST: PrefectName = { use: 'cachePolicy', note: 'sluice stores the results of cached runs: give a `cachePolicy` (and a `resultStorage`)' };
 const NO_MEMORY: PrefectName = { note: 'sluice keeps a value in memory while its future is referenced; the store holds the record' };
-const NO_HOOKS: PrefectName = { note: "sluice has no state hooks: watch a future's `state$`, or a flow's `events$` (from `flow.start()`)" };
 const MILLISECONDS = 'sluice takes milliseconds';
 const LOG_PRINTS: PrefectName = { note: 'sluice does not capture console output: log with `getRunContext().logger`' };
 
@@ -37,8 +36,6 @@ const PREFECT_TASK: Readonly<Record<string, PrefectName>> = {
   persistresult: PERSIST,
   resultstoragekey: { use: 'cacheKeyFn', note: 'the key a record is stored under comes from the cache policy, or a `cacheKeyFn`' },
   cacheresultinmemory: NO_MEMORY,
-  oncompletion: NO_HOOKS,
-  onfailure: NO_HOOKS,
   logprints: LOG_PRINTS,
   description: { note: 'sluice has no description option' },
   version: { note: 'sluice has no version option' },
@@ -54,11 +51,6 @@ const PREFECT_FLOW: Readonly<Record<string, PrefectName>> = {
   validateparameters: { note: 'sluice checks task arguments with a task\'s `params` (an io-ts codec or a Standard Schema such as zod), not flow parameters' },
   persistresult: PERSIST,
   cacheresultinmemory: NO_MEMORY,
-  oncompletion: NO_HOOKS,
-  onfailure: NO_HOOKS,
-  oncancellation: NO_HOOKS,
-  oncrashed: NO_HOOKS,
-  onrunning: NO_HOOKS,
   logprints: LOG_PRINTS,
   description: { note: 'sluice has no description option' },
   version: { note: 'sluice has no version option' },

@@ -1,5 +1,6 @@
 import type { Mixed } from 'io-ts';
 import type { StandardSchemaV1 } from './codecs.js';
+import type { HookLists } from './hooks.js';
 
 /**
  * A task's settings as the engine reads them: shorthands already turned into one shape.
@@ -33,4 +34,6 @@ export interface TaskSpec {
   readonly tags: readonly string[];
   /** The URL of the module that defines the task, for runners that run bodies elsewhere. */
   readonly module: string | undefined;
+  /** The task's state hooks; undefined when it has none (the common case costs one check). */
+  readonly hooks?: HookLists | undefined;
 }

@@ -8,6 +8,7 @@ import { Slots } from './slots.js';
 import type { Logger } from '../core/logger.js';
 import type { CacheOptions } from '../cache/cache-options.js';
 import type { LimitsHome } from '../limits/home.js';
+import { DEFAULT_HOOK_TIMEOUT } from '../core/hooks.js';
 
 let flowSeq = 0;
 // Ids must not collide between processes (runs cross Redis later), yet cost nothing per run:
@@ -89,6 +90,8 @@ export class FlowRun implements ScopeMarker {
   cache: CacheOptions | undefined;
   /** The flow's shared limits (a subflow's default: its parent's); undefined uses the process's default. */
   limits: LimitsHome | undefined;
+  /** How long (ms) the flow waits for each hook call that returns a Promise or an Observable. */
+  hookTimeout = DEFAULT_HOOK_TIMEOUT;
   /** Runs of this flow run that ended `Cancelled` or `UpstreamCancelled`. */
   cancelledRuns = 0;
   /** Subflows called in this flow run that have not settled: they are cancelled with it. */
@@ -193,6 +196,16 @@ export class FlowRun implements ScopeMarker {
       this.settledOne();
     };
     work.then(done, done);
+  }
+
+  /** A hook call returned a Promise or an Observable: the flow does not settle before it ends (or times out). */
+  hookStarted(): void {
+    this.active++;
+  }
+
+  /** A hook call that {@link hookStarted} ended, or ran past the flow's `hookTimeout`. */
+  hookFinished(): void {
+    this.settledOne();
   }
 
   /** A subflow called in this flow run started: this flow run does not settle before it. */

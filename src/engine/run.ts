@@ -23,6 +23,8 @@ import { runLogger } from '../core/logger.js';
 import type { SlotWaiter } from './slots.js';
 import { trampoline, trampolineCall } from '../core/trampoline.js';
 import { findUpstreams, substituteUpstreams, type Upstream } from './upstream.js';
+import type { HookedTaskRun, HookName } from '../core/hooks.js';
+import { callHooks } from './hooks.js';
 
 export type { RunGroup } from './run-record.js';
 
@@ -333,6 +335,7 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
     this.attempt++;
     this.controller = undefined;
     this.setPhase(this.attempt === 1 ? 'Running' : 'Retrying');
+    if (this.spec.hooks?.onRunning !== undefined) this.callHooks('onRunning');
     const attempt = this.attempt;
     const timeout = this.spec.timeout;
     if (timeout !== undefined) {
@@ -656,7 +659,26 @@ export class Run<R> extends RunFuture<R> implements TaskFuture<R>, TrackedRun, S
     if (first !== undefined) trampolineCall(first, this as Run<unknown>);
     if (listeners !== undefined) for (const listener of listeners) trampolineCall(listener, this as Run<unknown>);
     const type = STATE_NAMES[phase];
+    // Before the run leaves the flow's count: the flow then waits for the hooks too.
+    if (this.spec.hooks !== undefined) this.callHooks(type === 'Completed' ? 'onCompletion' : type === 'Failed' ? 'onFailure' : type === 'Cancelled' ? 'onCancellation' : 'onCrashed');
     this.flow.runSettled(this, type === 'Failed' || type === 'Crashed' ? 1 : type === 'Cancelled' ? 2 : 0);
+  }
+
+  /** Calls the task's `name` hooks, if it has any, with the run and the state it is in. */
+  protected callHooks(name: HookName): void {
+    const list = this.spec.hooks?.[name];
+    if (list === undefined) return;
+    const flow = this.flow;
+    const info: HookedTaskRun = {
+      runId: this.id,
+      runName: this.name,
+      taskName: this.spec.name,
+      attempt: this.attempt,
+      tags: this.spec.tags,
+      parentRunId: this.parentRunId,
+      flowRun: { id: flow.id, name: flow.name },
+    };
+    callHooks(flow, name, list, info, this.buildState(), info);
   }
 
   // ---- a body waiting on other runs lends its slot --------------------------------------------

@@ -95,6 +95,7 @@ export class ProgressModel {
       case 'run-state':
         break;
       case 'run-warning':
+      case 'hook-failed':
         return;
     }
     const state = event.state;

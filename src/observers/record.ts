@@ -66,7 +66,9 @@ export interface RecordedRunBase {
  * and `name` (Pending, AwaitingRetry, Running, Retrying, Completed, Cached, Failed, TimedOut,
  * UpstreamFailed, Cancelled, UpstreamCancelled, Crashed), the `attempt` for Scheduled and Running
  * states, and the `error` for Failed, Cancelled and Crashed ones. A `run-warning` line carries a
- * warning's `code` and `message` (a cache record that could not be read, say). Values are not
+ * warning's `code` and `message` (a cache record that could not be read, say). A `hook-failed`
+ * line names a state hook that threw or timed out (`hook`, `hookFunction`, the run's `runId`,
+ * `runName` and `taskName` for a task's hook, `timedOut`, `error`, `message`). Values are not
  * recorded.
  *
  * @example
@@ -117,7 +119,24 @@ export type RecordedEvent =
       /** What the warning is about (`RunWarningCode`). */
       readonly code: string;
       readonly message: string;
-    });
+    })
+  | {
+      readonly v: typeof RECORD_FORMAT_VERSION;
+      readonly type: 'hook-failed';
+      readonly time: number;
+      readonly flowRunId: string;
+      readonly flowName: string;
+      /** The hook option (`HookName`). */
+      readonly hook: string;
+      readonly hookFunction: string;
+      /** For a task's hook, its run; absent for the flow's own. */
+      readonly runId?: string;
+      readonly runName?: string;
+      readonly taskName?: string;
+      readonly timedOut: boolean;
+      readonly error: RecordedError;
+      readonly message: string;
+    };
 
 /**
  * Where a recording goes: a file path, or a function called per event. A path is written as JSON
@@ -203,6 +222,20 @@ export function toRecorded(event: FlowEvent): RecordedEvent {
     }
     case 'run-warning':
       return { ...recordedRun(event.type, event), code: event.code, message: event.message };
+    case 'hook-failed':
+      return {
+        v,
+        type: event.type,
+        time: event.timestamp,
+        flowRunId: event.flowRunId,
+        flowName: event.flowName,
+        hook: event.hook,
+        hookFunction: event.hookFunction,
+        ...(event.run === undefined ? {} : { runId: event.run.runId, runName: event.run.runName, taskName: event.run.taskName }),
+        timedOut: event.timedOut,
+        error: recordError(event.error),
+        message: event.message,
+      };
   }
 }
 

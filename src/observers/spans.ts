@@ -105,6 +105,12 @@ export function spanRecorder(api: typeof Otel, tracer: Otel.Tracer, parent: Otel
       case 'run-warning':
         runs.get(event.runId)?.span.addEvent('warning', { [A.warningCode]: event.code, 'sluice.warning.message': event.message }, time(event.timestamp));
         return;
+      case 'hook-failed': {
+        // On the run's span while it is open (a hook called as an attempt starts), else the flow's.
+        const span = (event.run === undefined ? undefined : runs.get(event.run.runId)?.span) ?? flowSpan;
+        span?.addEvent('hook-failed', { 'sluice.hook': event.hook, 'sluice.hook.function': event.hookFunction, 'sluice.hook.message': event.message }, time(event.timestamp));
+        return;
+      }
       case 'flow-finished': {
         // The flow settles only once its runs have; a span still open here is ended as it is.
         const at = time(event.timestamp);

@@ -282,6 +282,34 @@ export function describeRunnerConformance(name: string, makeRunner: (limits: Run
       expect(counts(probe).attempts).toBe(3);
     });
 
+    it("calls state hooks in the flow's process: onRunning on every attempt, onFailure once, and the flow waits for them", async () => {
+      const probe = newProbe();
+      const failing = newProbe();
+      const calls: string[] = [];
+      const hooks = {
+        onRunning: (run: { readonly runName: string; readonly attempt: number }) => void calls.push(`${run.runName} running ${run.attempt}`),
+        onFailure: (run: { readonly runName: string; readonly attempt: number }) => void calls.push(`${run.runName} failed ${run.attempt}`),
+      };
+      const flowHook = (): Promise<void> =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            calls.push('flow hook done');
+            resolve();
+          }, 20),
+        );
+      const out = await inFlow(
+        2,
+        async () => {
+          const value = await flaky.with({ ...hooks, retries: 2, onCompletion: (run, state) => void calls.push(`${run.runName} completed ${state.value}`) }).submit(probe, 2).result();
+          await failure(flaky.with({ ...hooks, retries: 1, taskRunName: 'doomed' }).submit(failing, 5));
+          return value;
+        },
+        { onCompletion: flowHook },
+      );
+      expect(out).toBe(3);
+      expect(calls).toEqual(['flaky-0 running 1', 'flaky-0 running 2', 'flaky-0 running 3', 'flaky-0 completed 3', 'doomed running 1', 'doomed running 2', 'doomed failed 2', 'flow hook done']);
+    });
+
     it('fails a run whose retries run out, with the last attempt as the cause', async () => {
       const probe = newProbe();
       const error = await inFlow(2, () => failure(flaky.with({ retries: 1 }).submit(probe, 5)));

@@ -245,6 +245,17 @@ describe('buildTimeline', () => {
     ]);
   });
 
+  it("reads a recording with a failed state hook's line as known, not as an unknown event", async () => {
+    const events: RecordedEvent[] = [];
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+    const work = task({ name: 'work', onCompletion: () => Promise.reject(new Error('no mail')) }, () => 1);
+    await flow({ name: 'hooked', record: (e) => events.push(e), logger: silent, progress: false }, () => work.submit())();
+    expect(events.find((e) => e.type === 'hook-failed')).toMatchObject({ hook: 'onCompletion', runName: 'work-0', taskName: 'work', timedOut: false, error: { name: 'Error', message: 'no mail' } });
+    const model = buildTimeline(events);
+    expect(model.skipped).toBe(0);
+    expect(only(model).runs.map((r) => r.name)).toEqual(['work-0']);
+  });
+
   it('keeps the flow runs of one recording apart, in the order they started', () => {
     const second = recording('f2', 'load').started(500).run('x', 'load', 500, [[501, 'Running', { attempt: 1 }], [510, 'Completed']]).finished(520);
     const first = recording('f1', 'extract').started(100).run('x', 'extract', 100, [[101, 'Running', { attempt: 1 }], [150, 'Completed']]).finished(160);

@@ -174,6 +174,18 @@ describe('tracing with an OpenTelemetry SDK registered', () => {
     expect(flowSpan?.status.message).toMatch(/boom-0/);
   });
 
+  it("records a failed state hook as a hook-failed event on its run's span, or its flow's", async () => {
+    registerSdk();
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+    const hooked = task({ name: 'hooked', onRunning: () => { throw new Error('no pager'); } }, () => 1);
+    const hooks = flow({ name: 'hooks', logger: silent, onCompletion: () => Promise.reject(new Error('no mail')) }, () => hooked.submit());
+    await hooks();
+    const runEvent = byRunName('hooked-0')?.events.find((e) => e.name === 'hook-failed');
+    expect(runEvent?.attributes).toMatchObject({ 'sluice.hook': 'onRunning', 'sluice.hook.message': 'hook onRunning of task run "hooked-0" (task "hooked") threw: Error: no pager' });
+    const flowEvent = named('flow hooks')[0]?.events.find((e) => e.name === 'hook-failed');
+    expect(flowEvent?.attributes).toMatchObject({ 'sluice.hook': 'onCompletion', 'sluice.hook.message': 'hook onCompletion of flow "hooks" threw: Error: no mail' });
+  });
+
   it('keeps spans in wall-clock time and durations in the scheduler’s (virtual) time', async () => {
     registerSdk();
     const scheduler = new VirtualTimeScheduler();

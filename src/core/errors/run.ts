@@ -131,6 +131,38 @@ export class NoRunContextError extends SluiceError {
 }
 
 // This file's codes join the base's: base.ts imports none of the error files, so none can form a circle.
+/**
+ * A state hook's Promise or Observable ran past its flow's `hookTimeout`: reported (in a
+ * `hook-failed` event and the flow's log) as a hook that threw would be; the flow stops waiting
+ * for it and settles. It never changes a run's or a flow's outcome.
+ *
+ * @example
+ * ```ts
+ * import { flow, type FlowEvent } from 'sluice';
+ * const slow = flow({ name: 'slow', hookTimeout: 10, onCompletion: () => new Promise((r) => setTimeout(r, 1000)) }, async () => 1);
+ * const handle = slow.start();
+ * handle.events$.subscribe((e: FlowEvent) => {
+ *   if (e.type === 'hook-failed') console.log(e.error); // HookTimeoutError: hook onCompletion of flow "slow" ...
+ * });
+ * console.log(await handle.result()); // 1
+ * ```
+ */
+export class HookTimeoutError extends SluiceError {
+  /** The hook option, as `onCompletion`. */
+  readonly hook: string;
+  /** What the hook was called for, as `task run "work-0" (task "work")` or `flow "etl"`. */
+  readonly subject: string;
+  /** The limit, in ms. */
+  readonly timeout: number;
+
+  constructor(hook: string, subject: string, timeout: number) {
+    super('HOOK_TIMED_OUT', `hook ${hook} of ${subject} did not finish within its flow's hookTimeout of ${timeout}ms`);
+    this.hook = hook;
+    this.subject = subject;
+    this.timeout = timeout;
+  }
+}
+
 declare module './base.js' {
   interface SluiceErrorsByCode {
     readonly TIMED_OUT: TaskTimeoutError;
@@ -138,5 +170,6 @@ declare module './base.js' {
     readonly EMPTY_RESULT: EmptyResultError;
     readonly TASK_RUN_FAILED: TaskRunError;
     readonly NO_RUN_CONTEXT: NoRunContextError;
+    readonly HOOK_TIMED_OUT: HookTimeoutError;
   }
 }

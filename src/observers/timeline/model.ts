@@ -296,6 +296,8 @@ function collect(events: Iterable<RecordedEvent>): { flows: FlowBuilder[]; skipp
       }
       continue;
     }
+    // A known line the timeline does not draw: not an unknown event.
+    if (type === 'hook-failed') continue;
     if (type !== 'run-submitted' && type !== 'run-state') {
       skipped++;
       continue;
