@@ -14,17 +14,24 @@ describe('types inferred from a Standard Schema', () => {
       return user.name.length;
     });
     expectTypeOf(greet.submit({ name: 'Ada', born: '1815-12-10' })).toEqualTypeOf<TaskFuture<number>>();
-    // @ts-expect-error the schema's input wants a string for `born`
-    void greet({ name: 'Ada', born: new Date() });
-    // @ts-expect-error a number is not a string
-    void greet({ name: 1, born: '1815-12-10' });
+    // Type checks only: called, these would run (and fail) for real.
+    const misuse = (): void => {
+      // @ts-expect-error the schema's input wants a string for `born`
+      void greet({ name: 'Ada', born: new Date() });
+      // @ts-expect-error a number is not a string
+      void greet({ name: 1, born: '1815-12-10' });
+    };
+    expectTypeOf(misuse).toBeFunction();
   });
 
   it('a valibot params schema types the body too', () => {
     const add = task({ name: 'add', params: v.tuple([v.number(), v.number()]) }, (x, y) => x + y);
-    expectTypeOf(add(1, 2)).toEqualTypeOf<Promise<number>>();
-    // @ts-expect-error strings are not numbers
-    void add('1', 2);
+    expectTypeOf(add).returns.toEqualTypeOf<Promise<number>>();
+    const misuse = (): void => {
+      // @ts-expect-error strings are not numbers
+      void add('1', 2);
+    };
+    expectTypeOf(misuse).toBeFunction();
   });
 
   it('a returns schema types the value by its output, and the body must return its input', () => {

@@ -102,8 +102,9 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
         expect(Object.keys(otherwise).every((what) => what === 'Failed/JOB_FAILED'), out).toBe(true);
         expect(Number(done?.[1]) + (otherwise['Failed/JOB_FAILED'] ?? 0)).toBe(8000);
       }
-      // Read as a backlog of events, not 200 look-ups a second (that took 26 s here).
-      expect(Number(done?.[2]) - resumedAt).toBeLessThan(6000);
+      // Read as a backlog of events, not 200 look-ups a second (that took 26 s here). With retention
+      // 0, the runs whose events came late fail on a look-up each: bounded, but slower (7 s once in CI).
+      expect(Number(done?.[2]) - resumedAt).toBeLessThan(keep === 'default' ? 6000 : 15_000);
     }, 90_000);
   }
 
