@@ -257,7 +257,8 @@ export interface Flow<A extends unknown[], R> {
   start(...args: A): FlowRunHandle<R>;
   /**
    * A copy of the flow with other options, for one call or many: `signal` is added to the
-   * flow's own (aborting either cancels the call), the others replace the flow's.
+   * flow's own (aborting either cancels the call), the others replace the flow's. A `name`
+   * renames the copy: its events, handle and errors use the new name.
    *
    * @example
    * ```ts
