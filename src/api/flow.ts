@@ -33,6 +33,7 @@ import { homeOf, type Limits } from '../limits/limits.js';
 import { compileHooks, type FlowHookOptions, type HookedFlowRun, type HookLists } from '../core/hooks.js';
 import type { State } from '../core/states.js';
 import { callHooks } from '../engine/hooks.js';
+import { compileRunName, parameterNames } from '../engine/run-names.js';
 import { CACHE_OPTION_KEYS, checkCacheOptions, mergeCacheOptions, type CacheOptions } from '../cache/cache-options.js';
 
 /**
@@ -49,6 +50,28 @@ import { CACHE_OPTION_KEYS, checkCacheOptions, mergeCacheOptions, type CacheOpti
 export interface FlowOptions extends CacheOptions, FlowHookOptions {
   /** The flow's name, used in events and errors. */
   readonly name: string;
+  /**
+   * The name of each run of the flow, as Prefect's `flow_run_name`: a template such as
+   * `'sync-{day}'` naming the flow function's parameters (or their positions, `{0}`, and paths
+   * into them, `{config.name}`), or a function of the flow's arguments. It is rendered when the
+   * run starts, and carried as `flowRunName` by its `flow-started` and `flow-finished` events and
+   * recording. A template naming no parameter throws an `InvalidArgumentError` when the flow is
+   * defined; a function that throws fails the run before its function is called.
+   *
+   * @example
+   * ```ts
+   * import { flow } from 'sluice';
+   * const sync = flow({ name: 'sync', flowRunName: 'sync-{day}' }, async (day: string) => day.length);
+   * const handle = sync.start('monday');
+   * handle.events$.subscribe((event) => {
+   *   if (event.type === 'flow-started') console.log(event.flowRunName); // sync-monday
+   * });
+   * await handle.result();
+   * ```
+   *
+   * @defaultValue none: events carry no `flowRunName`
+   */
+  readonly flowRunName?: string | ((...args: never[]) => string);
   /**
    * Where the flow's task runs run.
    *
@@ -337,6 +360,8 @@ function resolveReturn(flowName: string, value: unknown, done: (error: unknown, 
 /** What a flow is called with: its options, and every signal that cancels this call. @internal */
 export interface FlowCall extends FlowOptions {
   readonly name: string;
+  /** `flowRunName`, compiled against the flow function's parameters. */
+  readonly renderRunName?: ((...args: unknown[]) => string) | undefined;
   /** The flow's own `signal` and those added by `with`: any of them cancels the call. */
   readonly signals?: readonly AbortSignal[] | undefined;
 }
@@ -378,12 +403,22 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
   const scheduler = flowRun.scheduler;
   const parent = flowRun.parent;
   return new Promise<FlowResult<R>>((resolve, reject) => {
+    let runNameError: { error: unknown } | undefined;
+    if (options.renderRunName !== undefined) {
+      try {
+        flowRun.runName = options.renderRunName(...args);
+      } catch (error) {
+        runNameError = { error };
+      }
+    }
+    const runName = flowRun.runName === undefined ? {} : { flowRunName: flowRun.runName };
     if (flowRun.hasListeners) {
       flowRun.emit({
         type: 'flow-started',
         timestamp: scheduler.now(),
         flowRunId: flowRun.id,
         flowName: flowRun.name,
+        ...runName,
         ...(parent === undefined ? {} : { parentFlowRunId: parent.flow.id, parentRunId: parent.run?.id }),
       });
     }
@@ -414,6 +449,7 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
           timestamp: scheduler.now(),
           flowRunId: flowRun.id,
           flowName: flowRun.name,
+          ...runName,
           outcome: cancelled ? 'Cancelled' : error === undefined ? 'Completed' : 'Failed',
           error,
         });
@@ -483,6 +519,11 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
     if (flowRun.cancellation !== undefined) {
       // Cancelled before it began: nothing starts, not even the runner.
       finish(undefined);
+      return;
+    }
+    if (runNameError !== undefined) {
+      // Its name could not be rendered: the run fails before its function is called.
+      finish(runNameError.error);
       return;
     }
     opened = true;
@@ -571,13 +612,30 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
   }
   if (typeof fn !== 'function') throw new InvalidArgumentError(`flow "${options.name}": expected a function, got ${typeof fn}`);
   checkFlowOptions(options);
-  return makeFlow({ ...options, signals: options.signal === undefined ? [] : [options.signal] }, fn as (...a: A) => Awaited<R>);
+  return makeFlow(
+    { ...options, renderRunName: compileFlowRunName(options, fn), signals: options.signal === undefined ? [] : [options.signal] },
+    fn as (...a: A) => Awaited<R>,
+  );
+}
+
+/** A flow's `flowRunName` as a function of its arguments; throws an `InvalidArgumentError` for a bad one. */
+function compileFlowRunName(options: Partial<FlowOptions> & { readonly name: string }, fn: (...args: never[]) => unknown): ((...args: unknown[]) => string) | undefined {
+  const given: unknown = options.flowRunName;
+  if (given === undefined) return undefined;
+  if (typeof given === 'function') return given as (...args: unknown[]) => string;
+  if (typeof given !== 'string') {
+    throw new InvalidArgumentError(`flow "${options.name}": \`flowRunName\` must be a template string or a function of the arguments, got ${describeValue(given)}`);
+  }
+  const compiled = compileRunName(given, parameterNames(fn), 'flow');
+  if (typeof compiled === 'string') throw new InvalidArgumentError(`flow "${options.name}": \`flowRunName\` ${compiled}`);
+  return compiled;
 }
 
 /** The options of `flow()`: typed as a list of `FlowOptions`' keys, so a new option cannot be left out. */
 const FLOW_OPTION_KEYS: readonly string[] = [
   ...Object.keys({
   name: true,
+  flowRunName: true,
   taskRunner: true,
   scheduler: true,
   onExit: true,
@@ -666,8 +724,9 @@ function makeFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) =>
       throw new InvalidArgumentError(`flow "${options.name}": with(): the name must be a non-empty string, got ${describeValue(name)}`);
     }
     checkFlowOptions({ ...more, name });
+    const renderRunName = more.flowRunName === undefined ? options.renderRunName : compileFlowRunName({ ...more, name }, fn);
     const { signal, ...rest } = more;
-    return makeFlow({ ...options, ...rest, name, signals: signal === undefined ? options.signals : [...(options.signals ?? []), signal] }, fn);
+    return makeFlow({ ...options, ...rest, name, renderRunName, signals: signal === undefined ? options.signals : [...(options.signals ?? []), signal] }, fn);
   };
   return Object.defineProperties(call, {
     name: { value: options.name },

@@ -84,6 +84,8 @@ export class FlowRun implements ScopeMarker {
   private recording = false;
   /** Set once something outside cancelled the flow run (its signal, its handle, its parent). */
   cancellation: Cancellation | undefined;
+  /** The run's name, rendered from `flowRunName`; undefined when the flow has none. */
+  runName: string | undefined;
   /** The arguments the flow was called with (for the `flowParameters` cache policy). */
   parameters: readonly unknown[] = [];
   /** The caching options of the flow, for its tasks that set none (a subflow's default: its parent's). */
