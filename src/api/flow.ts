@@ -10,7 +10,7 @@ import { rxjs } from '../core/lazy-rxjs.js';
 import { describeValue, isSluiceError } from '../core/errors/base.js';
 import { InvalidArgumentError } from '../core/errors/input.js';
 import { CancelledError } from '../core/errors/cancelled.js';
-import { FailedRunsError, UnobservedFailuresError, type UnobservedFailure } from '../core/errors/flow.js';
+import { FailedRunsError, FlowTimeoutError, UnobservedFailuresError, type UnobservedFailure } from '../core/errors/flow.js';
 import type { FlowEvent } from '../core/events.js';
 import { scopeStorage } from '../core/scope-storage.js';
 import { FlowRun, type FlowParent, type TrackedRun } from '../engine/flow-run.js';
@@ -72,6 +72,53 @@ export interface FlowOptions extends CacheOptions, FlowHookOptions {
    * @defaultValue none: events carry no `flowRunName`
    */
   readonly flowRunName?: string | ((...args: never[]) => string);
+  /**
+   * How many times a failed flow run runs its function again, as Prefect's flow `retries`. A run
+   * fails when its function throws or rejects, or its runs failed as the flow reports them
+   * (`RUNS_FAILED`, `UNOBSERVED_FAILURES`); every attempt is the same flow run (one id, one event
+   * stream, one `flow-finished`), waits for the previous attempt's runs to end first, and starts
+   * its runs afresh (they are named on from the last attempt's). A cancelled or timed-out flow
+   * run is not retried. With no retry left, the flow rejects with the last attempt's error.
+   *
+   * @example
+   * ```ts
+   * import { flow } from 'sluice';
+   * let calls = 0;
+   * const flaky = flow({ name: 'flaky', retries: 2, retryDelay: 10 }, () => {
+   *   if (++calls < 3) throw new Error('down');
+   *   return calls;
+   * });
+   * console.log(await flaky()); // 3
+   * ```
+   *
+   * @defaultValue 0
+   */
+  readonly retries?: number;
+  /**
+   * The delay (ms) before each retry of the flow: one number, or a list (the n-th retry waits the
+   * n-th delay; the last repeats). Waited on the flow's `scheduler`.
+   *
+   * @defaultValue 0
+   */
+  readonly retryDelay?: number | readonly number[];
+  /**
+   * The time limit (ms) of each attempt of the flow, from its function's call to its runs' end.
+   * Past it, the flow's unfinished runs and subflows are cancelled (they end `Cancelled`) and,
+   * once its function has returned, the flow rejects with a {@link FlowTimeoutError} that gives
+   * the limit; it is not retried. The time goes by on the flow's `scheduler`.
+   *
+   * @example
+   * ```ts
+   * import { flow, isSluiceError, task } from 'sluice';
+   * const hang = task('hang', () => new Promise<number>(() => {}));
+   * const nightly = flow({ name: 'nightly', timeout: 50 }, () => hang.submit());
+   * const err = await nightly().catch((e: unknown) => e);
+   * console.log(isSluiceError(err, 'FLOW_TIMED_OUT')); // true
+   * ```
+   *
+   * @defaultValue no limit
+   */
+  readonly timeout?: number;
   /**
    * Where the flow's task runs run.
    *
@@ -294,6 +341,13 @@ export interface Flow<A extends unknown[], R> {
   with(options: Partial<FlowOptions>): Flow<A, R>;
 }
 
+/** The delay (ms) before retry `retry` of a flow (1 for the first): the list's last repeats. */
+function flowRetryDelay(delay: number | readonly number[] | undefined, retry: number): number {
+  if (delay === undefined) return 0;
+  if (typeof delay === 'number') return delay;
+  return delay[Math.min(retry, delay.length) - 1] ?? 0;
+}
+
 /** A failed run as a flow's failure errors list it. */
 function failureOf(run: TrackedRun): UnobservedFailure {
   return { runId: run.id, runName: run.name, taskName: run.taskName, error: run.failureError() };
@@ -381,7 +435,7 @@ function flowHookFor(
 ): { readonly name: 'onCompletion' | 'onFailure' | 'onCancellation' | 'onCrashed'; readonly list: NonNullable<HookLists['onCompletion']>; readonly state: State } | undefined {
   let name: 'onCompletion' | 'onFailure' | 'onCancellation' | 'onCrashed';
   let state: State;
-  if (flowRun.cancellation !== undefined) {
+  if (flowRun.cancellation !== undefined && !flowRun.timedOut) {
     name = 'onCancellation';
     state = { type: 'Cancelled', name: 'Cancelled', error, timestamp };
   } else if (error === undefined) {
@@ -442,7 +496,7 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
       });
     };
     const end = (error: unknown, value: unknown): void => {
-      const cancelled = flowRun.cancellation !== undefined;
+      const cancelled = flowRun.cancellation !== undefined && !flowRun.timedOut;
       if (flowRun.hasListeners) {
         flowRun.emit({
           type: 'flow-finished',
@@ -450,6 +504,7 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
           flowRunId: flowRun.id,
           flowName: flowRun.name,
           ...runName,
+          ...(flowRun.attempt > 1 ? { attempts: flowRun.attempt } : {}),
           outcome: cancelled ? 'Cancelled' : error === undefined ? 'Completed' : 'Failed',
           error,
         });
@@ -468,7 +523,9 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
       const error =
         cancellation === undefined
           ? bodyError
-          : new CancelledError(
+          : flowRun.timedOut
+            ? new FlowTimeoutError({ flowName: flowRun.name, flowRunId: flowRun.id, attempt: flowRun.attempt, cancelledRuns: flowRun.cancelledRuns }, options.timeout ?? 0)
+            : new CancelledError(
               { flowName: flowRun.name, flowRunId: flowRun.id, cancelledRuns: flowRun.cancelledRuns },
               cancellation.reason,
               cancellation.cause === undefined ? undefined : { cause: cancellation.cause },
@@ -532,12 +589,39 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
     if (onRunning !== undefined) {
       callHooks(flowRun, 'onRunning', onRunning, hookedFlowRun(flowRun), { type: 'Running', name: 'Running', attempt: 1, timestamp: scheduler.now() }, undefined);
     }
+    const retries = options.retries ?? 0;
+    const timeout = options.timeout;
+    let attemptTimer: { unsubscribe(): void } | undefined;
+    const stopTimer = (): void => {
+      attemptTimer?.unsubscribe();
+      attemptTimer = undefined;
+    };
+    stops.push(stopTimer);
+    // An attempt failed: run the function again after the delay while retries remain, else fail.
+    // A cancelled (or timed-out) flow run is not retried.
+    const attemptFailed = (error: unknown): void => {
+      stopTimer();
+      const attempt = flowRun.attempt;
+      if (flowRun.cancellation !== undefined || attempt > retries) {
+        finish(error);
+        return;
+      }
+      const wait = scheduler.schedule(() => {
+        flowRun.onCancel = undefined;
+        flowRun.nextAttempt();
+        runAttempt();
+      }, flowRetryDelay(options.retryDelay, attempt));
+      flowRun.onCancel = () => {
+        wait.unsubscribe();
+        finish(undefined);
+      };
+    };
     const afterBody = (bodyError: { error: unknown } | undefined, value: unknown): void => {
       if (bodyError !== undefined) flowRun.cancelAll(`flow "${flowRun.name}" failed`);
       else if (options.onExit === 'cancel') flowRun.cancelAll(`flow "${flowRun.name}" returned (onExit: 'cancel')`);
       flowRun.whenIdle(() => {
         if (bodyError !== undefined) {
-          finish(bodyError.error ?? new Error(`flow "${flowRun.name}" failed`));
+          attemptFailed(bodyError.error ?? new Error(`flow "${flowRun.name}" failed`));
           return;
         }
         if (flowRun.cancellation !== undefined) {
@@ -546,12 +630,12 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
         }
         resolveReturn(flowRun.name, value, (error, result) => {
           if (error !== undefined) {
-            finish(error);
+            attemptFailed(error);
             return;
           }
           const unobserved = flowRun.unobservedFailures();
           if (unobserved.length > 0) {
-            finish(
+            attemptFailed(
               new UnobservedFailuresError(
                 flowRun.name,
                 unobserved.map(failureOf),
@@ -563,25 +647,36 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
         });
       });
     };
-    let out: R | PromiseLike<R>;
-    try {
-      out = scopeStorage.run(flowRun, () => fn(...args));
-    } catch (error) {
-      afterBody({ error }, undefined);
-      return;
-    }
-    if (typeof out === 'object' && out !== null && typeof (out as PromiseLike<R>).then === 'function') {
-      (out as PromiseLike<R>).then(
-        (value) => {
-          afterBody(undefined, value);
-        },
-        (error: unknown) => {
-          afterBody({ error }, undefined);
-        },
-      );
-    } else {
-      afterBody(undefined, out);
-    }
+    const runAttempt = (): void => {
+      if (timeout !== undefined) {
+        attemptTimer = scheduler.schedule(() => {
+          attemptTimer = undefined;
+          if (flowRun.cancellation !== undefined) return;
+          flowRun.timedOut = true;
+          flowRun.cancel({ reason: `it ran past its timeout of ${timeout}ms`, cause: undefined });
+        }, timeout);
+      }
+      let out: R | PromiseLike<R>;
+      try {
+        out = scopeStorage.run(flowRun, () => fn(...args));
+      } catch (error) {
+        afterBody({ error }, undefined);
+        return;
+      }
+      if (typeof out === 'object' && out !== null && typeof (out as PromiseLike<R>).then === 'function') {
+        (out as PromiseLike<R>).then(
+          (value) => {
+            afterBody(undefined, value);
+          },
+          (error: unknown) => {
+            afterBody({ error }, undefined);
+          },
+        );
+      } else {
+        afterBody(undefined, out);
+      }
+    };
+    runAttempt();
   });
 }
 
@@ -636,6 +731,9 @@ const FLOW_OPTION_KEYS: readonly string[] = [
   ...Object.keys({
   name: true,
   flowRunName: true,
+  retries: true,
+  retryDelay: true,
+  timeout: true,
   taskRunner: true,
   scheduler: true,
   onExit: true,
@@ -690,6 +788,19 @@ function checkFlowOptions(options: Partial<FlowOptions> & { readonly name: strin
   compileHooks(options, undefined, (option, message) => {
     throw new InvalidArgumentError(`flow "${options.name}": \`${option}\` ${message}`);
   });
+  const retries: unknown = options.retries;
+  if (retries !== undefined && (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0)) {
+    throw new InvalidArgumentError(`flow "${options.name}": \`retries\` must be a non-negative integer, got ${describeValue(retries)}`);
+  }
+  const retryDelay: unknown = options.retryDelay;
+  const isDelay = (d: unknown): boolean => typeof d === 'number' && Number.isFinite(d) && d >= 0;
+  if (retryDelay !== undefined && !isDelay(retryDelay) && !(Array.isArray(retryDelay) && retryDelay.length > 0 && retryDelay.every(isDelay))) {
+    throw new InvalidArgumentError(`flow "${options.name}": \`retryDelay\` must be a number of ms from 0 up, or a non-empty list of them, got ${describeValue(retryDelay)}`);
+  }
+  const timeout: unknown = options.timeout;
+  if (timeout !== undefined && (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout <= 0)) {
+    throw new InvalidArgumentError(`flow "${options.name}": \`timeout\` must be a positive number of ms, got ${describeValue(timeout)}`);
+  }
   const signal: unknown = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidArgumentError(`flow "${options.name}": \`signal\` must be an AbortSignal, got ${describeValue(signal)}`);

@@ -66,6 +66,8 @@ export type FlowEvent =
       readonly flowName: string;
       /** The flow run's name, as on `flow-started`. */
       readonly flowRunName?: string | undefined;
+      /** How many times the flow's function ran (a flow with `retries`), when more than once. */
+      readonly attempts?: number | undefined;
       /** `Cancelled` when the flow was cancelled (its signal, its handle, or its parent). */
       readonly outcome: 'Completed' | 'Failed' | 'Cancelled';
       readonly error: unknown;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flow, InvalidArgumentError, task, UnknownOptionError, type FlowEvent, type RecordedEvent } from '../../src/index.js';
+import { flow, FlowTimeoutError, InvalidArgumentError, task, UnknownOptionError, type FlowEvent, type RecordedEvent } from '../../src/index.js';
 
 /** The `flowRunName` of every flow-started and flow-finished event of one flow run, and its result. */
 async function runNames<A extends unknown[]>(f: { start(...args: A): { events$: import('rxjs').Observable<FlowEvent>; result(): Promise<unknown> } }, ...args: A): Promise<(string | undefined)[]> {
@@ -67,5 +67,61 @@ describe('flowRunName', () => {
     );
     await expect(sync()).rejects.toThrow('no name today');
     expect(called).toBe(0);
+  });
+});
+
+describe('flow retries and timeout', () => {
+  it("should run a failed flow's function again in the same flow run, the last attempt's error failing it", async () => {
+    let calls = 0;
+    const fails = task('fails', (n: number): number => {
+      throw new Error(`down ${n}`);
+    });
+    const handle = flow({ name: 'flaky', retries: 2 }, () => fails(++calls)).start();
+    const flowRunIds = new Set<string>();
+    const runNames: string[] = [];
+    handle.events$.subscribe((event) => {
+      flowRunIds.add(event.flowRunId);
+      if (event.type === 'run-submitted') runNames.push(event.runName);
+    });
+    await expect(handle.result()).rejects.toThrow('down 3');
+    expect(calls).toBe(3);
+    expect([...flowRunIds]).toEqual([handle.id]);
+    expect(runNames).toEqual(['fails-0', 'fails-1', 'fails-2']);
+  });
+
+  it("should not fail a retried attempt for the failures an earlier attempt left unobserved", async () => {
+    let calls = 0;
+    const fails = task('fails', (): number => {
+      throw new Error('down');
+    });
+    const flaky = flow({ name: 'flaky', retries: 1 }, () => {
+      if (++calls === 1) fails.submit();
+      return calls;
+    });
+    await expect(flaky()).resolves.toBe(2);
+  });
+
+  it('should reject a timed-out flow with a FlowTimeoutError that gives the limit, its runs cancelled', async () => {
+    const hang = task('hang', (): Promise<number> => new Promise(() => undefined));
+    let state = '';
+    const error: unknown = await flow({ name: 'nightly', timeout: 20 }, () => {
+      const future = hang.submit();
+      future.state$.subscribe((s) => (state = s.name));
+      return future;
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FlowTimeoutError);
+    expect(error).toMatchObject({ name: 'FlowTimeoutError', code: 'FLOW_TIMED_OUT', flowName: 'nightly', timeout: 20, attempt: 1, cancelledRuns: 1 });
+    expect((error as Error).message).toMatch(/^flow "nightly" \(flow run [^)]+, attempt 1\) exceeded its timeout of 20ms; 1 run cancelled$/);
+    expect(state).toBe('Cancelled');
+  });
+
+  it('should reject bad retries, retryDelay and timeout with InvalidArgumentError naming the flow and the option', () => {
+    const body = () => 1;
+    expect(() => flow({ name: 'f', retries: -1 }, body)).toThrow('flow "f": `retries` must be a non-negative integer, got -1');
+    expect(() => flow({ name: 'f', retries: 1.5 }, body)).toThrow(InvalidArgumentError);
+    expect(() => flow({ name: 'f', retryDelay: [] }, body)).toThrow(/flow "f": `retryDelay` must be a number of ms from 0 up, or a non-empty list of them/);
+    expect(() => flow({ name: 'f', retryDelay: -5 }, body)).toThrow(InvalidArgumentError);
+    expect(() => flow({ name: 'f', timeout: 0 }, body)).toThrow('flow "f": `timeout` must be a positive number of ms, got 0');
+    expect(() => flow('f', body).with({ timeout: -1 })).toThrow(InvalidArgumentError);
   });
 });

@@ -92,8 +92,8 @@ describe('unknown options (a typo or a Prefect name is an error, not silence)', 
     expect(() => flow(looseFlow({ name: 'nightly', taskrunner: undefined }), body)).toThrow(
       expect.objectContaining({ code: 'UNKNOWN_OPTION', kind: 'flow', ownerName: 'nightly', option: 'taskrunner', suggestion: 'taskRunner' }),
     );
-    expect(() => flow(looseFlow({ name: 'nightly', retries: 2 }), body)).toThrow(/^flow "nightly": unknown option `retries`; flows are not retried/);
-    expect(() => flow(looseFlow({ name: 'nightly', timeoutSeconds: 60 }), body)).toThrow(/did you mean `signal`\? \(pass `signal: AbortSignal.timeout\(ms\)`/);
+    expect(() => flow(looseFlow({ name: 'nightly', retry_delay_seconds: 2 }), body)).toThrow(/^flow "nightly": unknown option `retry_delay_seconds`; did you mean `retryDelay`\? \(sluice takes milliseconds\)$/);
+    expect(() => flow(looseFlow({ name: 'nightly', timeoutSeconds: 60 }), body)).toThrow(/did you mean `timeout`\? \(sluice takes milliseconds\)/);
     expect(() => flow('nightly', body).with(looseFlow({ signl: AbortSignal.timeout(10) }))).toThrow(/^flow "nightly": unknown option `signl`; did you mean `signal`\?$/);
   });
 
