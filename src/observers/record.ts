@@ -99,6 +99,8 @@ export type RecordedEvent =
       readonly time: number;
       readonly flowRunId: string;
       readonly flowName: string;
+      /** How many times the flow's function ran (a flow with `retries`), when more than once. */
+      readonly attempts?: number;
       readonly outcome: 'Completed' | 'Failed' | 'Cancelled';
       readonly error?: RecordedError;
     }
@@ -207,6 +209,7 @@ export function toRecorded(event: FlowEvent): RecordedEvent {
         time: event.timestamp,
         flowRunId: event.flowRunId,
         flowName: event.flowName,
+        ...(event.attempts === undefined ? {} : { attempts: event.attempts }),
         outcome: event.outcome,
         ...(event.outcome === 'Completed' ? {} : { error: recordError(event.error) }),
       };

@@ -76,7 +76,8 @@ describe('flow retries and timeout', () => {
     const fails = task('fails', (n: number): number => {
       throw new Error(`down ${n}`);
     });
-    const handle = flow({ name: 'flaky', retries: 2 }, () => fails(++calls)).start();
+    const recorded: RecordedEvent[] = [];
+    const handle = flow({ name: 'flaky', retries: 2, record: (event) => recorded.push(event) }, () => fails(++calls)).start();
     const flowRunIds = new Set<string>();
     const runNames: string[] = [];
     handle.events$.subscribe((event) => {
@@ -87,6 +88,7 @@ describe('flow retries and timeout', () => {
     expect(calls).toBe(3);
     expect([...flowRunIds]).toEqual([handle.id]);
     expect(runNames).toEqual(['fails-0', 'fails-1', 'fails-2']);
+    expect(recorded.at(-1)).toMatchObject({ type: 'flow-finished', attempts: 3, outcome: 'Failed' });
   });
 
   it("should not fail a retried attempt for the failures an earlier attempt left unobserved", async () => {
