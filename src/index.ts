@@ -102,7 +102,7 @@ export {
 } from './core/errors/input.js';
 export { UpstreamError, UpstreamFailedError, UpstreamCancelledError, SelfDependencyError, WaitTimeoutError } from './core/errors/upstream.js';
 export { CancelledError } from './core/errors/cancelled.js';
-export { FailedRunsError, UnobservedFailuresError } from './core/errors/flow.js';
+export { FailedRunsError, FlowTimeoutError, UnobservedFailuresError } from './core/errors/flow.js';
 export { EmptyResultError, TaskTimeoutError, RetriesExhaustedError, NoRunContextError, TaskRunError, HookTimeoutError } from './core/errors/run.js';
 export { CodecMismatchError, InvalidParamsError, InvalidReturnError } from './core/errors/codec.js';
 export { StreamOverflowError } from './core/errors/stream.js';

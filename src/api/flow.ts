@@ -10,7 +10,7 @@ import { rxjs } from '../core/lazy-rxjs.js';
 import { describeValue, isSluiceError } from '../core/errors/base.js';
 import { InvalidArgumentError } from '../core/errors/input.js';
 import { CancelledError } from '../core/errors/cancelled.js';
-import { FailedRunsError, UnobservedFailuresError, type UnobservedFailure } from '../core/errors/flow.js';
+import { FailedRunsError, FlowTimeoutError, UnobservedFailuresError, type UnobservedFailure } from '../core/errors/flow.js';
 import type { FlowEvent } from '../core/events.js';
 import { scopeStorage } from '../core/scope-storage.js';
 import { FlowRun, type FlowParent, type TrackedRun } from '../engine/flow-run.js';
@@ -33,6 +33,7 @@ import { homeOf, type Limits } from '../limits/limits.js';
 import { compileHooks, type FlowHookOptions, type HookedFlowRun, type HookLists } from '../core/hooks.js';
 import type { State } from '../core/states.js';
 import { callHooks } from '../engine/hooks.js';
+import { compileRunName, parameterNames } from '../engine/run-names.js';
 import { CACHE_OPTION_KEYS, checkCacheOptions, mergeCacheOptions, type CacheOptions } from '../cache/cache-options.js';
 
 /**
@@ -49,6 +50,75 @@ import { CACHE_OPTION_KEYS, checkCacheOptions, mergeCacheOptions, type CacheOpti
 export interface FlowOptions extends CacheOptions, FlowHookOptions {
   /** The flow's name, used in events and errors. */
   readonly name: string;
+  /**
+   * The name of each run of the flow, as Prefect's `flow_run_name`: a template such as
+   * `'sync-{day}'` naming the flow function's parameters (or their positions, `{0}`, and paths
+   * into them, `{config.name}`), or a function of the flow's arguments. It is rendered when the
+   * run starts, and carried as `flowRunName` by its `flow-started` and `flow-finished` events and
+   * recording. A template naming no parameter throws an `InvalidArgumentError` when the flow is
+   * defined; a function that throws fails the run before its function is called.
+   *
+   * @example
+   * ```ts
+   * import { flow } from 'sluice';
+   * const sync = flow({ name: 'sync', flowRunName: 'sync-{day}' }, async (day: string) => day.length);
+   * const handle = sync.start('monday');
+   * handle.events$.subscribe((event) => {
+   *   if (event.type === 'flow-started') console.log(event.flowRunName); // sync-monday
+   * });
+   * await handle.result();
+   * ```
+   *
+   * @defaultValue none: events carry no `flowRunName`
+   */
+  readonly flowRunName?: string | ((...args: never[]) => string);
+  /**
+   * How many times a failed flow run runs its function again, as Prefect's flow `retries`. A run
+   * fails when its function throws or rejects, or its runs failed as the flow reports them
+   * (`RUNS_FAILED`, `UNOBSERVED_FAILURES`); every attempt is the same flow run (one id, one event
+   * stream, one `flow-finished`), waits for the previous attempt's runs to end first, and starts
+   * its runs afresh (they are named on from the last attempt's). A cancelled or timed-out flow
+   * run is not retried. With no retry left, the flow rejects with the last attempt's error.
+   *
+   * @example
+   * ```ts
+   * import { flow } from 'sluice';
+   * let calls = 0;
+   * const flaky = flow({ name: 'flaky', retries: 2, retryDelay: 10 }, () => {
+   *   if (++calls < 3) throw new Error('down');
+   *   return calls;
+   * });
+   * console.log(await flaky()); // 3
+   * ```
+   *
+   * @defaultValue 0
+   */
+  readonly retries?: number;
+  /**
+   * The delay (ms) before each retry of the flow: one number, or a list (the n-th retry waits the
+   * n-th delay; the last repeats). Waited on the flow's `scheduler`.
+   *
+   * @defaultValue 0
+   */
+  readonly retryDelay?: number | readonly number[];
+  /**
+   * The time limit (ms) of each attempt of the flow, from its function's call to its runs' end.
+   * Past it, the flow's unfinished runs and subflows are cancelled (they end `Cancelled`) and,
+   * once its function has returned, the flow rejects with a {@link FlowTimeoutError} that gives
+   * the limit; it is not retried. The time goes by on the flow's `scheduler`.
+   *
+   * @example
+   * ```ts
+   * import { flow, isSluiceError, task } from 'sluice';
+   * const hang = task('hang', () => new Promise<number>(() => {}));
+   * const nightly = flow({ name: 'nightly', timeout: 50 }, () => hang.submit());
+   * const err = await nightly().catch((e: unknown) => e);
+   * console.log(isSluiceError(err, 'FLOW_TIMED_OUT')); // true
+   * ```
+   *
+   * @defaultValue no limit
+   */
+  readonly timeout?: number;
   /**
    * Where the flow's task runs run.
    *
@@ -257,7 +327,8 @@ export interface Flow<A extends unknown[], R> {
   start(...args: A): FlowRunHandle<R>;
   /**
    * A copy of the flow with other options, for one call or many: `signal` is added to the
-   * flow's own (aborting either cancels the call), the others replace the flow's.
+   * flow's own (aborting either cancels the call), the others replace the flow's. A `name`
+   * renames the copy: its events, handle and errors use the new name.
    *
    * @example
    * ```ts
@@ -268,6 +339,13 @@ export interface Flow<A extends unknown[], R> {
    * ```
    */
   with(options: Partial<FlowOptions>): Flow<A, R>;
+}
+
+/** The delay (ms) before retry `retry` of a flow (1 for the first): the list's last repeats. */
+function flowRetryDelay(delay: number | readonly number[] | undefined, retry: number): number {
+  if (delay === undefined) return 0;
+  if (typeof delay === 'number') return delay;
+  return delay[Math.min(retry, delay.length) - 1] ?? 0;
 }
 
 /** A failed run as a flow's failure errors list it. */
@@ -336,6 +414,8 @@ function resolveReturn(flowName: string, value: unknown, done: (error: unknown, 
 /** What a flow is called with: its options, and every signal that cancels this call. @internal */
 export interface FlowCall extends FlowOptions {
   readonly name: string;
+  /** `flowRunName`, compiled against the flow function's parameters. */
+  readonly renderRunName?: ((...args: unknown[]) => string) | undefined;
   /** The flow's own `signal` and those added by `with`: any of them cancels the call. */
   readonly signals?: readonly AbortSignal[] | undefined;
 }
@@ -355,7 +435,7 @@ function flowHookFor(
 ): { readonly name: 'onCompletion' | 'onFailure' | 'onCancellation' | 'onCrashed'; readonly list: NonNullable<HookLists['onCompletion']>; readonly state: State } | undefined {
   let name: 'onCompletion' | 'onFailure' | 'onCancellation' | 'onCrashed';
   let state: State;
-  if (flowRun.cancellation !== undefined) {
+  if (flowRun.cancellation !== undefined && !flowRun.timedOut) {
     name = 'onCancellation';
     state = { type: 'Cancelled', name: 'Cancelled', error, timestamp };
   } else if (error === undefined) {
@@ -377,12 +457,22 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
   const scheduler = flowRun.scheduler;
   const parent = flowRun.parent;
   return new Promise<FlowResult<R>>((resolve, reject) => {
+    let runNameError: { error: unknown } | undefined;
+    if (options.renderRunName !== undefined) {
+      try {
+        flowRun.runName = options.renderRunName(...args);
+      } catch (error) {
+        runNameError = { error };
+      }
+    }
+    const runName = flowRun.runName === undefined ? {} : { flowRunName: flowRun.runName };
     if (flowRun.hasListeners) {
       flowRun.emit({
         type: 'flow-started',
         timestamp: scheduler.now(),
         flowRunId: flowRun.id,
         flowName: flowRun.name,
+        ...runName,
         ...(parent === undefined ? {} : { parentFlowRunId: parent.flow.id, parentRunId: parent.run?.id }),
       });
     }
@@ -406,13 +496,15 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
       });
     };
     const end = (error: unknown, value: unknown): void => {
-      const cancelled = flowRun.cancellation !== undefined;
+      const cancelled = flowRun.cancellation !== undefined && !flowRun.timedOut;
       if (flowRun.hasListeners) {
         flowRun.emit({
           type: 'flow-finished',
           timestamp: scheduler.now(),
           flowRunId: flowRun.id,
           flowName: flowRun.name,
+          ...runName,
+          ...(flowRun.attempt > 1 ? { attempts: flowRun.attempt } : {}),
           outcome: cancelled ? 'Cancelled' : error === undefined ? 'Completed' : 'Failed',
           error,
         });
@@ -431,7 +523,9 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
       const error =
         cancellation === undefined
           ? bodyError
-          : new CancelledError(
+          : flowRun.timedOut
+            ? new FlowTimeoutError({ flowName: flowRun.name, flowRunId: flowRun.id, attempt: flowRun.attempt, cancelledRuns: flowRun.cancelledRuns }, options.timeout ?? 0)
+            : new CancelledError(
               { flowName: flowRun.name, flowRunId: flowRun.id, cancelledRuns: flowRun.cancelledRuns },
               cancellation.reason,
               cancellation.cause === undefined ? undefined : { cause: cancellation.cause },
@@ -484,18 +578,50 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
       finish(undefined);
       return;
     }
+    if (runNameError !== undefined) {
+      // Its name could not be rendered: the run fails before its function is called.
+      finish(runNameError.error);
+      return;
+    }
     opened = true;
     runner.open?.();
     const onRunning = hooks?.onRunning;
     if (onRunning !== undefined) {
       callHooks(flowRun, 'onRunning', onRunning, hookedFlowRun(flowRun), { type: 'Running', name: 'Running', attempt: 1, timestamp: scheduler.now() }, undefined);
     }
+    const retries = options.retries ?? 0;
+    const timeout = options.timeout;
+    let attemptTimer: { unsubscribe(): void } | undefined;
+    const stopTimer = (): void => {
+      attemptTimer?.unsubscribe();
+      attemptTimer = undefined;
+    };
+    stops.push(stopTimer);
+    // An attempt failed: run the function again after the delay while retries remain, else fail.
+    // A cancelled (or timed-out) flow run is not retried.
+    const attemptFailed = (error: unknown): void => {
+      stopTimer();
+      const attempt = flowRun.attempt;
+      if (flowRun.cancellation !== undefined || attempt > retries) {
+        finish(error);
+        return;
+      }
+      const wait = scheduler.schedule(() => {
+        flowRun.onCancel = undefined;
+        flowRun.nextAttempt();
+        runAttempt();
+      }, flowRetryDelay(options.retryDelay, attempt));
+      flowRun.onCancel = () => {
+        wait.unsubscribe();
+        finish(undefined);
+      };
+    };
     const afterBody = (bodyError: { error: unknown } | undefined, value: unknown): void => {
       if (bodyError !== undefined) flowRun.cancelAll(`flow "${flowRun.name}" failed`);
       else if (options.onExit === 'cancel') flowRun.cancelAll(`flow "${flowRun.name}" returned (onExit: 'cancel')`);
       flowRun.whenIdle(() => {
         if (bodyError !== undefined) {
-          finish(bodyError.error ?? new Error(`flow "${flowRun.name}" failed`));
+          attemptFailed(bodyError.error ?? new Error(`flow "${flowRun.name}" failed`));
           return;
         }
         if (flowRun.cancellation !== undefined) {
@@ -504,12 +630,12 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
         }
         resolveReturn(flowRun.name, value, (error, result) => {
           if (error !== undefined) {
-            finish(error);
+            attemptFailed(error);
             return;
           }
           const unobserved = flowRun.unobservedFailures();
           if (unobserved.length > 0) {
-            finish(
+            attemptFailed(
               new UnobservedFailuresError(
                 flowRun.name,
                 unobserved.map(failureOf),
@@ -521,25 +647,36 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
         });
       });
     };
-    let out: R | PromiseLike<R>;
-    try {
-      out = scopeStorage.run(flowRun, () => fn(...args));
-    } catch (error) {
-      afterBody({ error }, undefined);
-      return;
-    }
-    if (typeof out === 'object' && out !== null && typeof (out as PromiseLike<R>).then === 'function') {
-      (out as PromiseLike<R>).then(
-        (value) => {
-          afterBody(undefined, value);
-        },
-        (error: unknown) => {
-          afterBody({ error }, undefined);
-        },
-      );
-    } else {
-      afterBody(undefined, out);
-    }
+    const runAttempt = (): void => {
+      if (timeout !== undefined) {
+        attemptTimer = scheduler.schedule(() => {
+          attemptTimer = undefined;
+          if (flowRun.cancellation !== undefined) return;
+          flowRun.timedOut = true;
+          flowRun.cancel({ reason: `it ran past its timeout of ${timeout}ms`, cause: undefined });
+        }, timeout);
+      }
+      let out: R | PromiseLike<R>;
+      try {
+        out = scopeStorage.run(flowRun, () => fn(...args));
+      } catch (error) {
+        afterBody({ error }, undefined);
+        return;
+      }
+      if (typeof out === 'object' && out !== null && typeof (out as PromiseLike<R>).then === 'function') {
+        (out as PromiseLike<R>).then(
+          (value) => {
+            afterBody(undefined, value);
+          },
+          (error: unknown) => {
+            afterBody({ error }, undefined);
+          },
+        );
+      } else {
+        afterBody(undefined, out);
+      }
+    };
+    runAttempt();
   });
 }
 
@@ -570,13 +707,33 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
   }
   if (typeof fn !== 'function') throw new InvalidArgumentError(`flow "${options.name}": expected a function, got ${typeof fn}`);
   checkFlowOptions(options);
-  return makeFlow({ ...options, signals: options.signal === undefined ? [] : [options.signal] }, fn as (...a: A) => Awaited<R>);
+  return makeFlow(
+    { ...options, renderRunName: compileFlowRunName(options, fn), signals: options.signal === undefined ? [] : [options.signal] },
+    fn as (...a: A) => Awaited<R>,
+  );
+}
+
+/** A flow's `flowRunName` as a function of its arguments; throws an `InvalidArgumentError` for a bad one. */
+function compileFlowRunName(options: Partial<FlowOptions> & { readonly name: string }, fn: (...args: never[]) => unknown): ((...args: unknown[]) => string) | undefined {
+  const given: unknown = options.flowRunName;
+  if (given === undefined) return undefined;
+  if (typeof given === 'function') return given as (...args: unknown[]) => string;
+  if (typeof given !== 'string') {
+    throw new InvalidArgumentError(`flow "${options.name}": \`flowRunName\` must be a template string or a function of the arguments, got ${describeValue(given)}`);
+  }
+  const compiled = compileRunName(given, parameterNames(fn), 'flow');
+  if (typeof compiled === 'string') throw new InvalidArgumentError(`flow "${options.name}": \`flowRunName\` ${compiled}`);
+  return compiled;
 }
 
 /** The options of `flow()`: typed as a list of `FlowOptions`' keys, so a new option cannot be left out. */
 const FLOW_OPTION_KEYS: readonly string[] = [
   ...Object.keys({
   name: true,
+  flowRunName: true,
+  retries: true,
+  retryDelay: true,
+  timeout: true,
   taskRunner: true,
   scheduler: true,
   onExit: true,
@@ -631,6 +788,19 @@ function checkFlowOptions(options: Partial<FlowOptions> & { readonly name: strin
   compileHooks(options, undefined, (option, message) => {
     throw new InvalidArgumentError(`flow "${options.name}": \`${option}\` ${message}`);
   });
+  const retries: unknown = options.retries;
+  if (retries !== undefined && (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0)) {
+    throw new InvalidArgumentError(`flow "${options.name}": \`retries\` must be a non-negative integer, got ${describeValue(retries)}`);
+  }
+  const retryDelay: unknown = options.retryDelay;
+  const isDelay = (d: unknown): boolean => typeof d === 'number' && Number.isFinite(d) && d >= 0;
+  if (retryDelay !== undefined && !isDelay(retryDelay) && !(Array.isArray(retryDelay) && retryDelay.length > 0 && retryDelay.every(isDelay))) {
+    throw new InvalidArgumentError(`flow "${options.name}": \`retryDelay\` must be a number of ms from 0 up, or a non-empty list of them, got ${describeValue(retryDelay)}`);
+  }
+  const timeout: unknown = options.timeout;
+  if (timeout !== undefined && (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout <= 0)) {
+    throw new InvalidArgumentError(`flow "${options.name}": \`timeout\` must be a positive number of ms, got ${describeValue(timeout)}`);
+  }
   const signal: unknown = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidArgumentError(`flow "${options.name}": \`signal\` must be an AbortSignal, got ${describeValue(signal)}`);
@@ -665,8 +835,9 @@ function makeFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) =>
       throw new InvalidArgumentError(`flow "${options.name}": with(): the name must be a non-empty string, got ${describeValue(name)}`);
     }
     checkFlowOptions({ ...more, name });
+    const renderRunName = more.flowRunName === undefined ? options.renderRunName : compileFlowRunName({ ...more, name }, fn);
     const { signal, ...rest } = more;
-    return makeFlow({ ...options, ...rest, name, signals: signal === undefined ? options.signals : [...(options.signals ?? []), signal] }, fn);
+    return makeFlow({ ...options, ...rest, name, renderRunName, signals: signal === undefined ? options.signals : [...(options.signals ?? []), signal] }, fn);
   };
   return Object.defineProperties(call, {
     name: { value: options.name },

@@ -275,7 +275,7 @@ export const TASK_OPTION_KEYS: readonly string[] = [
 
 /** What `with()` says of an option that only `task()` takes. @internal */
 export const TASK_ONLY: Readonly<Record<string, string>> = Object.fromEntries(
-  TASK_OPTION_KEYS.filter((key) => !RUN_OPTION_KEYS.includes(key)).map((key) => [key, `\`${key}\` is set by task(), not with()`]),
+  TASK_OPTION_KEYS.filter((key) => !RUN_OPTION_KEYS.includes(key) && key !== 'name').map((key) => [key, `\`${key}\` is set by task(), not with()`]),
 );
 
 function fail(name: string, option: string, message: string): never {
@@ -414,6 +414,8 @@ export function buildSpec(
       random,
       ...codecs,
       module: base?.module ?? codecs.module,
+      // A renamed copy is still found by the name it was defined with.
+      definedAs: base === undefined || base.name === name ? base?.definedAs : (base.definedAs ?? base.name),
       tags,
       hooks,
     },

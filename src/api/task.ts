@@ -134,8 +134,20 @@ export interface Task<A extends unknown[], R> {
   observe(...args: Args<A>): Observable<R>;
   /** A copy of the task whose runs start only after every given future has finished. */
   waitFor(upstreams: Upstreams): Task<A, R>;
-  /** A copy of the task with other run settings, as Prefect's `with_options`. */
-  with(options: TaskRunOptions<A, R>): Task<A, R>;
+  /**
+   * A copy of the task with other run settings, as Prefect's `with_options`. A `name` renames the
+   * copy: its runs, run names, events and errors use the new name (a worker-thread or BullMQ
+   * runner still finds its body in its module by the name it was defined with).
+   *
+   * @example
+   * ```ts
+   * import { task } from 'sluice';
+   * const fetchPage = task('fetch_page', async (url: string) => url.length);
+   * const fetchHome = fetchPage.with({ name: 'fetch_home', retries: 2 });
+   * console.log(fetchHome.name); // fetch_home
+   * ```
+   */
+  with(options: TaskRunOptions<A, R> & { readonly name?: string }): Task<A, R>;
 }
 
 /**
@@ -318,12 +330,16 @@ function makeTask<A extends unknown[], R>(config: TaskConfig): Task<A, R> {
     return makeTask<A, R>({ ...config, waitFor: [...(config.waitFor ?? []), ...list] });
   };
 
-  const withOptions = (options: TaskRunOptions<A, R>): Task<A, R> => {
+  const withOptions = (options: TaskRunOptions<A, R> & { readonly name?: string }): Task<A, R> => {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError(`task "${spec.name}": with() takes an options object, got ${describeValue(options)}`);
     }
-    checkOptionKeys('task', spec.name, options, RUN_OPTION_KEYS, TASK_ONLY);
-    const built = buildSpec(spec.name, spec.fn, options as TaskRunOptions<unknown[]>, spec, config.cache);
+    const { name: rename, ...runOptions } = options;
+    checkOptionKeys('task', spec.name, runOptions, RUN_OPTION_KEYS, TASK_ONLY);
+    if (rename !== undefined && (typeof rename !== 'string' || rename.trim() === '')) {
+      throw new InvalidTaskOptionsError(spec.name, 'name', `must be a non-empty string, got ${describeValue(rename)}`);
+    }
+    const built = buildSpec(rename ?? spec.name, spec.fn, runOptions as TaskRunOptions<unknown[]>, spec, config.cache);
     const ownLimit = built.maxConcurrency !== undefined;
     return makeTask<A, R>({
       spec: built.spec,

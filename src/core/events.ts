@@ -52,6 +52,8 @@ export type FlowEvent =
       readonly timestamp: number;
       readonly flowRunId: string;
       readonly flowName: string;
+      /** The flow run's name, rendered from the flow's `flowRunName`; absent when it has none. */
+      readonly flowRunName?: string | undefined;
       /** For a subflow: the flow run that called it. Its events also go to that flow run's stream. */
       readonly parentFlowRunId?: string | undefined;
       /** For a subflow called in a task body: that task run. */
@@ -62,6 +64,10 @@ export type FlowEvent =
       readonly timestamp: number;
       readonly flowRunId: string;
       readonly flowName: string;
+      /** The flow run's name, as on `flow-started`. */
+      readonly flowRunName?: string | undefined;
+      /** How many times the flow's function ran (a flow with `retries`), when more than once. */
+      readonly attempts?: number | undefined;
       /** `Cancelled` when the flow was cancelled (its signal, its handle, or its parent). */
       readonly outcome: 'Completed' | 'Failed' | 'Cancelled';
       readonly error: unknown;

@@ -42,12 +42,10 @@ const PREFECT_TASK: Readonly<Record<string, PrefectName>> = {
 };
 
 const PREFECT_FLOW: Readonly<Record<string, PrefectName>> = {
-  retries: { note: 'flows are not retried: set `retries` on their tasks' },
-  retrydelayseconds: { note: 'flows are not retried: set `retries` and `retryDelay` on their tasks' },
-  timeoutseconds: { use: 'signal', note: 'pass `signal: AbortSignal.timeout(ms)` to cancel the flow after ms milliseconds' },
-  timeout: { use: 'signal', note: 'pass `signal: AbortSignal.timeout(ms)` to cancel the flow after ms milliseconds' },
+  retrydelayseconds: { use: 'retryDelay', note: MILLISECONDS },
+  timeoutseconds: { use: 'timeout', note: MILLISECONDS },
   maxconcurrency: { use: 'taskRunner', note: 'limit the runner: `taskRunner: new ConcurrentTaskRunner({ maxConcurrency })`' },
-  flowrunname: { note: 'sluice has no flow run names' },
+  flowrunname: { use: 'flowRunName', note: 'a template such as `sync-{day}` or a function of the flow\'s arguments' },
   validateparameters: { note: 'sluice checks task arguments with a task\'s `params` (an io-ts codec or a Standard Schema such as zod), not flow parameters' },
   persistresult: PERSIST,
   cacheresultinmemory: NO_MEMORY,

@@ -34,6 +34,11 @@ export interface TaskSpec {
   readonly tags: readonly string[];
   /** The URL of the module that defines the task, for runners that run bodies elsewhere. */
   readonly module: string | undefined;
+  /**
+   * For a copy renamed by `with({ name })`, the name the task was defined with: a worker finds the
+   * body in its module by it. Undefined for a task under its own name.
+   */
+  readonly definedAs?: string | undefined;
   /** The task's state hooks; undefined when it has none (the common case costs one check). */
   readonly hooks?: HookLists | undefined;
 }

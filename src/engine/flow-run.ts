@@ -84,6 +84,8 @@ export class FlowRun implements ScopeMarker {
   private recording = false;
   /** Set once something outside cancelled the flow run (its signal, its handle, its parent). */
   cancellation: Cancellation | undefined;
+  /** The run's name, rendered from `flowRunName`; undefined when the flow has none. */
+  runName: string | undefined;
   /** The arguments the flow was called with (for the `flowParameters` cache policy). */
   parameters: readonly unknown[] = [];
   /** The caching options of the flow, for its tasks that set none (a subflow's default: its parent's). */
@@ -92,6 +94,12 @@ export class FlowRun implements ScopeMarker {
   limits: LimitsHome | undefined;
   /** How long (ms) the flow waits for each hook call that returns a Promise or an Observable. */
   hookTimeout = DEFAULT_HOOK_TIMEOUT;
+  /** The attempt running (1 for the first): a flow with `retries` runs its function again. */
+  attempt = 1;
+  /** Set when an attempt ran past the flow's `timeout`: it was cancelled for that, not from outside. */
+  timedOut = false;
+  /** Called once when the flow run is cancelled (a retry delay then ends at once). */
+  onCancel: (() => void) | undefined;
   /** Runs of this flow run that ended `Cancelled` or `UpstreamCancelled`. */
   cancelledRuns = 0;
   /** Subflows called in this flow run that have not settled: they are cancelled with it. */
@@ -245,6 +253,15 @@ export class FlowRun implements ScopeMarker {
     if (this.closed || this.cancellation !== undefined) return;
     this.cancellation = cancellation;
     this.cancelAll(`flow "${this.name}" was cancelled: ${cancellation.reason}`, cancellation.cause);
+    const onCancel = this.onCancel;
+    this.onCancel = undefined;
+    onCancel?.();
+  }
+
+  /** A new attempt starts: the failures of the one before no longer fail the flow run. */
+  nextAttempt(): void {
+    this.attempt++;
+    this.failed.length = 0;
   }
 
   /** Failed runs that nothing looked at. */

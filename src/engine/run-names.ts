@@ -1,5 +1,5 @@
 /**
- * `taskRunName` templates: `"train on {dataset.name} with {config.name}"`, where a name is one of
+ * `taskRunName` and `flowRunName` templates: `"train on {dataset.name} with {config.name}"`, where a name is one of
  * the task function's parameters (or its position, `{0.name}`), followed by property names.
  *
  * @module
@@ -55,6 +55,7 @@ export function parameterNames(fn: (...args: never[]) => unknown): (string | und
 export function compileRunName(
   template: string,
   names: readonly (string | undefined)[],
+  kind: 'task' | 'flow' = 'task',
 ): ((...args: unknown[]) => string) | string {
   const parts: (string | { readonly index: number; readonly path: readonly string[] })[] = [];
   const pattern = /\{([^{}]*)\}/g;
@@ -65,7 +66,7 @@ export function compileRunName(
     const index = /^\d+$/.test(head) ? Number(head) : names.indexOf(head);
     if (index < 0 || head === '') {
       const known = names.filter((n) => n !== undefined).join(', ');
-      return `names "{${match[1] ?? ''}}", which is not a parameter of the task function (parameters: ${known === '' ? 'none found' : known}; positions such as {0} work too)`;
+      return `names "{${match[1] ?? ''}}", which is not a parameter of the ${kind} function (parameters: ${known === '' ? 'none found' : known}; positions such as {0} work too)`;
     }
     parts.push({ index, path });
     last = match.index + match[0].length;

@@ -86,6 +86,8 @@ export type RecordedEvent =
       readonly time: number;
       readonly flowRunId: string;
       readonly flowName: string;
+      /** The flow run's name (its flow's `flowRunName`); absent when it has none. */
+      readonly flowRunName?: string;
       /** For a subflow: the flow run that called it (its events are in that flow run's recording too). */
       readonly parentFlowRunId?: string;
       /** For a subflow called in a task body: that task run. */
@@ -97,6 +99,8 @@ export type RecordedEvent =
       readonly time: number;
       readonly flowRunId: string;
       readonly flowName: string;
+      /** How many times the flow's function ran (a flow with `retries`), when more than once. */
+      readonly attempts?: number;
       readonly outcome: 'Completed' | 'Failed' | 'Cancelled';
       readonly error?: RecordedError;
     }
@@ -194,6 +198,7 @@ export function toRecorded(event: FlowEvent): RecordedEvent {
         time: event.timestamp,
         flowRunId: event.flowRunId,
         flowName: event.flowName,
+        ...(event.flowRunName === undefined ? {} : { flowRunName: event.flowRunName }),
         ...(event.parentFlowRunId === undefined ? {} : { parentFlowRunId: event.parentFlowRunId }),
         ...(event.parentRunId === undefined ? {} : { parentRunId: event.parentRunId }),
       };
@@ -204,6 +209,7 @@ export function toRecorded(event: FlowEvent): RecordedEvent {
         time: event.timestamp,
         flowRunId: event.flowRunId,
         flowName: event.flowName,
+        ...(event.attempts === undefined ? {} : { attempts: event.attempts }),
         outcome: event.outcome,
         ...(event.outcome === 'Completed' ? {} : { error: recordError(event.error) }),
       };

@@ -22,6 +22,11 @@ export interface TaskRef {
    * when it is not known.
    */
   readonly module: string | undefined;
+  /**
+   * For a copy renamed by `task.with({ name })`, the name the task was defined with: a runner that
+   * runs bodies elsewhere finds the task in its module by this name, not by `name`.
+   */
+  readonly definedAs?: string | undefined;
   /** The task's io-ts codec for its argument tuple, if it declared one. */
   readonly params: Mixed | undefined;
   /** The task's io-ts codec for its value, if it declared one. */

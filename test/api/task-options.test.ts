@@ -76,7 +76,7 @@ describe('unknown options (a typo or a Prefect name is an error, not silence)', 
     ["Prefect's persist_result", () => task(loose({ name: 'fetch', persist_result: true }), fn), { option: 'persist_result', suggestion: 'cachePolicy' }, /unknown option `persist_result`; did you mean `cachePolicy`\? \(sluice stores the results of cached runs/],
     ["Prefect's on_failure", () => task(loose({ name: 'fetch', on_failure: [] }), fn), { option: 'on_failure', suggestion: 'onFailure' }, /did you mean `onFailure`\?/],
     ['a name near nothing', () => task(loose({ name: 'fetch', colour: 'red' }), fn), { option: 'colour', suggestion: undefined }, /unknown option `colour`; a task takes `taskRunName`, `retries`, .*`name`, `params`, `returns`, `module`$/],
-    ["task()'s name given to with()", () => task('fetch', fn).with(loose({ name: 'other' })), { option: 'name', suggestion: undefined }, /`name` is set by task\(\), not with\(\)/],
+    ["task()'s module given to with()", () => task('fetch', fn).with(loose({ module: 'file:///x.js' })), { option: 'module', suggestion: undefined }, /`module` is set by task\(\), not with\(\)/],
   ];
   for (const [what, call, fields, message] of cases) {
     it(`should reject ${what} with an UnknownOptionError naming the option`, () => {
@@ -92,8 +92,8 @@ describe('unknown options (a typo or a Prefect name is an error, not silence)', 
     expect(() => flow(looseFlow({ name: 'nightly', taskrunner: undefined }), body)).toThrow(
       expect.objectContaining({ code: 'UNKNOWN_OPTION', kind: 'flow', ownerName: 'nightly', option: 'taskrunner', suggestion: 'taskRunner' }),
     );
-    expect(() => flow(looseFlow({ name: 'nightly', retries: 2 }), body)).toThrow(/^flow "nightly": unknown option `retries`; flows are not retried/);
-    expect(() => flow(looseFlow({ name: 'nightly', timeoutSeconds: 60 }), body)).toThrow(/did you mean `signal`\? \(pass `signal: AbortSignal.timeout\(ms\)`/);
+    expect(() => flow(looseFlow({ name: 'nightly', retry_delay_seconds: 2 }), body)).toThrow(/^flow "nightly": unknown option `retry_delay_seconds`; did you mean `retryDelay`\? \(sluice takes milliseconds\)$/);
+    expect(() => flow(looseFlow({ name: 'nightly', timeoutSeconds: 60 }), body)).toThrow(/did you mean `timeout`\? \(sluice takes milliseconds\)/);
     expect(() => flow('nightly', body).with(looseFlow({ signl: AbortSignal.timeout(10) }))).toThrow(/^flow "nightly": unknown option `signl`; did you mean `signal`\?$/);
   });
 
@@ -153,5 +153,44 @@ describe('a task named by its function', () => {
     expect(call).toThrow(InvalidTaskOptionsError);
     expect(call).toThrow(/option `name` is missing and the function has no name of its own: write task\('name', fn\)/);
     expect(() => task({ retries: 1 }, (x: number) => x)).toThrow(/option `name` is missing/);
+  });
+});
+
+describe('renamed copies: with({ name })', () => {
+  it("should run a task's renamed copy under the new name, in run names and events, and leave the original as it was", async () => {
+    const fetchPage = task('fetch_page', (url: string) => url.length);
+    const fetchHome = fetchPage.with({ name: 'fetch_home', retries: 1 });
+    expect([fetchPage.name, fetchHome.name]).toEqual(['fetch_page', 'fetch_home']);
+    const handle = flow('site', async () => [fetchHome.submit('/').name, fetchPage.submit('/a').name, await fetchHome('/b')]).start();
+    const names: string[] = [];
+    handle.events$.subscribe((event) => {
+      if (event.type === 'run-submitted') names.push(`${event.taskName}:${event.runName}`);
+    });
+    expect(await handle.result()).toEqual(['fetch_home-0', 'fetch_page-0', 2]);
+    expect(names.sort()).toEqual(['fetch_home:fetch_home-0', 'fetch_home:fetch_home-1', 'fetch_page:fetch_page-0']);
+  });
+
+  it("should name a renamed copy in its runs' errors", async () => {
+    const parse = task({ name: 'parse', params: t.tuple([t.string]) }, (text: string) => text.length);
+    const parseCsv = parse.with({ name: 'parse_csv' });
+    await expect(flow('f', () => parseCsv(3 as never))()).rejects.toThrow(/task "parse_csv"/);
+  });
+
+  it('should reject a with() name that is not a non-empty string with InvalidTaskOptionsError', () => {
+    const call = () => task('fetch', fn).with({ name: ' ' });
+    expect(call).toThrow(InvalidTaskOptionsError);
+    expect(call).toThrow(/task "fetch": option `name` must be a non-empty string, got " "/);
+  });
+
+  it("should run a flow's renamed copy under the new name, in its events and handle", async () => {
+    const nightly = flow('nightly', () => 1);
+    const weekly = nightly.with({ name: 'weekly' });
+    const handle = weekly.start();
+    const names: string[] = [];
+    handle.events$.subscribe((event) => {
+      if (event.type === 'flow-started' || event.type === 'flow-finished') names.push(event.flowName);
+    });
+    await handle.result();
+    expect([nightly.name, weekly.name, handle.name, ...names]).toEqual(['nightly', 'weekly', 'weekly', 'weekly', 'weekly']);
   });
 });

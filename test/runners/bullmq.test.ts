@@ -77,6 +77,11 @@ describe.skipIf(!hasRedis)('BullMQTaskRunner with sluice worker processes', () =
     expect(out.toISOString()).toBe('2026-11-26T12:00:00.000Z');
   });
 
+  it('runs a copy renamed by with({ name }): its job names the task it was defined as', async () => {
+    const out = await inFlow(() => work.with({ name: 'work_renamed' }).submit(3, 0).result());
+    expect(out).toBe(6);
+  });
+
   it('carries a Date through zod schemas as JSON, made a Date again by z.coerce.date() on arrival, both ways', async () => {
     const out = await inFlow(async () => ({
       seen: await seeDate.submit(new Date('2026-11-25T12:00:00.000Z')).result(),

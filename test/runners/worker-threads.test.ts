@@ -23,7 +23,7 @@ import { findNotCloneable } from '../../src/runners/remote/clone-check.js';
 import { rebuildThrown } from '../../src/runners/remote/thrown.js';
 import runJob, { serializeThrown } from '../../src/runners/worker-threads/worker.js';
 import { add } from '../conformance/tasks.js';
-import { city, dayAndLength, describePoint, double, dupA, echo, exitThread, makeLocalTask, makeShadowOfDouble, Point, returnsFunction, scale, spin, threadId } from '../fixtures/thread-tasks.js';
+import { city, dayAndLength, describePoint, double, dupA, echo, exitThread, makeLocalTask, makeShadowOfDouble, Point, returnsFunction, scale, spin, threadId, whoAmI } from '../fixtures/thread-tasks.js';
 
 /** The error a future failed with. */
 function failure(future: TaskFuture<unknown>): Promise<unknown> {
@@ -154,6 +154,11 @@ describe('finding a task by module and name', () => {
   it('runs an exported task whose binding differs from its name, and a configured copy of it', async () => {
     const out = await onThreads(async () => [await double.submit(4).result(), await double.with({ retries: 1 }).submit(5).result()]);
     expect(out).toEqual([8, 10]);
+  });
+
+  it('runs a copy renamed by with({ name }): found by the name it was defined with, run under its new one', async () => {
+    const out = await onThreads(() => whoAmI.with({ name: 'who_else' }).submit().result());
+    expect(out).toBe('who_else who_else-0');
   });
 });
 

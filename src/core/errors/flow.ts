@@ -112,10 +112,45 @@ function listFailures(failures: readonly UnobservedFailure[]): { shown: string; 
   return { shown, more: failures.length > 10 ? `; and ${failures.length - 10} more` : '' };
 }
 
+/**
+ * A flow run's attempt ran longer than its flow's `timeout`: its unfinished runs and subflows were
+ * cancelled (they end `Cancelled`), and the flow rejects with this error. A timed-out flow run is
+ * not retried.
+ *
+ * @example
+ * ```ts
+ * import { flow, isSluiceError, task } from 'sluice';
+ * const hang = task('hang', () => new Promise<number>(() => {}));
+ * const err = await flow({ name: 'nightly', timeout: 10 }, () => hang.submit())().catch((e: unknown) => e);
+ * if (isSluiceError(err, 'FLOW_TIMED_OUT')) console.log(err.timeout, err.message); // 10 flow "nightly" ... timeout of 10ms ...
+ * ```
+ */
+export class FlowTimeoutError extends SluiceError {
+  readonly flowName: string;
+  readonly flowRunId: string;
+  /** The limit, in ms. */
+  readonly timeout: number;
+  /** The attempt that timed out (1 for the first). */
+  readonly attempt: number;
+  /** How many of its runs ended cancelled. */
+  readonly cancelledRuns: number;
+
+  constructor(flow: { readonly flowName: string; readonly flowRunId: string; readonly attempt: number; readonly cancelledRuns: number }, timeout: number) {
+    const runs = flow.cancelledRuns === 1 ? '1 run' : `${flow.cancelledRuns} runs`;
+    super('FLOW_TIMED_OUT', `flow "${flow.flowName}" (flow run ${flow.flowRunId}, attempt ${flow.attempt}) exceeded its timeout of ${timeout}ms; ${runs} cancelled`);
+    this.flowName = flow.flowName;
+    this.flowRunId = flow.flowRunId;
+    this.timeout = timeout;
+    this.attempt = flow.attempt;
+    this.cancelledRuns = flow.cancelledRuns;
+  }
+}
+
 // This file's codes join the base's: base.ts imports none of the error files, so none can form a circle.
 declare module './base.js' {
   interface SluiceErrorsByCode {
     readonly UNOBSERVED_FAILURES: UnobservedFailuresError;
     readonly RUNS_FAILED: FailedRunsError;
+    readonly FLOW_TIMED_OUT: FlowTimeoutError;
   }
 }

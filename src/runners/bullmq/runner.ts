@@ -269,7 +269,7 @@ export class BullMQTaskRunner implements TaskRunner {
     // The run's name goes as the job's name; its flow run id only when its run id does not say it.
     const data: JobData = {
       v: JOB_PROTOCOL_VERSION,
-      task: call.task.name,
+      task: call.task.definedAs ?? call.task.name,
       ...prepared,
       runId: call.runId,
       attempt: call.attempt,

@@ -134,7 +134,7 @@ function checkModule(task: TaskRef, moduleUrl: string): ModuleCheck {
   const body: unknown = (task as TaskRef & { readonly fn?: unknown }).fn;
   const done = import(moduleUrl).then(
     (namespace: Readonly<Record<string, unknown>>) => {
-      const found = findTask(namespace, task.name, moduleUrl, typeof body === 'function' ? (fn) => fn === body : undefined);
+      const found = findTask(namespace, task.definedAs ?? task.name, moduleUrl, typeof body === 'function' ? (fn) => fn === body : undefined);
       if (!found.ok) knownMissing.set(task, new TaskNotFoundError(task.name, moduleUrl, found.reason, found.message));
     },
     () => {
@@ -367,7 +367,7 @@ export class WorkerThreadsTaskRunner implements TaskRunner {
     await awaitCheck(checkModule(task, moduleUrl));
     const missing = knownMissing.get(task) ?? this.#missing.get(task);
     if (missing !== undefined) throw missing;
-    const request: Request = { v: PROTOCOL_VERSION, module: moduleUrl, name: task.name, args, encoded: task.params !== undefined, run: runInfoOf(call) };
+    const request: Request = { v: PROTOCOL_VERSION, module: moduleUrl, name: task.definedAs ?? task.name, args, encoded: task.params !== undefined, run: runInfoOf(call) };
     let raw: unknown;
     try {
       raw = await this.#poolFor(moduleUrl).run(request, { signal });
