@@ -124,20 +124,6 @@ describe.skipIf(!hasRedis)('limits kept in Redis', () => {
     expect(handOvers[4], `hand-overs: ${handOvers.join(', ')} ms`).toBeLessThan(2000);
   });
 
-  it('lets as many quick callers of one process in at once as the limit allows, not one at a time', async () => {
-    const { limits } = redisLimits({ db: 2 });
-    setDefaultLimits(limits);
-    let now = 0;
-    let max = 0;
-    // A body far shorter than a round trip to Redis.
-    const quick = () => concurrency('db', () => {
-      max = Math.max(max, ++now);
-      return new Promise<void>((resolve) => setImmediate(resolve)).finally(() => now--);
-    });
-    await Promise.all(Array.from({ length: 20 }, quick));
-    expect(max).toBe(2);
-  });
-
   it('takes rate tokens in Redis: a burst of the limit goes at once, the next waits for the first to come back', async () => {
     const { limits, at } = redisLimits({}, { rate: { api: { limit: 3, per: 400 } } });
     setDefaultLimits(limits);

@@ -67,7 +67,7 @@ describe.skipIf(!hasRedis)('BullMQ faults', () => {
   it("runs a SIGKILLed worker's job again on another worker within seconds, with the default lock and stall check", async () => {
     store = await startRedisStore();
     await rerunKilledWorkersJob(store, workers);
-  }, 60_000);
+  }, 120_000);
 
   for (const keep of ['default', '0']) {
     it(`catches up after its flow process was stopped (SIGSTOP) for 8 s, in proportion to the backlog (retention: ${keep})`, async () => {

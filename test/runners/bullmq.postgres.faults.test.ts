@@ -51,7 +51,7 @@ describe.skipIf(!hasPostgres)('BullMQ faults on PostgreSQL', () => {
 
   it("runs a SIGKILLed worker's job again on another worker within seconds, with the default lock and stall check", async () => {
     await rerunKilledWorkersJob(postgres, workers);
-  }, 60_000);
+  }, 120_000);
 
   it('fails malformed and unknown-task jobs added by hand with clear reasons, and goes on serving', async () => {
     const queue = queueName('bad-jobs');
