@@ -123,7 +123,7 @@ export function maxRssMb(): number {
 /**
  * Runs `node ...argv '<arg as JSON>'` and resolves to the JSON its stdout prints after `prefix`,
  * or to why there is none: its exit and the last lines of its stderr, or a time-out (it is
- * killed after `timeoutMs`). Workloads F and G start a child per measurement with it.
+ * killed after `timeoutMs`). Workloads E, F and G start a child per measurement with it.
  */
 export function jsonChild<T>(argv: readonly string[], arg: unknown, prefix: string, timeoutMs: number): Promise<{ line?: T; error?: string }> {
   return new Promise((resolve) => {
@@ -144,8 +144,11 @@ export function jsonChild<T>(argv: readonly string[], arg: unknown, prefix: stri
         resolve({ line: JSON.parse(found.slice(prefix.length)) as T });
         return;
       }
-      const tail = stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300);
-      resolve({ error: timedOut ? `timed out after ${timeoutMs / 1000} s` : `exit ${code ?? signal}: ${tail}` });
+      // The error's own line (its stack follows it), else the last lines.
+      const lines = stderr.trim().split('\n');
+      const at = lines.findIndex((l) => /^\w*(Error|Exception)\b/.test(l));
+      const what = (at >= 0 ? lines.slice(at, at + 2) : lines.slice(-3)).map((l) => l.trim()).join(' | ').slice(0, 400);
+      resolve({ error: timedOut ? `timed out after ${timeoutMs / 1000} s` : `exit ${code ?? signal}: ${what}` });
     });
   });
 }

@@ -12,11 +12,11 @@
  * - raw-roundtrip: one caller, `queue.add` + `job.waitUntilFinished(queueEvents)`, one at a time.
  * - sluice-roundtrip: one flow, `await inc.submit(i).result()`, one at a time.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ENABLE_POSTGRES, hasPostgres, postgresBin, postgresVersion, startPostgres, type PostgresServer } from '../../scripts/postgres-server.js';
-import { median } from '../lib.js';
+import { jsonChild, median } from '../lib.js';
 import { E_RESULT_PREFIX, E_STORES, E_VARIANTS, type ECase, type EResult, type EStore, type EVariant } from './common.js';
 import { REDIS_SERVER, redisServerVersion, startRedis } from './redis.js';
 
@@ -75,31 +75,7 @@ export function savedE(saved: ERun | ERunRedisOnly): ERun {
 const STORE_NAME: Readonly<Record<EStore, string>> = { redis: 'Redis', postgres: 'PostgreSQL' };
 
 function child(argv: readonly string[], cfg: ECase, timeoutMs: number): Promise<{ line?: Record<string, unknown>; error?: string }> {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [...argv, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      proc.kill('SIGKILL');
-    }, timeoutMs);
-    proc.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const found = stdout.split('\n').find((l) => l.startsWith(E_RESULT_PREFIX));
-      if (found !== undefined) {
-        resolve({ line: JSON.parse(found.slice(E_RESULT_PREFIX.length)) as Record<string, unknown> });
-        return;
-      }
-      // The error's own line (its stack follows it), else the last lines.
-      const lines = stderr.trim().split('\n');
-      const at = lines.findIndex((l) => /^\w*(Error|Exception)\b/.test(l));
-      const what = (at >= 0 ? lines.slice(at, at + 2) : lines.slice(-3)).map((l) => l.trim()).join(' | ').slice(0, 400);
-      resolve({ error: timedOut ? `timed out after ${timeoutMs / 1000} s` : `exit ${code ?? signal}: ${what}` });
-    });
-  });
+  return jsonChild<Record<string, unknown>>(argv, cfg, E_RESULT_PREFIX, timeoutMs);
 }
 
 const isBulk = (v: EVariant): boolean => v === 'raw-bulk' || v === 'raw-bulk-events' || v === 'sluice-map';
