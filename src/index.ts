@@ -104,7 +104,7 @@ export { UpstreamError, UpstreamFailedError, UpstreamCancelledError, SelfDepende
 export { CancelledError } from './core/errors/cancelled.js';
 export { FailedRunsError, FlowTimeoutError, UnobservedFailuresError } from './core/errors/flow.js';
 export { EmptyResultError, TaskTimeoutError, RetriesExhaustedError, NoRunContextError, TaskRunError, HookTimeoutError } from './core/errors/run.js';
-export { CodecMismatchError, InvalidParamsError, InvalidReturnError } from './core/errors/codec.js';
+export { CodecMismatchError, InvalidFlowParamsError, InvalidParamsError, InvalidReturnError } from './core/errors/codec.js';
 export { StreamOverflowError } from './core/errors/stream.js';
 export { MissingPackageError } from './core/errors/package.js';
 export { InvalidLimitsError, LimitNotDefinedError, LimitOccupyError, LimitsUnavailableError, LimitTimeoutError, TagLimitZeroError } from './core/errors/limits.js';

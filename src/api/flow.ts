@@ -35,6 +35,10 @@ import type { State } from '../core/states.js';
 import { callHooks } from '../engine/hooks.js';
 import { compileRunName, parameterNames } from '../engine/run-names.js';
 import { CACHE_OPTION_KEYS, checkCacheOptions, mergeCacheOptions, type CacheOptions } from '../cache/cache-options.js';
+import type { Decoder, Mixed, Type } from 'io-ts';
+import { checkParams, checkSchemaParams, isStandardSchema, type SchemaCheck, type StandardSchemaV1 } from '../core/codecs.js';
+import { InvalidFlowParamsError } from '../core/errors/codec.js';
+import type { SchemaInput, SchemaOutput } from './task-options.js';
 
 /**
  * Options of {@link flow}.
@@ -72,6 +76,32 @@ export interface FlowOptions extends CacheOptions, FlowHookOptions {
    * @defaultValue none: events carry no `flowRunName`
    */
   readonly flowRunName?: string | ((...args: never[]) => string);
+  /**
+   * Checks the flow's arguments when it is called, before anything runs, as Prefect validates a
+   * flow's parameters: an io-ts codec for the argument tuple (`t.tuple([...])`) or a Standard
+   * Schema of it (zod's `z.tuple([...])`, valibot's `v.tuple([...])`, ArkType). A misfit fails
+   * the flow run before its function is called (no run starts, `onRunning` hooks are not called,
+   * `onFailure` hooks are) with an {@link InvalidFlowParamsError} (code `INVALID_FLOW_PARAMS`)
+   * that names each argument; it is not retried. A schema's output is what the function gets,
+   * and what `flowRunName` is rendered from. It must validate synchronously. Set by `flow()`, not
+   * `with()`. With a schema, the function's parameters are typed from its output and the flow's
+   * from its input.
+   *
+   * @example
+   * ```ts
+   * import { z } from 'zod';
+   * import { flow } from 'sluice';
+   * const Day = z.string().date().transform((s) => new Date(s));
+   * const report = flow({ name: 'report', params: z.tuple([Day, z.number().int().positive()]) }, (day, top) =>
+   *   `${day.toISOString().slice(0, 10)}: top ${top}`,
+   * );
+   * console.log(await report('2026-12-06', 3)); // 2026-12-06: top 3
+   * await report('2026-12-06', -1).catch((e: Error) => console.log(e.message)); // flow "report" (flow run …): invalid arguments: argument 1: Number must be greater than 0
+   * ```
+   *
+   * @defaultValue no check
+   */
+  readonly params?: Decoder<unknown, unknown[]> | StandardSchemaV1<unknown, unknown[]>;
   /**
    * How many times a failed flow run runs its function again, as Prefect's flow `retries`. A run
    * fails when its function throws or rejects, or its runs failed as the flow reports them
@@ -338,7 +368,7 @@ export interface Flow<A extends unknown[], R> {
    * console.log(await mirror.with({ signal: AbortSignal.timeout(60_000) })('https://example.com/'));
    * ```
    */
-  with(options: Partial<FlowOptions>): Flow<A, R>;
+  with(options: Partial<Omit<FlowOptions, 'params'>>): Flow<A, R>;
 }
 
 /** The delay (ms) before retry `retry` of a flow (1 for the first): the list's last repeats. */
@@ -418,6 +448,8 @@ export interface FlowCall extends FlowOptions {
   readonly renderRunName?: ((...args: unknown[]) => string) | undefined;
   /** The flow's own `signal` and those added by `with`: any of them cancels the call. */
   readonly signals?: readonly AbortSignal[] | undefined;
+  /** `params`, compiled: the arguments the function gets, or the problems. */
+  readonly checkArgs?: ((args: readonly unknown[]) => SchemaCheck) | undefined;
 }
 
 /** The flow run as its hooks see it. */
@@ -453,16 +485,27 @@ function flowHookFor(
   return list === undefined ? undefined : { name, list, state };
 }
 
-function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => R | PromiseLike<R>, args: A, flowRun: FlowRun): Promise<FlowResult<R>> {
+function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => R | PromiseLike<R>, given: A, flowRun: FlowRun): Promise<FlowResult<R>> {
   const scheduler = flowRun.scheduler;
   const parent = flowRun.parent;
   return new Promise<FlowResult<R>>((resolve, reject) => {
-    let runNameError: { error: unknown } | undefined;
-    if (options.renderRunName !== undefined) {
+    let startError: { error: unknown } | undefined;
+    let args = given;
+    if (options.checkArgs !== undefined) {
+      const checked = options.checkArgs(given);
+      if (checked.ok) {
+        // The function, its run name and its hooks see the schema's output.
+        args = checked.value as A;
+        flowRun.parameters = args;
+      } else {
+        startError = { error: new InvalidFlowParamsError({ flowName: flowRun.name, flowRunId: flowRun.id }, checked.problems) };
+      }
+    }
+    if (options.renderRunName !== undefined && startError === undefined) {
       try {
         flowRun.runName = options.renderRunName(...args);
       } catch (error) {
-        runNameError = { error };
+        startError = { error };
       }
     }
     const runName = flowRun.runName === undefined ? {} : { flowRunName: flowRun.runName };
@@ -578,9 +621,9 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
       finish(undefined);
       return;
     }
-    if (runNameError !== undefined) {
-      // Its name could not be rendered: the run fails before its function is called.
-      finish(runNameError.error);
+    if (startError !== undefined) {
+      // Its arguments did not fit, or its name could not be rendered: it fails before its function is called.
+      finish(startError.error);
       return;
     }
     opened = true;
@@ -700,7 +743,13 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
  * console.log(await sumIt([1, 2, 3], 5)); // [6, 7, 8]
  * ```
  */
-export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions, fn: (...args: A) => R | PromiseLike<R>): Flow<A, Awaited<R>> {
+export function flow<S extends StandardSchemaV1<unknown, unknown[]>, F extends (...args: SchemaOutput<S>) => unknown>(
+  options: FlowOptions & { readonly params: S },
+  fn: F,
+): Flow<SchemaInput<S>, Awaited<ReturnType<F>>>;
+export function flow<A extends unknown[], R>(options: FlowOptions & { readonly params: Type<A, unknown, unknown> }, fn: (...args: A) => R | PromiseLike<R>): Flow<A, Awaited<R>>;
+export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions, fn: (...args: A) => R | PromiseLike<R>): Flow<A, Awaited<R>>;
+export function flow(nameOrOptions: string | FlowOptions, fn: (...args: unknown[]) => unknown): Flow<unknown[], unknown> {
   const options: FlowOptions = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions;
   if (options === null || typeof options !== 'object' || typeof options.name !== 'string' || options.name.trim() === '') {
     throw new InvalidArgumentError(`flow(): the name must be a non-empty string, got ${String((options as FlowOptions | null)?.name)}`);
@@ -708,9 +757,32 @@ export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions
   if (typeof fn !== 'function') throw new InvalidArgumentError(`flow "${options.name}": expected a function, got ${typeof fn}`);
   checkFlowOptions(options);
   return makeFlow(
-    { ...options, renderRunName: compileFlowRunName(options, fn), signals: options.signal === undefined ? [] : [options.signal] },
-    fn as (...a: A) => Awaited<R>,
+    {
+      ...options,
+      renderRunName: compileFlowRunName(options, fn),
+      checkArgs: compileParams(options.name, options.params),
+      signals: options.signal === undefined ? [] : [options.signal],
+    },
+    fn,
   );
+}
+
+/** A flow's `params` as a check of its arguments; throws an `InvalidArgumentError` for a bad one. */
+function compileParams(flowName: string, params: unknown): ((args: readonly unknown[]) => SchemaCheck) | undefined {
+  if (params === undefined) return undefined;
+  // A Standard Schema first: a library could give its schemas an `is` and a `decode` too.
+  if (isStandardSchema(params)) return (args) => checkSchemaParams(params, args);
+  const candidate: { readonly is?: unknown; readonly decode?: unknown } | null = typeof params === 'object' ? params : null;
+  if (candidate === null || typeof candidate.is !== 'function' || typeof candidate.decode !== 'function') {
+    throw new InvalidArgumentError(
+      `flow "${flowName}": \`params\` must be an io-ts codec (with \`is\` and \`decode\`) or a Standard Schema (zod, valibot, ArkType: with \`~standard\`) of the argument list, got ${describeValue(params)}`,
+    );
+  }
+  const codec = params as Mixed;
+  return (args) => {
+    const problems = checkParams(codec, args);
+    return problems.length === 0 ? { ok: true, value: args } : { ok: false, problems };
+  };
 }
 
 /** A flow's `flowRunName` as a function of its arguments; throws an `InvalidArgumentError` for a bad one. */
@@ -731,6 +803,7 @@ const FLOW_OPTION_KEYS: readonly string[] = [
   ...Object.keys({
   name: true,
   flowRunName: true,
+  params: true,
   retries: true,
   retryDelay: true,
   timeout: true,
@@ -826,13 +899,16 @@ function makeFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) =>
     flowRun.parameters = args;
     return startFlowRun(options, fn, args, flowRun);
   };
-  const withOptions = (more: Partial<FlowOptions>): Flow<A, R> => {
+  const withOptions = (more: Partial<Omit<FlowOptions, 'params'>>): Flow<A, R> => {
     if (more === null || typeof more !== 'object') {
       throw new InvalidArgumentError(`flow "${options.name}": with() takes an options object, got ${describeValue(more)}`);
     }
     const name = more.name ?? options.name;
     if (typeof name !== 'string' || name.trim() === '') {
       throw new InvalidArgumentError(`flow "${options.name}": with(): the name must be a non-empty string, got ${describeValue(name)}`);
+    }
+    if ((more as Partial<FlowOptions>).params !== undefined) {
+      throw new InvalidArgumentError(`flow "${options.name}": \`params\` is set by flow(), not with()`);
     }
     checkFlowOptions({ ...more, name });
     const renderRunName = more.flowRunName === undefined ? options.renderRunName : compileFlowRunName({ ...more, name }, fn);

@@ -46,7 +46,7 @@ const PREFECT_FLOW: Readonly<Record<string, PrefectName>> = {
   timeoutseconds: { use: 'timeout', note: MILLISECONDS },
   maxconcurrency: { use: 'taskRunner', note: 'limit the runner: `taskRunner: new ConcurrentTaskRunner({ maxConcurrency })`' },
   flowrunname: { use: 'flowRunName', note: 'a template such as `sync-{day}` or a function of the flow\'s arguments' },
-  validateparameters: { note: 'sluice checks task arguments with a task\'s `params` (an io-ts codec or a Standard Schema such as zod), not flow parameters' },
+  validateparameters: { use: 'params', note: 'give the flow a `params` (an io-ts codec or a Standard Schema such as zod) of its argument list; without one, its arguments are not checked' },
   persistresult: PERSIST,
   cacheresultinmemory: NO_MEMORY,
   logprints: LOG_PRINTS,

@@ -1,6 +1,6 @@
 /**
- * The errors of a task's codecs: arguments that do not fit `params`, a value that does not fit
- * `returns`.
+ * The errors of codecs: a task's or flow's arguments that do not fit its `params`, a value that
+ * does not fit a task's `returns`.
  *
  * @module
  */
@@ -69,10 +69,41 @@ export class InvalidReturnError extends CodecMismatchError {
   }
 }
 
+/**
+ * A flow's arguments did not fit its `params` (an io-ts codec or a Standard Schema): the flow run
+ * failed before its function was called, so none of its runs started. It is not retried (the same
+ * arguments would not fit again). The message lists every problem, naming the argument
+ * (`argument 0.day`) and what was expected.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { flow, isSluiceError } from 'sluice';
+ * const nightly = flow({ name: 'nightly', params: z.tuple([z.number().int()]) }, (day) => day + 1);
+ * const err = await nightly(1.5).catch((e: unknown) => e);
+ * if (isSluiceError(err, 'INVALID_FLOW_PARAMS')) console.log(err.flowName, err.problems);
+ * // nightly [ 'argument 0: Expected integer, received float' ]
+ * ```
+ */
+export class InvalidFlowParamsError extends SluiceError {
+  readonly flowName: string;
+  readonly flowRunId: string;
+  /** One line per problem. */
+  readonly problems: readonly string[];
+
+  constructor(flow: { readonly flowName: string; readonly flowRunId: string }, problems: readonly string[]) {
+    super('INVALID_FLOW_PARAMS', `flow "${flow.flowName}" (flow run ${flow.flowRunId}): invalid arguments: ${problems.join('; ')}`);
+    this.flowName = flow.flowName;
+    this.flowRunId = flow.flowRunId;
+    this.problems = problems;
+  }
+}
+
 // This file's codes join the base's: base.ts imports none of the error files, so none can form a circle.
 declare module './base.js' {
   interface SluiceErrorsByCode {
     readonly INVALID_PARAMS: InvalidParamsError;
     readonly INVALID_RETURN: InvalidReturnError;
+    readonly INVALID_FLOW_PARAMS: InvalidFlowParamsError;
   }
 }
