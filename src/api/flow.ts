@@ -744,10 +744,10 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
  * ```
  */
 export function flow<S extends StandardSchemaV1<unknown, unknown[]>, F extends (...args: SchemaOutput<S>) => unknown>(
-  options: FlowOptions & { readonly params: S },
+  options: Omit<FlowOptions, 'params'> & { readonly params: S },
   fn: F,
 ): Flow<SchemaInput<S>, Awaited<ReturnType<F>>>;
-export function flow<A extends unknown[], R>(options: FlowOptions & { readonly params: Type<A, unknown, unknown> }, fn: (...args: A) => R | PromiseLike<R>): Flow<A, Awaited<R>>;
+export function flow<A extends unknown[], R>(options: Omit<FlowOptions, 'params'> & { readonly params: Type<A, unknown, unknown> }, fn: (...args: A) => R | PromiseLike<R>): Flow<A, Awaited<R>>;
 export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions, fn: (...args: A) => R | PromiseLike<R>): Flow<A, Awaited<R>>;
 export function flow(nameOrOptions: string | FlowOptions, fn: (...args: unknown[]) => unknown): Flow<unknown[], unknown> {
   const options: FlowOptions = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions;

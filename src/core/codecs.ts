@@ -121,7 +121,9 @@ export function checkSchema(schema: StandardSchemaV1, value: unknown, kind: 'par
   }
   if (result.issues === undefined) return { ok: true, value: result.value };
   const problems = result.issues.map((issue) => {
-    const keys = (issue.path ?? []).map((segment) => String(typeof segment === 'object' ? segment.key : segment));
+    // Array.from, not path.map: ArkType's path is an Array subclass whose species makes map() of
+    // an empty path give [0].
+    const keys = Array.from(issue.path ?? [], (segment) => String(typeof segment === 'object' ? segment.key : segment));
     const path = kind === 'return' ? keys.join('.') : keys.length === 0 ? '' : [`argument ${keys[0]}`, ...keys.slice(1)].join('.');
     return path === '' ? issue.message : `${path}: ${issue.message}`;
   });
