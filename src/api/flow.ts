@@ -30,8 +30,8 @@ import { taskModuleImport } from '../runners/remote/task-module-import.js';
 import type { RecordSink } from '../observers/record.js';
 import { checkOptionKeys, type KeyList } from '../core/option-keys.js';
 import { homeOf, type Limits } from '../limits/limits.js';
-import { compileHooks, type FlowHookOptions, type HookedFlowRun, type HookLists } from '../core/hooks.js';
-import type { State } from '../core/states.js';
+import { compileHooks, type FlowHook, type FlowHookOptions, type HookedFlowRun, type HookLists, type OneOrMany } from '../core/hooks.js';
+import type { CompletedState, State } from '../core/states.js';
 import { callHooks } from '../engine/hooks.js';
 import { compileRunName, parameterNames } from '../engine/run-names.js';
 import { CACHE_OPTION_KEYS, checkCacheOptions, mergeCacheOptions, type CacheOptions } from '../cache/cache-options.js';
@@ -731,6 +731,9 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
  * thread or `sluice worker` is importing, it throws a {@link FlowInWorkerImportError} (guard the
  * call with {@link isMainModule}).
  *
+ * @typeParam S - a Standard Schema given as `params`: the flow is called with its input
+ * @typeParam F - the flow function, when `params` is a Standard Schema: it gets the schema's output
+ *
  * @example
  * ```ts
  * import { ConcurrentTaskRunner, flow, task } from 'sluice';
@@ -744,11 +747,17 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
  * ```
  */
 export function flow<S extends StandardSchemaV1<unknown, unknown[]>, F extends (...args: SchemaOutput<S>) => unknown>(
-  options: Omit<FlowOptions, 'params'> & { readonly params: S },
+  options: Omit<FlowOptions, 'params' | 'onCompletion'> & { readonly params: S } & TypedCompletion<Awaited<ReturnType<NoInfer<F>>>>,
   fn: F,
 ): Flow<SchemaInput<S>, Awaited<ReturnType<F>>>;
-export function flow<A extends unknown[], R>(options: Omit<FlowOptions, 'params'> & { readonly params: Type<A, unknown, unknown> }, fn: (...args: A) => R | PromiseLike<R>): Flow<A, Awaited<R>>;
-export function flow<A extends unknown[], R>(nameOrOptions: string | FlowOptions, fn: (...args: A) => R | PromiseLike<R>): Flow<A, Awaited<R>>;
+export function flow<A extends unknown[], R>(
+  options: Omit<FlowOptions, 'params' | 'onCompletion'> & { readonly params: Type<A, unknown, unknown> } & TypedCompletion<Awaited<NoInfer<R>>>,
+  fn: (...args: A) => R | PromiseLike<R>,
+): Flow<A, Awaited<R>>;
+export function flow<A extends unknown[], R>(
+  nameOrOptions: string | (Omit<FlowOptions, 'onCompletion'> & TypedCompletion<Awaited<NoInfer<R>>>),
+  fn: (...args: A) => R | PromiseLike<R>,
+): Flow<A, Awaited<R>>;
 export function flow(nameOrOptions: string | FlowOptions, fn: (...args: unknown[]) => unknown): Flow<unknown[], unknown> {
   const options: FlowOptions = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions;
   if (options === null || typeof options !== 'object' || typeof options.name !== 'string' || options.name.trim() === '') {
@@ -784,6 +793,13 @@ function compileParams(flowName: string, params: unknown): ((args: readonly unkn
     return problems.length === 0 ? { ok: true, value: args } : { ok: false, problems };
   };
 }
+
+/**
+ * A flow's `onCompletion` hooks, typed by what the flow resolves to (`state.value`).
+ *
+ * @internal
+ */
+type TypedCompletion<R> = { readonly onCompletion?: OneOrMany<FlowHook<CompletedState<FlowResult<R>>>> };
 
 /** A flow's `flowRunName` as a function of its arguments; throws an `InvalidArgumentError` for a bad one. */
 function compileFlowRunName(options: Partial<FlowOptions> & { readonly name: string }, fn: (...args: never[]) => unknown): ((...args: unknown[]) => string) | undefined {

@@ -154,7 +154,10 @@ export interface TaskHookOptions<R = unknown> {
 export interface FlowHookOptions {
   /** Called as the flow's function starts. @defaultValue none */
   readonly onRunning?: OneOrMany<FlowHook<RunningState>>;
-  /** Called when the flow resolves, with its value. @defaultValue none */
+  /**
+   * Called when the flow resolves, with its value. Given to `flow()` inline, `state.value` is typed
+   * as what the flow resolves to (its futures replaced by their values). @defaultValue none
+   */
   readonly onCompletion?: OneOrMany<FlowHook<CompletedState>>;
   /** Called when the flow rejects (but for a cancellation or a crash), with its error. @defaultValue none */
   readonly onFailure?: OneOrMany<FlowHook<FailedState>>;
