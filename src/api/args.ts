@@ -63,18 +63,25 @@ export type Args<A extends readonly unknown[]> = { [K in keyof A]: Arg<A[K]> };
 
 /**
  * A `map` argument: an iterable to map over, or a value (or `unmapped(...)`, of a value or of a
- * future) passed to every run.
+ * future) passed to every run. An iterable inside `quote(...)` or `opaque(...)` is mapped over
+ * too, each run getting its item wrapped the same way.
  *
  * @example
  * ```ts
- * import { task, unmapped, type MapArg } from 'sluice';
+ * import { quote, task, unmapped, type MapArg } from 'sluice';
  * const scale = task('scale', (x: number, factor: number) => x * factor);
  * const xs: MapArg<number> = [1, 2, 3];
  * const factor: MapArg<number> = unmapped(10);
  * console.log(await scale.map(xs, factor).result()); // [10, 20, 30]
+ * console.log(await scale.map(quote([1, 2]), 3).result()); // [3, 6]
  * ```
  */
-export type MapArg<P> = Arg<P> | Iterable<Arg<P>> | Unmapped<Arg<P>>;
+export type MapArg<P> =
+  | Arg<P>
+  | Iterable<Arg<P>>
+  | Unmapped<Arg<P>>
+  | Quoted<Iterable<P>>
+  | Opaque<Iterable<P | TaskFuture<P> | AllowedFailure<P>>>;
 
 /**
  * A task's parameters as `map` takes them.

@@ -4,7 +4,7 @@
  * @module
  * @internal
  */
-import { AllowedFailure, Unmapped } from '../core/annotations.js';
+import { AllowedFailure, Opaque, Quoted, Unmapped } from '../core/annotations.js';
 import { MappingLengthMismatchError, MappingMissingIterableError } from '../core/errors/input.js';
 import { Run } from './run.js';
 import { findUpstreams } from './upstream.js';
@@ -47,7 +47,19 @@ export function planMap(taskName: string, args: readonly unknown[]): MapPlan {
   const described: string[] = [];
   const mapped: number[] = [];
   for (let i = 0; i < args.length; i++) {
-    const value = args[i];
+    let value = args[i];
+    // As Prefect does: an iterable inside quote(...) or opaque(...) is mapped over, each item
+    // wrapped again; unmapped(...) inside one broadcasts the wrapped value.
+    let wrap: ((item: unknown) => unknown) | undefined;
+    if (value instanceof Quoted || value instanceof Opaque) {
+      const inner: unknown = (value as Quoted<unknown> | Opaque<unknown>).value;
+      const Wrapper = value instanceof Quoted ? Quoted : Opaque;
+      if (inner instanceof Unmapped) value = new Unmapped(new Wrapper((inner as Unmapped<unknown>).value));
+      else if (staticReason(inner) === undefined) {
+        value = inner;
+        wrap = (item) => new Wrapper(item);
+      }
+    }
     const reason = staticReason(value);
     if (reason !== undefined) {
       columns.push(undefined);
@@ -56,7 +68,7 @@ export function planMap(taskName: string, args: readonly unknown[]): MapPlan {
       continue;
     }
     // A Map maps over its entries, like any other iterable.
-    const items = Array.isArray(value) ? (value as unknown[]) : Array.from(value as Iterable<unknown>);
+    const items = wrap !== undefined ? Array.from(value as Iterable<unknown>, wrap) : Array.isArray(value) ? (value as unknown[]) : Array.from(value as Iterable<unknown>);
     columns.push(items);
     statics.push(undefined);
     lengths[i] = items.length;
