@@ -294,7 +294,7 @@ describe('buildTimeline', () => {
     expect(model.skipped).toBe(0);
     const flowRun = only(model);
     const run = flowRun.runs.find((r) => r.taskName === 'broken') as TimelineRun;
-    expect(run.hookFailures.map(({ time, ...rest }) => rest)).toEqual([
+    expect(run.hookFailures.map(({ time: _time, ...rest }) => rest)).toEqual([
       { hook: 'onFailure', hookFunction: 'notifySlack', timedOut: false, error: { name: 'Error', message: '503' } },
       { hook: 'onFailure', hookFunction: 'sendMail', timedOut: true, error: { name: 'HookTimeoutError', message: expect.stringContaining('hookTimeout of 10ms') as string, code: 'HOOK_TIMED_OUT' } },
     ]);
