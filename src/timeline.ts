@@ -12,6 +12,7 @@ export type {
   TimelineModel,
   TimelineFlowRun,
   TimelineGroup,
+  TimelineHookFailure,
   TimelineRun,
   TimelineSegment,
   TimelineSegmentKind,

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flow, task } from '../../src/index.js';
 import { buildTimeline, readRecording, renderTimeline, type TimelineFlowRun, type TimelineRun } from '../../src/timeline.js';
 import { hasChromium, launchChromium } from '../helpers/chromium.js';
 import { HOSTILE_NAME, recordCrawl, syntheticRecording } from './timeline.fixtures.js';
@@ -185,6 +186,56 @@ describe.skipIf(!hasChromium)('the timeline page, in headless Chromium', () => {
       expect(after).toBeGreaterThan(before * 1.4);
       await page.locator('#zoom-fit').click();
       expect((await bar.boundingBox())?.width).toBeCloseTo(before, 0);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("names a flow run by its flowRunName and marks failed state hooks on the run's bar and the flow's header, listed on click", async () => {
+    const recording = join(dir, 'sync.jsonl');
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+    const notifySlack = () => Promise.reject(new Error('503'));
+    const load = task({ name: 'load', onFailure: notifySlack }, () => {
+      throw new Error('no rows');
+    });
+    const report = () => {
+      throw new TypeError('no report');
+    };
+    await flow({ name: 'sync', flowRunName: 'sync-{day}', record: recording, logger: silent, progress: false, onCompletion: report }, async (day: string) => {
+      const loaded = load.submit();
+      await loaded.wait();
+      return `${day}: ${loaded.state.name}`;
+    })('monday');
+    const file = join(dir, 'sync.html');
+    writeFileSync(file, renderTimeline(readRecording(recording)));
+    const { page, errors } = await open(file);
+    try {
+      expect((await page.locator('.label.flow').textContent()) ?? '').toMatch(/^sync › sync-mondayCompleted · 1 hook failed · \d+ ms · 1 runs$/);
+      const bar = page.locator('.bar.hook-failed');
+      expect(await bar.count()).toBe(1);
+      // The mark is drawn (a pseudo-element: no element per run is added).
+      expect(await page.evaluate<string>('getComputedStyle(document.querySelector(".bar.hook-failed"), "::after").content')).not.toBe('none');
+      expect(await page.locator('.hookmark').count()).toBe(1);
+      expect(await page.locator('.legend-key .key-hook').count()).toBe(1);
+
+      await bar.click();
+      const detail = page.locator('#detail');
+      await expect.poll(() => detail.locator('h2').textContent()).toBe('load-0');
+      expect(await detail.locator('dt:has-text("Flow run") + dd').textContent()).toMatch(/^sync › sync-monday \(/);
+      expect(await detail.locator('.hook').allTextContents()).toEqual([expect.stringMatching(/^\+\d+ ms {2}onFailure notifySlack failed: Error: 503$/)]);
+
+      await page.locator('.hookmark').click();
+      await expect.poll(() => detail.locator('h2').textContent()).toBe('sync › sync-monday');
+      expect(await detail.locator('.hook').allTextContents()).toEqual([expect.stringMatching(/onCompletion report failed: TypeError: no report$/)]);
+      expect(errors).toEqual([]);
+
+      // A recording without them draws as before: no mark, no key.
+      const crawlOpened = await open(crawlPage);
+      try {
+        expect(await crawlOpened.page.locator('.hookmark, .bar.hook-failed, .key-hook').count()).toBe(0);
+      } finally {
+        await crawlOpened.page.close();
+      }
     } finally {
       await page.close();
     }

@@ -94,6 +94,37 @@ describe('renderTimeline', () => {
     expect(flows[0]).not.toHaveProperty('sub');
   });
 
+  it("embeds a flow run's own name and its failed state hooks (a task's with its run, the flow's with its flow run) as data", () => {
+    const evil = '</script><script>alert(5)</script>';
+    const base = { v: 1, flowRunId: 'f', runId: 'r', runName: 'fetch-0', taskName: 'fetch', parentRunId: null } as const;
+    const hookFailed = { v: 1, type: 'hook-failed', flowRunId: 'f', flowName: 'sync', timedOut: false, message: 'hook failed' } as const;
+    const events: RecordedEvent[] = [
+      { v: 1, type: 'flow-started', time: 100, flowRunId: 'f', flowName: 'sync', flowRunName: 'sync-monday' },
+      { ...base, type: 'run-submitted', time: 100 },
+      { ...base, type: 'run-state', time: 101, stateType: 'Failed', state: 'Failed', error: { name: 'Error', message: 'no data' } },
+      { ...hookFailed, time: 102, hook: 'onFailure', hookFunction: 'notifySlack', runId: 'r', runName: 'fetch-0', taskName: 'fetch', error: { name: 'Error', message: '503' } },
+      { ...hookFailed, time: 103, hook: 'onFailure', hookFunction: evil, runId: 'r', runName: 'fetch-0', taskName: 'fetch', timedOut: true, error: { name: 'HookTimeoutError', message: 'did not finish within 50ms', code: 'HOOK_TIMED_OUT' } },
+      { ...hookFailed, time: 104, hook: 'onCompletion', hookFunction: 'onCompletion', error: { name: 'TypeError', message: 'no report' } },
+      { v: 1, type: 'flow-finished', time: 105, flowRunId: 'f', flowName: 'sync', outcome: 'Completed' },
+    ];
+    const html = renderTimeline(events);
+    const data = payload(html) as unknown as { flows: Record<string, unknown>[]; runs: Record<string, unknown>[] };
+    expect(data.flows[0]).toMatchObject({ n: 'sync', rn: 'sync-monday', hk: [{ h: 'onCompletion', f: 'onCompletion', t: 4, err: { name: 'TypeError', message: 'no report' } }] });
+    expect(data.runs[0]?.hk).toEqual([
+      { h: 'onFailure', f: 'notifySlack', t: 2, err: { name: 'Error', message: '503' } },
+      { h: 'onFailure', f: evil, t: 3, o: 1, err: { name: 'HookTimeoutError', message: 'did not finish within 50ms', code: 'HOOK_TIMED_OUT' } },
+    ]);
+    expect(html).not.toContain('<script>alert');
+    expect(scriptTags(html)).toHaveLength(2);
+  });
+
+  it('draws a recording without flow run names or hook lines as before: no name or hooks in its data', () => {
+    const data = payload(renderTimeline(syntheticRecording(50))) as unknown as { flows: Record<string, unknown>[]; runs: Record<string, unknown>[] };
+    expect(data.flows.flatMap(Object.keys)).not.toContain('rn');
+    expect(data.flows.flatMap(Object.keys)).not.toContain('hk');
+    expect(data.runs.flatMap(Object.keys)).not.toContain('hk');
+  });
+
   it('marks runs that never finished', () => {
     const data = payload(renderTimeline(syntheticRecording(2_000, { finished: false })));
     expect(data.runs.filter((r) => r.d === 0).length).toBeGreaterThan(0);

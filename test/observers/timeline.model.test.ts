@@ -256,6 +256,84 @@ describe('buildTimeline', () => {
     expect(only(model).runs.map((r) => r.name)).toEqual(['work-0']);
   });
 
+  it('names a flow run by its recorded flowRunName, and a flow run without one by its flow alone', async () => {
+    const events: RecordedEvent[] = [];
+    const sync = flow({ name: 'sync', flowRunName: 'sync-{day}', record: (e) => events.push(e), progress: false }, (day: string) => day);
+    await sync('monday');
+    await sync('tuesday');
+    await flow({ name: 'plain', record: (e) => events.push(e), progress: false }, () => 1)();
+    const flowRuns = buildTimeline(events).flowRuns;
+    expect(flowRuns.map((f) => [f.name, f.flowRunName])).toEqual([
+      ['sync', 'sync-monday'],
+      ['sync', 'sync-tuesday'],
+      ['plain', undefined],
+    ]);
+    expect(flowRuns[2]).not.toHaveProperty('flowRunName');
+  });
+
+  it("keeps a task's failed hooks on its run and the flow's own on its flow run: hook, function, time, timed out or not, error", async () => {
+    const events: RecordedEvent[] = [];
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+    const notifySlack = () => Promise.reject(new Error('503'));
+    const sendMail = () => new Promise<void>(() => undefined);
+    const broken = task({ name: 'broken', onFailure: [notifySlack, sendMail] }, () => {
+      throw new Error('no data');
+    });
+    const fine = task('fine', () => 1);
+    const report = () => {
+      throw new TypeError('no report');
+    };
+    await flow({ name: 'hooked', record: (e) => events.push(e), logger: silent, progress: false, hookTimeout: 10, onCompletion: report }, async () => {
+      const failed = broken.submit();
+      await failed.wait();
+      // Reading its state looks at its failure: the flow completes.
+      return [failed.state.name, await fine()];
+    })();
+
+    const model = buildTimeline(events);
+    expect(model.skipped).toBe(0);
+    const flowRun = only(model);
+    const run = flowRun.runs.find((r) => r.taskName === 'broken') as TimelineRun;
+    expect(run.hookFailures.map(({ time: _time, ...rest }) => rest)).toEqual([
+      { hook: 'onFailure', hookFunction: 'notifySlack', timedOut: false, error: { name: 'Error', message: '503' } },
+      { hook: 'onFailure', hookFunction: 'sendMail', timedOut: true, error: { name: 'HookTimeoutError', message: expect.stringContaining('hookTimeout of 10ms') as string, code: 'HOOK_TIMED_OUT' } },
+    ]);
+    // Each at the time it was reported, after the run failed.
+    const recorded = events.filter((e) => e.type === 'hook-failed').map((e) => e.time);
+    expect(run.hookFailures.map((f) => f.time)).toEqual(recorded.slice(0, 2));
+    for (const failure of run.hookFailures) expect(failure.time).toBeGreaterThanOrEqual(run.end);
+    expect(flowRun.runs.find((r) => r.taskName === 'fine')?.hookFailures).toEqual([]);
+    expect(flowRun.hookFailures).toEqual([{ hook: 'onCompletion', hookFunction: 'report', time: recorded[2], timedOut: false, error: { name: 'TypeError', message: 'no report' } }]);
+    // A hook failure changes no state.
+    expect(flowRun.outcome).toBe('Completed');
+    expect(run.state).toBe('Failed');
+  });
+
+  it("keeps a failed hook of a run that is not in the recording on the flow run, named, and skips a malformed hook line", () => {
+    const rec = recording().started(0).run('a', 'fetch', 0, [[1, 'Running', { attempt: 1 }], [5, 'Completed']]).finished(10);
+    const hookFailed = { v: 1, type: 'hook-failed', flowRunId: 'f1', flowName: 'etl', hook: 'onCompletion', hookFunction: 'ping', timedOut: false, message: 'hook onCompletion threw' } as const;
+    const events = [
+      ...rec.events.slice(0, -1),
+      { ...hookFailed, time: 6, runId: 'gone', runName: 'fetch-gone', taskName: 'fetch', error: { name: 'Error', message: 'down', stack: 'at ping (secret.ts:1)' } },
+      { ...hookFailed, time: 7, hook: 3, error: boom }, // malformed: no hook name
+      { ...hookFailed, time: 8, error: 'not an error' },
+      ...rec.events.slice(-1),
+    ] as unknown as RecordedEvent[];
+    const model = buildTimeline(events);
+    expect(model.skipped).toBe(2);
+    const flowRun = only(model);
+    // Only the recorded error's name, message and code are kept.
+    expect(flowRun.hookFailures).toEqual([{ hook: 'onCompletion', hookFunction: 'ping', time: 6, timedOut: false, error: { name: 'Error', message: 'down' }, runName: 'fetch-gone' }]);
+    expect(byId(flowRun, 'a').hookFailures).toEqual([]);
+  });
+
+  it('draws a recording without flow run names or hook lines as before: no name, no hook failures', () => {
+    const flowRun = only(buildTimeline(recording().started(0).run('a', 'fetch', 0, [[0, 'Completed']]).finished(1).events));
+    expect(flowRun).not.toHaveProperty('flowRunName');
+    expect(flowRun.hookFailures).toEqual([]);
+    expect(byId(flowRun, 'a').hookFailures).toEqual([]);
+  });
+
   it('keeps the flow runs of one recording apart, in the order they started', () => {
     const second = recording('f2', 'load').started(500).run('x', 'load', 500, [[501, 'Running', { attempt: 1 }], [510, 'Completed']]).finished(520);
     const first = recording('f1', 'extract').started(100).run('x', 'extract', 100, [[101, 'Running', { attempt: 1 }], [150, 'Completed']]).finished(160);

@@ -46,6 +46,15 @@ export const TIMELINE_SCRIPT = String.raw`
 
   function pad(n, w) { n = String(n); while (n.length < w) n = '0' + n; return n; }
 
+  // A flow run by its flow's name and, when it has one, its own (flowRunName).
+  function flowName(flow) { return flow.rn ? flow.n + ' \u203a ' + flow.rn : flow.n; }
+  function errorText(err) { return err.name + (err.code ? ' [' + err.code + ']' : '') + ': ' + err.message; }
+  // A failed state hook in words: "onFailure notifySlack failed: Error: 503".
+  function hookText(k) {
+    return k.h + (k.f !== k.h ? ' ' + k.f : '') + (k.rn ? ' of ' + k.rn : '') + (k.o ? ' timed out' : ' failed') + ': ' + errorText(k.err);
+  }
+  function short(text) { return text.length > 200 ? text.slice(0, 200) + '\u2026' : text; }
+
   // Epoch-ms clocks get wall times; a TestScheduler's virtual frames only offsets.
   function clock(flow, t) {
     var at = flow.s + t;
@@ -75,16 +84,26 @@ export const TIMELINE_SCRIPT = String.raw`
   var y = 0;
   var bandFrag = document.createDocumentFragment(), labelFrag = document.createDocumentFragment();
   flows.forEach(function (f, fi) {
-    var label = el('div', 'label flow' + (f.sd ? ' nested' : ''));
-    label.appendChild(labelText(f.n, (f.sub ? f.sub + ' \u00b7 ' : '') + (f.o || 'unfinished') + ' \u00b7 ' + fmt(f.d) + ' \u00b7 ' + f.r + ' runs'));
+    var hooks = f.hk ? ' \u00b7 ' + f.hk.length + (f.hk.length === 1 ? ' hook failed' : ' hooks failed') : '';
+    var label = el('div', 'label flow' + (f.sd ? ' nested' : '') + (f.hk ? ' hook-failed' : ''));
+    label.appendChild(labelText(flowName(f), (f.sub ? f.sub + ' \u00b7 ' : '') + (f.o || 'unfinished') + hooks + ' \u00b7 ' + fmt(f.d) + ' \u00b7 ' + f.r + ' runs'));
     label.style.cssText = 'top:' + y + 'px;height:' + FLOW_H + 'px;padding-top:5px;padding-left:' + (10 + (f.sd || 0) * 18) + 'px';
-    label.title = f.n + ' (' + f.i + ')';
+    label.title = flowName(f) + ' (' + f.i + ')' + (f.hk ? '\n' + f.hk.map(hookText).map(short).join('\n') : '');
+    label.setAttribute('data-f', fi);
     labelFrag.appendChild(label);
     var band = el('div', 'band flow');
     band.style.cssText = 'top:' + y + 'px;height:' + FLOW_H + 'px';
     var flowSpan = el('div', 'flowspan state-' + (f.o === 'Completed' ? 'Completed' : f.o === 'Failed' ? 'Failed' : f.o === 'Cancelled' ? 'Cancelled' : 'Unfinished'));
     flowSpan.style.cssText = 'left:0;width:' + (f.d / span * 100) + '%;top:' + (FLOW_H / 2 - 3) + 'px';
     band.appendChild(flowSpan);
+    // The flow's own failed hooks: a mark each on its header, at the time it failed.
+    (f.hk || []).forEach(function (k, ki) {
+      var mark = el('div', 'hookmark');
+      mark.setAttribute('data-f', fi);
+      mark.setAttribute('data-k', ki);
+      mark.style.cssText = 'left:' + (Math.min(Math.max(k.t, 0), f.d) / span * 100) + '%;top:' + (FLOW_H / 2 - 5) + 'px';
+      band.appendChild(mark);
+    });
     bandFrag.appendChild(band);
     y += FLOW_H;
     f.g.forEach(function (g, gi) {
@@ -140,7 +159,7 @@ export const TIMELINE_SCRIPT = String.raw`
     if (run.p >= 0) children[run.p].push(i);
     var bar = document.createElement('div');
     var drawn = look(run);
-    bar.className = 'bar state-' + state + drawn.cls + (run.d ? '' : ' unfinished') + (run.a > 1 ? ' retried' : '');
+    bar.className = 'bar state-' + state + drawn.cls + (run.d ? '' : ' unfinished') + (run.a > 1 ? ' retried' : '') + (run.hk ? ' hook-failed' : '');
     bar.setAttribute('data-i', i);
     bar.setAttribute('data-state', run.s);
     bar.style.cssText = 'left:' + (run.t / span * 100) + '%;width:' + ((run.e - run.t) / span * 100) + '%;top:' + (groupTop[run.f][run.g] + run.l * laneH) + 'px' + drawn.css;
@@ -159,7 +178,10 @@ export const TIMELINE_SCRIPT = String.raw`
     item.addEventListener('click', function () { document.body.classList.toggle('hide-' + state); });
     legend.appendChild(item);
   });
-  [['key-wait', 'waiting'], ['key-retried', 'failed attempt'], ['key-retry', 'awaiting retry']].forEach(function (k) {
+  var hookFailures = flows.reduce(function (n, f) { return n + (f.hk ? f.hk.length : 0); }, 0) + runs.reduce(function (n, r) { return n + (r.hk ? r.hk.length : 0); }, 0);
+  var keys = [['key-wait', 'waiting'], ['key-retried', 'failed attempt'], ['key-retry', 'awaiting retry']];
+  if (hookFailures) keys.push(['key-hook', 'hook failed']);
+  keys.forEach(function (k) {
     var key = el('span', 'legend-key');
     key.appendChild(el('span', 'key ' + k[0]));
     key.appendChild(document.createTextNode(k[1]));
@@ -167,8 +189,10 @@ export const TIMELINE_SCRIPT = String.raw`
   });
   var summary = $('summary');
   summary.textContent = runs.length + (runs.length === 1 ? ' run' : ' runs') + ' in ' + flows.length + (flows.length === 1 ? ' flow run' : ' flow runs') + ' \u00b7 ' + fmt(data.span) +
-    (flows.length && flows[0].s > 1e11 ? ' \u00b7 started ' + new Date(flows[0].s).toLocaleString() : '') + (data.skipped ? ' \u00b7 ' + data.skipped + ' unknown events skipped' : '');
+    (flows.length && flows[0].s > 1e11 ? ' \u00b7 started ' + new Date(flows[0].s).toLocaleString() : '') + (data.skipped ? ' \u00b7 ' + data.skipped + ' unknown events skipped' : '') +
+    (hookFailures ? ' \u00b7 ' + hookFailures + (hookFailures === 1 ? ' state hook failed' : ' state hooks failed') : '');
   summary.setAttribute('data-runs', runs.length);
+  summary.setAttribute('data-hook-failures', hookFailures);
   Object.keys(counts).forEach(function (state) { summary.setAttribute('data-count-' + state.toLowerCase(), counts[state]); });
 
   // Time axis and zoom: one width changes; bars are placed in percentages.
@@ -220,12 +244,15 @@ export const TIMELINE_SCRIPT = String.raw`
   function tipText(run) {
     var lines = [run.n, run.s + (run.d ? '' : ' (unfinished)') + ' \u00b7 ' + fmt(run.e - run.t) + (run.w > 0 ? ' \u00b7 waited ' + fmt(run.w) : '') + (run.a > 1 ? ' \u00b7 ' + run.a + ' attempts' : '')];
     if (run.err) lines.push(run.err.name + ': ' + (run.err.message.length > 200 ? run.err.message.slice(0, 200) + '\u2026' : run.err.message));
+    (run.hk || []).forEach(function (k) { lines.push(short(hookText(k))); });
     return lines.join('\n');
   }
+  function markOf(target) { return flows[+target.getAttribute('data-f')].hk[+target.getAttribute('data-k')]; }
   track.addEventListener('mouseover', function (event) {
     var target = event.target;
-    if (!target.classList || !target.classList.contains('bar')) { tip.style.display = 'none'; return; }
-    tip.textContent = tipText(runs[+target.getAttribute('data-i')]);
+    var isBar = target.classList && target.classList.contains('bar'), isMark = target.classList && target.classList.contains('hookmark');
+    if (!isBar && !isMark) { tip.style.display = 'none'; return; }
+    tip.textContent = isBar ? tipText(runs[+target.getAttribute('data-i')]) : flowName(flows[+target.getAttribute('data-f')]) + '\n' + short(hookText(markOf(target)));
     tip.style.display = 'block';
   });
   track.addEventListener('mousemove', function (event) {
@@ -276,7 +303,7 @@ export const TIMELINE_SCRIPT = String.raw`
     var list = el('dl');
     row(list, 'Task', group.p);
     if (run.tg) row(list, 'Tags', run.tg.join(', '));
-    row(list, 'Flow run', flow.n + ' (' + flow.i + ')');
+    row(list, 'Flow run', flowName(flow) + ' (' + flow.i + ')');
     row(list, 'Run id', run.i);
     row(list, 'Submitted', clock(flow, run.t));
     row(list, run.d ? 'Ended' : 'Last seen', clock(flow, run.e));
@@ -287,8 +314,9 @@ export const TIMELINE_SCRIPT = String.raw`
     detail.appendChild(list);
     if (run.err) {
       detail.appendChild(el('h3', '', 'Error'));
-      detail.appendChild(el('div', 'error', run.err.name + (run.err.code ? ' [' + run.err.code + ']' : '') + ': ' + run.err.message));
+      detail.appendChild(el('div', 'error', errorText(run.err)));
     }
+    showHooks(flow, run.hk);
     detail.appendChild(el('h3', '', 'States'));
     var table = el('table', 'states');
     var head = el('tr');
@@ -319,15 +347,51 @@ export const TIMELINE_SCRIPT = String.raw`
       detail.appendChild(links);
     }
   }
+  // Failed state hooks: each with its time, what it was, and its error (a hook changes no state).
+  function showHooks(flow, hooks) {
+    if (!hooks) return;
+    detail.appendChild(el('h3', '', 'Hooks'));
+    var list = el('div', 'hooks');
+    hooks.forEach(function (k) { list.appendChild(el('div', 'error hook', '+' + fmt(k.t) + '  ' + hookText(k))); });
+    detail.appendChild(list);
+  }
+  // A flow run's own panel (a click on its header or a hook mark): its outcome, error and hooks.
+  function showFlow(fi) {
+    select(-1);
+    var flow = flows[fi];
+    detail.textContent = '';
+    detail.appendChild(el('h2', 'run-name', flowName(flow)));
+    var outcome = flow.o || 'Unfinished';
+    detail.appendChild(el('span', 'badge state-' + (known.has(outcome) ? outcome : 'Unfinished'), flow.o || 'unfinished'));
+    var list = el('dl');
+    row(list, 'Flow', flow.n);
+    if (flow.rn) row(list, 'Flow run name', flow.rn);
+    row(list, 'Flow run id', flow.i);
+    if (flow.sub) row(list, 'Called by', flow.sub.replace(/^subflow of /, ''));
+    row(list, 'Started', clock(flow, 0));
+    row(list, flow.o ? 'Ended' : 'Last seen', clock(flow, flow.d));
+    row(list, 'Runs', flow.r);
+    detail.appendChild(list);
+    if (flow.err) {
+      detail.appendChild(el('h3', '', 'Error'));
+      detail.appendChild(el('div', 'error', errorText(flow.err)));
+    }
+    showHooks(flow, flow.hk);
+  }
   track.addEventListener('click', function (event) {
     var target = event.target;
     if (target.classList && target.classList.contains('bar')) select(+target.getAttribute('data-i'), false);
+    else if (target.classList && target.classList.contains('hookmark')) showFlow(+target.getAttribute('data-f'));
+  });
+  labels.addEventListener('click', function (event) {
+    var label = event.target.closest && event.target.closest('.label.flow');
+    if (label) showFlow(+label.getAttribute('data-f'));
   });
   document.addEventListener('keydown', function (event) { if (event.key === 'Escape') select(-1); });
   showHint();
 
   var renderMs = performance.now() - started;
-  window.sluiceTimeline = { data: data, select: function (i) { select(i, true); }, counts: counts, renderMs: renderMs };
+  window.sluiceTimeline = { data: data, select: function (i) { select(i, true); }, showFlow: showFlow, counts: counts, renderMs: renderMs };
   document.body.setAttribute('data-render-ms', renderMs.toFixed(1));
   document.body.setAttribute('data-ready', 'true');
 })();

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { RecordedError, RecordedEvent } from '../record.js';
 import { TIMELINE_SCRIPT } from './client.js';
-import { buildTimeline, type TimelineFlowRun, type TimelineModel, type TimelineSegmentKind } from './model.js';
+import { buildTimeline, type TimelineFlowRun, type TimelineHookFailure, type TimelineModel, type TimelineSegmentKind } from './model.js';
 import { STATE_COLOURS, TIMELINE_CSS } from './style.js';
 
 /**
@@ -35,6 +35,16 @@ const KNOWN_STATES = Object.keys(STATE_COLOURS).filter((state) => state !== 'Unf
 
 const KIND_CODES: Record<TimelineSegmentKind, number> = { waiting: 0, running: 1, 'awaiting-retry': 2 };
 
+/** A failed state hook, as the page reads it: hook, function, time, timed out (1), error, and the run's name when it is not in the recording. */
+interface HookPayload {
+  readonly h: string;
+  readonly f: string;
+  readonly t: number;
+  readonly o?: 1;
+  readonly err: RecordedError;
+  readonly rn?: string;
+}
+
 /**
  * The data the page's script reads, in short keys to keep a 10k-run page small. Times are
  * relative to the run's flow run's start.
@@ -54,6 +64,9 @@ interface Payload {
     readonly o: 'Completed' | 'Failed' | 'Cancelled' | null;
     readonly r: number;
     readonly err?: RecordedError;
+    /** the flow run's own name (`flowRunName`), and its flow's failed hooks, when it has them */
+    readonly rn?: string;
+    readonly hk?: readonly HookPayload[];
     /** for a subflow: its depth (1 under a top-level flow run) and what called it */
     readonly sd?: number;
     readonly sub?: string;
@@ -81,6 +94,8 @@ interface Payload {
     /** states: [name, time, attempt or -1] */
     readonly h: readonly (readonly [string, number, number])[];
     readonly err?: RecordedError;
+    /** its task's failed hooks, when it has them */
+    readonly hk?: readonly HookPayload[];
   }[];
 }
 
@@ -101,6 +116,21 @@ function subflowOf(model: TimelineModel, f: number, runNames: Map<number, Map<st
   let depth = 0;
   for (let at: number | null = f; at !== null && depth < model.flowRuns.length; at = (model.flowRuns[at] as TimelineFlowRun).parent) depth++;
   return { sd: depth - 1, sub: `subflow of ${parent.name}${runName === undefined ? '' : ` / ${runName}`}` };
+}
+
+/** Failed hooks for the page, or nothing when there are none (a page without them is as before). */
+function hooksOf(failures: readonly TimelineHookFailure[], origin: number): { hk: HookPayload[] } | undefined {
+  if (failures.length === 0) return undefined;
+  return {
+    hk: failures.map((failure) => ({
+      h: failure.hook,
+      f: failure.hookFunction,
+      t: rel(failure.time, origin),
+      ...(failure.timedOut ? { o: 1 as const } : {}),
+      err: failure.error,
+      ...(failure.runName === undefined ? {} : { rn: failure.runName }),
+    })),
+  };
 }
 
 function toPayload(model: TimelineModel, title: string): Payload {
@@ -124,6 +154,8 @@ function toPayload(model: TimelineModel, title: string): Payload {
       o: flowRun.outcome ?? null,
       r: flowRun.runs.length,
       ...(flowRun.error === undefined ? {} : { err: flowRun.error }),
+      ...(flowRun.flowRunName === undefined ? {} : { rn: flowRun.flowRunName }),
+      ...hooksOf(flowRun.hookFailures, flowRun.start),
       ...subflowOf(model, f, runNames),
       g: flowRun.groups.map((group) => ({ t: group.taskName, p: group.path.join(' \u203a '), d: group.depth, l: group.lanes, n: group.runs.length })),
     })),
@@ -146,6 +178,7 @@ function toPayload(model: TimelineModel, title: string): Payload {
         x: run.segments.map((s) => [KIND_CODES[s.kind], rel(s.start, flowRun.start), rel(s.end, flowRun.start), s.attempt ?? -1] as const),
         h: run.states.map((s) => [s.name, rel(s.time, flowRun.start), s.attempt ?? -1] as const),
         ...(run.error === undefined ? {} : { err: run.error }),
+        ...hooksOf(run.hookFailures, flowRun.start),
       })),
     ),
   };
@@ -177,7 +210,9 @@ function isModel(input: Iterable<RecordedEvent> | TimelineModel): input is Timel
  * under their parent's group, stacked in lanes, coloured by final state. A bar shows the run's
  * wait before it ran (a thin line), each attempt (failed ones in a lighter red), and retry delays
  * (amber); hover shows a summary, and a click shows its states with times, attempts, error,
- * parent and children. It stays quick with 10k runs: one element per run, placed once.
+ * failed state hooks, parent and children. A flow run is labelled with its flow's name and its
+ * own (`flowRunName`) when it has one; a run or flow run whose state hooks failed has a mark on
+ * its bar or header. It stays quick with 10k runs: one element per run, placed once.
  *
  * Recorded strings (run and task names, errors) are data, never markup: they are embedded as
  * escaped JSON and set as text, and the page's Content-Security-Policy runs only its own script.

@@ -65,14 +65,48 @@ export interface TimelineStateChange {
 }
 
 /**
+ * A state hook that failed (a recorded `hook-failed` line): it threw, rejected, or ran past its
+ * flow's `hookTimeout`. A task's hook is kept on its run, a flow's own hook on its flow run. The
+ * run's and the flow's outcome are as they were: a hook failure changes no state.
+ *
+ * @example
+ * ```ts
+ * import { buildTimeline, readRecording, type TimelineHookFailure } from 'sluice/timeline';
+ * const say = (f: TimelineHookFailure): string => `${f.hook} ${f.hookFunction} ${f.timedOut ? 'timed out' : 'failed'}: ${f.error.name}: ${f.error.message}`;
+ * for (const flowRun of buildTimeline(readRecording('runs.jsonl')).flowRuns) {
+ *   for (const failure of flowRun.hookFailures) console.log(flowRun.name, say(failure));
+ *   for (const run of flowRun.runs) for (const failure of run.hookFailures) console.log(run.name, say(failure));
+ * }
+ * ```
+ */
+export interface TimelineHookFailure {
+  /** The hook option: `onRunning`, `onCompletion`, `onFailure`, `onCancellation` or `onCrashed`. */
+  readonly hook: string;
+  /** The hook function's own name, else its place in the option (`onFailure[1]`). */
+  readonly hookFunction: string;
+  readonly time: number;
+  /** Whether it ran past the flow's `hookTimeout` (its error is then a `HookTimeoutError`) rather than threw. */
+  readonly timedOut: boolean;
+  /** What it threw, or the `HookTimeoutError` that gives the limit, as recorded. */
+  readonly error: RecordedError;
+  /**
+   * For a task's hook whose run is not in the recording (kept on the flow run, so it is not
+   * lost): the run's name, as recorded. Absent on a run's own failures and a flow's hooks.
+   */
+  readonly runName?: string;
+}
+
+/**
  * One task run of a timeline: where its bar goes (group and lane), what it is made of
- * (segments), and what the detail panel shows (states, attempts, error, parent and children).
+ * (segments), and what the detail panel shows (states, attempts, error, failed hooks, parent and
+ * children).
  *
  * @example
  * ```ts
  * import { buildTimeline, readRecording } from 'sluice/timeline';
  * const [flowRun] = buildTimeline(readRecording('runs.jsonl')).flowRuns;
  * for (const run of flowRun?.runs ?? []) console.log(run.name, run.state, `${run.waited} ms waiting`, `${run.ran} ms running`);
+ * const hooksFailed = flowRun?.runs.filter((run) => run.hookFailures.length > 0) ?? [];
  * ```
  */
 export interface TimelineRun {
@@ -107,6 +141,8 @@ export interface TimelineRun {
   readonly ran: number;
   /** The error of its terminal state, when it has one. */
   readonly error?: RecordedError;
+  /** Its task's state hooks that failed (threw or timed out), in the order recorded; empty when none did. */
+  readonly hookFailures: readonly TimelineHookFailure[];
   /** Its group's index in its flow run's `groups`. */
   readonly group: number;
   /** Its lane within its group (0 is the top one). */
@@ -146,13 +182,17 @@ export interface TimelineGroup {
  * ```ts
  * import { buildTimeline, readRecording } from 'sluice/timeline';
  * for (const flowRun of buildTimeline(readRecording('runs.jsonl')).flowRuns) {
- *   console.log(flowRun.name, flowRun.outcome ?? 'unfinished', `${flowRun.end - flowRun.start} ms`, `${flowRun.runs.length} runs`);
+ *   const name = flowRun.flowRunName === undefined ? flowRun.name : `${flowRun.name} › ${flowRun.flowRunName}`;
+ *   console.log(name, flowRun.outcome ?? 'unfinished', `${flowRun.end - flowRun.start} ms`, `${flowRun.runs.length} runs`, `${flowRun.hookFailures.length} flow hooks failed`);
  * }
  * ```
  */
 export interface TimelineFlowRun {
   readonly id: string;
+  /** Its flow's name. */
   readonly name: string;
+  /** The flow run's own name (its flow's `flowRunName`, as `sync-monday`), as recorded; absent when it has none. */
+  readonly flowRunName?: string;
   readonly start: number;
   /** When it finished, or the last time recorded for it when it did not. */
   readonly end: number;
@@ -161,6 +201,11 @@ export interface TimelineFlowRun {
   readonly error?: RecordedError;
   readonly runs: readonly TimelineRun[];
   readonly groups: readonly TimelineGroup[];
+  /**
+   * The flow's own state hooks that failed (threw or timed out), in the order recorded; empty
+   * when none did. A task's failed hooks are on its run.
+   */
+  readonly hookFailures: readonly TimelineHookFailure[];
   /** For a subflow: the id of the flow run that called it, as recorded. */
   readonly parentFlowRunId?: string;
   /** For a subflow: the id of the task run in whose body it was called, as recorded. */
@@ -225,9 +270,17 @@ interface RunBuilder {
   readonly states: TimelineStateChange[];
 }
 
+/** A recorded hook failure, with the run it is of (undefined for a flow's own hook). */
+interface HookBuilder {
+  readonly runId: string | undefined;
+  readonly runName: string | undefined;
+  readonly failure: TimelineHookFailure;
+}
+
 interface FlowBuilder {
   readonly id: string;
   name: string;
+  flowRunName?: string;
   start: number | undefined;
   finishedAt: number | undefined;
   outcome?: 'Completed' | 'Failed' | 'Cancelled';
@@ -238,6 +291,7 @@ interface FlowBuilder {
   last: number;
   first: number;
   readonly runs: Map<string, RunBuilder>;
+  readonly hooks: HookBuilder[];
 }
 
 const isString = (value: unknown): value is string => typeof value === 'string';
@@ -262,7 +316,7 @@ function collect(events: Iterable<RecordedEvent>): { flows: FlowBuilder[]; skipp
   const flowOf = (id: string, time: number): FlowBuilder => {
     let flow = flows.get(id);
     if (flow === undefined) {
-      flow = { id, name: id, start: undefined, finishedAt: undefined, last: time, first: time, runs: new Map() };
+      flow = { id, name: id, start: undefined, finishedAt: undefined, last: time, first: time, runs: new Map(), hooks: [] };
       flows.set(id, flow);
     }
     flow.last = Math.max(flow.last, time);
@@ -283,6 +337,8 @@ function collect(events: Iterable<RecordedEvent>): { flows: FlowBuilder[]; skipp
     if (type === 'flow-started' || type === 'flow-finished') {
       const flow = flowOf(flowRunId, time);
       if (isString(e.flowName)) flow.name = e.flowName;
+      // Recorded on `flow-started`; taken from `flow-finished` too, should a recording carry it there.
+      if (isString(e.flowRunName)) flow.flowRunName = e.flowRunName;
       if (type === 'flow-started') {
         flow.start = time;
         // A subflow's, written into its parent flow's recording too.
@@ -296,8 +352,20 @@ function collect(events: Iterable<RecordedEvent>): { flows: FlowBuilder[]; skipp
       }
       continue;
     }
-    // A known line the timeline does not draw: not an unknown event.
-    if (type === 'hook-failed') continue;
+    if (type === 'hook-failed') {
+      const { hook, hookFunction, runId, runName } = e;
+      const error = asError(e.error);
+      if (!isString(hook) || !isString(hookFunction) || error === undefined || !(runId === undefined || isString(runId))) {
+        skipped++;
+        continue;
+      }
+      flowOf(flowRunId, time).hooks.push({
+        runId,
+        runName: isString(runName) ? runName : undefined,
+        failure: { hook, hookFunction, time, timedOut: e.timedOut === true, error },
+      });
+      continue;
+    }
     if (type !== 'run-submitted' && type !== 'run-state') {
       skipped++;
       continue;
@@ -459,6 +527,16 @@ function finish(flow: FlowBuilder, minBarFraction: number): Omit<TimelineFlowRun
     if (parent !== null) (children[parent] as number[]).push(i);
   });
 
+  // A task's hook failures on its run; a flow's own (and those of a run not in the recording,
+  // named) on the flow run.
+  const runHooks: TimelineHookFailure[][] = builders.map(() => []);
+  const flowHooks: TimelineHookFailure[] = [];
+  for (const { runId, runName, failure } of flow.hooks) {
+    const at = runId === undefined ? undefined : index.get(runId);
+    if (at !== undefined) (runHooks[at] as TimelineHookFailure[]).push(failure);
+    else flowHooks.push(runId === undefined ? failure : { ...failure, runName: runName ?? runId });
+  }
+
   const runs = builders.map((run, i): TimelineRun => {
     const d = drawn[i] as Drawn;
     const last = d.terminal ?? run.states[run.states.length - 1];
@@ -484,6 +562,7 @@ function finish(flow: FlowBuilder, minBarFraction: number): Omit<TimelineFlowRun
       waited: (d.firstRunning ?? runEnd) - run.submitted,
       ran: d.ran,
       ...(d.terminal?.error === undefined ? {} : { error: d.terminal.error }),
+      hookFailures: runHooks[i] as TimelineHookFailure[],
       group: groupIndex.get(groupKeys[i] as string) as number,
       lane: lanes[i] as number,
     };
@@ -492,6 +571,7 @@ function finish(flow: FlowBuilder, minBarFraction: number): Omit<TimelineFlowRun
   return {
     id: flow.id,
     name: flow.name,
+    ...(flow.flowRunName === undefined ? {} : { flowRunName: flow.flowRunName }),
     start,
     end,
     finished: flow.finishedAt !== undefined,
@@ -500,6 +580,7 @@ function finish(flow: FlowBuilder, minBarFraction: number): Omit<TimelineFlowRun
     ...(flow.parentFlowRunId === undefined ? {} : { parentFlowRunId: flow.parentFlowRunId }),
     ...(flow.parentRunId === undefined ? {} : { parentRunId: flow.parentRunId }),
     runs,
+    hookFailures: flowHooks,
     groups: ordered.map((group, i) => ({
       taskName: group.taskName,
       path: group.path,

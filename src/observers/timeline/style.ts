@@ -37,7 +37,7 @@ const stateRules = Object.entries(STATE_COLOURS)
 
 /** The page's CSS. @internal */
 export const TIMELINE_CSS = `
-:root{--label:260px;--axis:30px;--panel:360px;--retried:#f08c8c;--await:#f7d48b;--line:#e4e7eb;--muted:#656d76;--bg:#fff;--fg:#1f2328;color-scheme:light}
+:root{--label:260px;--axis:30px;--panel:360px;--retried:#f08c8c;--await:#f7d48b;--hook:#9a6700;--line:#e4e7eb;--muted:#656d76;--bg:#fff;--fg:#1f2328;color-scheme:light}
 *{box-sizing:border-box}
 html,body{margin:0;height:100%}
 body{font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--fg);background:var(--bg);display:flex;flex-direction:column}
@@ -52,6 +52,7 @@ h1{font-size:16px;margin:0;font-weight:600}
 .key-wait{background:linear-gradient(var(--muted),var(--muted)) 0 50%/100% 2px no-repeat}
 .key-retry{background:var(--await)}
 .key-retried{background:var(--retried)}
+.key-hook{width:10px;border-radius:50%;background:var(--hook)}
 #zoom{margin-left:auto;display:flex;gap:4px}
 #zoom button{font:inherit;border:1px solid var(--line);background:#fff;border-radius:4px;min-width:28px;cursor:pointer}
 main{flex:1;display:flex;min-height:0}
@@ -65,16 +66,21 @@ main{flex:1;display:flex;min-height:0}
 .label>span{display:block;position:sticky;top:calc(var(--axis) + 2px);overflow:hidden;white-space:nowrap;text-overflow:ellipsis}
 .label small{color:var(--muted);margin-left:4px}
 .label.nested>span::before{content:"\\21b3  ";color:var(--muted)}
-.label.flow{font-weight:600;background:#f6f8fa}
+.label.flow{font-weight:600;background:#f6f8fa;cursor:pointer}
+.label.flow.hook-failed{padding-right:24px}
+.label.flow.hook-failed::after{content:"";position:absolute;right:9px;top:10px;width:8px;height:8px;border-radius:50%;background:var(--hook)}
 #track{position:relative}
 .band{position:absolute;left:0;right:0;border-top:1px solid var(--line)}
 .band.flow{background:#f6f8fa}
 .band.nested{background:rgba(9,105,218,.025)}
 .flowspan{position:absolute;height:6px;border-radius:3px;background:var(--c);opacity:.55}
+.hookmark{position:absolute;width:10px;height:10px;margin-left:-5px;border-radius:50%;background:var(--hook);box-shadow:0 0 0 2px var(--bg);cursor:pointer}
+.hookmark:hover{outline:2px solid var(--fg);outline-offset:1px}
 .bar{position:absolute;min-width:3px;height:var(--bh);cursor:pointer;border-right:1px solid var(--bg);background:linear-gradient(var(--c),var(--c)) content-box,linear-gradient(var(--w),var(--w)) 0 50%/100% 2px no-repeat border-box}
 .bar.idle{background:linear-gradient(var(--c),var(--c)) 100% 0/2px 100% no-repeat,linear-gradient(var(--w),var(--w)) 0 50%/100% 2px no-repeat}
 .bar.idle.unfinished{background:linear-gradient(var(--w),var(--w)) 0 50%/100% 2px no-repeat}
 .bar.spans{background:var(--fill),linear-gradient(var(--w),var(--w)) 0 50%/100% 2px no-repeat}
+.bar.hook-failed::after{content:"";position:absolute;top:-3px;right:-4px;width:7px;height:7px;border-radius:50%;background:var(--hook);box-shadow:0 0 0 1px var(--bg);pointer-events:none}
 .bar:hover{outline:2px solid var(--fg);outline-offset:1px;z-index:1}
 .bar.related{outline:2px dashed var(--fg);outline-offset:1px}
 .bar.selected{outline:2px solid #0969da;outline-offset:2px;z-index:1}
@@ -94,5 +100,7 @@ main{flex:1;display:flex;min-height:0}
 .link{font:inherit;color:#0969da;background:none;border:0;padding:0;cursor:pointer;text-align:left}
 .link:hover{text-decoration:underline}
 .links{display:flex;flex-direction:column;gap:2px}
+.hooks{display:flex;flex-direction:column;gap:4px}
+.error.hook{background:#fff8c5;border-color:#eac54f}
 ${stateRules}
 `;
