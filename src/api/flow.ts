@@ -25,6 +25,7 @@ import { ConcurrentTaskRunner } from '../runners/concurrent.js';
 import type { TaskRunner } from '../runners/runner.js';
 import { attachObservers } from '../observers/attach.js';
 import { isLogger, type Logger } from '../core/logger.js';
+import { capturePrints } from '../core/log-prints.js';
 import { FlowInWorkerImportError } from '../runners/remote/errors.js';
 import { taskModuleImport } from '../runners/remote/task-module-import.js';
 import type { RecordSink } from '../observers/record.js';
@@ -196,6 +197,34 @@ export interface FlowOptions extends CacheOptions, FlowHookOptions {
    * @defaultValue the console, as `12:00:01.123 INFO  [flow / run] message`
    */
   readonly logger?: Logger;
+  /**
+   * Sends what the flow's function and its tasks' bodies print with `console.log` and
+   * `console.info` to the flow's `logger` (or the console's, tagged), at `info`, as Prefect's
+   * `log_prints`: a body's line carries its run's fields, as `getRunContext().logger`'s do, and a
+   * line of the function (or of a hook) the flow's. A task's own `logPrints` wins over the flow's
+   * (`false` opts out); subflows take their parent's unless given their own. Prints are told apart
+   * by async context, so concurrent bodies never take each other's. Bodies on worker threads and
+   * `sluice worker` processes print as they are, where they run (see "Logging" in
+   * docs/observability.md).
+   *
+   * @example
+   * ```ts
+   * import { flow, task } from 'sluice';
+   * const load = task('load', () => {
+   *   console.log('loading'); // 12:00:01.123 INFO  [etl / load-0] loading
+   *   return 120;
+   * });
+   * const etl = flow({ name: 'etl', logPrints: true }, async () => {
+   *   const rows = await load();
+   *   console.info('%d rows', rows); // 12:00:01.124 INFO  [etl] 120 rows
+   *   return rows;
+   * });
+   * await etl();
+   * ```
+   *
+   * @defaultValue the parent flow's, else `false`
+   */
+  readonly logPrints?: boolean;
   /**
    * A live progress bar on stderr for the flow's runs (done, failed, running, total, rate, ETA),
    * shown once the flow has run for half a second; task output printed meanwhile goes above it.
@@ -829,6 +858,7 @@ const FLOW_OPTION_KEYS: readonly string[] = [
   signal: true,
   record: true,
   logger: true,
+  logPrints: true,
   progress: true,
   tracer: true,
   limits: true,
@@ -857,6 +887,9 @@ function checkFlowOptions(options: Partial<FlowOptions> & { readonly name: strin
   }
   if (options.onExit !== undefined && options.onExit !== 'wait' && options.onExit !== 'cancel') {
     throw new InvalidArgumentError(`flow "${options.name}": \`onExit\` must be 'wait' or 'cancel', got ${String(options.onExit)}`);
+  }
+  if (options.logPrints !== undefined && typeof options.logPrints !== 'boolean') {
+    throw new InvalidArgumentError(`flow "${options.name}": \`logPrints\` must be true or false, got ${describeValue(options.logPrints)}`);
   }
   if (options.progress !== undefined && typeof options.progress !== 'boolean') {
     throw new InvalidArgumentError(`flow "${options.name}": \`progress\` must be true or false, got ${String(options.progress)}`);
@@ -989,6 +1022,8 @@ export function startFlowRun<A extends unknown[], R>(
 export function newFlowRunFor(options: FlowOptions, parent?: FlowParent): FlowRun {
   const flowRun = new FlowRun(options.name, options.taskRunner ?? new ConcurrentTaskRunner(), options.scheduler ?? rxjs().asyncScheduler, true, parent);
   flowRun.logger = options.logger;
+  if (options.logPrints !== undefined) flowRun.logPrints = options.logPrints;
+  if (flowRun.logPrints) capturePrints();
   if (options.hookTimeout !== undefined) flowRun.hookTimeout = options.hookTimeout;
   if (options.limits !== undefined) flowRun.limits = homeOf(options.limits);
   const cache = checkCacheOptions(options, () => undefined as never);

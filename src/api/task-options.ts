@@ -13,6 +13,7 @@ import type { TaskSpec } from '../core/task-spec.js';
 import { compileRunName, parameterNames } from '../engine/run-names.js';
 import { checkConcurrency } from '../core/option-checks.js';
 import { compileHooks, type TaskHookOptions } from '../core/hooks.js';
+import { capturePrints } from '../core/log-prints.js';
 import { CACHE_DEFAULTS, checkCacheOptions, mergeCacheOptions, type CacheOptions } from '../cache/cache-options.js';
 
 /**
@@ -116,6 +117,29 @@ export interface TaskRunOptions<A extends unknown[], R = unknown> extends CacheO
    * @defaultValue no tags (`TASK_DEFAULTS.tags`)
    */
   readonly tags?: readonly string[];
+  /**
+   * Sends what the body prints with `console.log` and `console.info` to the run's logger (the
+   * one `getRunContext().logger` gives), at `info` with the run's fields, as Prefect's
+   * `log_prints`: `util.format` of the arguments, as the console would print them. A print is the
+   * body's when it is made in the body's async context, so concurrent bodies never take each
+   * other's, and a callback the body started (a timer, a promise) still counts after the body
+   * ended. Unset, the task takes its flow's `logPrints`; `false` opts out of the flow's. Bodies
+   * on worker threads and `sluice worker` processes print as they are, where they run.
+   *
+   * @example
+   * ```ts
+   * import { flow, task } from 'sluice';
+   * const load = task({ name: 'load', logPrints: true }, (rows: number) => {
+   *   console.log('loaded %d rows', rows); // 12:00:01.123 INFO  [etl / load-0] loaded 120 rows
+   *   return rows;
+   * });
+   * const quiet = load.with({ logPrints: false }); // prints to the console as it is
+   * console.log(await flow('etl', () => load(120))()); // 120
+   * ```
+   *
+   * @defaultValue the flow's `logPrints` (`TASK_DEFAULTS.logPrints`)
+   */
+  readonly logPrints?: boolean;
 }
 
 /**
@@ -249,6 +273,8 @@ export const TASK_DEFAULTS = {
   progress: false,
   /** No tags. */
   tags: NO_TAGS,
+  /** Prints go to the run's logger when its flow's `logPrints` is on. */
+  logPrints: undefined,
   /** No caching (see `CACHE_DEFAULTS`). */
   ...CACHE_DEFAULTS,
   /** No hook as each attempt starts. */
@@ -393,6 +419,10 @@ export function buildSpec(
     }
   }
   const tags = mergeTags(name, options.tags, base?.tags ?? NO_TAGS);
+  const logPrints = options.logPrints ?? base?.logPrints;
+  if (logPrints !== undefined && typeof logPrints !== 'boolean') fail(name, 'logPrints', `must be true or false, got ${describeValue(logPrints)}`);
+  // Only now: a process that never turns it on keeps its console as it is.
+  if (logPrints === true) capturePrints();
   const progress = options.progress;
   if (progress !== undefined && typeof progress !== 'boolean') fail(name, 'progress', `must be true or false, got ${describeValue(progress)}`);
   const cache = mergeCacheOptions(
@@ -417,6 +447,7 @@ export function buildSpec(
       // A renamed copy is still found by the name it was defined with.
       definedAs: base === undefined || base.name === name ? base?.definedAs : (base.definedAs ?? base.name),
       tags,
+      logPrints,
       hooks,
     },
     maxConcurrency,

@@ -60,6 +60,12 @@ export interface RunLogFields {
   readonly attempt: number;
 }
 
+/** The fields of a flow function's own lines (its prints, with `logPrints`). @internal */
+export interface FlowLogFields {
+  readonly flowName: string;
+  readonly flowRunId: string;
+}
+
 type Level = 'info' | 'warn' | 'error' | 'debug';
 
 function clock(): string {
@@ -81,9 +87,9 @@ function formatArgs(first: unknown, rest: readonly unknown[]): string {
   return [typeof message === 'string' ? message : undefined, fields, ...more.map((arg) => String(arg))].filter((part) => part !== undefined).join(' ');
 }
 
-/** A console logger for one run: `12:00:01.123 INFO  [flow / run] message`. */
-function consoleLogger(fields: RunLogFields): Logger {
-  const tag = `[${fields.flowName} / ${fields.runName}]`;
+/** A console logger for one run, `12:00:01.123 INFO  [flow / run] message`, or a flow's own, `[flow]`. */
+function consoleLogger(fields: RunLogFields | FlowLogFields): Logger {
+  const tag = 'runName' in fields ? `[${fields.flowName} / ${fields.runName}]` : `[${fields.flowName}]`;
   const at =
     (level: Level): LogFn =>
     (first: unknown, ...rest: unknown[]) => {
@@ -94,8 +100,8 @@ function consoleLogger(fields: RunLogFields): Logger {
   return { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') };
 }
 
-/** The logger of one run: the flow's logger with the run's fields bound, or the console's. @internal */
-export function runLogger(base: Logger | undefined, fields: RunLogFields): Logger {
+/** The logger of one run (or of a flow's function): the flow's logger with the fields bound, or the console's. @internal */
+export function runLogger(base: Logger | undefined, fields: RunLogFields | FlowLogFields): Logger {
   if (base === undefined) return consoleLogger(fields);
   if (typeof base.child === 'function') return base.child({ ...fields });
   const at =

@@ -26,7 +26,6 @@ interface PrefectName {
 const PERSIST: PrefectName = { use: 'cachePolicy', note: 'sluice stores the results of cached runs: give a `cachePolicy` (and a `resultStorage`)' };
 const NO_MEMORY: PrefectName = { note: 'sluice keeps a value in memory while its future is referenced; the store holds the record' };
 const MILLISECONDS = 'sluice takes milliseconds';
-const LOG_PRINTS: PrefectName = { note: 'sluice does not capture console output: log with `getRunContext().logger`' };
 
 // Keyed by the name lower-cased without `_` or `-`, so `timeout_seconds` and `timeoutSeconds` both match.
 const PREFECT_TASK: Readonly<Record<string, PrefectName>> = {
@@ -36,7 +35,6 @@ const PREFECT_TASK: Readonly<Record<string, PrefectName>> = {
   persistresult: PERSIST,
   resultstoragekey: { use: 'cacheKeyFn', note: 'the key a record is stored under comes from the cache policy, or a `cacheKeyFn`' },
   cacheresultinmemory: NO_MEMORY,
-  logprints: LOG_PRINTS,
   description: { note: 'sluice has no description option' },
   version: { note: 'sluice has no version option' },
 };
@@ -49,7 +47,6 @@ const PREFECT_FLOW: Readonly<Record<string, PrefectName>> = {
   validateparameters: { use: 'params', note: 'give the flow a `params` (an io-ts codec or a Standard Schema such as zod) of its argument list; without one, its arguments are not checked' },
   persistresult: PERSIST,
   cacheresultinmemory: NO_MEMORY,
-  logprints: LOG_PRINTS,
   description: { note: 'sluice has no description option' },
   version: { note: 'sluice has no version option' },
 };

@@ -39,6 +39,8 @@ export interface TaskSpec {
    * body in its module by it. Undefined for a task under its own name.
    */
   readonly definedAs?: string | undefined;
+  /** Whether the body's `console.log`/`console.info` go to the run's logger; undefined takes the flow's. */
+  readonly logPrints?: boolean | undefined;
   /** The task's state hooks; undefined when it has none (the common case costs one check). */
   readonly hooks?: HookLists | undefined;
 }

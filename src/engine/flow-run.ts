@@ -5,7 +5,7 @@ import type { FlowEvent } from '../core/events.js';
 import type { ScopeMarker } from '../core/scope-storage.js';
 import { Deque } from '../core/deque.js';
 import { Slots } from './slots.js';
-import type { Logger } from '../core/logger.js';
+import { runLogger, type Logger } from '../core/logger.js';
 import type { CacheOptions } from '../cache/cache-options.js';
 import type { LimitsHome } from '../limits/home.js';
 import { DEFAULT_HOOK_TIMEOUT } from '../core/hooks.js';
@@ -76,6 +76,8 @@ export class FlowRun implements ScopeMarker {
   closed = false;
   /** The flow's logger for its runs' `getRunContext().logger` (the console when undefined). */
   logger: Logger | undefined;
+  /** Prints in the flow's function (and in its runs' bodies, unless their task says) go to its logger. */
+  logPrints: boolean;
   /**
    * Runs an in-process body in a scope of an observer's (tracing: the run's span), or undefined
    * when none asked: one check per attempt on the hot path.
@@ -121,6 +123,12 @@ export class FlowRun implements ScopeMarker {
     this.slots = new Slots(runner.maxConcurrency);
     this.cache = parent?.flow.cache;
     this.limits = parent?.flow.limits;
+    this.logPrints = parent?.flow.logPrints ?? false;
+  }
+
+  /** Where a print in the flow's function (or a hook) goes when the flow's `logPrints` is on. */
+  printLogger(): Logger | undefined {
+    return this.logPrints ? runLogger(this.logger, { flowName: this.name, flowRunId: this.id }) : undefined;
   }
 
   /** A new run's sequence number in this flow. */

@@ -7,6 +7,7 @@ import type { Slots } from './slots.js';
 import type { TaskSpec } from '../core/task-spec.js';
 import type { CacheSettings } from '../cache/cache-options.js';
 import type { TagGate } from '../limits/tags.js';
+import { runLogger, type Logger } from '../core/logger.js';
 
 /** Told once, when a run reaches a terminal state. @internal */
 export type Listener = (run: RunRecord<unknown>) => void;
@@ -284,6 +285,13 @@ export abstract class RunRecord<R> {
 
   get parentRunId(): string | undefined {
     return this.parent?.id;
+  }
+
+  /** Where a print in the body goes when the run's `logPrints` (its task's, else its flow's) is on. */
+  printLogger(): Logger | undefined {
+    const flow = this.flow;
+    if (!(this.spec.logPrints ?? flow.logPrints)) return undefined;
+    return runLogger(flow.logger, { flowName: flow.name, flowRunId: flow.id, taskName: this.spec.name, runName: this.name, runId: this.id, attempt: this.attempt });
   }
 
   // ---- state ----------------------------------------------------------------------------------
