@@ -5,7 +5,7 @@
  */
 import { format } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { flow, getRunContext, task, type Logger } from '../../src/index.js';
+import { flow, getRunContext, task, type FlowOptions, type Logger } from '../../src/index.js';
 
 // What reaches the console as it was before sluice patched it: sluice calls whatever it found
 // there, so these recorders stand for the real console. Left in place: vitest gives each test
@@ -278,7 +278,7 @@ describe('logPrints', () => {
     });
 
     it('throws an InvalidArgumentError naming logPrints, from flow() and with()', () => {
-      expect(() => flow(loose({ name: 'etl', logPrints: 'yes' }), fn)).toThrow(
+      expect(() => flow(loose<FlowOptions>({ name: 'etl', logPrints: 'yes' }), fn)).toThrow(
         expect.objectContaining({ name: 'InvalidArgumentError', code: 'INVALID_ARGUMENT', message: 'flow "etl": `logPrints` must be true or false, got "yes" (string)' }),
       );
       expect(() => flow('etl', fn).with(loose({ logPrints: null }))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/`logPrints`/) as unknown }));
@@ -286,7 +286,7 @@ describe('logPrints', () => {
 
     it("points Prefect's log_prints to logPrints", () => {
       expect(() => task(loose({ name: 'load', log_prints: true }), fn)).toThrow(expect.objectContaining({ code: 'UNKNOWN_OPTION', suggestion: 'logPrints' }));
-      expect(() => flow(loose({ name: 'etl', log_prints: true }), fn)).toThrow(expect.objectContaining({ code: 'UNKNOWN_OPTION', suggestion: 'logPrints' }));
+      expect(() => flow(loose<FlowOptions>({ name: 'etl', log_prints: true }), fn)).toThrow(expect.objectContaining({ code: 'UNKNOWN_OPTION', suggestion: 'logPrints' }));
     });
   });
 });
