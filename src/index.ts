@@ -18,7 +18,7 @@ export { isMainModule } from './api/main-module.js';
 export { MAP_STREAM_DEFAULTS } from './api/stream.js';
 export type { MapStreamOptions, StreamSource, TaskStream } from './api/stream.js';
 export type { Flow, FlowOptions, FlowResult, FlowRunHandle, FutureValue } from './api/flow.js';
-export { getRunContext } from './api/context.js';
+export { getRunContext, getRunLogger } from './api/context.js';
 export type { RunContext } from './api/context.js';
 
 /* Shared limits */

@@ -7,6 +7,8 @@ import { NoRunContextError } from '../core/errors/run.js';
 import { currentRun } from '../engine/run-record.js';
 import { runLogger, type Logger } from '../core/logger.js';
 import { currentRemoteRun, type RemoteRun } from '../runners/remote/remote-run.js';
+import { scopeStorage } from '../core/scope-storage.js';
+import { FlowRun } from '../engine/flow-run.js';
 
 /**
  * The current run, as seen from inside its body.
@@ -99,4 +101,33 @@ function remoteContext(remote: RemoteRun): RunContext {
       return runLogger(undefined, { flowName: info.flowName, flowRunId: info.flowRunId, taskName: info.taskName, runName: info.runName, runId: info.runId, attempt: info.attempt });
     },
   };
+}
+
+/**
+ * The logger of the code that is executing, as Prefect's `get_run_logger()`: in a task body, the
+ * run's (`getRunContext().logger`: the flow's `logger`, or the console, with the flow's and the
+ * run's names bound); in a flow's function or a state hook, the flow's, with `flowName` and
+ * `flowRunId` bound. A body on a worker thread or a `sluice worker` process logs to its own
+ * console, as its `getRunContext().logger` does. Throws a `NoRunContextError` anywhere else.
+ *
+ * @example
+ * ```ts
+ * import { flow, getRunLogger, task } from 'sluice';
+ * const load = task('load', () => {
+ *   getRunLogger().info('loading'); // 12:00:01.123 INFO  [etl / load-0] loading
+ *   return 120;
+ * });
+ * const etl = flow('etl', async () => {
+ *   const rows = await load();
+ *   getRunLogger().info(`loaded ${rows} rows`); // 12:00:01.125 INFO  [etl] loaded 120 rows
+ * });
+ * await etl();
+ * ```
+ */
+export function getRunLogger(): Logger {
+  const scope = scopeStorage.getStore();
+  // By class: another copy of sluice's flow run is not this engine's.
+  if (scope instanceof FlowRun) return scope.flowLogger();
+  if (currentRun() === undefined && currentRemoteRun() === undefined) throw new NoRunContextError('getRunLogger');
+  return getRunContext().logger;
 }

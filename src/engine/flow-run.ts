@@ -126,9 +126,14 @@ export class FlowRun implements ScopeMarker {
     this.logPrints = parent?.flow.logPrints ?? false;
   }
 
+  /** The logger of the flow's function and hooks: its `logger` (or the console) with its fields bound. */
+  flowLogger(): Logger {
+    return runLogger(this.logger, { flowName: this.name, flowRunId: this.id });
+  }
+
   /** Where a print in the flow's function (or a hook) goes when the flow's `logPrints` is on. */
   printLogger(): Logger | undefined {
-    return this.logPrints ? runLogger(this.logger, { flowName: this.name, flowRunId: this.id }) : undefined;
+    return this.logPrints ? this.flowLogger() : undefined;
   }
 
   /** A new run's sequence number in this flow. */

@@ -39,7 +39,7 @@ it("prints a thread's body's lines on this process's stdout as they are, not to 
       return shout.submit('hi').result();
     })();
     expect(out).toBe('hi');
-    await until(() => stdout.includes('logged away: hi'), "the thread's lines reached this process's stdout");
+    await until(() => stdout.includes('run logger away: hi'), "the thread's lines reached this process's stdout");
   } finally {
     // Back to the stream's own (inherited) write, or the one it had of its own.
     if (write === undefined) delete (process.stdout as { write?: unknown }).write;
@@ -47,5 +47,6 @@ it("prints a thread's body's lines on this process's stdout as they are, not to 
   }
   expect(stdout).toMatch(/^printed away: hi$/m);
   expect(stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}\[prints \/ shout-0\] logged away: hi$/m);
+  expect(stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}\[prints \/ shout-0\] run logger away: hi$/m);
   expect(logged).toEqual([expect.stringMatching(/^\{"flowName":"prints","flowRunId":"[^"]+"\} printed by the flow$/)]);
 });

@@ -116,7 +116,8 @@ export class TaskRunError extends SluiceError {
 }
 
 /**
- * `getRunContext()` was called outside a task body.
+ * `getRunContext()` was called outside a task body, or `getRunLogger()` outside a task body, a
+ * flow's function and a state hook.
  *
  * @example
  * ```ts
@@ -125,8 +126,13 @@ export class TaskRunError extends SluiceError {
  * ```
  */
 export class NoRunContextError extends SluiceError {
-  constructor() {
-    super('NO_RUN_CONTEXT', 'getRunContext() was called outside a task body; it is only available while a task run is executing');
+  constructor(call: 'getRunContext' | 'getRunLogger' = 'getRunContext') {
+    super(
+      'NO_RUN_CONTEXT',
+      call === 'getRunContext'
+        ? 'getRunContext() was called outside a task body; it is only available while a task run is executing'
+        : "getRunLogger() was called outside a task body, a flow's function and a state hook; it is only available while one of them is executing",
+    );
   }
 }
 
