@@ -129,6 +129,18 @@ export interface FlowOptions extends CacheOptions, FlowHookOptions {
    * The delay (ms) before each retry of the flow: one number, or a list (the n-th retry waits the
    * n-th delay; the last repeats). Waited on the flow's `scheduler`.
    *
+   * @example
+   * ```ts
+   * import { flow } from 'sluice';
+   * let calls = 0;
+   * // Waits 100 ms before the first retry, 1 s before the second and each after it.
+   * const sync = flow({ name: 'sync', retries: 3, retryDelay: [100, 1000] }, () => {
+   *   if (++calls < 2) throw new Error('busy');
+   *   return calls;
+   * });
+   * console.log(await sync()); // 2
+   * ```
+   *
    * @defaultValue 0
    */
   readonly retryDelay?: number | readonly number[];
@@ -263,6 +275,14 @@ export interface FlowOptions extends CacheOptions, FlowHookOptions {
    * returns a Promise or an Observable. One past it is reported as a hook that threw is (a
    * `hook-failed` event, a line in the log, a `HookTimeoutError`), and the flow settles without
    * it. `Infinity` waits as long as it takes. Delays go through the flow's `scheduler`.
+   *
+   * @example
+   * ```ts
+   * import { flow } from 'sluice';
+   * const notify = () => new Promise<void>(() => {}); // a webhook that never answers
+   * const etl = flow({ name: 'etl', hookTimeout: 2000, onCompletion: notify }, () => 1);
+   * console.log(await etl()); // 1, two seconds later; the hook is reported as timed out
+   * ```
    *
    * @defaultValue `DEFAULT_HOOK_TIMEOUT` (30 s)
    */
@@ -658,9 +678,6 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
     opened = true;
     runner.open?.();
     const onRunning = hooks?.onRunning;
-    if (onRunning !== undefined) {
-      callHooks(flowRun, 'onRunning', onRunning, hookedFlowRun(flowRun), { type: 'Running', name: 'Running', attempt: 1, timestamp: scheduler.now() }, undefined);
-    }
     const retries = options.retries ?? 0;
     const timeout = options.timeout;
     let attemptTimer: { unsubscribe(): void } | undefined;
@@ -720,6 +737,10 @@ function runFlow<A extends unknown[], R>(options: FlowCall, fn: (...args: A) => 
       });
     };
     const runAttempt = (): void => {
+      // As a task's: on every attempt (Prefect 3.5+).
+      if (onRunning !== undefined) {
+        callHooks(flowRun, 'onRunning', onRunning, hookedFlowRun(flowRun), { type: 'Running', name: flowRun.attempt === 1 ? 'Running' : 'Retrying', attempt: flowRun.attempt, timestamp: scheduler.now() }, undefined);
+      }
       if (timeout !== undefined) {
         attemptTimer = scheduler.schedule(() => {
           attemptTimer = undefined;

@@ -128,15 +128,77 @@ export type OneOrMany<T> = T | readonly T[];
  * ```
  */
 export interface TaskHookOptions<R = unknown> {
-  /** Called as each attempt's body starts (the first, and every retry). @defaultValue none */
+  /**
+   * Called as each attempt's body starts (the first, and every retry).
+   *
+   * @example
+   * ```ts
+   * import { task } from 'sluice';
+   * let calls = 0;
+   * const flaky = task({ name: 'flaky', retries: 1, onRunning: (run, state) => console.log(run.runName, 'attempt', state.attempt) }, () => {
+   *   if (++calls === 1) throw new Error('once');
+   *   return calls;
+   * });
+   * await flaky(); // flaky-0 attempt 1, then flaky-0 attempt 2
+   * ```
+   *
+   * @defaultValue none
+   */
   readonly onRunning?: OneOrMany<TaskHook<RunningState>>;
-  /** Called when the run completes (a cached value too), with its value. @defaultValue none */
+  /**
+   * Called when the run completes (a cached value too), with its value.
+   *
+   * @example
+   * ```ts
+   * import { task } from 'sluice';
+   * const add = task({ name: 'add', onCompletion: (run, state) => console.log(run.runName, '=', state.value) }, (x: number, y: number) => x + y);
+   * await add(1, 2); // add-0 = 3
+   * ```
+   *
+   * @defaultValue none
+   */
   readonly onCompletion?: OneOrMany<TaskHook<CompletedState<R>>>;
-  /** Called once when the run fails (a time-out, a failed upstream too) and no retry is left. @defaultValue none */
+  /**
+   * Called once when the run fails (a time-out, a failed upstream too) and no retry is left.
+   *
+   * @example
+   * ```ts
+   * import { task } from 'sluice';
+   * const alert = (run: { runName: string }, state: { error: unknown }) => console.error(`${run.runName} failed:`, state.error);
+   * const fetchRates = task({ name: 'fetch_rates', retries: 2, onFailure: [alert] }, async () => {
+   *   throw new Error('503');
+   * });
+   * await fetchRates().catch(() => undefined); // fetch_rates-0 failed: Error: 503 (once, after the third attempt)
+   * ```
+   *
+   * @defaultValue none
+   */
   readonly onFailure?: OneOrMany<TaskHook<FailedState>>;
-  /** Called when the run is cancelled (or an upstream was). @defaultValue none */
+  /**
+   * Called when the run is cancelled (or an upstream was).
+   *
+   * @example
+   * ```ts
+   * import { flow, task } from 'sluice';
+   * const hang = task({ name: 'hang', onCancellation: (run, state) => console.log(run.runName, state.name) }, () => new Promise<void>(() => {}));
+   * await flow({ name: 'short', timeout: 50 }, () => hang.submit())().catch(() => undefined); // hang-0 Cancelled
+   * ```
+   *
+   * @defaultValue none
+   */
   readonly onCancellation?: OneOrMany<TaskHook<CancelledState>>;
-  /** Called when what runs the body broke (a worker thread died, Redis went away). @defaultValue none */
+  /**
+   * Called when what runs the body broke (a worker thread died, Redis went away): the run ended
+   * `Crashed`, not through its own code.
+   *
+   * @example
+   * ```ts
+   * import { task } from 'sluice';
+   * const render = task({ name: 'render', module: import.meta.url, onCrashed: (run, state) => console.error(run.runName, state.error) }, (page: number) => page);
+   * ```
+   *
+   * @defaultValue none
+   */
   readonly onCrashed?: OneOrMany<TaskHook<CrashedState>>;
 }
 
@@ -152,20 +214,80 @@ export interface TaskHookOptions<R = unknown> {
  * ```
  */
 export interface FlowHookOptions {
-  /** Called as the flow's function starts. @defaultValue none */
+  /**
+   * Called as the flow's function starts: on every attempt of a retried flow, as for a task
+   * (`state.attempt` says which).
+   *
+   * @example
+   * ```ts
+   * import { flow } from 'sluice';
+   * const etl = flow({ name: 'etl', onRunning: (flowRun) => console.log('started', flowRun.name, flowRun.parameters) }, (day: string) => day);
+   * await etl('monday'); // started etl [ 'monday' ]
+   * ```
+   *
+   * @defaultValue none
+   */
   readonly onRunning?: OneOrMany<FlowHook<RunningState>>;
   /**
    * Called when the flow resolves, with its value. Given to `flow()` inline, `state.value` is typed
-   * as what the flow resolves to (its futures replaced by their values). @defaultValue none
+   * as what the flow resolves to (its futures replaced by their values).
+   *
+   * @example
+   * ```ts
+   * import { flow, task } from 'sluice';
+   * const double = task('double', (x: number) => 2 * x);
+   * const pipeline = flow({ name: 'pipeline', onCompletion: (flowRun, state) => console.log(flowRun.name, state.value * 10) }, () => double.submit(2));
+   * await pipeline(); // pipeline 40
+   * ```
+   *
+   * @defaultValue none
    */
   readonly onCompletion?: OneOrMany<FlowHook<CompletedState>>;
-  /** Called when the flow rejects (but for a cancellation or a crash), with its error. @defaultValue none */
+  /**
+   * Called when the flow rejects (but for a cancellation or a crash), with its error: once, when
+   * no retry of the flow is left.
+   *
+   * @example
+   * ```ts
+   * import { flow } from 'sluice';
+   * const nightly = flow({ name: 'nightly', onFailure: (flowRun, state) => console.error(`${flowRun.name} failed:`, state.error) }, () => {
+   *   throw new Error('no data');
+   * });
+   * await nightly().catch(() => undefined); // nightly failed: Error: no data
+   * ```
+   *
+   * @defaultValue none
+   */
   readonly onFailure?: OneOrMany<FlowHook<FailedState>>;
-  /** Called when the flow was cancelled (its signal, its handle, its parent). @defaultValue none */
+  /**
+   * Called when the flow was cancelled (its signal, its handle, its parent).
+   *
+   * @example
+   * ```ts
+   * import { flow } from 'sluice';
+   * const wait = flow({ name: 'wait', onCancellation: (flowRun, state) => console.log(flowRun.name, state.name) }, () => new Promise(() => {}));
+   * const handle = wait.start();
+   * handle.cancel('not today');
+   * await handle.result().catch(() => undefined); // wait Cancelled
+   * ```
+   *
+   * @defaultValue none
+   */
   readonly onCancellation?: OneOrMany<FlowHook<CancelledState>>;
   /**
    * Called when the flow rejects with a crash: an error of sluice's that says what runs bodies
-   * broke (a worker thread died, Redis went away). @defaultValue none
+   * broke (a worker thread died, Redis went away).
+   *
+   * @example
+   * ```ts
+   * import { flow, WorkerThreadsTaskRunner } from 'sluice';
+   * const render = flow(
+   *   { name: 'render', taskRunner: new WorkerThreadsTaskRunner(), onCrashed: (flowRun, state) => console.error(flowRun.name, 'crashed:', state.error) },
+   *   async () => 'pages',
+   * );
+   * ```
+   *
+   * @defaultValue none
    */
   readonly onCrashed?: OneOrMany<FlowHook<CrashedState>>;
 }

@@ -72,6 +72,30 @@ describe('task hooks and retries (virtual time)', () => {
   );
 });
 
+describe('flow hooks and retries (virtual time)', () => {
+  it(
+    "a retried flow's onRunning fires as each attempt starts; onFailure once, when no retry is left",
+    marbles((m) => {
+      const calls: string[] = [];
+      start(
+        {
+          name: 'flaky',
+          scheduler: m.scheduler,
+          retries: 2,
+          retryDelay: 3,
+          onRunning: (_flowRun, state) => void calls.push(`${m.scheduler.now()}:running:${state.attempt}:${state.name}`),
+          onFailure: (_flowRun, state) => void calls.push(`${m.scheduler.now()}:failure:${String(state.error)}`),
+        },
+        () => {
+          throw new Error('down');
+        },
+      );
+      m.scheduler.flush();
+      expect(calls).toEqual(['0:running:1:Running', '3:running:2:Retrying', '6:running:3:Retrying', '6:failure:Error: down']);
+    }),
+  );
+});
+
 describe('a flow waits for hooks (virtual time)', () => {
   it(
     "settles after its task's hook and then its own, each an Observable that takes time",
