@@ -350,7 +350,10 @@ function timeline(argv: string[]): void {
   if (missing.length > 0) {
     const found = buildTimeline(events).flowRuns;
     // Names from the file, printed escaped: a line break or terminal escape in one forges nothing.
-    const list = found.slice(0, LIST_LIMIT).map((flowRun) => `  ${printable(flowRun.id)}  ${printable(flowRun.name)}  ${flowRun.outcome ?? 'unfinished'}  ${flowRun.runs.length} runs`);
+    const list = found.slice(0, LIST_LIMIT).map((flowRun) => {
+      const name = flowRun.flowRunName === undefined ? printable(flowRun.name) : `${printable(flowRun.name)} › ${printable(flowRun.flowRunName)}`;
+      return `  ${printable(flowRun.id)}  ${name}  ${flowRun.outcome ?? 'unfinished'}  ${flowRun.runs.length} runs`;
+    });
     if (found.length > LIST_LIMIT) list.push(`  ... and ${found.length - LIST_LIMIT} more`);
     console.error(`sluice timeline: no flow run ${printable(missing.join(', '))} in ${printable(recording)}; it holds ${found.length} flow run(s)${found.length === 0 ? '' : `:\n${list.join('\n')}`}`);
     process.exit(1);

@@ -118,6 +118,18 @@ describe('sluice timeline', () => {
     for (const handle of handles) expect(unknown.stderr).toContain(`  ${handle.id}  per-request  Completed  300 runs`);
   }, 120_000);
 
+  it('lists each flow run with its flowRunName, when it has one, for an unknown --flow-run', async () => {
+    const recording = join(dir, 'named.jsonl');
+    const sync = flow({ name: 'sync', flowRunName: 'sync-{day}', record: recording }, (day: string) => task('t', () => day)());
+    const monday = sync.start('monday');
+    const tuesday = sync.start('tuesday');
+    await Promise.all([monday.result(), tuesday.result()]);
+    const { code, stderr } = await sluice('timeline', recording, '--flow-run', 'nope', '-o', join(dir, 'named.html'));
+    expect(code).toBe(1);
+    expect(stderr).toContain(`  ${monday.id}  sync › sync-monday  Completed  1 runs`);
+    expect(stderr).toContain(`  ${tuesday.id}  sync › sync-tuesday  Completed  1 runs`);
+  });
+
   it('lists flow names with newlines or ANSI escapes escaped, one line each', async () => {
     const recording = join(dir, 'odd-names.jsonl');
     const forged = 'FORGED: all is well';
