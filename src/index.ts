@@ -17,7 +17,9 @@ export { flow } from './api/flow.js';
 export { isMainModule } from './api/main-module.js';
 export { MAP_STREAM_DEFAULTS } from './api/stream.js';
 export type { MapStreamOptions, StreamSource, TaskStream } from './api/stream.js';
-export type { Flow, FlowOptions, FlowResult, FlowRunHandle, FutureValue } from './api/flow.js';
+export type { Flow, FlowRunHandle } from './api/flow.js';
+export type { FlowOptions } from './api/flow-options.js';
+export type { FlowResult, FutureValue } from './api/flow-result.js';
 export { getRunContext, getRunLogger } from './api/context.js';
 export type { RunContext } from './api/context.js';
 

@@ -9,7 +9,9 @@
 import { map, type Observable, type SchedulerLike } from 'rxjs';
 import type { TaskFuture } from '../core/future.js';
 import type { StateName } from '../core/states.js';
-import { flow, newFlowRunFor, startFlowRun, type FlowCall, type FlowResult, type FlowRunHandle } from '../api/flow.js';
+import { flow, newFlowRunFor, startFlowRun, type FlowRunHandle } from '../api/flow.js';
+import type { FlowCall } from '../api/flow-options.js';
+import type { FlowResult } from '../api/flow-result.js';
 import { ConcurrentTaskRunner } from '../runners/concurrent.js';
 import type { TaskRunner } from '../runners/runner.js';
 
