@@ -16,8 +16,8 @@ import { homeOf, type Limits } from '../limits/limits.js';
 import { compileHooks, type FlowHookOptions } from '../core/hooks.js';
 import { compileRunName, parameterNames } from '../engine/run-names.js';
 import { CACHE_OPTION_KEYS, checkCacheOptions, type CacheOptions } from '../cache/cache-options.js';
-import type { Decoder, Mixed } from 'io-ts';
-import { checkParams, checkSchemaParams, isStandardSchema, type SchemaCheck, type StandardSchemaV1 } from '../core/codecs.js';
+import type { Decoder } from 'io-ts';
+import { checkParams, checkSchemaParams, NOT_A_CHECKER, readChecker, type SchemaCheck, type StandardSchemaV1 } from '../core/codecs.js';
 
 
 /**
@@ -282,15 +282,13 @@ export interface FlowCall extends FlowOptions {
 /** A flow's `params` as a check of its arguments; throws an `InvalidArgumentError` for a bad one. @internal */
 export function compileParams(flowName: string, params: unknown): ((args: readonly unknown[]) => SchemaCheck) | undefined {
   if (params === undefined) return undefined;
-  // A Standard Schema first: a library could give its schemas an `is` and a `decode` too.
-  if (isStandardSchema(params)) return (args) => checkSchemaParams(params, args);
-  const candidate: { readonly is?: unknown; readonly decode?: unknown } | null = typeof params === 'object' ? params : null;
-  if (candidate === null || typeof candidate.is !== 'function' || typeof candidate.decode !== 'function') {
-    throw new InvalidArgumentError(
-      `flow "${flowName}": \`params\` must be an io-ts codec (with \`is\` and \`decode\`) or a Standard Schema (zod, valibot, ArkType: with \`~standard\`) of the argument list, got ${describeValue(params)}`,
-    );
+  const checker = readChecker(params);
+  if (checker === undefined) throw new InvalidArgumentError(`flow "${flowName}": \`params\` ${NOT_A_CHECKER} of the argument list, got ${describeValue(params)}`);
+  if ('schema' in checker) {
+    const { schema } = checker;
+    return (args) => checkSchemaParams(schema, args);
   }
-  const codec = params as Mixed;
+  const { codec } = checker;
   return (args) => {
     const problems = checkParams(codec, args);
     return problems.length === 0 ? { ok: true, value: args } : { ok: false, problems };

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Mixed, Type } from 'io-ts';
-import { isStandardSchema, type StandardSchemaV1 } from '../core/codecs.js';
+import { NOT_A_CHECKER, readChecker, type StandardSchemaV1 } from '../core/codecs.js';
 import { describeValue } from '../core/errors/base.js';
 import { InvalidTaskOptionsError } from '../core/errors/input.js';
 import { type KeyList } from '../core/option-keys.js';
@@ -358,13 +358,10 @@ export interface TaskChecks {
 /** Checks that a `params` or `returns` option is an io-ts codec or a Standard Schema. @internal */
 export function checkCodec(name: string, option: 'params' | 'returns', codec: unknown): Partial<TaskChecks> {
   if (codec === undefined) return {};
-  // A Standard Schema first: a library could give its schemas an `is` and a `decode` too.
-  if (isStandardSchema(codec)) return option === 'params' ? { paramsSchema: codec } : { returnsSchema: codec };
-  const candidate: { readonly is?: unknown; readonly decode?: unknown } | null = typeof codec === 'object' ? codec : null;
-  if (candidate === null || typeof candidate.is !== 'function' || typeof candidate.decode !== 'function') {
-    fail(name, option, `must be an io-ts codec (with \`is\` and \`decode\`) or a Standard Schema (zod, valibot, ArkType: with \`~standard\`), got ${describeValue(codec)}`);
-  }
-  return { [option]: codec as Mixed };
+  const checker = readChecker(codec);
+  if (checker === undefined) fail(name, option, `${NOT_A_CHECKER}, got ${describeValue(codec)}`);
+  if ('schema' in checker) return option === 'params' ? { paramsSchema: checker.schema } : { returnsSchema: checker.schema };
+  return { [option]: checker.codec };
 }
 
 /**

@@ -94,6 +94,21 @@ export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
   return typeof props === 'object' && props !== null && typeof props.validate === 'function';
 }
 
+/**
+ * A `params` or `returns` option read as what it is: a Standard Schema, an io-ts codec (it has
+ * `is` and `decode`), or neither (undefined). A Standard Schema first: a library could give its
+ * schemas an `is` and a `decode` too.
+ */
+export function readChecker(value: unknown): { readonly schema: StandardSchemaV1 } | { readonly codec: Mixed } | undefined {
+  if (isStandardSchema(value)) return { schema: value };
+  const candidate: { readonly is?: unknown; readonly decode?: unknown } | null = typeof value === 'object' ? value : null;
+  if (candidate === null || typeof candidate.is !== 'function' || typeof candidate.decode !== 'function') return undefined;
+  return { codec: value as Mixed };
+}
+
+/** Said of an option that is neither: what `params` and `returns` take. */
+export const NOT_A_CHECKER = 'must be an io-ts codec (with `is` and `decode`) or a Standard Schema (zod, valibot, ArkType: with `~standard`)';
+
 /** What a schema check found: the schema's output, or one line per problem. */
 export type SchemaCheck = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problems: string[] };
 
